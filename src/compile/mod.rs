@@ -1,0 +1,67 @@
+//! The compiler: validation, then lowering into the engine's structure. All fallible work
+//! happens here, so that authorizing cannot fail.
+
+mod lower;
+mod trie;
+pub(crate) mod validate;
+
+use crate::engine::Authorizer;
+use crate::limits::Limits;
+use crate::model::{Document, Span};
+use crate::syntax::error::{Diagnostic, Error, ErrorKind};
+
+/// Checks `doc` against Momento's rules and fgac's own under `limits`, reporting every problem.
+///
+/// ```
+/// let doc = fgac::json::parse(r#"{"credentials": [
+///     {"name": "t", "kind": "token", "expires_at": "never", "super_user": true}
+/// ]}"#)?;
+/// let err = fgac::validate(&doc, &fgac::Limits::default()).unwrap_err();
+/// assert_eq!(err.diagnostics().len(), 2); // never expires, and super user
+/// # Ok::<(), fgac::Error>(())
+/// ```
+pub fn validate(doc: &Document, limits: &Limits) -> Result<(), Error> {
+    let diagnostics = validate::validate(doc, limits);
+    if diagnostics.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::new(diagnostics))
+    }
+}
+
+impl Authorizer {
+    /// Validates and compiles `doc` with the default [`Limits`].
+    pub fn compile(doc: &Document) -> Result<Authorizer, Error> {
+        Authorizer::compile_with(doc, &Limits::default())
+    }
+
+    /// Validates and compiles `doc` under `limits`. Errors carry spans into the document's source;
+    /// call [`Error::with_source`] to render them with lines and carets.
+    pub fn compile_with(doc: &Document, limits: &Limits) -> Result<Authorizer, Error> {
+        validate(doc, limits)?;
+        lower::lower(doc, limits).map_err(|_| {
+            Error::one(
+                Diagnostic::new(
+                    ErrorKind::Limit {
+                        limit: "max_compiled_nodes",
+                        value: limits.max_compiled_nodes,
+                    },
+                    Span::default(),
+                    "compiled structure is too large",
+                )
+                .with_help(format!(
+                    "prefix rules are merged into every cache name they cover; the limit is {} nodes, raise `Limits::max_compiled_nodes` to accept it",
+                    limits.max_compiled_nodes
+                )),
+            )
+        })
+    }
+
+    /// Parses a JSON document (either form, see [`json`](crate::json)) and compiles it with the
+    /// default [`Limits`].
+    pub fn from_json(text: &str) -> Result<Authorizer, Error> {
+        let limits = Limits::default();
+        let doc = crate::json::parse_with(text, &limits)?;
+        Authorizer::compile_with(&doc, &limits).map_err(|e| e.with_source(text))
+    }
+}

@@ -1,0 +1,323 @@
+//! The document model: what both front ends (the DSL and JSON) produce and what the compiler consumes.
+//!
+//! Every node is owned and carries a [`Span`] into the text it came from. Spans never take part in
+//! equality: two models are equal when they *mean* the same thing, wherever they were written, so
+//! that `parse(print(x)) == x` can be checked directly.
+
+use crate::ops::Rights;
+use std::fmt;
+
+/// A byte range `start..end` in the source text a node was parsed from.
+///
+/// Spans compare equal to every other span (see the module docs); compare `start` and `end` when the
+/// position itself is under test. A model built in code has empty spans at offset 0.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Span {
+    /// Byte offset of the first byte.
+    pub start: usize,
+    /// Byte offset one past the last byte.
+    pub end: usize,
+}
+
+impl Span {
+    /// The span `start..end`.
+    pub const fn new(start: usize, end: usize) -> Span {
+        Span { start, end }
+    }
+
+    /// The smallest span covering both `self` and `other`.
+    pub fn to(self, other: Span) -> Span {
+        Span::new(self.start.min(other.start), self.end.max(other.end))
+    }
+}
+
+impl PartialEq for Span {
+    fn eq(&self, _: &Span) -> bool {
+        true
+    }
+}
+
+impl Eq for Span {}
+
+impl std::hash::Hash for Span {
+    fn hash<H: std::hash::Hasher>(&self, _: &mut H) {}
+}
+
+/// A permission document: one or more named credentials (a key store).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Document {
+    /// The credentials, in the order they were written.
+    pub credentials: Vec<Credential>,
+}
+
+/// One credential: an API key or a disposable token, with its expiry and permissions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Credential {
+    /// The name the credential is looked up by; unique within a document.
+    pub name: String,
+    /// API key or disposable token.
+    pub kind: CredentialKind,
+    /// When the credential stops being valid.
+    pub expiry: Expiry,
+    /// For tokens, an optional id (at most 64 characters) that identifies the publisher to topic
+    /// subscribers.
+    pub token_id: Option<String>,
+    /// Super user, or an explicit list of grants.
+    pub permissions: Permissions,
+    /// Where the credential was written.
+    pub span: Span,
+}
+
+/// The two kinds of credential.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CredentialKind {
+    /// A long-lived API key (super user or fine-grained).
+    ApiKey,
+    /// A short-lived disposable token: must expire, never super user.
+    Token,
+}
+
+impl CredentialKind {
+    /// `api_key` or `token`, as the JSON form spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CredentialKind::ApiKey => "api_key",
+            CredentialKind::Token => "token",
+        }
+    }
+}
+
+/// A point in time, in whole seconds since the Unix epoch (UTC).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(pub u64);
+
+impl Timestamp {
+    /// The timestamp `secs` seconds after the Unix epoch.
+    pub const fn from_unix_seconds(secs: u64) -> Timestamp {
+        Timestamp(secs)
+    }
+
+    /// Seconds since the Unix epoch.
+    pub const fn unix_seconds(self) -> u64 {
+        self.0
+    }
+}
+
+/// When a credential expires.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Expiry {
+    /// The credential never expires (allowed for API keys only).
+    Never,
+    /// The credential is valid strictly before this instant and expired from it on.
+    At(Timestamp),
+}
+
+impl Expiry {
+    /// Whether a credential with this expiry is expired at `now`.
+    pub fn is_expired(self, now: Timestamp) -> bool {
+        match self {
+            Expiry::Never => false,
+            Expiry::At(at) => now >= at,
+        }
+    }
+}
+
+/// What a credential may do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Permissions {
+    /// Everything in the account, control plane included. API keys only.
+    SuperUser {
+        /// Where `super_user` was written.
+        span: Span,
+    },
+    /// Data-plane operations allowed (or denied) by these grants, in the order written. A grant's
+    /// index in this list is its [`RuleId`](crate::RuleId).
+    Explicit(Vec<Grant>),
+}
+
+/// Whether a grant allows or denies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Effect {
+    /// Grants the role's rights.
+    Allow,
+    /// Takes the role's rights away, whatever any allow grant says.
+    Deny,
+}
+
+impl Effect {
+    /// `allow` or `deny`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Effect::Allow => "allow",
+            Effect::Deny => "deny",
+        }
+    }
+}
+
+/// A role: a named set of rights on cache items or on topics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Role {
+    /// Read and write cache items.
+    ReadWrite,
+    /// Read cache items.
+    ReadOnly,
+    /// Write cache items (blind writes only).
+    WriteOnly,
+    /// Publish to and subscribe to topics.
+    PublishSubscribe,
+    /// Subscribe to topics.
+    SubscribeOnly,
+    /// Publish to topics.
+    PublishOnly,
+}
+
+impl Role {
+    /// Every role, cache roles first.
+    pub const ALL: [Role; 6] = [
+        Role::ReadWrite,
+        Role::ReadOnly,
+        Role::WriteOnly,
+        Role::PublishSubscribe,
+        Role::SubscribeOnly,
+        Role::PublishOnly,
+    ];
+
+    /// The role's name as Momento spells it: `readwrite`, `subscribeonly`, ...
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::ReadWrite => "readwrite",
+            Role::ReadOnly => "readonly",
+            Role::WriteOnly => "writeonly",
+            Role::PublishSubscribe => "publishsubscribe",
+            Role::SubscribeOnly => "subscribeonly",
+            Role::PublishOnly => "publishonly",
+        }
+    }
+
+    /// The role named `name` (exact, lowercase).
+    pub fn from_name(name: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == name)
+    }
+
+    /// The rights the role carries.
+    pub fn rights(self) -> Rights {
+        match self {
+            Role::ReadWrite => Rights::READ_WRITE,
+            Role::ReadOnly => Rights::READ,
+            Role::WriteOnly => Rights::WRITE,
+            Role::PublishSubscribe => Rights::PUBLISH_SUBSCRIBE,
+            Role::SubscribeOnly => Rights::SUBSCRIBE,
+            Role::PublishOnly => Rights::PUBLISH,
+        }
+    }
+
+    /// Whether this is a topic role (as opposed to a cache-item role).
+    pub fn is_topic_role(self) -> bool {
+        matches!(
+            self,
+            Role::PublishSubscribe | Role::SubscribeOnly | Role::PublishOnly
+        )
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which caches a grant applies to.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CacheSelector {
+    /// Every cache.
+    All,
+    /// The cache with exactly this name.
+    Name(String),
+    /// Every cache whose name starts with these bytes (an fgac extension).
+    Prefix(String),
+}
+
+/// Which items of a cache a grant applies to. Keys are bytes and match byte for byte.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ItemSelector {
+    /// Every item.
+    All,
+    /// The item with exactly this key.
+    Key(Vec<u8>),
+    /// Every item whose key starts with these bytes.
+    Prefix(Vec<u8>),
+}
+
+/// Which topics of a cache (the topics' namespace) a grant applies to.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TopicSelector {
+    /// Every topic.
+    All,
+    /// The topic with exactly this name.
+    Name(String),
+    /// Every topic whose name starts with these bytes.
+    Prefix(String),
+}
+
+/// What, inside the selected caches, a grant applies to: items or topics.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ResourceSelector {
+    /// Cache items.
+    Items(ItemSelector),
+    /// Topics.
+    Topics(TopicSelector),
+}
+
+impl ResourceSelector {
+    /// Whether this selects topics.
+    pub fn is_topics(&self) -> bool {
+        matches!(self, ResourceSelector::Topics(_))
+    }
+}
+
+/// One rule: an effect, a role, and the caches and items or topics it covers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Grant {
+    /// Allow or deny.
+    pub effect: Effect,
+    /// The rights granted or denied.
+    pub role: Role,
+    /// The caches covered.
+    pub cache: CacheSelector,
+    /// The items or topics covered inside those caches.
+    pub resource: ResourceSelector,
+    /// Where the grant was written.
+    pub span: Span,
+}
+
+impl Grant {
+    /// An allow grant on cache items, with an empty span.
+    pub fn allow_items(role: Role, cache: CacheSelector, item: ItemSelector) -> Grant {
+        Grant {
+            effect: Effect::Allow,
+            role,
+            cache,
+            resource: ResourceSelector::Items(item),
+            span: Span::default(),
+        }
+    }
+
+    /// An allow grant on topics, with an empty span.
+    pub fn allow_topics(role: Role, cache: CacheSelector, topic: TopicSelector) -> Grant {
+        Grant {
+            effect: Effect::Allow,
+            role,
+            cache,
+            resource: ResourceSelector::Topics(topic),
+            span: Span::default(),
+        }
+    }
+
+    /// The same grant with the deny effect.
+    pub fn denied(self) -> Grant {
+        Grant {
+            effect: Effect::Deny,
+            ..self
+        }
+    }
+}

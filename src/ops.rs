@@ -1,0 +1,385 @@
+//! The operation catalogue: every Momento operation, the resource it acts on, and the rights it needs.
+//!
+//! The table at the bottom of this file is the only place that says what an operation needs. The
+//! rule it follows (MOMENTO.md): reads need `read`; blind writes that return nothing about stored
+//! state need `write`; writes that are conditional or return stored state need `read+write`; topics
+//! need `publish` or `subscribe`; control-plane operations need a super-user key.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// A set of data-plane rights, as a small bit set.
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Rights(u8);
+
+impl Rights {
+    /// No rights.
+    pub const NONE: Rights = Rights(0);
+    /// Read cache items.
+    pub const READ: Rights = Rights(1);
+    /// Write cache items.
+    pub const WRITE: Rights = Rights(2);
+    /// Read and write cache items.
+    pub const READ_WRITE: Rights = Rights(1 | 2);
+    /// Publish to topics.
+    pub const PUBLISH: Rights = Rights(4);
+    /// Subscribe to topics.
+    pub const SUBSCRIBE: Rights = Rights(8);
+    /// Publish and subscribe.
+    pub const PUBLISH_SUBSCRIBE: Rights = Rights(4 | 8);
+    /// The number of distinct right bits.
+    pub const BITS: usize = 4;
+
+    /// The raw bits.
+    pub const fn bits(self) -> u8 {
+        self.0
+    }
+
+    /// The rights of `bits`, ignoring bits that name no right.
+    pub const fn from_bits_truncate(bits: u8) -> Rights {
+        Rights(bits & 0b1111)
+    }
+
+    /// Whether no right is set.
+    pub const fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// Whether every right of `other` is in `self`.
+    pub const fn contains(self, other: Rights) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// Whether `self` and `other` share a right.
+    pub const fn intersects(self, other: Rights) -> bool {
+        self.0 & other.0 != 0
+    }
+
+    /// Rights in either.
+    pub const fn union(self, other: Rights) -> Rights {
+        Rights(self.0 | other.0)
+    }
+
+    /// Rights in both.
+    pub const fn intersection(self, other: Rights) -> Rights {
+        Rights(self.0 & other.0)
+    }
+}
+
+impl fmt::Debug for Rights {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Rights({self})")
+    }
+}
+
+impl fmt::Display for Rights {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const NAMES: [&str; Rights::BITS] = ["read", "write", "publish", "subscribe"];
+        if self.is_empty() {
+            return f.write_str("none");
+        }
+        let mut first = true;
+        for (bit, name) in NAMES.iter().enumerate() {
+            if self.0 & (1 << bit) != 0 {
+                if !first {
+                    f.write_str("+")?;
+                }
+                f.write_str(name)?;
+                first = false;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What an operation needs: rights on an item, rights on a topic, or a super-user key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Need {
+    /// These rights on a cache item.
+    Item(Rights),
+    /// These rights on a topic.
+    Topic(Rights),
+    /// A control-plane operation: only a super-user key may do it.
+    ControlPlane,
+}
+
+macro_rules! catalogue {
+    ($( $(#[$doc:meta])* $variant:ident = $name:literal => $need:expr, multi: $multi:literal; )*) => {
+        /// Every operation fgac knows, data plane and control plane.
+        ///
+        /// Names parse from and print to snake_case (`get`, `set_if_not_exists`, `publish`,
+        /// `create_cache`).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum Operation {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl Operation {
+            /// Every operation, in catalogue order.
+            pub const ALL: &'static [Operation] = &[ $( Operation::$variant, )* ];
+
+            /// The snake_case name.
+            pub const fn name(self) -> &'static str {
+                match self { $( Operation::$variant => $name, )* }
+            }
+
+            /// What the operation needs.
+            pub const fn need(self) -> Need {
+                match self { $( Operation::$variant => $need, )* }
+            }
+
+            /// Whether the operation touches several keys at once (a batch): it is allowed only
+            /// when every key it touches is allowed (see
+            /// [`CompiledCredential::authorize_batch`](crate::CompiledCredential::authorize_batch)).
+            pub const fn is_multi_key(self) -> bool {
+                match self { $( Operation::$variant => $multi, )* }
+            }
+        }
+    };
+}
+
+const R: Need = Need::Item(Rights::READ);
+const W: Need = Need::Item(Rights::WRITE);
+const RW: Need = Need::Item(Rights::READ_WRITE);
+const CP: Need = Need::ControlPlane;
+
+catalogue! {
+    // Scalar items.
+    /// Get one item.
+    Get = "get" => R, multi: false;
+    /// Get several items.
+    GetBatch = "get_batch" => R, multi: true;
+    /// Set one item.
+    Set = "set" => W, multi: false;
+    /// Set several items.
+    SetBatch = "set_batch" => W, multi: true;
+    /// Delete an item.
+    Delete = "delete" => W, multi: false;
+    /// Increment a counter and return its new value.
+    Increment = "increment" => RW, multi: false;
+    /// Set an item if it does not exist.
+    SetIfNotExists = "set_if_not_exists" => RW, multi: false;
+    /// Set an item if it is absent.
+    SetIfAbsent = "set_if_absent" => RW, multi: false;
+    /// Set an item if it is present.
+    SetIfPresent = "set_if_present" => RW, multi: false;
+    /// Set an item if it equals a value.
+    SetIfEqual = "set_if_equal" => RW, multi: false;
+    /// Set an item if it does not equal a value.
+    SetIfNotEqual = "set_if_not_equal" => RW, multi: false;
+    /// Set an item if it is present and does not equal a value.
+    SetIfPresentAndNotEqual = "set_if_present_and_not_equal" => RW, multi: false;
+    /// Set an item if it is absent or equals a value.
+    SetIfAbsentOrEqual = "set_if_absent_or_equal" => RW, multi: false;
+    /// Whether one key exists.
+    KeyExists = "key_exists" => R, multi: false;
+    /// Whether each of several keys exists.
+    KeysExist = "keys_exist" => R, multi: true;
+    /// The type of an item.
+    ItemGetType = "item_get_type" => R, multi: false;
+    /// The remaining time to live of an item.
+    ItemGetTtl = "item_get_ttl" => R, multi: false;
+    /// Replace an item's time to live.
+    UpdateTtl = "update_ttl" => RW, multi: false;
+    /// Increase an item's time to live.
+    IncreaseTtl = "increase_ttl" => RW, multi: false;
+    /// Decrease an item's time to live.
+    DecreaseTtl = "decrease_ttl" => RW, multi: false;
+
+    // Dictionaries.
+    /// Fetch a whole dictionary.
+    DictionaryFetch = "dictionary_fetch" => R, multi: false;
+    /// Get one field of a dictionary.
+    DictionaryGetField = "dictionary_get_field" => R, multi: false;
+    /// Get several fields of a dictionary.
+    DictionaryGetFields = "dictionary_get_fields" => R, multi: false;
+    /// The number of fields of a dictionary.
+    DictionaryLength = "dictionary_length" => R, multi: false;
+    /// Set one field of a dictionary.
+    DictionarySetField = "dictionary_set_field" => W, multi: false;
+    /// Set several fields of a dictionary.
+    DictionarySetFields = "dictionary_set_fields" => W, multi: false;
+    /// Remove one field of a dictionary.
+    DictionaryRemoveField = "dictionary_remove_field" => W, multi: false;
+    /// Remove several fields of a dictionary.
+    DictionaryRemoveFields = "dictionary_remove_fields" => W, multi: false;
+    /// Increment a dictionary field and return its new value.
+    DictionaryIncrement = "dictionary_increment" => RW, multi: false;
+
+    // Sets.
+    /// Fetch a whole set.
+    SetFetch = "set_fetch" => R, multi: false;
+    /// Whether a set contains an element.
+    SetContainsElement = "set_contains_element" => R, multi: false;
+    /// Whether a set contains each of several elements.
+    SetContainsElements = "set_contains_elements" => R, multi: false;
+    /// The number of elements of a set.
+    SetLength = "set_length" => R, multi: false;
+    /// A random sample of a set.
+    SetSample = "set_sample" => R, multi: false;
+    /// Add one element to a set.
+    SetAddElement = "set_add_element" => W, multi: false;
+    /// Add several elements to a set.
+    SetAddElements = "set_add_elements" => W, multi: false;
+    /// Remove one element from a set.
+    SetRemoveElement = "set_remove_element" => W, multi: false;
+    /// Remove several elements from a set.
+    SetRemoveElements = "set_remove_elements" => W, multi: false;
+    /// Remove and return random elements of a set.
+    SetPop = "set_pop" => RW, multi: false;
+
+    // Lists.
+    /// Fetch a whole list or a slice of it.
+    ListFetch = "list_fetch" => R, multi: false;
+    /// The length of a list.
+    ListLength = "list_length" => R, multi: false;
+    /// Push to the front of a list (returns the new length).
+    ListPushFront = "list_push_front" => RW, multi: false;
+    /// Push to the back of a list (returns the new length).
+    ListPushBack = "list_push_back" => RW, multi: false;
+    /// Concatenate values to the front of a list (returns the new length).
+    ListConcatenateFront = "list_concatenate_front" => RW, multi: false;
+    /// Concatenate values to the back of a list (returns the new length).
+    ListConcatenateBack = "list_concatenate_back" => RW, multi: false;
+    /// Pop the front of a list.
+    ListPopFront = "list_pop_front" => RW, multi: false;
+    /// Pop the back of a list.
+    ListPopBack = "list_pop_back" => RW, multi: false;
+    /// Remove every occurrence of a value from a list.
+    ListRemoveValue = "list_remove_value" => W, multi: false;
+    /// Keep only a slice of a list.
+    ListRetain = "list_retain" => RW, multi: false;
+
+    // Sorted sets.
+    /// Fetch elements of a sorted set by rank.
+    SortedSetFetchByRank = "sorted_set_fetch_by_rank" => R, multi: false;
+    /// Fetch elements of a sorted set by score.
+    SortedSetFetchByScore = "sorted_set_fetch_by_score" => R, multi: false;
+    /// The score of one element.
+    SortedSetGetScore = "sorted_set_get_score" => R, multi: false;
+    /// The scores of several elements.
+    SortedSetGetScores = "sorted_set_get_scores" => R, multi: false;
+    /// The rank of an element.
+    SortedSetGetRank = "sorted_set_get_rank" => R, multi: false;
+    /// The number of elements of a sorted set.
+    SortedSetLength = "sorted_set_length" => R, multi: false;
+    /// The number of elements in a score range.
+    SortedSetLengthByScore = "sorted_set_length_by_score" => R, multi: false;
+    /// Put one element with its score.
+    SortedSetPutElement = "sorted_set_put_element" => W, multi: false;
+    /// Put several elements with their scores.
+    SortedSetPutElements = "sorted_set_put_elements" => W, multi: false;
+    /// Remove one element.
+    SortedSetRemoveElement = "sorted_set_remove_element" => W, multi: false;
+    /// Remove several elements.
+    SortedSetRemoveElements = "sorted_set_remove_elements" => W, multi: false;
+    /// Increment an element's score and return the new score.
+    SortedSetIncrementScore = "sorted_set_increment_score" => RW, multi: false;
+    /// Store the union of sorted sets in a destination key (touches every source and the
+    /// destination; each needs read+write).
+    SortedSetUnionStore = "sorted_set_union_store" => RW, multi: true;
+
+    // Topics.
+    /// Publish a message to a topic.
+    Publish = "publish" => Need::Topic(Rights::PUBLISH), multi: false;
+    /// Subscribe to a topic.
+    Subscribe = "subscribe" => Need::Topic(Rights::SUBSCRIBE), multi: false;
+
+    // Control plane.
+    /// Create a cache.
+    CreateCache = "create_cache" => CP, multi: false;
+    /// Delete a cache.
+    DeleteCache = "delete_cache" => CP, multi: false;
+    /// Flush every item of a cache.
+    FlushCache = "flush_cache" => CP, multi: false;
+    /// List the caches of the account.
+    ListCaches = "list_caches" => CP, multi: false;
+    /// Create a signing key.
+    CreateSigningKey = "create_signing_key" => CP, multi: false;
+    /// Revoke a signing key.
+    RevokeSigningKey = "revoke_signing_key" => CP, multi: false;
+    /// List signing keys.
+    ListSigningKeys = "list_signing_keys" => CP, multi: false;
+    /// Create or replace a webhook.
+    PutWebhook = "put_webhook" => CP, multi: false;
+    /// Delete a webhook.
+    DeleteWebhook = "delete_webhook" => CP, multi: false;
+    /// List webhooks.
+    ListWebhooks = "list_webhooks" => CP, multi: false;
+    /// Read a webhook's secret.
+    GetWebhookSecret = "get_webhook_secret" => CP, multi: false;
+    /// Rotate a webhook's secret.
+    RotateWebhookSecret = "rotate_webhook_secret" => CP, multi: false;
+    /// Mint an API key.
+    GenerateApiKey = "generate_api_key" => CP, multi: false;
+    /// Refresh an API key.
+    RefreshApiKey = "refresh_api_key" => CP, multi: false;
+    /// Mint a disposable token.
+    GenerateDisposableToken = "generate_disposable_token" => CP, multi: false;
+}
+
+impl Operation {
+    /// The operation named `name` (exact snake_case).
+    pub fn from_name(name: &str) -> Option<Operation> {
+        Operation::ALL.iter().copied().find(|op| op.name() == name)
+    }
+}
+
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The error of parsing an unknown operation name.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown operation `{name}`")]
+pub struct UnknownOperation {
+    /// The name that was not recognised.
+    pub name: String,
+}
+
+impl FromStr for Operation {
+    type Err = UnknownOperation;
+
+    fn from_str(s: &str) -> Result<Operation, UnknownOperation> {
+        Operation::from_name(s).ok_or_else(|| UnknownOperation { name: s.to_owned() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_are_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for &op in Operation::ALL {
+            assert!(seen.insert(op.name()), "duplicate name {}", op.name());
+            assert_eq!(op.name().parse::<Operation>(), Ok(op));
+            assert!(op.name().bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
+        }
+        assert!("Get".parse::<Operation>().is_err());
+    }
+
+    #[test]
+    fn the_momento_rule_holds_on_the_edge_cases() {
+        use Operation::*;
+        assert_eq!(Get.need(), Need::Item(Rights::READ));
+        assert_eq!(Set.need(), Need::Item(Rights::WRITE));
+        for op in [SetIfNotExists, Increment, ListPushBack, SetPop, UpdateTtl] {
+            assert_eq!(op.need(), Need::Item(Rights::READ_WRITE), "{op}");
+        }
+        assert_eq!(ListRemoveValue.need(), Need::Item(Rights::WRITE));
+        assert_eq!(CreateCache.need(), Need::ControlPlane);
+        assert_eq!(Publish.need(), Need::Topic(Rights::PUBLISH));
+    }
+
+    #[test]
+    fn rights_print_readably() {
+        assert_eq!(Rights::READ_WRITE.to_string(), "read+write");
+        assert_eq!(Rights::NONE.to_string(), "none");
+        assert_eq!(Rights::SUBSCRIBE.to_string(), "subscribe");
+    }
+}

@@ -1,0 +1,144 @@
+//! The reference evaluator: the definition of fgac's semantics, as an obvious linear scan over a
+//! credential's grants, written for clarity and not for speed.
+//!
+//! The compiled engine ([`Authorizer`](crate::Authorizer)) must give the same [`Decision`] as this
+//! module for every validated document and every request; the corpus tests, the property tests and
+//! the differential fuzz target check it. Use it in tests, never on a hot path: its cost grows with
+//! the number of grants, and its credential lookup with the number of credentials.
+
+use crate::decision::{Decision, DenyReason, Resource, RuleId};
+use crate::model::{
+    CacheSelector, Credential, Document, Effect, Grant, ItemSelector, Permissions,
+    ResourceSelector, Timestamp, TopicSelector,
+};
+use crate::ops::{Need, Operation, Rights};
+
+/// Decides `op` on `resource` at `now` for the credential named `name` in `doc`.
+pub fn decide(
+    doc: &Document,
+    name: &str,
+    op: Operation,
+    resource: Resource<'_>,
+    now: Timestamp,
+) -> Decision {
+    match doc.credentials.iter().find(|c| c.name == name) {
+        Some(credential) => decide_for(credential, op.need(), resource, now),
+        None => Decision::Deny(DenyReason::UnknownCredential),
+    }
+}
+
+/// Decides whether `credential` may do what `need` says on `resource` at `now`.
+pub fn decide_for(
+    credential: &Credential,
+    need: Need,
+    resource: Resource<'_>,
+    now: Timestamp,
+) -> Decision {
+    // 1. An expired credential is denied before anything else.
+    if credential.expiry.is_expired(now) {
+        return Decision::Deny(DenyReason::Expired);
+    }
+    let is_super_user = matches!(credential.permissions, Permissions::SuperUser { .. });
+
+    // 2. The operation must act on the kind of resource it is for.
+    let (rights, cache, target) = match (need, resource) {
+        (Need::ControlPlane, Resource::Cache { .. } | Resource::Account) => {
+            // 3. The control plane belongs to super-user keys alone.
+            return if is_super_user {
+                Decision::Allow
+            } else {
+                Decision::Deny(DenyReason::SuperUserRequired)
+            };
+        }
+        (Need::Item(rights), Resource::Item { cache, key }) => (rights, cache, Target::Item(key)),
+        (Need::Topic(rights), Resource::Topic { cache, topic }) => {
+            (rights, cache, Target::Topic(topic))
+        }
+        _ => return Decision::Deny(DenyReason::WrongResourceKind),
+    };
+
+    // A request for nothing is never allowed.
+    if rights.is_empty() {
+        return Decision::Deny(DenyReason::NoMatchingGrant);
+    }
+
+    // 4. A super user may do every data-plane operation.
+    let grants = match &credential.permissions {
+        Permissions::SuperUser { .. } => return Decision::Allow,
+        Permissions::Explicit(grants) => grants,
+    };
+
+    // 5. Every grant that covers the resource: deny rules win, allows add up.
+    let mut allowed = Rights::NONE;
+    for (index, grant) in grants.iter().enumerate() {
+        if !covers(grant, cache, target) {
+            continue;
+        }
+        let granted = grant.role.rights();
+        match grant.effect {
+            Effect::Deny if granted.intersects(rights) => {
+                // The first deny rule in the list that takes a needed right away decides.
+                return Decision::Deny(DenyReason::DeniedByRule(RuleId(index as u32)));
+            }
+            Effect::Deny => {}
+            Effect::Allow => allowed = allowed.union(granted),
+        }
+    }
+    if allowed.contains(rights) {
+        Decision::Allow
+    } else {
+        Decision::Deny(DenyReason::NoMatchingGrant)
+    }
+}
+
+/// Decides a multi-key operation: allowed when every key is, otherwise the first key's denial.
+pub fn decide_batch<'k>(
+    credential: &Credential,
+    op: Operation,
+    cache: &str,
+    keys: impl IntoIterator<Item = &'k [u8]>,
+    now: Timestamp,
+) -> Decision {
+    let mut any = false;
+    for key in keys {
+        any = true;
+        let decision = decide_for(credential, op.need(), Resource::item(cache, key), now);
+        if !decision.is_allowed() {
+            return decision;
+        }
+    }
+    if any {
+        Decision::Allow
+    } else {
+        Decision::Deny(DenyReason::EmptyBatch)
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Target<'a> {
+    Item(&'a [u8]),
+    Topic(&'a str),
+}
+
+/// Whether `grant` covers the item or topic `target` in the cache named `cache`.
+fn covers(grant: &Grant, cache: &str, target: Target<'_>) -> bool {
+    let cache_matches = match &grant.cache {
+        CacheSelector::All => true,
+        CacheSelector::Name(name) => cache == name,
+        CacheSelector::Prefix(prefix) => cache.as_bytes().starts_with(prefix.as_bytes()),
+    };
+    let target_matches = match (&grant.resource, target) {
+        (ResourceSelector::Items(selector), Target::Item(key)) => match selector {
+            ItemSelector::All => true,
+            ItemSelector::Key(k) => key == k.as_slice(),
+            ItemSelector::Prefix(prefix) => key.starts_with(prefix),
+        },
+        (ResourceSelector::Topics(selector), Target::Topic(topic)) => match selector {
+            TopicSelector::All => true,
+            TopicSelector::Name(name) => topic == name,
+            TopicSelector::Prefix(prefix) => topic.as_bytes().starts_with(prefix.as_bytes()),
+        },
+        _ => false,
+    };
+    cache_matches && target_matches
+}
