@@ -1,0 +1,101 @@
+//! `authorize`, `authorize_batch` and the key-store lookup allocate nothing: checked with a
+//! counting global allocator over every request of the corpus. The counter is per thread, so
+//! tests running in parallel cannot disturb it.
+
+// A global allocator is an `unsafe impl`; this one only counts and forwards to `System`.
+#![allow(unsafe_code)]
+
+mod common;
+
+use common::load_corpus;
+use fgac::{Authorizer, json};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+struct Counting;
+
+thread_local! {
+    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+}
+
+fn count() {
+    // `try_with`: the allocator may run while this thread's locals are being torn down.
+    let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
+}
+
+// SAFETY: every method forwards its arguments unchanged to `System`, which upholds the
+// `GlobalAlloc` contract; counting touches only a thread-local integer.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        count();
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        count();
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        count();
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocations_during<T>(f: impl FnOnce() -> T) -> (u64, T) {
+    let before = ALLOCATIONS.with(Cell::get);
+    let out = std::hint::black_box(f());
+    (ALLOCATIONS.with(Cell::get) - before, out)
+}
+
+#[test]
+fn the_counter_sees_allocations() {
+    let (n, v) = allocations_during(|| vec![1u8; 10]);
+    assert!(n >= 1 && v.len() == 10, "the counting allocator must count");
+}
+
+#[test]
+fn authorize_allocates_nothing_over_the_whole_corpus() {
+    let mut checked = 0;
+    for (file, corpus) in load_corpus() {
+        for suite in &corpus.suites {
+            let text = serde_json::to_string(&suite.document).unwrap();
+            let authz = Authorizer::compile(&json::parse(&text).unwrap()).unwrap();
+            let only = match authz.credentials() {
+                [one] => one.name().to_owned(),
+                _ => String::new(),
+            };
+            for case in &suite.cases {
+                // Everything the request needs is prepared before counting.
+                let name = case.key_or(&only).to_owned();
+                let (op, need) = case.need();
+                let key = case.item_bytes().unwrap_or_default();
+                let batch = case.batch();
+                let resource = case.resource(&key);
+                let now = case.now();
+                let cache = case.cache.clone().unwrap_or_default();
+
+                let (n, credential) = allocations_during(|| authz.credential(&name));
+                assert_eq!(n, 0, "{file}: credential lookup allocated for {case:?}");
+                let (n, _) = allocations_during(|| match (credential, &batch, op) {
+                    (Some(c), Some(keys), Some(op)) => {
+                        c.authorize_batch(op, &cache, keys.iter().map(Vec::as_slice), now)
+                    }
+                    (Some(c), _, _) => c.authorize_need(need, resource, now),
+                    (None, _, _) => fgac::Decision::Allow,
+                });
+                assert_eq!(n, 0, "{file}: authorize allocated for {case:?}");
+                if let Some(op) = op {
+                    let (n, _) = allocations_during(|| authz.authorize(&name, op, resource, now));
+                    assert_eq!(n, 0, "{file}: Authorizer::authorize allocated for {case:?}");
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 150, "only {checked} requests checked");
+}

@@ -1,0 +1,84 @@
+//! Property tests: the compiled engine agrees with the reference evaluator on random documents
+//! and requests, and the JSON printer and parser are inverse.
+
+mod common;
+
+use common::strategies;
+use fgac::{Authorizer, Decision, DenyReason, json, oracle};
+use proptest::prelude::*;
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn engine_agrees_with_the_reference_evaluator(
+        doc in strategies::document(),
+        requests in proptest::collection::vec(strategies::request(), 1..40),
+    ) {
+        let authz = Authorizer::compile(&doc).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        for r in &requests {
+            let engine = authz.authorize(&r.key, r.op, r.resource(), r.now);
+            let reference = oracle::decide(&doc, &r.key, r.op, r.resource(), r.now);
+            prop_assert_eq!(engine, reference, "request {:?}", r);
+        }
+    }
+
+    #[test]
+    fn batches_agree_with_the_reference_evaluator(
+        doc in strategies::document(),
+        keys in proptest::collection::vec(strategies::small_key(0), 0..5),
+        cache in strategies::small_name(true),
+        op in proptest::sample::select(vec![fgac::Operation::GetBatch, fgac::Operation::SetBatch, fgac::Operation::SortedSetUnionStore]),
+    ) {
+        let authz = Authorizer::compile(&doc).unwrap();
+        let now = fgac::Timestamp(950);
+        let credential = &doc.credentials[0];
+        let compiled = authz.credential(&credential.name).unwrap();
+        let engine = compiled.authorize_batch(op, &cache, keys.iter().map(Vec::as_slice), now);
+        let reference = oracle::decide_batch(credential, op, &cache, keys.iter().map(Vec::as_slice), now);
+        prop_assert_eq!(engine, reference);
+        if keys.is_empty() {
+            prop_assert_eq!(engine, Decision::Deny(DenyReason::EmptyBatch));
+        }
+    }
+
+    #[test]
+    fn json_print_then_parse_is_the_identity(doc in strategies::any_document()) {
+        let text = json::to_string(&doc);
+        let parsed = json::parse(&text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+        prop_assert_eq!(parsed, doc);
+    }
+
+    #[test]
+    fn momento_scope_print_then_parse_keeps_the_permissions(doc in strategies::document()) {
+        for credential in &doc.credentials {
+            // Deny rules and cache prefixes have no Momento spelling: those must be refused.
+            match json::to_momento_scope(credential) {
+                Ok(text) => {
+                    let parsed = json::parse(&text).unwrap();
+                    prop_assert_eq!(&parsed.credentials[0].permissions, &credential.permissions);
+                }
+                Err(e) => prop_assert!(matches!(e.kind(), fgac::ErrorKind::Unsupported)),
+            }
+        }
+    }
+
+    #[test]
+    fn json_parser_never_panics_and_spans_stay_inside(text in "[{}\\[\\]\":,a-z0-9*\\\\ \u{e9}]{0,80}") {
+        if let Err(e) = json::parse(&text) {
+            for d in e.diagnostics() {
+                prop_assert!(d.span.start <= d.span.end && d.span.end <= text.len());
+                prop_assert!(text.is_char_boundary(d.span.start) && text.is_char_boundary(d.span.end));
+            }
+        }
+    }
+}
+
+#[test]
+fn authorizer_is_send_sync_and_unwind_safe() {
+    fn check<T: Send + Sync + std::panic::UnwindSafe + std::panic::RefUnwindSafe>() {}
+    check::<Authorizer>();
+    check::<fgac::CompiledCredential>();
+    check::<Decision>();
+    check::<fgac::Error>();
+}
