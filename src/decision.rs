@@ -45,6 +45,21 @@ impl<'a> Resource<'a> {
     }
 }
 
+impl fmt::Display for Resource<'_> {
+    /// `cache "c" item "k"`, `cache "c" topic "t"`, `cache "c"`, or `account`; key bytes that are
+    /// not printable ASCII are escaped (`\xff`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Resource::Item { cache, key } => {
+                write!(f, "cache {cache:?} item \"{}\"", key.escape_ascii())
+            }
+            Resource::Topic { cache, topic } => write!(f, "cache {cache:?} topic {topic:?}"),
+            Resource::Cache { cache } => write!(f, "cache {cache:?}"),
+            Resource::Account => f.write_str("account"),
+        }
+    }
+}
+
 /// The index of a grant in its credential's list of grants, counting from 0.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RuleId(pub u32);

@@ -77,3 +77,8 @@ pub use model::{Document, Timestamp};
 pub use ops::{Need, Operation, Rights};
 pub use syntax::error::{Diagnostic, Error, ErrorKind};
 pub use syntax::json;
+
+/// The README's examples, compiled and run as doctests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

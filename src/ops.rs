@@ -328,7 +328,7 @@ impl Operation {
 
 impl fmt::Display for Operation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+        f.pad(self.name())
     }
 }
 
@@ -358,7 +358,11 @@ mod tests {
         for &op in Operation::ALL {
             assert!(seen.insert(op.name()), "duplicate name {}", op.name());
             assert_eq!(op.name().parse::<Operation>(), Ok(op));
-            assert!(op.name().bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
+            assert!(
+                op.name()
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'_')
+            );
         }
         assert!("Get".parse::<Operation>().is_err());
     }

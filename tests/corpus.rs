@@ -16,7 +16,12 @@ fn engine(authz: &Authorizer, name: &str, case: &Case) -> Decision {
     if let Some(batch) = case.batch() {
         let op = op.expect("a batch names its op");
         let cache = case.cache.as_deref().expect("a batch names its cache");
-        return credential.authorize_batch(op, cache, batch.iter().map(|k| k.as_slice()), case.now());
+        return credential.authorize_batch(
+            op,
+            cache,
+            batch.iter().map(|k| k.as_slice()),
+            case.now(),
+        );
     }
     let key = case.item_bytes().unwrap_or_default();
     let resource = case.resource(&key);
@@ -37,7 +42,13 @@ fn reference(doc: &Document, name: &str, case: &Case) -> Decision {
     let (op, need) = case.need();
     if let Some(batch) = case.batch() {
         let cache = case.cache.as_deref().unwrap();
-        return oracle::decide_batch(credential, op.unwrap(), cache, batch.iter().map(|k| k.as_slice()), case.now());
+        return oracle::decide_batch(
+            credential,
+            op.unwrap(),
+            cache,
+            batch.iter().map(|k| k.as_slice()),
+            case.now(),
+        );
     }
     let key = case.item_bytes().unwrap_or_default();
     oracle::decide_for(credential, need, case.resource(&key), case.now())
@@ -50,8 +61,7 @@ fn corpus_decisions_agree_across_front_end_engine_and_oracle() {
     for (file, corpus) in load_corpus() {
         for suite in &corpus.suites {
             let text = serde_json::to_string_pretty(&suite.document).unwrap();
-            let doc = json::parse(&text)
-                .unwrap_or_else(|e| panic!("{file} / {}: {e}", suite.name));
+            let doc = json::parse(&text).unwrap_or_else(|e| panic!("{file} / {}: {e}", suite.name));
             let reprinted = json::parse(&json::to_string(&doc)).expect("printed JSON parses");
             assert_eq!(reprinted, doc, "{file} / {}: print then parse", suite.name);
             let authz = Authorizer::compile(&doc)
@@ -67,7 +77,10 @@ fn corpus_decisions_agree_across_front_end_engine_and_oracle() {
                 let want = case.expected();
                 let got = [
                     ("engine", engine(&authz, name, case)),
-                    ("engine after print/parse", engine(&authz_reprinted, name, case)),
+                    (
+                        "engine after print/parse",
+                        engine(&authz_reprinted, name, case),
+                    ),
                     ("oracle", reference(&doc, name, case)),
                 ];
                 for (who, decision) in got {
@@ -81,7 +94,12 @@ fn corpus_decisions_agree_across_front_end_engine_and_oracle() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     assert!(cases >= 150, "the corpus has only {cases} cases");
     println!("{cases} corpus cases agree");
 }
@@ -94,7 +112,10 @@ fn corpus_invalid_documents_fail_with_their_error() {
             count += 1;
             let text = serde_json::to_string_pretty(&invalid.document).unwrap();
             let err = match Authorizer::from_json(&text) {
-                Ok(_) => panic!("{file} / {}: compiled, expected `{}`", invalid.name, invalid.error),
+                Ok(_) => panic!(
+                    "{file} / {}: compiled, expected `{}`",
+                    invalid.name, invalid.error
+                ),
                 Err(e) => e.to_string(),
             };
             assert!(

@@ -19,13 +19,30 @@ fn memory_per_grant_stays_small() {
         );
         // Radix nodes (25 bytes each, at most two per selector), interned cells, and profiles.
         if n >= 1_000 {
-            assert!(per_grant <= 128.0, "{per_grant} bytes per grant at {n} grants");
+            assert!(
+                per_grant <= 128.0,
+                "{per_grant} bytes per grant at {n} grants"
+            );
         }
         // And the generated policy decides as written.
         let key = authz.credential(policy::KEY).unwrap();
         let cache = policy::cache_of(0, n);
         let now = Timestamp(0);
-        assert!(key.authorize(Operation::Set, Resource::item(&cache, b"user:0000000:profile"), now).is_allowed());
-        assert!(!key.authorize(Operation::Set, Resource::item(&cache, b"user:0000000:profilex"), now).is_allowed());
+        assert!(
+            key.authorize(
+                Operation::Set,
+                Resource::item(&cache, b"user:0000000:profile"),
+                now
+            )
+            .is_allowed()
+        );
+        assert!(
+            !key.authorize(
+                Operation::Set,
+                Resource::item(&cache, b"user:0000000:profilex"),
+                now
+            )
+            .is_allowed()
+        );
     }
 }

@@ -47,7 +47,10 @@ pub(crate) fn lower(doc: &Document, limits: &Limits) -> Result<Authorizer, TooLa
     let mut credentials = Vec::with_capacity(doc.credentials.len());
     let mut by_name = Map::with_capacity_and_hasher(doc.credentials.len(), Default::default());
     for (index, c) in doc.credentials.iter().enumerate() {
-        by_name.insert(c.name.as_str().into(), u32::try_from(index).map_err(|_| TooLarge)?);
+        by_name.insert(
+            c.name.as_str().into(),
+            u32::try_from(index).map_err(|_| TooLarge)?,
+        );
         credentials.push(credential(c, &mut budget)?);
     }
     Ok(Authorizer {
@@ -130,7 +133,11 @@ impl Builder<'_, '_> {
 
         // Any other name gets the profile of its longest listed prefix, or all's: a trie of its
         // own, whose payloads are profile indices.
-        let all_profile = if all.is_empty() { NONE } else { self.profile(&all)? };
+        let all_profile = if all.is_empty() {
+            NONE
+        } else {
+            self.profile(&all)?
+        };
         let keys: Vec<&[u8]> = prefixes.keys().copied().collect();
         let lists: Vec<&Vec<usize>> = prefixes.values().collect();
         let mut caches = Arena::default();
@@ -165,10 +172,16 @@ impl Builder<'_, '_> {
             let (entries, key, prefix) = match &g.resource {
                 ResourceSelector::Items(ItemSelector::All) => (&mut items, &[][..], true),
                 ResourceSelector::Items(ItemSelector::Key(k)) => (&mut items, k.as_slice(), false),
-                ResourceSelector::Items(ItemSelector::Prefix(p)) => (&mut items, p.as_slice(), true),
+                ResourceSelector::Items(ItemSelector::Prefix(p)) => {
+                    (&mut items, p.as_slice(), true)
+                }
                 ResourceSelector::Topics(TopicSelector::All) => (&mut topics, &[][..], true),
-                ResourceSelector::Topics(TopicSelector::Name(n)) => (&mut topics, n.as_bytes(), false),
-                ResourceSelector::Topics(TopicSelector::Prefix(p)) => (&mut topics, p.as_bytes(), true),
+                ResourceSelector::Topics(TopicSelector::Name(n)) => {
+                    (&mut topics, n.as_bytes(), false)
+                }
+                ResourceSelector::Topics(TopicSelector::Prefix(p)) => {
+                    (&mut topics, p.as_bytes(), true)
+                }
             };
             let (exact, prefixed) = entries.entry(key).or_insert((Cell::EMPTY, Cell::EMPTY));
             let cell = if prefix { prefixed } else { exact };

@@ -187,10 +187,16 @@ mod tests {
 
     #[test]
     fn radix_compression_keeps_nodes_below_twice_the_keys() {
-        let owned: Vec<Vec<u8>> = (0..500u32).map(|i| format!("user:{i:05}:profile").into_bytes()).collect();
+        let owned: Vec<Vec<u8>> = (0..500u32)
+            .map(|i| format!("user:{i:05}:profile").into_bytes())
+            .collect();
         let keys: Vec<&[u8]> = owned.iter().map(|k| k.as_slice()).collect();
         let (arena, root) = longest_prefix_trie(&keys);
-        assert!(arena.nodes.len() < 2 * keys.len() + 1, "{}", arena.nodes.len());
+        assert!(
+            arena.nodes.len() < 2 * keys.len() + 1,
+            "{}",
+            arena.nodes.len()
+        );
         for (i, key) in keys.iter().enumerate() {
             assert_eq!(arena.walk(root, key), i as u32);
         }

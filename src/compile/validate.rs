@@ -17,8 +17,12 @@ pub(crate) fn validate(doc: &Document, limits: &Limits) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     if doc.credentials.is_empty() {
         out.push(
-            Diagnostic::new(ErrorKind::NoCredentials, Span::default(), "document defines no credentials")
-                .with_help("add an API key or a token"),
+            Diagnostic::new(
+                ErrorKind::NoCredentials,
+                Span::default(),
+                "document defines no credentials",
+            )
+            .with_help("add an API key or a token"),
         );
     }
     if doc.credentials.len() > limits.max_credentials {
@@ -34,7 +38,9 @@ pub(crate) fn validate(doc: &Document, limits: &Limits) -> Vec<Diagnostic> {
         if names.insert(&c.name, index).is_some() {
             out.push(
                 Diagnostic::new(
-                    ErrorKind::DuplicateCredential { name: c.name.clone() },
+                    ErrorKind::DuplicateCredential {
+                        name: c.name.clone(),
+                    },
                     c.span,
                     format!("credential `{}` is defined more than once", c.name),
                 )
@@ -71,7 +77,13 @@ fn credential(c: &Credential, limits: &Limits, out: &mut Vec<Diagnostic>) {
                 .with_help("give the credential a name to look it up by"),
         );
     }
-    check_name(&format!("the name of {who}"), c.name.as_bytes(), c.span, limits, out);
+    check_name(
+        &format!("the name of {who}"),
+        c.name.as_bytes(),
+        c.span,
+        limits,
+        out,
+    );
 
     match (c.kind, &c.token_id) {
         (CredentialKind::ApiKey, Some(_)) => out.push(
@@ -83,8 +95,12 @@ fn credential(c: &Credential, limits: &Limits, out: &mut Vec<Diagnostic>) {
             .with_help("only disposable tokens carry a token id; remove it or make this a token"),
         ),
         (CredentialKind::Token, Some(id)) if id.is_empty() => out.push(
-            Diagnostic::new(ErrorKind::EmptyName, c.span, format!("token id of {who} is empty"))
-                .with_help("omit the token id, or give it a value"),
+            Diagnostic::new(
+                ErrorKind::EmptyName,
+                c.span,
+                format!("token id of {who} is empty"),
+            )
+            .with_help("omit the token id, or give it a value"),
         ),
         (CredentialKind::Token, Some(id)) if id.chars().count() > MAX_TOKEN_ID_CHARS => out.push(
             Diagnostic::new(
@@ -95,7 +111,9 @@ fn credential(c: &Credential, limits: &Limits, out: &mut Vec<Diagnostic>) {
                     id.chars().count()
                 ),
             )
-            .with_help(format!("a token id has at most {MAX_TOKEN_ID_CHARS} characters")),
+            .with_help(format!(
+                "a token id has at most {MAX_TOKEN_ID_CHARS} characters"
+            )),
         ),
         _ => {}
     }
@@ -118,7 +136,9 @@ fn credential(c: &Credential, limits: &Limits, out: &mut Vec<Diagnostic>) {
                     span,
                     format!("token {who} cannot be a super user"),
                 )
-                .with_help("list explicit permissions, or use a super-user API key for the control plane"),
+                .with_help(
+                    "list explicit permissions, or use a super-user API key for the control plane",
+                ),
             );
         }
     }
@@ -154,11 +174,12 @@ fn credential(c: &Credential, limits: &Limits, out: &mut Vec<Diagnostic>) {
         if let Some(&first) = seen.get(&(g.effect, &g.cache, &g.resource)) {
             out.push(
                 Diagnostic::new(
-                    ErrorKind::DuplicateSelector { first, second: index },
+                    ErrorKind::DuplicateSelector {
+                        first,
+                        second: index,
+                    },
                     g.span,
-                    format!(
-                        "grant #{index} of {who} has the same selectors as grant #{first}"
-                    ),
+                    format!("grant #{index} of {who} has the same selectors as grant #{first}"),
                 )
                 .with_help("merge the two into one grant with the role that covers both"),
             );
@@ -199,9 +220,10 @@ fn grant(g: &Grant, index: usize, who: &str, limits: &Limits, out: &mut Vec<Diag
     };
     match &g.cache {
         CacheSelector::All => {}
-        CacheSelector::Name(n) if n.is_empty() => {
-            empty(format!("empty cache name in {what}"), "use `*` for every cache")
-        }
+        CacheSelector::Name(n) if n.is_empty() => empty(
+            format!("empty cache name in {what}"),
+            "use `*` for every cache",
+        ),
         CacheSelector::Prefix(p) if p.is_empty() => empty(
             format!("empty cache-name prefix in {what}"),
             "an empty prefix matches every cache; use `*` for every cache",
@@ -213,9 +235,10 @@ fn grant(g: &Grant, index: usize, who: &str, limits: &Limits, out: &mut Vec<Diag
             format!("empty key prefix in {what}"),
             "an empty prefix matches every item; select all items instead",
         ),
-        ResourceSelector::Topics(TopicSelector::Name(n)) if n.is_empty() => {
-            empty(format!("empty topic name in {what}"), "use `*` for every topic")
-        }
+        ResourceSelector::Topics(TopicSelector::Name(n)) if n.is_empty() => empty(
+            format!("empty topic name in {what}"),
+            "use `*` for every topic",
+        ),
         ResourceSelector::Topics(TopicSelector::Prefix(p)) if p.is_empty() => empty(
             format!("empty topic prefix in {what}"),
             "an empty prefix matches every topic; use `*` for every topic",
@@ -226,13 +249,24 @@ fn grant(g: &Grant, index: usize, who: &str, limits: &Limits, out: &mut Vec<Diag
         CacheSelector::All => &[][..],
         CacheSelector::Name(s) | CacheSelector::Prefix(s) => s.as_bytes(),
     };
-    check_name(&format!("the cache selector of {what}"), cache_bytes, g.span, limits, out);
+    check_name(
+        &format!("the cache selector of {what}"),
+        cache_bytes,
+        g.span,
+        limits,
+        out,
+    );
     let target_bytes = match &g.resource {
-        ResourceSelector::Items(ItemSelector::All) | ResourceSelector::Topics(TopicSelector::All) => {
-            &[][..]
-        }
+        ResourceSelector::Items(ItemSelector::All)
+        | ResourceSelector::Topics(TopicSelector::All) => &[][..],
         ResourceSelector::Items(ItemSelector::Key(b) | ItemSelector::Prefix(b)) => b.as_slice(),
         ResourceSelector::Topics(TopicSelector::Name(s) | TopicSelector::Prefix(s)) => s.as_bytes(),
     };
-    check_name(&format!("the item or topic selector of {what}"), target_bytes, g.span, limits, out);
+    check_name(
+        &format!("the item or topic selector of {what}"),
+        target_bytes,
+        g.span,
+        limits,
+        out,
+    );
 }

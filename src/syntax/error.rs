@@ -249,8 +249,12 @@ mod tests {
         let src = "first\n  allow readwrit cache\n";
         let start = src.find("readwrit").unwrap();
         let err = Error::one(
-            Diagnostic::new(ErrorKind::Syntax, Span::new(start, start + 8), "unknown role `readwrit`")
-                .with_help("did you mean `readwrite`?"),
+            Diagnostic::new(
+                ErrorKind::Syntax,
+                Span::new(start, start + 8),
+                "unknown role `readwrit`",
+            )
+            .with_help("did you mean `readwrite`?"),
         )
         .with_source(src)
         .with_origin("p.fgac");

@@ -30,8 +30,8 @@ use crate::model::{
     CacheSelector, Credential, CredentialKind, Document, Effect, Expiry, Grant, ItemSelector,
     Permissions, ResourceSelector, Role, Span, Timestamp, TopicSelector,
 };
-use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde::Serialize;
+use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use std::fmt;
 
@@ -181,7 +181,10 @@ fn token_before(text: &str, at: usize) -> (usize, usize) {
     if start < at {
         (start, at)
     } else {
-        (at, floor_char_boundary(text, (at + 1).min(text.len())).max(at))
+        (
+            at,
+            floor_char_boundary(text, (at + 1).min(text.len())).max(at),
+        )
     }
 }
 
@@ -333,10 +336,12 @@ impl<'de> Deserialize<'de> for RoleJson {
                 let mut message = format!("unknown role `{name}`");
                 match did_you_mean(&name, Role::ALL.iter().map(|r| r.as_str())) {
                     Some(s) => message += &format!("{HELP_MARK}did you mean `{s}`?"),
-                    None => message += &format!(
-                        "{HELP_MARK}roles are {}",
-                        Role::ALL.map(|r| format!("`{}`", r.as_str())).join(", ")
-                    ),
+                    None => {
+                        message += &format!(
+                            "{HELP_MARK}roles are {}",
+                            Role::ALL.map(|r| format!("`{}`", r.as_str())).join(", ")
+                        )
+                    }
                 }
                 Err(de::Error::custom(message))
             }
@@ -561,7 +566,9 @@ pub fn to_string(doc: &Document) -> String {
 /// rules and cache-name prefixes.
 pub fn to_momento_scope(credential: &Credential) -> Result<String, Error> {
     let grants = match &credential.permissions {
-        Permissions::SuperUser { .. } => return Ok(pretty(&serde_json::json!({"super_user": true}))),
+        Permissions::SuperUser { .. } => {
+            return Ok(pretty(&serde_json::json!({"super_user": true})));
+        }
         Permissions::Explicit(grants) => grants,
     };
     let mut problems = Vec::new();
@@ -590,8 +597,7 @@ pub fn to_momento_scope(credential: &Credential) -> Result<String, Error> {
     if !problems.is_empty() {
         return Err(Error::new(problems));
     }
-    let permissions: Vec<PermissionOut> =
-        grants.iter().map(|g| permission_out(g, false)).collect();
+    let permissions: Vec<PermissionOut> = grants.iter().map(|g| permission_out(g, false)).collect();
     Ok(pretty(&serde_json::json!({ "permissions": permissions })))
 }
 
@@ -714,7 +720,10 @@ mod tests {
             panic!()
         };
         let span = grants[0].span;
-        assert_eq!(&text[span.start..span.end], r#"{"role":"readonly","cache":"c"}"#);
+        assert_eq!(
+            &text[span.start..span.end],
+            r#"{"role":"readonly","cache":"c"}"#
+        );
     }
 
     #[test]
@@ -726,21 +735,50 @@ mod tests {
     #[test]
     fn errors_have_line_column_and_help() {
         let e = err("{\"permissions\": [\n  {\"role\": \"readwrit\", \"cache\": \"c\"}\n]}");
-        assert!(e.starts_with("error: unknown role `readwrit`\n --> <input>:2:"), "{e}");
+        assert!(
+            e.starts_with("error: unknown role `readwrit`\n --> <input>:2:"),
+            "{e}"
+        );
         assert!(e.contains("= help: did you mean `readwrite`?"), "{e}");
     }
 
     #[test]
     fn rejects_unknown_fields_numbers_and_odd_spellings() {
-        assert!(err(r#"{"permissions":[{"role":"readonly","cache":"c","itme":"*"}]}"#).contains("unknown field `itme`"));
-        assert!(err(r#"{"permissions":[{"role":"readonly","cache":5}]}"#).contains("invalid type: integer `5`"));
-        assert!(err(r#"{"permissions":[{"role":"readonly","cache":"c","item":"k"}]}"#).contains("invalid value: string \"k\""));
-        assert!(err(r#"{"permissions":[{"role":"readonly","cache":{"all":false}}]}"#).contains("`all` can only be `true`"));
-        assert!(err(r#"{"permissions":[{"role":"readonly","cache":{"name":"a","namePrefix":"b"}}]}"#).contains("exactly one field"));
-        assert!(err(r#"{"permissions":[{"role":"readonly","cache":"c","item":{"keyBase64":"!!"}}]}"#).contains("not standard padded base64"));
+        assert!(
+            err(r#"{"permissions":[{"role":"readonly","cache":"c","itme":"*"}]}"#)
+                .contains("unknown field `itme`")
+        );
+        assert!(
+            err(r#"{"permissions":[{"role":"readonly","cache":5}]}"#)
+                .contains("invalid type: integer `5`")
+        );
+        assert!(
+            err(r#"{"permissions":[{"role":"readonly","cache":"c","item":"k"}]}"#)
+                .contains("invalid value: string \"k\"")
+        );
+        assert!(
+            err(r#"{"permissions":[{"role":"readonly","cache":{"all":false}}]}"#)
+                .contains("`all` can only be `true`")
+        );
+        assert!(
+            err(r#"{"permissions":[{"role":"readonly","cache":{"name":"a","namePrefix":"b"}}]}"#)
+                .contains("exactly one field")
+        );
+        assert!(
+            err(r#"{"permissions":[{"role":"readonly","cache":"c","item":{"keyBase64":"!!"}}]}"#)
+                .contains("not standard padded base64")
+        );
         assert!(err(r#"{"super_user": false}"#).contains("can only be `true`"));
-        assert!(err(r#"{"credentials":[{"name":"a","kind":"token","expires_at":-1,"super_user":true}]}"#).contains("epoch seconds"));
-        assert!(err(r#"{"credentials":[{"name":"a","kind":"token","super_user":true}]}"#).contains("missing field `expires_at`"));
+        assert!(
+            err(
+                r#"{"credentials":[{"name":"a","kind":"token","expires_at":-1,"super_user":true}]}"#
+            )
+            .contains("epoch seconds")
+        );
+        assert!(
+            err(r#"{"credentials":[{"name":"a","kind":"token","super_user":true}]}"#)
+                .contains("missing field `expires_at`")
+        );
         assert!(err(r#"{}"#).contains("expected `permissions`"));
     }
 
@@ -755,8 +793,16 @@ mod tests {
             {"name":"root","kind":"api_key","expires_at":1800000000,"super_user":true}]}"#;
         let doc = parse(text).unwrap();
         assert_eq!(parse(&to_string(&doc)).unwrap(), doc);
-        assert!(to_momento_scope(&doc.credentials[0]).unwrap_err().to_string().contains("deny rule"));
+        assert!(
+            to_momento_scope(&doc.credentials[0])
+                .unwrap_err()
+                .to_string()
+                .contains("deny rule")
+        );
         let scope = to_momento_scope(&doc.credentials[1]).unwrap();
-        assert_eq!(parse(&scope).unwrap().credentials[0].permissions, doc.credentials[1].permissions);
+        assert_eq!(
+            parse(&scope).unwrap().credentials[0].permissions,
+            doc.credentials[1].permissions
+        );
     }
 }

@@ -127,7 +127,14 @@ impl Case {
             "none" => Rights::NONE,
             other => panic!("unknown need {other}"),
         };
-        (None, if on_topic { Need::Topic(rights) } else { Need::Item(rights) })
+        (
+            None,
+            if on_topic {
+                Need::Topic(rights)
+            } else {
+                Need::Item(rights)
+            },
+        )
     }
 
     pub fn expected(&self) -> Decision {
@@ -140,7 +147,9 @@ pub fn parse_decision(text: &str) -> Decision {
         return Decision::Allow;
     }
     if let Some(id) = text.strip_prefix("denied_by_rule:") {
-        return Decision::Deny(DenyReason::DeniedByRule(RuleId(id.parse().expect("rule id"))));
+        return Decision::Deny(DenyReason::DeniedByRule(RuleId(
+            id.parse().expect("rule id"),
+        )));
     }
     Decision::Deny(match text {
         "expired" => DenyReason::Expired,
@@ -187,9 +196,12 @@ pub fn load_corpus() -> Vec<(String, CorpusFile)> {
         .into_iter()
         .map(|path| {
             let text = std::fs::read_to_string(&path).expect("read corpus file");
-            let file: CorpusFile = serde_json::from_str(&text)
-                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            (path.file_name().unwrap().to_string_lossy().into_owned(), file)
+            let file: CorpusFile =
+                serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            (
+                path.file_name().unwrap().to_string_lossy().into_owned(),
+                file,
+            )
         })
         .collect()
 }

@@ -3,8 +3,8 @@
 //! few deny rules over `n / 20 + 1` caches. Deterministic.
 
 use fgac::model::{
-    CacheSelector, Credential, CredentialKind, Document, Expiry, Grant, ItemSelector,
-    Permissions, Role, Span, TopicSelector,
+    CacheSelector, Credential, CredentialKind, Document, Expiry, Grant, ItemSelector, Permissions,
+    Role, Span, TopicSelector,
 };
 
 /// The name of the generated credential.
@@ -21,12 +21,37 @@ pub fn generated(n: usize) -> Document {
         .map(|i| {
             let cache = CacheSelector::Name(cache_of(i, n));
             match i % 20 {
-                0..=9 => Grant::allow_items(Role::ReadWrite, cache, ItemSelector::Key(format!("user:{i:07}:profile").into_bytes())),
-                10..=15 => Grant::allow_items(Role::ReadOnly, cache, ItemSelector::Prefix(format!("tenant-{i:07}/").into_bytes())),
-                16 => Grant::allow_items(Role::WriteOnly, CacheSelector::Prefix(format!("tmp-{i:07}-")), ItemSelector::All),
-                17 => Grant::allow_topics(Role::PublishSubscribe, cache, TopicSelector::Prefix(format!("room-{i:07}-"))),
-                18 => Grant::allow_topics(Role::SubscribeOnly, cache, TopicSelector::Name(format!("feed-{i:07}"))),
-                _ => Grant::allow_items(Role::ReadWrite, cache, ItemSelector::Key(format!("user:{:07}:profile", i - 9).into_bytes())).denied(),
+                0..=9 => Grant::allow_items(
+                    Role::ReadWrite,
+                    cache,
+                    ItemSelector::Key(format!("user:{i:07}:profile").into_bytes()),
+                ),
+                10..=15 => Grant::allow_items(
+                    Role::ReadOnly,
+                    cache,
+                    ItemSelector::Prefix(format!("tenant-{i:07}/").into_bytes()),
+                ),
+                16 => Grant::allow_items(
+                    Role::WriteOnly,
+                    CacheSelector::Prefix(format!("tmp-{i:07}-")),
+                    ItemSelector::All,
+                ),
+                17 => Grant::allow_topics(
+                    Role::PublishSubscribe,
+                    cache,
+                    TopicSelector::Prefix(format!("room-{i:07}-")),
+                ),
+                18 => Grant::allow_topics(
+                    Role::SubscribeOnly,
+                    cache,
+                    TopicSelector::Name(format!("feed-{i:07}")),
+                ),
+                _ => Grant::allow_items(
+                    Role::ReadWrite,
+                    cache,
+                    ItemSelector::Key(format!("user:{:07}:profile", i - 9).into_bytes()),
+                )
+                .denied(),
             }
         })
         .collect();

@@ -41,8 +41,15 @@ pub fn cache_selector() -> impl Strategy<Value = CacheSelector> {
 
 /// A valid grant: its selector's kind follows its role's.
 pub fn grant() -> impl Strategy<Value = Grant> {
-    (effect(), role(), cache_selector(), any::<u8>(), small_key(0), small_name(false)).prop_map(
-        |(effect, role, cache, pick, key, name)| {
+    (
+        effect(),
+        role(),
+        cache_selector(),
+        any::<u8>(),
+        small_key(0),
+        small_name(false),
+    )
+        .prop_map(|(effect, role, cache, pick, key, name)| {
             let resource = if role.is_topic_role() {
                 ResourceSelector::Topics(match pick % 3 {
                     0 => TopicSelector::All,
@@ -57,9 +64,14 @@ pub fn grant() -> impl Strategy<Value = Grant> {
                     _ => ItemSelector::Prefix(key),
                 })
             };
-            Grant { effect, role, cache, resource, span: Span::default() }
-        },
-    )
+            Grant {
+                effect,
+                role,
+                cache,
+                resource,
+                span: Span::default(),
+            }
+        })
 }
 
 /// A valid credential named `name`: duplicate selectors dropped, token rules respected.
@@ -71,7 +83,11 @@ pub fn credential(name: String) -> impl Strategy<Value = Credential> {
         proptest::collection::vec(grant(), 1..10),
     )
         .prop_map(move |(is_token, expiry, super_user, grants)| {
-            let kind = if is_token { CredentialKind::Token } else { CredentialKind::ApiKey };
+            let kind = if is_token {
+                CredentialKind::Token
+            } else {
+                CredentialKind::ApiKey
+            };
             let expiry = match (expiry, is_token) {
                 (Some(t), _) => Expiry::At(Timestamp(t)),
                 (None, true) => Expiry::At(Timestamp(1000)),
@@ -88,7 +104,9 @@ pub fn credential(name: String) -> impl Strategy<Value = Credential> {
                 expiry,
                 token_id: is_token.then(|| "tok".to_owned()),
                 permissions: if super_user && !is_token {
-                    Permissions::SuperUser { span: Span::default() }
+                    Permissions::SuperUser {
+                        span: Span::default(),
+                    }
                 } else {
                     Permissions::Explicit(grants)
                 },
@@ -101,7 +119,9 @@ pub fn credential(name: String) -> impl Strategy<Value = Credential> {
 pub fn document() -> impl Strategy<Value = Document> {
     (1usize..=3)
         .prop_flat_map(|n| {
-            (0..n).map(|i| credential(format!("k{i}"))).collect::<Vec<_>>()
+            (0..n)
+                .map(|i| credential(format!("k{i}")))
+                .collect::<Vec<_>>()
         })
         .prop_map(|credentials| Document { credentials })
 }
@@ -149,7 +169,14 @@ pub fn request() -> impl Strategy<Value = OwnedRequest> {
                 (fgac::Need::ControlPlane, _) => kind % 2,
                 (fgac::Need::Item(_), _) => 5,
             };
-            OwnedRequest { key: key.to_owned(), op, kind, cache, target, now: Timestamp(now) }
+            OwnedRequest {
+                key: key.to_owned(),
+                op,
+                kind,
+                cache,
+                target,
+                now: Timestamp(now),
+            }
         })
 }
 
@@ -173,18 +200,25 @@ pub fn any_document() -> impl Strategy<Value = Document> {
         text.prop_map(CacheSelector::Name),
         text.prop_map(CacheSelector::Prefix),
     ];
-    let resource = prop_oneof![item.prop_map(ResourceSelector::Items), topic.prop_map(ResourceSelector::Topics)];
-    let grant = (effect(), role(), cache, resource).prop_map(|(effect, role, cache, resource)| Grant {
-        effect,
-        role,
-        cache,
-        resource,
-        span: Span::default(),
-    });
+    let resource = prop_oneof![
+        item.prop_map(ResourceSelector::Items),
+        topic.prop_map(ResourceSelector::Topics)
+    ];
+    let grant =
+        (effect(), role(), cache, resource).prop_map(|(effect, role, cache, resource)| Grant {
+            effect,
+            role,
+            cache,
+            resource,
+            span: Span::default(),
+        });
     let credential = (
         text,
         any::<bool>(),
-        prop_oneof![Just(Expiry::Never), any::<u64>().prop_map(|t| Expiry::At(Timestamp(t)))],
+        prop_oneof![
+            Just(Expiry::Never),
+            any::<u64>().prop_map(|t| Expiry::At(Timestamp(t)))
+        ],
         proptest::option::of(text),
         prop_oneof![
             1 => Just(Permissions::SuperUser { span: Span::default() }),
@@ -193,7 +227,11 @@ pub fn any_document() -> impl Strategy<Value = Document> {
     )
         .prop_map(|(name, token, expiry, token_id, permissions)| Credential {
             name,
-            kind: if token { CredentialKind::Token } else { CredentialKind::ApiKey },
+            kind: if token {
+                CredentialKind::Token
+            } else {
+                CredentialKind::ApiKey
+            },
             expiry,
             token_id,
             permissions,
