@@ -69,14 +69,14 @@ pub mod ops;
 pub mod oracle;
 pub mod syntax;
 
-pub use compile::validate;
+pub use compile::{Format, load, load_with, validate};
 pub use decision::{Decision, DenyReason, Resource, RuleId};
 pub use engine::{Authorizer, CompiledCredential};
 pub use limits::Limits;
 pub use model::{Document, Timestamp};
 pub use ops::{Need, Operation, Rights};
 pub use syntax::error::{Diagnostic, Error, ErrorKind};
-pub use syntax::json;
+pub use syntax::{json, text};
 
 /// The README's examples, compiled and run as doctests so that they stay true.
 #[cfg(doctest)]

@@ -29,6 +29,48 @@ pub fn validate(doc: &Document, limits: &Limits) -> Result<(), Error> {
     }
 }
 
+/// The format of a document, told apart by its first significant character: JSON starts with
+/// `{`, which no DSL document can.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// fgac's permission language.
+    Text,
+    /// Momento's scope JSON or fgac's key-store JSON.
+    Json,
+}
+
+impl Format {
+    /// The format `text` is written in.
+    pub fn detect(text: &str) -> Format {
+        let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+        if body.trim_start().starts_with('{') {
+            Format::Json
+        } else {
+            Format::Text
+        }
+    }
+}
+
+/// Parses a document in either language with the default [`Limits`] (see [`Format::detect`]).
+///
+/// ```
+/// let a = fgac::load(r#"{"permissions": [{"role": "readonly", "cache": "c"}]}"#)?;
+/// let b = fgac::load(r#"key "default" { expires never  allow readonly cache "c" }"#)?;
+/// assert_eq!(a, b);
+/// # Ok::<(), fgac::Error>(())
+/// ```
+pub fn load(text: &str) -> Result<Document, Error> {
+    load_with(text, &Limits::default())
+}
+
+/// Parses a document in either language under `limits`.
+pub fn load_with(text: &str, limits: &Limits) -> Result<Document, Error> {
+    match Format::detect(text) {
+        Format::Json => crate::json::parse_with(text, limits),
+        Format::Text => crate::text::parse_with(text, limits),
+    }
+}
+
 impl Authorizer {
     /// Validates and compiles `doc` with the default [`Limits`].
     pub fn compile(doc: &Document) -> Result<Authorizer, Error> {
@@ -55,6 +97,30 @@ impl Authorizer {
                 )),
             )
         })
+    }
+
+    /// Parses a DSL document (see [`text`](crate::text)) and compiles it with the default
+    /// [`Limits`].
+    ///
+    /// ```
+    /// let authz = fgac::Authorizer::from_text(r#"
+    ///     key "svc" { expires never  allow readonly cache "catalog" }
+    /// "#)?;
+    /// assert!(authz.credential("svc").is_some());
+    /// # Ok::<(), fgac::Error>(())
+    /// ```
+    pub fn from_text(text: &str) -> Result<Authorizer, Error> {
+        let limits = Limits::default();
+        let doc = crate::text::parse_with(text, &limits)?;
+        Authorizer::compile_with(&doc, &limits).map_err(|e| e.with_source(text))
+    }
+
+    /// Parses a document in either language ([`load`]) and compiles it with the default
+    /// [`Limits`].
+    pub fn from_source(text: &str) -> Result<Authorizer, Error> {
+        let limits = Limits::default();
+        let doc = load_with(text, &limits)?;
+        Authorizer::compile_with(&doc, &limits).map_err(|e| e.with_source(text))
     }
 
     /// Parses a JSON document (either form, see [`json`](crate::json)) and compiles it with the

@@ -68,7 +68,9 @@ fn parse_inner(text: &str, limits: &Limits) -> Result<Document, Error> {
             format!("document of {} bytes is too large", text.len()),
         )));
     }
-    let top: TopJson<'_> = from_raw(text, text)?;
+    // A byte order mark is accepted and ignored; spans still count from the start of `text`.
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let top: TopJson<'_> = from_raw(text, body)?;
     let whole = Span::new(0, text.len());
     match (top.credentials, top.permissions, top.super_user) {
         (Some(credentials), None, None) => {
@@ -140,14 +142,14 @@ fn json_diagnostic(text: &str, raw: &str, err: &serde_json::Error) -> Diagnostic
     if let Some(stripped) = message.strip_suffix(&suffix) {
         message.truncate(stripped.len());
     }
-    // serde_json counts lines from 1 and columns in bytes from 1; 0 means no position.
+    // serde_json counts lines from 1 and columns in bytes from 1, and points at the last byte it
+    // read: `column` bytes into the line is just past it. Line 0 means no position.
     let at = match line.checked_sub(2) {
-        // Line 0 means no position; line 1 starts at the beginning.
-        None => column.saturating_sub(1) * usize::from(line == 1),
+        None => column * usize::from(line == 1),
         Some(newlines) => raw
             .match_indices('\n')
             .nth(newlines)
-            .map_or(raw.len(), |(i, _)| i + 1 + column.saturating_sub(1)),
+            .map_or(raw.len(), |(i, _)| i + 1 + column),
     }
     .min(raw.len());
     let at = floor_char_boundary(text, (offset_of(text, raw) + at).min(text.len()));
@@ -179,7 +181,12 @@ fn token_before(text: &str, at: usize) -> (usize, usize) {
     let word = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'+' | b'.');
     let start = at - bytes[..at].iter().rev().take_while(|b| word(b)).count();
     if start < at {
-        (start, at)
+        return (start, at);
+    }
+    // A punctuation character, or the end of the input: underline just that character.
+    let before = floor_char_boundary(text, at.saturating_sub(1));
+    if before < at {
+        (before, at)
     } else {
         (
             at,
@@ -526,8 +533,8 @@ fn unreachable_selector<T, E: de::Error>() -> Result<T, E> {
 // ---------------------------------------------------------------------------------------------
 // Printing.
 
-/// Prints `doc` in fgac's key-store form, pretty, with `"*"` for all. Every model prints, and
-/// [`parse`] gives the same model back.
+/// Prints `doc` in fgac's key-store form: one field per line, one permission per line, `"*"` for
+/// all. Every model prints, and [`parse`] gives the same model back.
 ///
 /// ```
 /// let doc = fgac::json::parse(r#"{"super_user": true}"#)?;
@@ -536,29 +543,86 @@ fn unreachable_selector<T, E: de::Error>() -> Result<T, E> {
 /// # Ok::<(), fgac::Error>(())
 /// ```
 pub fn to_string(doc: &Document) -> String {
-    let store = KeyStoreOut {
-        credentials: doc
-            .credentials
-            .iter()
-            .map(|c| CredentialOut {
-                name: &c.name,
-                kind: c.kind.as_str(),
-                expires_at: match c.expiry {
-                    Expiry::Never => serde_json::Value::from("never"),
-                    Expiry::At(t) => serde_json::Value::from(t.0),
+    let mut out = String::from("{\n  \"credentials\": [");
+    for (i, c) in doc.credentials.iter().enumerate() {
+        out += if i == 0 { "\n    {\n" } else { ",\n    {\n" };
+        let mut fields = vec![
+            ("name", one_line(&c.name)),
+            ("kind", one_line(&c.kind.as_str())),
+            (
+                "expires_at",
+                match c.expiry {
+                    Expiry::Never => one_line(&"never"),
+                    Expiry::At(t) => one_line(&t.0),
                 },
-                token_id: c.token_id.as_deref(),
-                super_user: matches!(c.permissions, Permissions::SuperUser { .. }).then_some(true),
-                permissions: match &c.permissions {
-                    Permissions::SuperUser { .. } => None,
-                    Permissions::Explicit(grants) => {
-                        Some(grants.iter().map(|g| permission_out(g, true)).collect())
-                    }
-                },
-            })
-            .collect(),
+            ),
+        ];
+        if let Some(id) = &c.token_id {
+            fields.push(("token_id", one_line(id)));
+        }
+        match &c.permissions {
+            Permissions::SuperUser { .. } => fields.push(("super_user", one_line(&true))),
+            Permissions::Explicit(grants) => {
+                fields.push(("permissions", permission_lines(grants, true, "      ")))
+            }
+        }
+        let lines: Vec<String> = fields
+            .into_iter()
+            .map(|(k, v)| format!("      \"{k}\": {v}"))
+            .collect();
+        out += &lines.join(",\n");
+        out += "\n    }";
+    }
+    out += if doc.credentials.is_empty() {
+        "]\n}"
+    } else {
+        "\n  ]\n}"
     };
-    pretty(&store)
+    out
+}
+
+/// `[`, one permission per line at `indent` + 2, `]`.
+fn permission_lines(grants: &[Grant], with_effect: bool, indent: &str) -> String {
+    if grants.is_empty() {
+        return "[]".to_owned();
+    }
+    let lines: Vec<String> = grants
+        .iter()
+        .map(|g| format!("{indent}  {}", one_line(&permission_out(g, with_effect))))
+        .collect();
+    format!("[\n{}\n{indent}]", lines.join(",\n"))
+}
+
+/// Serializes `value` on one line, with a space after each `:` and `,`.
+fn one_line<T: Serialize + ?Sized>(value: &T) -> String {
+    struct Spaced;
+    impl serde_json::ser::Formatter for Spaced {
+        fn begin_object_key<W: ?Sized + std::io::Write>(
+            &mut self,
+            w: &mut W,
+            first: bool,
+        ) -> std::io::Result<()> {
+            if first { Ok(()) } else { w.write_all(b", ") }
+        }
+        fn begin_object_value<W: ?Sized + std::io::Write>(
+            &mut self,
+            w: &mut W,
+        ) -> std::io::Result<()> {
+            w.write_all(b": ")
+        }
+        fn begin_array_value<W: ?Sized + std::io::Write>(
+            &mut self,
+            w: &mut W,
+            first: bool,
+        ) -> std::io::Result<()> {
+            if first { Ok(()) } else { w.write_all(b", ") }
+        }
+    }
+    let mut buf = Vec::new();
+    let mut ser = serde_json::Serializer::with_formatter(&mut buf, Spaced);
+    // Serializing these types cannot fail: every map key is a string, and a Vec never errs.
+    let _ = value.serialize(&mut ser);
+    String::from_utf8(buf).unwrap_or_default()
 }
 
 /// Prints one credential's permissions in Momento's scope form (`{"permissions": [...]}` or
@@ -567,7 +631,7 @@ pub fn to_string(doc: &Document) -> String {
 pub fn to_momento_scope(credential: &Credential) -> Result<String, Error> {
     let grants = match &credential.permissions {
         Permissions::SuperUser { .. } => {
-            return Ok(pretty(&serde_json::json!({"super_user": true})));
+            return Ok("{\"super_user\": true}".to_owned());
         }
         Permissions::Explicit(grants) => grants,
     };
@@ -597,31 +661,10 @@ pub fn to_momento_scope(credential: &Credential) -> Result<String, Error> {
     if !problems.is_empty() {
         return Err(Error::new(problems));
     }
-    let permissions: Vec<PermissionOut> = grants.iter().map(|g| permission_out(g, false)).collect();
-    Ok(pretty(&serde_json::json!({ "permissions": permissions })))
-}
-
-fn pretty<T: Serialize>(value: &T) -> String {
-    // Serializing these types to a string cannot fail: every map key is a string.
-    serde_json::to_string_pretty(value).unwrap_or_default()
-}
-
-#[derive(Serialize)]
-struct KeyStoreOut<'a> {
-    credentials: Vec<CredentialOut<'a>>,
-}
-
-#[derive(Serialize)]
-struct CredentialOut<'a> {
-    name: &'a str,
-    kind: &'static str,
-    expires_at: serde_json::Value,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    token_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    super_user: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    permissions: Option<Vec<PermissionOut>>,
+    Ok(format!(
+        "{{\"permissions\": {}}}",
+        permission_lines(grants, false, "")
+    ))
 }
 
 #[derive(Serialize)]

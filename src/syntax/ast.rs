@@ -1,0 +1,184 @@
+//! The DSL's syntax tree: the model's content plus what only text has, comments and the order
+//! fields were written in. The parser produces it, the formatter prints it, and [`lower`] turns it
+//! into the [`model`](crate::model).
+
+use super::error::{Diagnostic, ErrorKind};
+use crate::model::{Credential, CredentialKind, Document, Expiry, Grant, Permissions, Span};
+
+/// A parsed DSL file.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct SourceFile {
+    pub(crate) blocks: Vec<Block>,
+    /// Comments after the last credential.
+    pub(crate) trailing: Vec<String>,
+}
+
+/// `key "name" { ... }` or `token "name" { ... }`.
+#[derive(Clone, Debug)]
+pub(crate) struct Block {
+    /// Comment lines above the block (each without its `#`).
+    pub(crate) leading: Vec<String>,
+    /// A comment after `{` on the header line.
+    pub(crate) header_comment: Option<String>,
+    pub(crate) kind: CredentialKind,
+    pub(crate) name: String,
+    /// The span of `key "name"`.
+    pub(crate) header: Span,
+    pub(crate) fields: Vec<Field>,
+    /// Comment lines before the closing `}`.
+    pub(crate) closing: Vec<String>,
+}
+
+/// One field of a block, with its comments.
+#[derive(Clone, Debug)]
+pub(crate) struct Field {
+    pub(crate) leading: Vec<String>,
+    pub(crate) trailing: Option<String>,
+    pub(crate) value: FieldValue,
+    pub(crate) span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum FieldValue {
+    Expires(Expiry),
+    Id(String),
+    SuperUser,
+    Rule(Grant),
+}
+
+impl FieldValue {
+    /// The canonical position of the field in a block: settings first, then rules as written.
+    pub(crate) fn rank(&self) -> u8 {
+        match self {
+            FieldValue::Expires(_) => 0,
+            FieldValue::Id(_) => 1,
+            FieldValue::SuperUser => 2,
+            FieldValue::Rule(_) => 3,
+        }
+    }
+}
+
+/// The model of `file`, or the problems that keep it from having one (a setting given twice, a
+/// super user with rules, a credential without `expires`).
+pub(crate) fn lower(file: &SourceFile) -> Result<Document, Vec<Diagnostic>> {
+    let mut errors = Vec::new();
+    let mut credentials = Vec::with_capacity(file.blocks.len());
+    for block in &file.blocks {
+        let who = format!("{} `{}`", keyword(block.kind), block.name);
+        let mut expiry: Option<Expiry> = None;
+        let mut token_id: Option<String> = None;
+        let mut super_user: Option<Span> = None;
+        let mut grants = Vec::new();
+        for field in &block.fields {
+            let twice = |what: &str| {
+                Diagnostic::new(
+                    ErrorKind::Syntax,
+                    field.span,
+                    format!("`{what}` is given twice in {who}"),
+                )
+                .with_help(format!(
+                    "keep one `{what}`; this one repeats an earlier one"
+                ))
+            };
+            match &field.value {
+                FieldValue::Expires(e) => match expiry {
+                    Some(_) => errors.push(twice("expires")),
+                    None => expiry = Some(*e),
+                },
+                FieldValue::Id(id) => match &token_id {
+                    Some(_) => errors.push(twice("id")),
+                    None => token_id = Some(id.clone()),
+                },
+                FieldValue::SuperUser => match super_user {
+                    Some(_) => errors.push(twice("superuser")),
+                    None => super_user = Some(field.span),
+                },
+                FieldValue::Rule(g) => grants.push(g.clone()),
+            }
+        }
+        if expiry.is_none() {
+            errors.push(
+                Diagnostic::new(ErrorKind::Syntax, block.header, format!("{who} has no `expires`"))
+                    .with_help(match block.kind {
+                        CredentialKind::ApiKey => "add `expires 2027-01-01T00:00:00Z`, or `expires never` for a key that never expires",
+                        CredentialKind::Token => "add `expires 2027-01-01T00:00:00Z`: disposable tokens must expire",
+                    }),
+            );
+        }
+        let permissions = match super_user {
+            Some(span) if !grants.is_empty() => {
+                errors.push(
+                    Diagnostic::new(
+                        ErrorKind::Syntax,
+                        span,
+                        format!("{who} is a super user and also lists rules"),
+                    )
+                    .with_help("a super user has every right; remove the rules or `superuser`"),
+                );
+                Permissions::SuperUser { span }
+            }
+            Some(span) => Permissions::SuperUser { span },
+            None => Permissions::Explicit(grants),
+        };
+        credentials.push(Credential {
+            name: block.name.clone(),
+            kind: block.kind,
+            expiry: expiry.unwrap_or(Expiry::Never),
+            token_id,
+            permissions,
+            span: block.header,
+        });
+    }
+    if errors.is_empty() {
+        Ok(Document { credentials })
+    } else {
+        Err(errors)
+    }
+}
+
+/// The syntax tree that prints `doc` (no comments; settings first).
+pub(crate) fn from_model(doc: &Document) -> SourceFile {
+    let field = |value| Field {
+        leading: Vec::new(),
+        trailing: None,
+        value,
+        span: Span::default(),
+    };
+    let blocks = doc
+        .credentials
+        .iter()
+        .map(|c| {
+            let mut fields = vec![field(FieldValue::Expires(c.expiry))];
+            if let Some(id) = &c.token_id {
+                fields.push(field(FieldValue::Id(id.clone())));
+            }
+            match &c.permissions {
+                Permissions::SuperUser { .. } => fields.push(field(FieldValue::SuperUser)),
+                Permissions::Explicit(grants) => {
+                    fields.extend(grants.iter().map(|g| field(FieldValue::Rule(g.clone()))))
+                }
+            }
+            Block {
+                leading: Vec::new(),
+                header_comment: None,
+                kind: c.kind,
+                name: c.name.clone(),
+                header: c.span,
+                fields,
+                closing: Vec::new(),
+            }
+        })
+        .collect();
+    SourceFile {
+        blocks,
+        trailing: Vec::new(),
+    }
+}
+
+/// `key` or `token`.
+pub(crate) fn keyword(kind: CredentialKind) -> &'static str {
+    match kind {
+        CredentialKind::ApiKey => "key",
+        CredentialKind::Token => "token",
+    }
+}

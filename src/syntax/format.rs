@@ -1,0 +1,189 @@
+//! The canonical printer for the DSL.
+//!
+//! One credential per block, blocks separated by a blank line, four-space indentation; in each
+//! block `expires`, then `id`, then `superuser`, then the rules in the order written (a rule's
+//! position is its id, so rules are never reordered), with their columns aligned. Comments stay
+//! with the field they were written above or beside. Strings escape every character that is not
+//! plainly visible (controls, bidirectional overrides, zero-width characters), so that what a
+//! reviewer reads is what the engine matches.
+
+use super::ast::{self, Block, Field, FieldValue, SourceFile};
+use super::time;
+use crate::model::{
+    CacheSelector, Document, Expiry, Grant, ItemSelector, ResourceSelector, TopicSelector,
+};
+use std::fmt::Write;
+
+/// Prints `doc` in canonical form.
+///
+/// ```
+/// let doc = fgac::text::parse(r#"key "svc" { expires never allow readonly cache "c" }"#)?;
+/// assert_eq!(
+///     fgac::text::format(&doc),
+///     "key \"svc\" {\n    expires never\n    allow readonly cache \"c\"\n}\n"
+/// );
+/// # Ok::<(), fgac::Error>(())
+/// ```
+pub fn format(doc: &Document) -> String {
+    print(&ast::from_model(doc))
+}
+
+/// Reformats DSL source in canonical form, keeping its comments. Fails on a document that does not
+/// parse; a document with semantic errors (a token without expiry, ...) still formats.
+pub fn format_source(src: &str) -> Result<String, crate::Error> {
+    let file = super::text::parse_file(src, &crate::Limits::default())?;
+    Ok(print(&file))
+}
+
+pub(crate) fn print(file: &SourceFile) -> String {
+    let mut out = String::new();
+    for (i, block) in file.blocks.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        print_block(&mut out, block);
+    }
+    if !file.trailing.is_empty() && !file.blocks.is_empty() {
+        out.push('\n');
+    }
+    comments(&mut out, "", &file.trailing);
+    out
+}
+
+fn comments(out: &mut String, indent: &str, lines: &[String]) {
+    for line in lines {
+        let _ = writeln!(out, "{indent}#{line}");
+    }
+}
+
+fn trailing(out: &mut String, comment: &Option<String>) {
+    if let Some(c) = comment {
+        let _ = write!(out, "  #{c}");
+    }
+}
+
+fn print_block(out: &mut String, block: &Block) {
+    comments(out, "", &block.leading);
+    let _ = write!(
+        out,
+        "{} {} {{",
+        ast::keyword(block.kind),
+        quote(block.name.as_bytes())
+    );
+    trailing(out, &block.header_comment);
+    out.push('\n');
+
+    let mut fields: Vec<&Field> = block.fields.iter().collect();
+    fields.sort_by_key(|f| f.value.rank());
+    let rules: Vec<[String; 4]> = fields
+        .iter()
+        .filter_map(|f| match &f.value {
+            FieldValue::Rule(g) => Some(rule_columns(g)),
+            _ => None,
+        })
+        .collect();
+    let mut widths = [0usize; 4];
+    for columns in &rules {
+        for (w, c) in widths.iter_mut().zip(columns) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let mut rules = rules.into_iter();
+    for field in fields {
+        comments(out, "    ", &field.leading);
+        let mut line = String::from("    ");
+        match &field.value {
+            FieldValue::Expires(Expiry::Never) => line.push_str("expires never"),
+            FieldValue::Expires(Expiry::At(t)) => match time::format_rfc3339(*t) {
+                Some(text) => line += &format!("expires {text}"),
+                None => line += &format!("expires {}", t.0),
+            },
+            FieldValue::Id(id) => line += &format!("id {}", quote(id.as_bytes())),
+            FieldValue::SuperUser => line.push_str("superuser"),
+            FieldValue::Rule(_) => {
+                let columns = rules.next().unwrap_or_default();
+                for (i, (column, width)) in columns.iter().zip(widths).enumerate() {
+                    if i > 0 {
+                        line.push(' ');
+                    }
+                    let _ = write!(line, "{column:<width$}");
+                }
+                line.truncate(line.trim_end().len());
+            }
+        }
+        out.push_str(&line);
+        trailing(out, &field.trailing);
+        out.push('\n');
+    }
+    comments(out, "    ", &block.closing);
+    out.push_str("}\n");
+}
+
+/// A rule as four columns: effect, role, cache selector, resource selector (empty when implied).
+fn rule_columns(g: &Grant) -> [String; 4] {
+    let cache = match &g.cache {
+        CacheSelector::All => "cache *".to_owned(),
+        CacheSelector::Name(n) => format!("cache {}", quote(n.as_bytes())),
+        CacheSelector::Prefix(p) => format!("cache prefix {}", quote(p.as_bytes())),
+    };
+    let resource = match &g.resource {
+        // "All" is implied by the role's kind; it is written out only where it is not.
+        ResourceSelector::Items(ItemSelector::All) if !g.role.is_topic_role() => String::new(),
+        ResourceSelector::Topics(TopicSelector::All) if g.role.is_topic_role() => String::new(),
+        ResourceSelector::Items(ItemSelector::All) => "items *".to_owned(),
+        ResourceSelector::Topics(TopicSelector::All) => "topics *".to_owned(),
+        ResourceSelector::Items(ItemSelector::Key(k)) => format!("item {}", quote(k)),
+        ResourceSelector::Items(ItemSelector::Prefix(p)) => format!("items prefix {}", quote(p)),
+        ResourceSelector::Topics(TopicSelector::Name(n)) => {
+            format!("topic {}", quote(n.as_bytes()))
+        }
+        ResourceSelector::Topics(TopicSelector::Prefix(p)) => {
+            format!("topics prefix {}", quote(p.as_bytes()))
+        }
+    };
+    [
+        g.effect.as_str().to_owned(),
+        g.role.as_str().to_owned(),
+        cache,
+        resource,
+    ]
+}
+
+/// Whether `c` shows as itself: not a control, not a format character (bidirectional controls,
+/// zero-width characters, the byte order mark), not a line or paragraph separator.
+fn plainly_visible(c: char) -> bool {
+    !(c.is_control()
+        || matches!(c,
+            '\u{00ad}' | '\u{034f}' | '\u{061c}' | '\u{115f}' | '\u{1160}' | '\u{17b4}' | '\u{17b5}'
+            | '\u{180b}'..='\u{180f}' | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}'
+            | '\u{2060}'..='\u{206f}' | '\u{3164}' | '\u{fe00}'..='\u{fe0f}' | '\u{feff}'
+            | '\u{ffa0}' | '\u{fff0}'..='\u{fffb}' | '\u{e0000}'..='\u{e0fff}'))
+}
+
+/// `bytes` as a DSL string literal: UTF-8 text as itself where plainly visible, `\u{..}` for other
+/// characters, `\xNN` for bytes that are not UTF-8.
+pub(crate) fn quote(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() + 2);
+    out.push('"');
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                '\0' => out.push_str("\\0"),
+                c if plainly_visible(c) => out.push(c),
+                c => {
+                    let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+                }
+            }
+        }
+        for b in chunk.invalid() {
+            let _ = write!(out, "\\x{b:02x}");
+        }
+    }
+    out.push('"');
+    out
+}
