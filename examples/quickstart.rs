@@ -1,11 +1,15 @@
-//! Loads a key store (fgac's JSON), compiles it, and decides a few requests, printing each
-//! decision and why. Run: `cargo run --release --example quickstart [-- FILE.json]`.
+//! Loads a key store (in the DSL or JSON), compiles it, and decides a few requests, printing each
+//! decision and why. Run: `cargo run --release --example quickstart [-- FILE]`.
 
 use fgac::{Authorizer, Operation, Resource, Timestamp};
 
 fn main() {
     let path = std::env::args().nth(1).unwrap_or_else(|| {
-        concat!(env!("CARGO_MANIFEST_DIR"), "/examples/checkout.json").to_owned()
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/grammar/examples/checkout.fgac"
+        )
+        .to_owned()
     });
     let text = match std::fs::read_to_string(&path) {
         Ok(text) => text,
@@ -14,7 +18,7 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let authz = match Authorizer::from_json(&text) {
+    let authz = match Authorizer::from_source(&text) {
         Ok(a) => a,
         Err(e) => {
             eprintln!("{}", e.with_origin(&path));
