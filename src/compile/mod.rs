@@ -8,7 +8,7 @@ pub(crate) mod validate;
 use crate::engine::Authorizer;
 use crate::limits::Limits;
 use crate::model::{Document, Span};
-use crate::syntax::error::{Diagnostic, Error, ErrorKind};
+use crate::syntax::error::{Diagnostic, Error};
 
 /// Checks `doc` against Momento's rules and fgac's own under `limits`, reporting every problem.
 ///
@@ -82,20 +82,12 @@ impl Authorizer {
     pub fn compile_with(doc: &Document, limits: &Limits) -> Result<Authorizer, Error> {
         validate(doc, limits)?;
         lower::lower(doc, limits).map_err(|_| {
-            Error::one(
-                Diagnostic::new(
-                    ErrorKind::Limit {
-                        limit: "max_compiled_nodes",
-                        value: limits.max_compiled_nodes,
-                    },
-                    Span::default(),
-                    "compiled structure is too large",
-                )
-                .with_help(format!(
-                    "prefix rules are merged into every cache name they cover; the limit is {} nodes, raise `Limits::max_compiled_nodes` to accept it",
-                    limits.max_compiled_nodes
-                )),
-            )
+            Error::one(Diagnostic::limit(
+                "max_compiled_nodes",
+                limits.max_compiled_nodes,
+                Span::default(),
+                "compiled structure is too large: prefix and all-caches rules are merged into every cache name they cover",
+            ))
         })
     }
 

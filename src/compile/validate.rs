@@ -26,7 +26,7 @@ pub(crate) fn validate(doc: &Document, limits: &Limits) -> Vec<Diagnostic> {
         );
     }
     if doc.credentials.len() > limits.max_credentials {
-        out.push(limit(
+        out.push(Diagnostic::limit(
             "max_credentials",
             limits.max_credentials,
             Span::default(),
@@ -52,15 +52,9 @@ pub(crate) fn validate(doc: &Document, limits: &Limits) -> Vec<Diagnostic> {
     out
 }
 
-fn limit(name: &'static str, value: usize, span: Span, message: String) -> Diagnostic {
-    Diagnostic::new(ErrorKind::Limit { limit: name, value }, span, message).with_help(format!(
-        "the limit is {value}; raise `Limits::{name}` to accept it"
-    ))
-}
-
 fn check_name(what: &str, name: &[u8], span: Span, limits: &Limits, out: &mut Vec<Diagnostic>) {
     if name.len() > limits.max_name_bytes {
-        out.push(limit(
+        out.push(Diagnostic::limit(
             "max_name_bytes",
             limits.max_name_bytes,
             span,
@@ -161,7 +155,7 @@ fn credential(c: &Credential, limits: &Limits, out: &mut Vec<Diagnostic>) {
         CredentialKind::Token => (limits.max_grants_per_token, "max_grants_per_token"),
     };
     if grants.len() > max {
-        out.push(limit(
+        out.push(Diagnostic::limit(
             field,
             max,
             c.span,

@@ -101,6 +101,19 @@ impl Diagnostic {
         }
     }
 
+    /// An exceeded limit: the message says by what, the help names the field of
+    /// [`Limits`](crate::Limits) to raise.
+    pub fn limit(
+        limit: &'static str,
+        value: usize,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        Diagnostic::new(ErrorKind::Limit { limit, value }, span, message).with_help(format!(
+            "the limit is {value}; raise `Limits::{limit}` to accept it"
+        ))
+    }
+
     /// The same diagnostic with a help line.
     pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
         self.help = Some(help.into());

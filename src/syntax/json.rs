@@ -61,7 +61,7 @@ pub fn parse_with(text: &str, limits: &Limits) -> Result<Document, Error> {
 
 fn parse_inner(text: &str, limits: &Limits) -> Result<Document, Error> {
     if text.len() > limits.max_document_bytes {
-        return Err(Error::one(limit_error(
+        return Err(Error::one(Diagnostic::limit(
             "max_document_bytes",
             limits.max_document_bytes,
             Span::new(0, 0),
@@ -75,7 +75,7 @@ fn parse_inner(text: &str, limits: &Limits) -> Result<Document, Error> {
     match (top.credentials, top.permissions, top.super_user) {
         (Some(credentials), None, None) => {
             if credentials.len() > limits.max_credentials {
-                return Err(Error::one(limit_error(
+                return Err(Error::one(Diagnostic::limit(
                     "max_credentials",
                     limits.max_credentials,
                     whole,
@@ -110,12 +110,6 @@ fn parse_inner(text: &str, limits: &Limits) -> Result<Document, Error> {
             .with_help("move `permissions` or `super_user` into a credential"),
         )),
     }
-}
-
-fn limit_error(limit: &'static str, value: usize, span: Span, message: String) -> Diagnostic {
-    Diagnostic::new(ErrorKind::Limit { limit, value }, span, message).with_help(format!(
-        "the limit is {value}; raise `Limits::{limit}` to accept larger documents"
-    ))
 }
 
 /// The byte offset of `raw` (a slice of `text`) inside `text`.

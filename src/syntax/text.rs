@@ -63,20 +63,12 @@ pub fn parse_with(src: &str, limits: &Limits) -> Result<Document, Error> {
 /// Parses a DSL document into its syntax tree (comments included).
 pub(crate) fn parse_file(src: &str, limits: &Limits) -> Result<SourceFile, Error> {
     if src.len() > limits.max_document_bytes {
-        return Err(Error::one(
-            Diagnostic::new(
-                ErrorKind::Limit {
-                    limit: "max_document_bytes",
-                    value: limits.max_document_bytes,
-                },
-                Span::new(0, 0),
-                format!("document of {} bytes is too large", src.len()),
-            )
-            .with_help(format!(
-                "the limit is {}; raise `Limits::max_document_bytes` to accept larger documents",
-                limits.max_document_bytes
-            )),
-        )
+        return Err(Error::one(Diagnostic::limit(
+            "max_document_bytes",
+            limits.max_document_bytes,
+            Span::new(0, 0),
+            format!("document of {} bytes is too large", src.len()),
+        ))
         .with_source(src));
     }
     let mut parser = DocParser {
