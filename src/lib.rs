@@ -60,6 +60,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod analysis;
 pub mod compile;
 mod decision;
 mod engine;
@@ -67,6 +68,7 @@ mod limits;
 pub mod model;
 pub mod ops;
 pub mod oracle;
+pub mod policy_tests;
 pub mod syntax;
 
 pub use compile::{Format, load, load_with, validate};
@@ -75,7 +77,7 @@ pub use engine::{Authorizer, CompiledCredential};
 pub use limits::Limits;
 pub use model::{Document, Timestamp};
 pub use ops::{Need, Operation, Rights};
-pub use syntax::error::{Diagnostic, Error, ErrorKind};
+pub use syntax::error::{Diagnostic, Error, ErrorKind, Location, Severity};
 pub use syntax::{json, text};
 
 /// The README's examples, compiled and run as doctests so that they stay true.

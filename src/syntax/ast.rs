@@ -4,13 +4,66 @@
 
 use super::error::{Diagnostic, ErrorKind};
 use crate::model::{Credential, CredentialKind, Document, Expiry, Grant, Permissions, Span};
+use crate::policy_tests::{Expectation, TestCase, TestFile};
+
+/// Stands for a blank line among comment lines (a comment's text never holds a line break).
+pub(crate) const BLANK_LINE: &str = "\n";
 
 /// A parsed DSL file.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct SourceFile {
-    pub(crate) blocks: Vec<Block>,
-    /// Comments after the last credential.
+    pub(crate) items: Vec<Item>,
+    /// Comments after the last item.
     pub(crate) trailing: Vec<String>,
+}
+
+/// What a file holds at the top level.
+#[derive(Clone, Debug)]
+pub(crate) enum Item {
+    Credential(Block),
+    Test(TestBlock),
+    /// `policy "file.fgac"`, with its leading comments.
+    Policy {
+        leading: Vec<String>,
+        path: String,
+        span: Span,
+    },
+}
+
+/// `test "name" { expect ... }`.
+#[derive(Clone, Debug)]
+pub(crate) struct TestBlock {
+    pub(crate) leading: Vec<String>,
+    pub(crate) header_comment: Option<String>,
+    pub(crate) name: String,
+    pub(crate) header: Span,
+    pub(crate) lines: Vec<TestLine>,
+    pub(crate) closing: Vec<String>,
+}
+
+/// One `expect` line with its comments.
+#[derive(Clone, Debug)]
+pub(crate) struct TestLine {
+    pub(crate) leading: Vec<String>,
+    pub(crate) trailing: Option<String>,
+    pub(crate) expectation: Expectation,
+}
+
+/// The tests of `file`.
+pub(crate) fn tests_of(file: &SourceFile) -> TestFile {
+    let mut out = TestFile::default();
+    for item in &file.items {
+        match item {
+            Item::Policy { path, span, .. } => out.policy = Some((path.clone(), *span)),
+            Item::Test(t) => out.tests.push(TestCase {
+                name: t.name.clone(),
+                span: t.header,
+                expectations: t.lines.iter().map(|l| l.expectation.clone()).collect(),
+            }),
+            Item::Credential(_) => {}
+        }
+    }
+    out
 }
 
 /// `key "name" { ... }` or `token "name" { ... }`.
@@ -62,8 +115,12 @@ impl FieldValue {
 /// super user with rules, a credential without `expires`).
 pub(crate) fn lower(file: &SourceFile) -> Result<Document, Vec<Diagnostic>> {
     let mut errors = Vec::new();
-    let mut credentials = Vec::with_capacity(file.blocks.len());
-    for block in &file.blocks {
+    let mut credentials = Vec::new();
+    let blocks = file.items.iter().filter_map(|item| match item {
+        Item::Credential(block) => Some(block),
+        _ => None,
+    });
+    for block in blocks {
         let who = format!("{} `{}`", keyword(block.kind), block.name);
         let mut expiry: Option<Expiry> = None;
         let mut token_id: Option<String> = None;
@@ -144,7 +201,7 @@ pub(crate) fn from_model(doc: &Document) -> SourceFile {
         value,
         span: Span::default(),
     };
-    let blocks = doc
+    let items = doc
         .credentials
         .iter()
         .map(|c| {
@@ -158,7 +215,7 @@ pub(crate) fn from_model(doc: &Document) -> SourceFile {
                     fields.extend(grants.iter().map(|g| field(FieldValue::Rule(g.clone()))))
                 }
             }
-            Block {
+            Item::Credential(Block {
                 leading: Vec::new(),
                 header_comment: None,
                 kind: c.kind,
@@ -166,11 +223,11 @@ pub(crate) fn from_model(doc: &Document) -> SourceFile {
                 header: c.span,
                 fields,
                 closing: Vec::new(),
-            }
+            })
         })
         .collect();
     SourceFile {
-        blocks,
+        items,
         trailing: Vec::new(),
     }
 }

@@ -62,6 +62,22 @@ pub enum ErrorKind {
     SuperUserToken,
     /// A construct the target form cannot express (a deny rule in Momento's JSON, ...).
     Unsupported,
+    /// A lint: valid, but likely a mistake. The name says which (`never_expires`, ...).
+    Lint {
+        /// The lint's snake_case name.
+        name: &'static str,
+    },
+    /// A policy test that cannot run (its policy file, an unknown credential, ...).
+    Test,
+}
+
+/// How serious a diagnostic is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Severity {
+    /// The document is rejected.
+    Error,
+    /// The document is accepted, but something in it is likely a mistake (a lint).
+    Warning,
 }
 
 /// The line and column of a diagnostic's span, with the text of that line.
@@ -86,6 +102,8 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// Where in the source.
     pub span: Span,
+    /// Error or warning.
+    pub severity: Severity,
     location: Option<Location>,
 }
 
@@ -97,7 +115,16 @@ impl Diagnostic {
             message: message.into(),
             help: None,
             span,
+            severity: Severity::Error,
             location: None,
+        }
+    }
+
+    /// A warning (a lint) of this kind.
+    pub fn warning(kind: ErrorKind, span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::new(kind, span, message)
         }
     }
 
@@ -124,6 +151,12 @@ impl Diagnostic {
     pub fn location(&self) -> Option<&Location> {
         self.location.as_ref()
     }
+
+    /// Computes the line and column of the span in `source`.
+    pub fn with_source(mut self, source: &str) -> Diagnostic {
+        self.location = Some(Location::find(source, self.span));
+        self
+    }
 }
 
 /// An error from parsing, validating or compiling a document: one or more [`Diagnostic`]s.
@@ -141,6 +174,19 @@ impl Error {
             origin: None,
             diagnostics,
         }
+    }
+
+    /// An error of these diagnostics, for tools that report their own (at least one: an empty list
+    /// gets a generic diagnostic so that an error always says something).
+    pub fn from_diagnostics(mut diagnostics: Vec<Diagnostic>) -> Error {
+        if diagnostics.is_empty() {
+            diagnostics.push(Diagnostic::new(
+                ErrorKind::Syntax,
+                Span::default(),
+                "unknown error",
+            ));
+        }
+        Error::new(diagnostics)
     }
 
     /// An error of one diagnostic.
@@ -168,13 +214,24 @@ impl Error {
     /// that `Display` can show the line and underline the span.
     pub fn with_source(mut self, source: &str) -> Error {
         for d in &mut self.diagnostics {
-            d.location = Some(locate(source, d.span));
+            d.location = Some(Location::find(source, d.span));
         }
         self
     }
 }
 
-/// The line, column and line text of `span` in `source`; never panics, whatever the span.
+impl Location {
+    /// The line, column and line text of `span` in `source`; never panics, whatever the span.
+    pub fn find(source: &str, span: Span) -> Location {
+        locate(source, span)
+    }
+
+    /// The text of the line the span starts on (without its line break).
+    pub fn line_text(&self) -> &str {
+        &self.line_text
+    }
+}
+
 fn locate(source: &str, span: Span) -> Location {
     let start = floor_char_boundary(source, span.start.min(source.len()));
     let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
@@ -210,7 +267,11 @@ impl fmt::Display for Diagnostic {
 }
 
 fn render(f: &mut fmt::Formatter<'_>, d: &Diagnostic, origin: Option<&str>) -> fmt::Result {
-    writeln!(f, "error: {}", d.message)?;
+    let label = match d.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    };
+    writeln!(f, "{label}: {}", d.message)?;
     let origin = origin.unwrap_or("<input>");
     let pad = match &d.location {
         Some(loc) => {

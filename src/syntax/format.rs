@@ -7,11 +7,12 @@
 //! plainly visible (controls, bidirectional overrides, zero-width characters), so that what a
 //! reviewer reads is what the engine matches.
 
-use super::ast::{self, Block, Field, FieldValue, SourceFile};
+use super::ast::{self, Block, Field, FieldValue, Item, SourceFile, TestBlock};
 use super::time;
 use crate::model::{
     CacheSelector, Document, Expiry, Grant, ItemSelector, ResourceSelector, TopicSelector,
 };
+use crate::policy_tests::{Expectation, Expected, Target};
 use std::fmt::Write;
 
 /// Prints `doc` in canonical form.
@@ -37,13 +38,20 @@ pub fn format_source(src: &str) -> Result<String, crate::Error> {
 
 pub(crate) fn print(file: &SourceFile) -> String {
     let mut out = String::new();
-    for (i, block) in file.blocks.iter().enumerate() {
+    for (i, item) in file.items.iter().enumerate() {
         if i > 0 {
             out.push('\n');
         }
-        print_block(&mut out, block);
+        match item {
+            Item::Credential(block) => print_block(&mut out, block),
+            Item::Test(test) => print_test(&mut out, test),
+            Item::Policy { leading, path, .. } => {
+                comments(&mut out, "", leading);
+                let _ = writeln!(out, "policy {}", quote(path.as_bytes()));
+            }
+        }
     }
-    if !file.trailing.is_empty() && !file.blocks.is_empty() {
+    if !file.trailing.is_empty() && !file.items.is_empty() {
         out.push('\n');
     }
     comments(&mut out, "", &file.trailing);
@@ -52,7 +60,11 @@ pub(crate) fn print(file: &SourceFile) -> String {
 
 fn comments(out: &mut String, indent: &str, lines: &[String]) {
     for line in lines {
-        let _ = writeln!(out, "{indent}#{line}");
+        if line == ast::BLANK_LINE {
+            out.push('\n');
+        } else {
+            let _ = writeln!(out, "{indent}#{line}");
+        }
     }
 }
 
@@ -117,6 +129,72 @@ fn print_block(out: &mut String, block: &Block) {
     }
     comments(out, "    ", &block.closing);
     out.push_str("}\n");
+}
+
+fn print_test(out: &mut String, test: &TestBlock) {
+    comments(out, "", &test.leading);
+    let _ = write!(out, "test {} {{", quote(test.name.as_bytes()));
+    trailing(out, &test.header_comment);
+    out.push('\n');
+    for line in &test.lines {
+        comments(out, "    ", &line.leading);
+        let _ = write!(out, "    {}", expectation(&line.expectation));
+        trailing(out, &line.trailing);
+        out.push('\n');
+    }
+    comments(out, "    ", &test.closing);
+    out.push_str("}\n");
+}
+
+/// `expect allow "key" op cache "c" item "k" [reason r [#n]] [at t]`.
+pub(crate) fn expectation(e: &Expectation) -> String {
+    let mut line = String::from("expect ");
+    line += match e.expected {
+        Expected::Allow => "allow",
+        Expected::Deny { .. } => "deny ",
+    };
+    let _ = write!(
+        line,
+        " {} {} {}",
+        quote(e.key.as_bytes()),
+        e.op,
+        target(&e.target)
+    );
+    if let Expected::Deny {
+        reason: Some(reason),
+        rule,
+    } = e.expected
+    {
+        let _ = write!(line, " reason {reason}");
+        if let Some(rule) = rule {
+            let _ = write!(line, " {rule}");
+        }
+    }
+    if let Some(at) = e.at {
+        match time::format_rfc3339(at) {
+            Some(text) => line += &format!(" at {text}"),
+            None => line += &format!(" at {}", at.0),
+        }
+    }
+    line
+}
+
+/// `cache "c" item "k"`, `cache "c" topic "t"`, `cache "c"`, `account`.
+pub(crate) fn target(t: &Target) -> String {
+    match t {
+        Target::Item { cache, key } => {
+            format!("cache {} item {}", quote(cache.as_bytes()), quote(key))
+        }
+        Target::Topic { cache, topic } => {
+            format!(
+                "cache {} topic {}",
+                quote(cache.as_bytes()),
+                quote(topic.as_bytes())
+            )
+        }
+        Target::Cache { cache } => format!("cache {}", quote(cache.as_bytes())),
+        Target::Account => "account".to_owned(),
+    }
 }
 
 /// A rule as four columns: effect, role, cache selector, resource selector (empty when implied).

@@ -9,15 +9,18 @@
 
 pub use super::format::{format, format_source};
 
-use super::ast::{self, Block, Field, FieldValue, SourceFile};
+use super::ast::{self, Block, Field, FieldValue, Item, SourceFile, TestBlock, TestLine};
 use super::error::{Diagnostic, Error, ErrorKind, floor_char_boundary};
 use super::suggest::did_you_mean;
 use super::time;
+use crate::decision::RuleId;
 use crate::limits::Limits;
 use crate::model::{
     CacheSelector, CredentialKind, Document, Effect, Expiry, Grant, ItemSelector, ResourceSelector,
     Role, Span, Timestamp, TopicSelector,
 };
+use crate::ops::Operation;
+use crate::policy_tests::{Expectation, Expected, Target};
 use nom::bytes::complete::{tag, take_while, take_while1};
 use nom::character::complete::char;
 use nom::combinator::{cut, opt, verify};
@@ -381,6 +384,17 @@ fn expires(i: &str) -> PResult<'_, Expiry> {
     {
         return Ok((rest, Expiry::Never));
     }
+    if let Ok((_, word)) = identifier(i) {
+        let e = PError::new(
+            i,
+            word.len(),
+            format!("expected a time or `never` after `expires`, found `{word}`"),
+        );
+        return failure(match did_you_mean(word, ["never"]) {
+            Some(_) => e.help("did you mean `never`?"),
+            None => e.help("write `expires 2027-01-31T00:00:00Z`, or `expires never`"),
+        });
+    }
     let (rest, t) = cut(instant).parse(i).map_err(|e| match e {
         nom::Err::Error(e) => nom::Err::Failure(
             PError::expected(e.at, "a time or `never` after `expires`")
@@ -559,11 +573,17 @@ impl<'s> DocParser<'s> {
         self.errors.len() >= MAX_ERRORS
     }
 
-    /// Blanks, line breaks and whole-line comments.
+    /// Blanks, line breaks and whole-line comments. A blank line after a comment is kept (as
+    /// [`ast::BLANK_LINE`]) so that the formatter keeps comment groups apart.
     fn trivia<'a>(&self, mut rest: &'a str) -> Trivia<'a> {
         let mut comments = Vec::new();
         loop {
-            rest = rest.trim_start_matches([' ', '\t', '\r', '\n']);
+            let skipped = rest.len() - rest.trim_start_matches([' ', '\t', '\r', '\n']).len();
+            let blank_line = rest[..skipped].matches('\n').count() >= 2;
+            rest = &rest[skipped..];
+            if blank_line && !comments.is_empty() {
+                comments.push(ast::BLANK_LINE.to_owned());
+            }
             match rest.strip_prefix('#') {
                 Some(after) => {
                     let end = after.find('\n').unwrap_or(after.len());
@@ -591,6 +611,7 @@ impl<'s> DocParser<'s> {
     fn file(&mut self) -> SourceFile {
         let mut file = SourceFile::default();
         let mut rest = self.src.strip_prefix('\u{feff}').unwrap_or(self.src);
+        let mut credentials = 0;
         loop {
             let t = self.trivia(rest);
             rest = t.rest;
@@ -598,7 +619,8 @@ impl<'s> DocParser<'s> {
                 file.trailing = t.comments;
                 return file;
             }
-            if file.blocks.len() >= self.limits.max_credentials {
+            let word = identifier(rest).map_or("", |(_, w)| w);
+            if !matches!(word, "test" | "policy") && credentials >= self.limits.max_credentials {
                 let len = describe(rest).1;
                 self.report(
                     PError {
@@ -616,15 +638,35 @@ impl<'s> DocParser<'s> {
                 );
                 return file;
             }
-            match self.credential(rest) {
-                Ok((after, mut block)) => {
+            let parsed = match word {
+                "test" => self.test_block(rest).map(|(after, mut test)| {
+                    test.leading = t.comments;
+                    (after, Item::Test(test))
+                }),
+                "policy" => self.policy_line(rest, &file).map(|(after, path, span)| {
+                    (
+                        after,
+                        Item::Policy {
+                            leading: t.comments,
+                            path,
+                            span,
+                        },
+                    )
+                }),
+                _ => self.credential(rest).map(|(after, mut block)| {
+                    credentials += 1;
                     block.leading = t.comments;
-                    file.blocks.push(block);
+                    (after, Item::Credential(block))
+                }),
+            };
+            match parsed {
+                Ok((after, item)) => {
+                    file.items.push(item);
                     rest = after;
                 }
                 Err(e) => {
                     self.report(e);
-                    rest = skip_to_next_credential(rest);
+                    rest = skip_to_next_item(rest);
                 }
             }
             if self.too_many_errors() {
@@ -633,14 +675,235 @@ impl<'s> DocParser<'s> {
         }
     }
 
+    /// `policy reference`.
+    fn policy_line<'a>(
+        &self,
+        i: &'a str,
+        file: &SourceFile,
+    ) -> Result<(&'a str, String, Span), PError<'a>> {
+        let start = i;
+        let (i, _) = tag::<_, _, PError<'_>>("policy")
+            .parse(i)
+            .map_err(into_error)?;
+        let (i, _) = space(i).map_err(into_error)?;
+        let (rest, path) = name(i, self.limits.max_name_bytes)
+            .map_err(|e| {
+                commit(e, || {
+                    PError::expected(i, "the policy file's path in double quotes after `policy`")
+                })
+            })
+            .map_err(into_error)?;
+        if file
+            .items
+            .iter()
+            .any(|item| matches!(item, Item::Policy { .. }))
+        {
+            return Err(PError::new(
+                start,
+                rest.len().abs_diff(start.len()),
+                "a file names at most one `policy`",
+            )
+            .help("split the tests into one file per policy"));
+        }
+        Ok((rest, path, self.span(start, rest)))
+    }
+
+    /// `test`. Errors inside the block are reported and recovered from; an error in the header is
+    /// returned.
+    fn test_block<'a>(&mut self, i: &'a str) -> Result<(&'a str, TestBlock), PError<'a>> {
+        let start = i;
+        let (i, _) = tag::<_, _, PError<'_>>("test")
+            .parse(i)
+            .map_err(into_error)?;
+        let (i, _) = space(i).map_err(into_error)?;
+        let (i, name) = name(i, self.limits.max_name_bytes)
+            .map_err(|e| {
+                commit(e, || {
+                    PError::expected(i, "the test's name in double quotes")
+                        .help("write `test \"name\" { ... }`")
+                })
+            })
+            .map_err(into_error)?;
+        let header = self.span(start, i);
+        let (i, _) = space(i).map_err(into_error)?;
+        let Some(mut rest) = i.strip_prefix('{') else {
+            return Err(PError::expected(
+                i,
+                &format!(
+                    "`{{` after `test {}`",
+                    super::format::quote(name.as_bytes())
+                ),
+            ));
+        };
+        let open = i;
+        let (after, header_comment) = self.same_line_comment(rest);
+        rest = after;
+        let mut block = TestBlock {
+            leading: Vec::new(),
+            header_comment,
+            name,
+            header,
+            lines: Vec::new(),
+            closing: Vec::new(),
+        };
+        loop {
+            let t = self.trivia(rest);
+            rest = t.rest;
+            if let Some(after) = rest.strip_prefix('}') {
+                block.closing = t.comments;
+                let (after, _) = inline_space(after).map_err(into_error)?;
+                return Ok((after, block));
+            }
+            if rest.is_empty() || starts_item(rest) {
+                self.report(
+                    PError::new(
+                        open,
+                        1,
+                        format!(
+                            "`test {}` is not closed",
+                            super::format::quote(block.name.as_bytes())
+                        ),
+                    )
+                    .help(if rest.is_empty() {
+                        "add `}` after its last `expect`"
+                    } else {
+                        "add `}` before what follows"
+                    }),
+                );
+                block.closing = t.comments;
+                return Ok((rest, block));
+            }
+            match self.expectation(rest) {
+                Ok((after, expectation)) => {
+                    let (after, trailing) = self.same_line_comment(after);
+                    block.lines.push(TestLine {
+                        leading: t.comments,
+                        trailing,
+                        expectation,
+                    });
+                    rest = after;
+                }
+                Err(e) => {
+                    let at = e.at;
+                    self.report(e);
+                    if self.too_many_errors() {
+                        return Ok(("", block));
+                    }
+                    rest = resume_after_error(rest, at);
+                }
+            }
+        }
+    }
+
+    /// `expectation`.
+    fn expectation<'a>(&self, i: &'a str) -> Result<(&'a str, Expectation), PError<'a>> {
+        let max = self.limits.max_name_bytes;
+        let start = i;
+        match identifier(i) {
+            Ok((_, "expect")) => {}
+            Ok((_, word)) => {
+                let e = PError::new(
+                    i,
+                    word.len(),
+                    format!("expected `expect` or `}}`, found `{word}`"),
+                );
+                return Err(if matches!(word, "allow" | "deny") {
+                    e.help(format!(
+                        "a test line starts with `expect`: `expect {word} ...`"
+                    ))
+                } else {
+                    e
+                });
+            }
+            Err(_) => return Err(PError::expected(i, "`expect` or `}`")),
+        }
+        let i = &i["expect".len()..];
+        let (i, _) = space(i).map_err(into_error)?;
+        let (i, decision) = keyword(i, &["allow", "deny"], "decision").map_err(into_error)?;
+        let (i, _) = space(i).map_err(into_error)?;
+        let (i, key) = name(i, max)
+            .map_err(|e| {
+                commit(e, || {
+                    PError::expected(i, "the credential's name in double quotes")
+                })
+            })
+            .map_err(into_error)?;
+        let (i, _) = space(i).map_err(into_error)?;
+        let (i, op) = operation(i).map_err(into_error)?;
+        let (i, _) = space(i).map_err(into_error)?;
+        let (mut i, target) = request_resource(i, max).map_err(into_error)?;
+
+        let mut expected = match decision {
+            "allow" => Expected::Allow,
+            _ => Expected::Deny {
+                reason: None,
+                rule: None,
+            },
+        };
+        let mut at = None;
+        // `reason` and `at`, each optional, in that order.
+        let (after, _) = space(i).map_err(into_error)?;
+        if let Ok((after_word, "reason")) = identifier(after) {
+            let Expected::Deny { reason, rule } = &mut expected else {
+                return Err(PError::new(after, 6, "`reason` only follows `expect deny`")
+                    .help("an allowed request has no deny reason; remove `reason ...`"));
+            };
+            let (r, _) = space(after_word).map_err(into_error)?;
+            let (r, word) =
+                keyword(r, crate::policy_tests::REASONS, "deny reason").map_err(into_error)?;
+            *reason = crate::policy_tests::reason_named(word);
+            i = r;
+            let (r2, _) = space(r).map_err(into_error)?;
+            if let Some(digits) = r2.strip_prefix('#') {
+                if word != "denied_by_rule" {
+                    return Err(PError::new(r2, 1, format!("`{word}` names no rule"))
+                        .help("only `denied_by_rule` takes a rule id, as in `denied_by_rule #2`"));
+                }
+                let len = digits.bytes().take_while(u8::is_ascii_digit).count();
+                let id = digits[..len].parse::<u32>().map_err(|_| {
+                    PError::expected(digits, "a rule number after `#`")
+                        .help("write `denied_by_rule #2`")
+                })?;
+                *rule = Some(RuleId(id));
+                i = &digits[len..];
+            }
+        }
+        let (after, _) = space(i).map_err(into_error)?;
+        if let Ok((after_word, "at")) = identifier(after) {
+            let (r, _) = space(after_word).map_err(into_error)?;
+            let (r, t) = instant(r)
+                .map_err(|e| {
+                    commit(e, || {
+                        PError::expected(r, "a time after `at`")
+                            .help("write `at 2027-01-31T00:00:00Z`")
+                    })
+                })
+                .map_err(into_error)?;
+            at = Some(t);
+            i = r;
+        }
+        let span = self.span(start, i);
+        Ok((
+            i,
+            Expectation {
+                expected,
+                key,
+                op,
+                target,
+                at,
+                span,
+            },
+        ))
+    }
+
     /// `credential`. Errors inside the block are reported and recovered from; an error in the
     /// header is returned.
     fn credential<'a>(&mut self, i: &'a str) -> Result<(&'a str, Block), PError<'a>> {
         let start = i;
-        let (i, kind) = keyword(i, &["key", "token"], "credential kind")
+        let (i, kind) = keyword(i, &["key", "token", "test", "policy"], "keyword")
             .map_err(into_error)
             .map_err(|e| match e.message.starts_with("expected") {
-                true => PError::expected(start, "`key` or `token`"),
+                true => PError::expected(start, "`key`, `token`, `test` or `policy`"),
                 false => e,
             })?;
         let kind = if kind == "key" {
@@ -690,7 +953,7 @@ impl<'s> DocParser<'s> {
                 let (after, _) = inline_space(after).map_err(into_error)?;
                 return Ok((after, block));
             }
-            if rest.is_empty() || starts_credential(rest) {
+            if rest.is_empty() || starts_item(rest) {
                 let what = format!("`{} \"{}\"`", ast::keyword(kind), block.name);
                 self.report(PError::new(open, 1, format!("{what} is not closed")).help(
                     if rest.is_empty() {
@@ -796,9 +1059,10 @@ fn into_error(e: nom::Err<PError<'_>>) -> PError<'_> {
     }
 }
 
-/// Whether `rest` starts a credential (`key "` or `token "`): a block left open ends there.
-fn starts_credential(rest: &str) -> bool {
-    ["key", "token"].iter().any(|k| {
+/// Whether `rest` starts a top-level item (`key "`, `token "`, `test "`, `policy "`): a block
+/// left open ends there.
+fn starts_item(rest: &str) -> bool {
+    ["key", "token", "test", "policy"].iter().any(|k| {
         rest.strip_prefix(k)
             .is_some_and(|after| after.trim_start_matches([' ', '\t']).starts_with('"'))
     })
@@ -840,14 +1104,65 @@ fn resume_after_error<'a>(field: &'a str, at: &'a str) -> &'a str {
 }
 
 /// After an error in a credential's header, the next line that starts a credential.
-fn skip_to_next_credential(rest: &str) -> &str {
+fn skip_to_next_item(rest: &str) -> &str {
     let mut search = rest;
     while let Some(nl) = search.find('\n') {
         search = &search[nl + 1..];
         let line = search.trim_start_matches([' ', '\t']);
-        if line.starts_with("key") || line.starts_with("token") {
+        if starts_item(line) {
             return line;
         }
     }
     ""
+}
+
+/// An operation name, with a "did you mean" for near misses.
+fn operation(i: &str) -> PResult<'_, Operation> {
+    let Ok((rest, word)) = identifier(i) else {
+        return recoverable(PError::expected(
+            i,
+            "an operation (`get`, `set`, `publish`, ...)",
+        ));
+    };
+    match Operation::from_name(word) {
+        Some(op) => Ok((rest, op)),
+        None => {
+            let e = PError::new(i, word.len(), format!("unknown operation `{word}`"));
+            failure(match did_you_mean(word, Operation::ALL.iter().map(|op| op.name())) {
+                Some(s) => e.help(format!("did you mean `{s}`?")),
+                None => e.help("operations are snake_case Momento names: `get`, `set_if_not_exists`, `list_push_back`, `publish`, `create_cache`, ..."),
+            })
+        }
+    }
+}
+
+/// `request resource`.
+fn request_resource(i: &str, max: usize) -> PResult<'_, Target> {
+    let (i, word) = keyword(i, &["cache", "account"], "resource")
+        .map_err(|e| commit(e, || PError::expected(i, "`cache` or `account`").help("write `cache \"c\" item \"k\"`, `cache \"c\" topic \"t\"`, `cache \"c\"` or `account`")))?;
+    if word == "account" {
+        return Ok((i, Target::Account));
+    }
+    let (i, _) = space(i)?;
+    let (i, cache) = name(i, max).map_err(|e| {
+        commit(e, || {
+            PError::expected(i, "a cache name in double quotes after `cache`")
+        })
+    })?;
+    let (after, _) = space(i)?;
+    match identifier(after) {
+        Ok((r, "item")) => {
+            let (r, _) = space(r)?;
+            let (r, key) =
+                string(r, max).map_err(|e| commit(e, || expected_quoted(r, "a key", "item")))?;
+            Ok((r, Target::Item { cache, key }))
+        }
+        Ok((r, "topic")) => {
+            let (r, _) = space(r)?;
+            let (r, topic) = name(r, max)
+                .map_err(|e| commit(e, || expected_quoted(r, "a topic name", "topic")))?;
+            Ok((r, Target::Topic { cache, topic }))
+        }
+        _ => Ok((i, Target::Cache { cache })),
+    }
 }

@@ -1,0 +1,54 @@
+//! Analysis of documents: lints and explanations of decisions. (Containment and diff build on the
+//! selector relations here.)
+
+mod explain;
+mod lint;
+
+pub use explain::{Explanation, Miss, NearMiss, explain};
+pub use lint::lint;
+
+use crate::model::{CacheSelector, Grant, ItemSelector, ResourceSelector, TopicSelector};
+
+/// Whether every cache `inner` selects is selected by `outer`.
+pub fn cache_contains(outer: &CacheSelector, inner: &CacheSelector) -> bool {
+    use CacheSelector::*;
+    match (outer, inner) {
+        (All, _) => true,
+        (_, All) => false,
+        (Name(a), Name(b)) => a == b,
+        (Name(_), Prefix(_)) => false,
+        (Prefix(p), Name(n) | Prefix(n)) => n.as_bytes().starts_with(p.as_bytes()),
+    }
+}
+
+/// Whether every item, or every topic, `inner` selects is selected by `outer`.
+pub fn resource_contains(outer: &ResourceSelector, inner: &ResourceSelector) -> bool {
+    use ResourceSelector::*;
+    match (outer, inner) {
+        (Items(a), Items(b)) => match (a, b) {
+            (ItemSelector::All, _) => true,
+            (_, ItemSelector::All) => false,
+            (ItemSelector::Key(a), ItemSelector::Key(b)) => a == b,
+            (ItemSelector::Key(_), ItemSelector::Prefix(_)) => false,
+            (ItemSelector::Prefix(p), ItemSelector::Key(k) | ItemSelector::Prefix(k)) => {
+                k.starts_with(p)
+            }
+        },
+        (Topics(a), Topics(b)) => match (a, b) {
+            (TopicSelector::All, _) => true,
+            (_, TopicSelector::All) => false,
+            (TopicSelector::Name(a), TopicSelector::Name(b)) => a == b,
+            (TopicSelector::Name(_), TopicSelector::Prefix(_)) => false,
+            (TopicSelector::Prefix(p), TopicSelector::Name(n) | TopicSelector::Prefix(n)) => {
+                n.as_bytes().starts_with(p.as_bytes())
+            }
+        },
+        _ => false,
+    }
+}
+
+/// Whether every request `inner` covers is covered by `outer` (rights aside).
+pub fn grant_contains(outer: &Grant, inner: &Grant) -> bool {
+    cache_contains(&outer.cache, &inner.cache)
+        && resource_contains(&outer.resource, &inner.resource)
+}
