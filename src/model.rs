@@ -39,11 +39,24 @@ impl PartialEq for Span {
 
 impl Eq for Span {}
 
+/// Arbitrary models have empty spans: spans say where text was, and a generated model has none.
+#[cfg(feature = "arbitrary")]
+impl<'a> arbitrary::Arbitrary<'a> for Span {
+    fn arbitrary(_: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Span> {
+        Ok(Span::default())
+    }
+
+    fn size_hint(_: usize) -> (usize, Option<usize>) {
+        (0, Some(0))
+    }
+}
+
 impl std::hash::Hash for Span {
     fn hash<H: std::hash::Hasher>(&self, _: &mut H) {}
 }
 
 /// A permission document: one or more named credentials (a key store).
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Document {
     /// The credentials, in the order they were written.
@@ -51,6 +64,7 @@ pub struct Document {
 }
 
 /// One credential: an API key or a disposable token, with its expiry and permissions.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Credential {
     /// The name the credential is looked up by; unique within a document.
@@ -69,6 +83,7 @@ pub struct Credential {
 }
 
 /// The two kinds of credential.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum CredentialKind {
     /// A long-lived API key (super user or fine-grained).
@@ -88,6 +103,7 @@ impl CredentialKind {
 }
 
 /// A point in time, in whole seconds since the Unix epoch (UTC).
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(pub u64);
 
@@ -104,6 +120,7 @@ impl Timestamp {
 }
 
 /// When a credential expires.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Expiry {
     /// The credential never expires (allowed for API keys only).
@@ -123,6 +140,7 @@ impl Expiry {
 }
 
 /// What a credential may do.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Permissions {
     /// Everything in the account, control plane included. API keys only.
@@ -136,6 +154,7 @@ pub enum Permissions {
 }
 
 /// Whether a grant allows or denies.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Effect {
     /// Grants the role's rights.
@@ -155,6 +174,7 @@ impl Effect {
 }
 
 /// A role: a named set of rights on cache items or on topics.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Role {
     /// Read and write cache items.
@@ -227,6 +247,7 @@ impl fmt::Display for Role {
 }
 
 /// Which caches a grant applies to.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CacheSelector {
     /// Every cache.
@@ -238,6 +259,7 @@ pub enum CacheSelector {
 }
 
 /// Which items of a cache a grant applies to. Keys are bytes and match byte for byte.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ItemSelector {
     /// Every item.
@@ -249,6 +271,7 @@ pub enum ItemSelector {
 }
 
 /// Which topics of a cache (the topics' namespace) a grant applies to.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TopicSelector {
     /// Every topic.
@@ -260,6 +283,7 @@ pub enum TopicSelector {
 }
 
 /// What, inside the selected caches, a grant applies to: items or topics.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ResourceSelector {
     /// Cache items.
@@ -276,6 +300,7 @@ impl ResourceSelector {
 }
 
 /// One rule: an effect, a role, and the caches and items or topics it covers.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Grant {
     /// Allow or deny.

@@ -1,0 +1,332 @@
+//! The bodies of the fuzz targets, shared by the cargo-fuzz binaries in `fuzz_targets/` and by the
+//! replay test (`tests/fuzz_replay.rs`), which runs them over the committed corpus and every
+//! regression file in `cargo test`. Each panics on a finding.
+
+use arbitrary::{Arbitrary, Unstructured};
+use fgac::model::{
+    CacheSelector, Credential, CredentialKind, Document, Effect, Expiry, Grant, ItemSelector,
+    Permissions, ResourceSelector, Role, Span, Timestamp, TopicSelector,
+};
+use fgac::{Authorizer, Error, Limits, Operation, Resource, json, oracle, text};
+use std::hint::black_box;
+
+/// The targets, by name: the names of the cargo-fuzz binaries and of the corpus folders.
+pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+    ("parse_dsl", parse_dsl),
+    ("parse_json", parse_json),
+    ("roundtrip", roundtrip),
+    ("differential", differential),
+    ("mutated_document", mutated_document),
+];
+
+/// Small limits, so that every input is parsed in bounded time and memory.
+fn limits() -> Limits {
+    Limits {
+        max_document_bytes: 1 << 20,
+        max_credentials: 1_000,
+        max_grants_per_key: 10_000,
+        max_grants_per_token: 20,
+        max_name_bytes: 1_024,
+        max_compiled_nodes: 1 << 20,
+    }
+}
+
+/// Every error's span lies inside `src`, on char boundaries, and the error renders.
+fn check_error(src: &str, e: &Error) {
+    assert!(!e.diagnostics().is_empty(), "an error without a diagnostic");
+    for d in e.diagnostics() {
+        assert!(
+            d.span.start <= d.span.end && d.span.end <= src.len(),
+            "span {:?} outside {} bytes",
+            d.span,
+            src.len()
+        );
+        assert!(
+            src.is_char_boundary(d.span.start) && src.is_char_boundary(d.span.end),
+            "span {:?} splits a character",
+            d.span
+        );
+    }
+    black_box(e.to_string());
+}
+
+/// A document that parsed: it formats and prints back to itself, and if it compiles, the engine
+/// agrees with the reference on a few requests.
+fn check_document(doc: &Document) {
+    let formatted = text::format(doc);
+    let reparsed = text::parse_with(&formatted, &Limits::unbounded())
+        .unwrap_or_else(|e| panic!("formatted document does not parse: {e}\n{formatted}"));
+    assert_eq!(&reparsed, doc, "format then parse changed the model");
+    let printed = json::to_string(doc);
+    assert_eq!(
+        &json::parse_with(&printed, &Limits::unbounded()).expect("printed JSON parses"),
+        doc
+    );
+    if let Ok(authz) = Authorizer::compile_with(doc, &limits()) {
+        let probes: [(Operation, Resource<'_>); 4] = [
+            (Operation::Get, Resource::item("sessions", b"user:1")),
+            (Operation::Set, Resource::item("a", b"a")),
+            (Operation::Publish, Resource::topic("chat", "room-1")),
+            (Operation::CreateCache, Resource::cache("new")),
+        ];
+        for c in &doc.credentials {
+            for (op, r) in probes {
+                let now = Timestamp(1_795_651_200);
+                assert_eq!(
+                    authz.authorize(&c.name, op, r, now),
+                    oracle::decide(doc, &c.name, op, r, now)
+                );
+            }
+        }
+    }
+}
+
+/// `parse_dsl`: arbitrary text through the DSL parser.
+pub fn parse_dsl(data: &[u8]) {
+    let Ok(src) = std::str::from_utf8(data) else {
+        return;
+    };
+    match black_box(text::parse_with(src, &limits())) {
+        Ok(doc) => {
+            check_document(&doc);
+            // The formatter is idempotent on whatever parses.
+            if let Ok(once) = text::format_source(src) {
+                assert_eq!(
+                    text::format_source(&once).expect("formatted source parses"),
+                    once
+                );
+            }
+        }
+        Err(e) => check_error(src, &e),
+    }
+}
+
+/// `parse_json`: arbitrary text through the JSON front end.
+pub fn parse_json(data: &[u8]) {
+    let Ok(src) = std::str::from_utf8(data) else {
+        return;
+    };
+    match black_box(json::parse_with(src, &limits())) {
+        Ok(doc) => check_document(&doc),
+        Err(e) => check_error(src, &e),
+    }
+}
+
+/// `roundtrip`: an arbitrary model prints to the DSL and to JSON and parses back to itself.
+pub fn roundtrip(data: &[u8]) {
+    let mut u = Unstructured::new(data);
+    let Ok(doc) = Document::arbitrary(&mut u) else {
+        return;
+    };
+    let formatted = text::format(&doc);
+    match text::parse_with(&formatted, &Limits::unbounded()) {
+        Ok(parsed) => assert_eq!(parsed, doc, "DSL round trip\n{formatted}"),
+        Err(e) => panic!("formatted model does not parse: {e}\n{formatted}"),
+    }
+    let printed = json::to_string(&doc);
+    match json::parse_with(&printed, &Limits::unbounded()) {
+        Ok(parsed) => assert_eq!(parsed, doc, "JSON round trip\n{printed}"),
+        Err(e) => panic!("printed model does not parse: {e}\n{printed}"),
+    }
+}
+
+/// A valid document over a tiny universe, so that selectors and requests collide often: caches
+/// `a`, `ab`, `b` and prefixes of them, keys over {a, b, 0xff} of length 0 to 3.
+fn small_document(u: &mut Unstructured<'_>) -> arbitrary::Result<Document> {
+    let n = u.int_in_range(1..=3)?;
+    let mut credentials = Vec::new();
+    for i in 0..n {
+        let kind = if u.arbitrary()? {
+            CredentialKind::Token
+        } else {
+            CredentialKind::ApiKey
+        };
+        let expiry = match (u.int_in_range(0..=3)?, kind) {
+            (0, CredentialKind::ApiKey) => Expiry::Never,
+            (_, _) => Expiry::At(Timestamp(u.int_in_range(900..=1100)?)),
+        };
+        let super_user = kind == CredentialKind::ApiKey && u.ratio(1, 10)?;
+        let mut grants: Vec<Grant> = Vec::new();
+        for _ in 0..u.int_in_range(1..=8)? {
+            let role = *u.choose(&Role::ALL)?;
+            let cache = match u.int_in_range(0..=2)? {
+                0 => CacheSelector::All,
+                1 => CacheSelector::Name(small_name(u)?),
+                _ => CacheSelector::Prefix(small_name(u)?),
+            };
+            let resource = if role.is_topic_role() {
+                ResourceSelector::Topics(match u.int_in_range(0..=2)? {
+                    0 => TopicSelector::All,
+                    1 => TopicSelector::Name(small_name(u)?),
+                    _ => TopicSelector::Prefix(small_name(u)?),
+                })
+            } else {
+                ResourceSelector::Items(match u.int_in_range(0..=2)? {
+                    0 => ItemSelector::All,
+                    1 => ItemSelector::Key(small_key(u)?),
+                    _ => ItemSelector::Prefix(small_key(u)?.into_iter().chain([b'a']).collect()),
+                })
+            };
+            let effect = if u.ratio(1, 4)? {
+                Effect::Deny
+            } else {
+                Effect::Allow
+            };
+            let g = Grant {
+                effect,
+                role,
+                cache,
+                resource,
+                span: Span::default(),
+            };
+            if !grants
+                .iter()
+                .any(|h| h.effect == g.effect && h.cache == g.cache && h.resource == g.resource)
+            {
+                grants.push(g);
+            }
+        }
+        credentials.push(Credential {
+            name: format!("k{i}"),
+            kind,
+            expiry,
+            token_id: None,
+            permissions: if super_user {
+                Permissions::SuperUser {
+                    span: Span::default(),
+                }
+            } else {
+                Permissions::Explicit(grants)
+            },
+            span: Span::default(),
+        });
+    }
+    Ok(Document { credentials })
+}
+
+fn small_name(u: &mut Unstructured<'_>) -> arbitrary::Result<String> {
+    Ok(*u.choose(&["a", "ab", "b", "ba", "abb"])?).map(str::to_owned)
+}
+
+fn small_key(u: &mut Unstructured<'_>) -> arbitrary::Result<Vec<u8>> {
+    let len = u.int_in_range(0..=3)?;
+    (0..len)
+        .map(|_| u.choose(&[b'a', b'b', 0xff]).copied())
+        .collect()
+}
+
+/// `differential`: the compiled engine and the reference evaluator decide every request alike.
+pub fn differential(data: &[u8]) {
+    let mut u = Unstructured::new(data);
+    let Ok(doc) = small_document(&mut u) else {
+        return;
+    };
+    let authz = match Authorizer::compile_with(&doc, &limits()) {
+        Ok(a) => a,
+        Err(e) => panic!("a valid small document does not compile: {e}"),
+    };
+    // `Unstructured` yields defaults once its data runs out, so the loop stops on that, and after
+    // at most 64 requests.
+    for _ in 0..64 {
+        if u.is_empty() {
+            break;
+        }
+        let (Ok(key), Ok(op), Ok(kind), Ok(cache), Ok(target), Ok(now)) = (
+            u.choose(&["k0", "k1", "k2", "nobody"]),
+            u.choose(Operation::ALL),
+            u.int_in_range(0u8..=3),
+            u.choose(&["", "a", "ab", "abc", "b", "ba", "bab"]),
+            small_key(&mut u),
+            u.int_in_range(900u64..=1100),
+        ) else {
+            break;
+        };
+        let topic = String::from_utf8_lossy(&target);
+        let resource = match kind {
+            0 => Resource::item(cache, &target),
+            1 => Resource::topic(cache, &topic),
+            2 => Resource::cache(cache),
+            _ => Resource::Account,
+        };
+        let now = Timestamp(now);
+        let engine = black_box(authz.authorize(key, *op, resource, now));
+        assert_eq!(
+            engine,
+            oracle::decide(&doc, key, *op, resource, now),
+            "{key} {op} {resource} at {}\n{}",
+            now.0,
+            text::format(&doc)
+        );
+    }
+    // And a batch over the first credential.
+    let keys: Vec<&[u8]> = [&b"a"[..], b"ab", b"\xff"].into_iter().collect();
+    let c = &doc.credentials[0];
+    let compiled = authz.credential(&c.name).expect("compiled");
+    for op in [Operation::GetBatch, Operation::SetBatch] {
+        assert_eq!(
+            compiled.authorize_batch(op, "a", keys.iter().copied(), Timestamp(950)),
+            oracle::decide_batch(c, op, "a", keys.iter().copied(), Timestamp(950))
+        );
+    }
+}
+
+/// The example documents that `mutated_document` starts from.
+const EXAMPLES: &[&str] = &[
+    include_str!("../grammar/examples/checkout.fgac"),
+    include_str!("../grammar/examples/binary-keys.fgac"),
+    include_str!("../grammar/examples/chat.fgac"),
+    include_str!("../grammar/examples/comments.fgac"),
+    include_str!("../grammar/examples/multi-tenant.fgac"),
+    include_str!("../grammar/examples/service-mesh.fgac"),
+    include_str!("../examples/saas.fgac"),
+    include_str!("../grammar/examples/checkout.json"),
+    include_str!("../grammar/examples/momento-documented.json"),
+];
+
+/// `mutated_document`: valid documents with arbitrary edits, parsed (either language), compiled
+/// and queried.
+pub fn mutated_document(data: &[u8]) {
+    let mut u = Unstructured::new(data);
+    let Ok(base) = u.choose(EXAMPLES) else { return };
+    let mut bytes = base.as_bytes().to_vec();
+    for _ in 0..u.int_in_range(1..=4).unwrap_or(1) {
+        let (Ok(at), Ok(len), Ok(how)) = (
+            u.int_in_range(0..=bytes.len()),
+            u.int_in_range(0..=16usize),
+            u.int_in_range(0..=3u8),
+        ) else {
+            break;
+        };
+        let end = (at + len).min(bytes.len());
+        match how {
+            0 => {
+                bytes.drain(at..end);
+            }
+            1 => {
+                let copy = bytes[at..end].to_vec();
+                bytes.splice(end..end, copy);
+            }
+            2 => {
+                let insert: Vec<u8> = (0..len).map_while(|_| u.arbitrary::<u8>().ok()).collect();
+                bytes.splice(at..at, insert);
+            }
+            _ => {
+                let token = u
+                    .choose(&[
+                        "{", "}", "\"", "#", "\\", "*", "deny ", "allow ", "prefix ", "cache ",
+                        "\n", "\u{202e}",
+                    ])
+                    .copied()
+                    .unwrap_or("");
+                bytes.splice(at..at, token.bytes());
+            }
+        }
+    }
+    let Ok(src) = std::str::from_utf8(&bytes) else {
+        return;
+    };
+    match black_box(fgac::load_with(src, &limits())) {
+        Ok(doc) => check_document(&doc),
+        Err(e) => check_error(src, &e),
+    }
+}
