@@ -87,6 +87,7 @@ sel_doc = {"credentials": [
      P("readonly", {"namePrefix": "tmp-"}),
      P("writeonly", {"namePrefix": "tmp-scratch"}),
      P("readwrite", {"name": "tmp-locked"}, {"keyPrefix": "mine/"}),
+     P("readonly", {"name": "tmp-scratch"}, {"key": "own"}),
   ]),
   K("topics", [
      P("publishsubscribe", "chat", topic={"namePrefix": "room-"}),
@@ -116,7 +117,10 @@ c += [I("caches", "get", "anything", "shared", A), I("caches", "set", "anything"
       I("caches", "get", "tmp-scratch", "x", A), I("caches", "set", "tmp-scratch", "x", A), I("caches", "increment", "tmp-scratch-9", "x", A),
       I("caches", "set", "tmp-scratc", "x", N),
       I("caches", "set", "tmp-locked", "mine/1", A), I("caches", "get", "tmp-locked", "other", A), I("caches", "set", "tmp-locked", "other", N),
-      I("caches", "get", "tmp-locked", "shared", A), I("caches", "get", "", "shared", A), I("caches", "get", "", "x", N)]
+      I("caches", "get", "tmp-locked", "shared", A), I("caches", "get", "", "shared", A), I("caches", "get", "", "x", N),
+      # A cache named exactly like a prefix, with a grant of its own: the prefix's grants still apply.
+      I("caches", "set", "tmp-scratch", "own", A), I("caches", "get", "tmp-scratch", "own", A), I("caches", "set", "tmp-scratch", "y", A),
+      I("caches", "get", "tmp-scratch-2", "own", A)]
 # topic selectors
 c += [T("topics", "publish", "chat", "room-1", A), T("topics", "subscribe", "chat", "room-", A), T("topics", "subscribe", "chat", "room", N),
       T("topics", "publish", "other", "room-1", N), T("topics", "subscribe", "other", "announcements", A), T("topics", "publish", "chat", "announcements", N),

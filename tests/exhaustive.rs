@@ -1,0 +1,180 @@
+//! Bounded-exhaustive check (the small-scope hypothesis: most engine bugs show on small inputs).
+//!
+//! Over a tiny universe: cache selectors `*`, `"a"`, `"ab"` and `prefix "a"`; every item selector
+//! over keys of length at most 2 on {a, b} (all, each exact key, each non-empty prefix); every
+//! topic selector over the same names; every role; allow and deny. Every document of one grant and
+//! of two grants (in both orders, since a rule's index is its id), and a random sample of
+//! three-grant documents, is compiled and asked every request whose key or topic has length at
+//! most 3, in caches `a`, `ab` and `b`, for each kind of need; the engine must agree with the
+//! reference evaluator on every one.
+//!
+//! In a release build (`cargo test --release`) every document is checked; in a debug build, a
+//! fixed sample of them, so that `cargo test` stays quick.
+
+use fgac::model::{
+    CacheSelector, Credential, CredentialKind, Document, Effect, Expiry, Grant, ItemSelector,
+    Permissions, ResourceSelector, Role, Span, TopicSelector,
+};
+use fgac::{Authorizer, Need, Resource, Rights, Timestamp, oracle};
+
+/// Strings over {a, b} of length `0..=max`, shortest first.
+fn words(max: usize) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut last = vec![String::new()];
+    for _ in 0..max {
+        last = last.iter().flat_map(|w| [format!("{w}a"), format!("{w}b")]).collect();
+        out.extend(last.iter().cloned());
+    }
+    out
+}
+
+fn universe() -> Vec<Grant> {
+    let caches = [
+        CacheSelector::All,
+        CacheSelector::Name("a".into()),
+        CacheSelector::Name("ab".into()),
+        CacheSelector::Prefix("a".into()),
+    ];
+    let names = words(2);
+    let mut items = vec![ItemSelector::All];
+    let mut topics = vec![TopicSelector::All];
+    for w in &names {
+        items.push(ItemSelector::Key(w.as_bytes().to_vec()));
+        if !w.is_empty() {
+            items.push(ItemSelector::Prefix(w.as_bytes().to_vec()));
+            topics.push(TopicSelector::Name(w.clone()));
+            topics.push(TopicSelector::Prefix(w.clone()));
+        }
+    }
+    let mut out = Vec::new();
+    for effect in [Effect::Allow, Effect::Deny] {
+        for role in Role::ALL {
+            for cache in &caches {
+                let resources: Vec<ResourceSelector> = if role.is_topic_role() {
+                    topics.iter().cloned().map(ResourceSelector::Topics).collect()
+                } else {
+                    items.iter().cloned().map(ResourceSelector::Items).collect()
+                };
+                for resource in resources {
+                    out.push(Grant { effect, role, cache: cache.clone(), resource, span: Span::default() });
+                }
+            }
+        }
+    }
+    out
+}
+
+fn document(grants: Vec<Grant>) -> Document {
+    Document {
+        credentials: vec![Credential {
+            name: "k".into(),
+            kind: CredentialKind::ApiKey,
+            expiry: Expiry::Never,
+            token_id: None,
+            permissions: Permissions::Explicit(grants),
+            span: Span::default(),
+        }],
+    }
+}
+
+fn same_selectors(a: &Grant, b: &Grant) -> bool {
+    a.effect == b.effect && a.cache == b.cache && a.resource == b.resource
+}
+
+struct Requests {
+    targets: Vec<String>,
+    caches: [&'static str; 3],
+    item_needs: [Rights; 3],
+    topic_needs: [Rights; 2],
+}
+
+impl Requests {
+    fn new() -> Requests {
+        Requests {
+            targets: words(3),
+            caches: ["a", "ab", "b"],
+            item_needs: [Rights::READ, Rights::WRITE, Rights::READ_WRITE],
+            topic_needs: [Rights::PUBLISH, Rights::SUBSCRIBE],
+        }
+    }
+
+    /// Checks every request against `doc`; returns how many.
+    fn check(&self, doc: &Document) -> u64 {
+        let authz = Authorizer::compile(doc).unwrap_or_else(|e| panic!("{e}\n{}", fgac::text::format(doc)));
+        let key = authz.credential("k").unwrap();
+        let credential = &doc.credentials[0];
+        let now = Timestamp(0);
+        let mut n = 0;
+        for &cache in &self.caches {
+            for target in &self.targets {
+                let needs = self
+                    .item_needs
+                    .iter()
+                    .map(|&r| (Need::Item(r), Resource::item(cache, target.as_bytes())))
+                    .chain(self.topic_needs.iter().map(|&r| (Need::Topic(r), Resource::topic(cache, target))));
+                for (need, resource) in needs {
+                    let engine = key.authorize_need(need, resource, now);
+                    let reference = oracle::decide_for(credential, need, resource, now);
+                    assert_eq!(engine, reference, "{need:?} {resource}\n{}", fgac::text::format(doc));
+                    n += 1;
+                }
+            }
+        }
+        n
+    }
+}
+
+/// In a debug build, check one document in `STRIDE`.
+const STRIDE: usize = if cfg!(debug_assertions) { 61 } else { 1 };
+
+#[test]
+fn every_one_and_two_grant_document_agrees_with_the_reference() {
+    let universe = universe();
+    let requests = Requests::new();
+    let (mut documents, mut pairs, mut index) = (0u64, 0u64, 0usize);
+    for a in &universe {
+        pairs += requests.check(&document(vec![a.clone()]));
+        documents += 1;
+    }
+    for a in &universe {
+        for b in &universe {
+            if same_selectors(a, b) {
+                continue;
+            }
+            index += 1;
+            if index % STRIDE != 0 {
+                continue;
+            }
+            pairs += requests.check(&document(vec![a.clone(), b.clone()]));
+            documents += 1;
+        }
+    }
+    println!(
+        "{} grants in the universe; {documents} documents of 1 and 2 grants (of {} in all), {pairs} (document, request) pairs",
+        universe.len(),
+        universe.len() + index
+    );
+}
+
+#[test]
+fn a_sample_of_three_grant_documents_agrees_with_the_reference() {
+    let universe = universe();
+    let requests = Requests::new();
+    // A fixed linear congruential sequence: the same sample on every run.
+    let mut state: u64 = 0x5eed;
+    let mut next = |n: usize| {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (state >> 33) as usize % n
+    };
+    let samples = 60_000 / STRIDE;
+    let (mut documents, mut pairs) = (0u64, 0u64);
+    while documents < samples as u64 {
+        let grants: Vec<Grant> = (0..3).map(|_| universe[next(universe.len())].clone()).collect();
+        if same_selectors(&grants[0], &grants[1]) || same_selectors(&grants[0], &grants[2]) || same_selectors(&grants[1], &grants[2]) {
+            continue;
+        }
+        pairs += requests.check(&document(grants));
+        documents += 1;
+    }
+    println!("{documents} random 3-grant documents, {pairs} (document, request) pairs");
+}
