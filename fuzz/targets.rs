@@ -10,8 +10,11 @@ use fgac::model::{
 use fgac::{Authorizer, Error, Limits, Operation, Resource, json, oracle, text};
 use std::hint::black_box;
 
+/// A target: its name and its body.
+pub type Target = (&'static str, fn(&[u8]));
+
 /// The targets, by name: the names of the cargo-fuzz binaries and of the corpus folders.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[Target] = &[
     ("parse_dsl", parse_dsl),
     ("parse_json", parse_json),
     ("roundtrip", roundtrip),
@@ -205,7 +208,7 @@ fn small_document(u: &mut Unstructured<'_>) -> arbitrary::Result<Document> {
 }
 
 fn small_name(u: &mut Unstructured<'_>) -> arbitrary::Result<String> {
-    Ok(*u.choose(&["a", "ab", "b", "ba", "abb"])?).map(str::to_owned)
+    Ok((*u.choose(&["a", "ab", "b", "ba", "abb"])?).to_owned())
 }
 
 fn small_key(u: &mut Unstructured<'_>) -> arbitrary::Result<Vec<u8>> {

@@ -71,7 +71,7 @@ pub mod oracle;
 pub mod policy_tests;
 pub mod syntax;
 
-pub use compile::{Format, load, load_with, validate};
+pub use compile::{Format, load, load_bytes, load_with, validate};
 pub use decision::{Decision, DenyReason, Resource, RuleId};
 pub use engine::{Authorizer, CompiledCredential};
 pub use limits::Limits;

@@ -22,7 +22,10 @@ fn words(max: usize) -> Vec<String> {
     let mut out = vec![String::new()];
     let mut last = vec![String::new()];
     for _ in 0..max {
-        last = last.iter().flat_map(|w| [format!("{w}a"), format!("{w}b")]).collect();
+        last = last
+            .iter()
+            .flat_map(|w| [format!("{w}a"), format!("{w}b")])
+            .collect();
         out.extend(last.iter().cloned());
     }
     out
@@ -51,12 +54,22 @@ fn universe() -> Vec<Grant> {
         for role in Role::ALL {
             for cache in &caches {
                 let resources: Vec<ResourceSelector> = if role.is_topic_role() {
-                    topics.iter().cloned().map(ResourceSelector::Topics).collect()
+                    topics
+                        .iter()
+                        .cloned()
+                        .map(ResourceSelector::Topics)
+                        .collect()
                 } else {
                     items.iter().cloned().map(ResourceSelector::Items).collect()
                 };
                 for resource in resources {
-                    out.push(Grant { effect, role, cache: cache.clone(), resource, span: Span::default() });
+                    out.push(Grant {
+                        effect,
+                        role,
+                        cache: cache.clone(),
+                        resource,
+                        span: Span::default(),
+                    });
                 }
             }
         }
@@ -100,7 +113,8 @@ impl Requests {
 
     /// Checks every request against `doc`; returns how many.
     fn check(&self, doc: &Document) -> u64 {
-        let authz = Authorizer::compile(doc).unwrap_or_else(|e| panic!("{e}\n{}", fgac::text::format(doc)));
+        let authz =
+            Authorizer::compile(doc).unwrap_or_else(|e| panic!("{e}\n{}", fgac::text::format(doc)));
         let key = authz.credential("k").unwrap();
         let credential = &doc.credentials[0];
         let now = Timestamp(0);
@@ -111,11 +125,20 @@ impl Requests {
                     .item_needs
                     .iter()
                     .map(|&r| (Need::Item(r), Resource::item(cache, target.as_bytes())))
-                    .chain(self.topic_needs.iter().map(|&r| (Need::Topic(r), Resource::topic(cache, target))));
+                    .chain(
+                        self.topic_needs
+                            .iter()
+                            .map(|&r| (Need::Topic(r), Resource::topic(cache, target))),
+                    );
                 for (need, resource) in needs {
                     let engine = key.authorize_need(need, resource, now);
                     let reference = oracle::decide_for(credential, need, resource, now);
-                    assert_eq!(engine, reference, "{need:?} {resource}\n{}", fgac::text::format(doc));
+                    assert_eq!(
+                        engine,
+                        reference,
+                        "{need:?} {resource}\n{}",
+                        fgac::text::format(doc)
+                    );
                     n += 1;
                 }
             }
@@ -163,14 +186,21 @@ fn a_sample_of_three_grant_documents_agrees_with_the_reference() {
     // A fixed linear congruential sequence: the same sample on every run.
     let mut state: u64 = 0x5eed;
     let mut next = |n: usize| {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (state >> 33) as usize % n
     };
     let samples = 60_000 / STRIDE;
     let (mut documents, mut pairs) = (0u64, 0u64);
     while documents < samples as u64 {
-        let grants: Vec<Grant> = (0..3).map(|_| universe[next(universe.len())].clone()).collect();
-        if same_selectors(&grants[0], &grants[1]) || same_selectors(&grants[0], &grants[2]) || same_selectors(&grants[1], &grants[2]) {
+        let grants: Vec<Grant> = (0..3)
+            .map(|_| universe[next(universe.len())].clone())
+            .collect();
+        if same_selectors(&grants[0], &grants[1])
+            || same_selectors(&grants[0], &grants[2])
+            || same_selectors(&grants[1], &grants[2])
+        {
             continue;
         }
         pairs += requests.check(&document(grants));

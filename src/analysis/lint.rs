@@ -1,8 +1,35 @@
 //! Lints: what is valid but likely a mistake. Each is a warning with a span and a help line.
 
 use super::grant_contains;
-use crate::model::{CredentialKind, Document, Effect, Expiry, Permissions};
+use crate::model::{
+    CacheSelector, CredentialKind, Document, Effect, Expiry, ItemSelector, Permissions,
+    ResourceSelector, Span, TopicSelector,
+};
 use crate::syntax::error::{Diagnostic, ErrorKind};
+
+/// Warns when `text` holds a character that does not show as itself. Item keys are bytes and may
+/// hold controls on purpose (`binary`), so for them only format characters count.
+fn invisible(out: &mut Vec<Diagnostic>, what: &str, text: &str, span: Span, binary: bool) {
+    let hidden = |c: char| {
+        !crate::syntax::format::plainly_visible(c) && c != '\u{fffd}' && !(binary && c.is_control())
+    };
+    if let Some(c) = text.chars().find(|&c| hidden(c)) {
+        out.push(
+            Diagnostic::warning(
+                ErrorKind::Lint {
+                    name: "invisible_character",
+                },
+                span,
+                format!(
+                    "{what} `{}` holds the invisible character U+{:04X}",
+                    text.escape_debug(),
+                    u32::from(c)
+                ),
+            )
+            .with_help("it matches only byte for byte; if it is not deliberate, retype the name"),
+        );
+    }
+}
 
 /// Above this many grants in one credential, the pairwise lints (redundant, shadowed) are skipped:
 /// they compare every pair of grants.
@@ -13,7 +40,10 @@ pub const PAIRWISE_LINT_MAX_GRANTS: usize = 5_000;
 /// * `never_expires`: an API key without expiry (Momento strongly advises against them);
 /// * `redundant_rule`: a rule another rule of the same effect already covers, with at least its
 ///   rights (two rules cannot cover each other: equal selectors are a validation error);
-/// * `shadowed_allow`: an allow rule whose every right a deny rule takes away wherever it applies.
+/// * `shadowed_allow`: an allow rule whose every right a deny rule takes away wherever it applies;
+/// * `invisible_character`: a name, key or prefix holding a character that does not show as
+///   itself (a bidirectional override, a zero-width character, a control): a name that reads as
+///   `admin` but is not. Matching is byte for byte, so such a name matches only itself.
 ///
 /// ```
 /// let doc = fgac::text::parse(r#"key "k" { expires never
@@ -29,6 +59,32 @@ pub const PAIRWISE_LINT_MAX_GRANTS: usize = 5_000;
 pub fn lint(doc: &Document) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for c in &doc.credentials {
+        invisible(&mut out, "credential name", &c.name, c.span, false);
+        if let Some(id) = &c.token_id {
+            invisible(&mut out, "token id", id, c.span, false);
+        }
+        if let Permissions::Explicit(grants) = &c.permissions {
+            for g in grants {
+                if let CacheSelector::Name(s) | CacheSelector::Prefix(s) = &g.cache {
+                    invisible(&mut out, "cache name", s, g.span, false);
+                }
+                match &g.resource {
+                    ResourceSelector::Topics(TopicSelector::Name(s) | TopicSelector::Prefix(s)) => {
+                        invisible(&mut out, "topic name", s, g.span, false)
+                    }
+                    ResourceSelector::Items(ItemSelector::Key(k) | ItemSelector::Prefix(k)) => {
+                        invisible(
+                            &mut out,
+                            "item key",
+                            &String::from_utf8_lossy(k),
+                            g.span,
+                            true,
+                        )
+                    }
+                    _ => {}
+                }
+            }
+        }
         if c.kind == CredentialKind::ApiKey && c.expiry == Expiry::Never {
             out.push(
                 Diagnostic::warning(

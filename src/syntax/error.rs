@@ -87,7 +87,10 @@ pub struct Location {
     pub line: usize,
     /// 1-based column, in characters.
     pub column: usize,
+    /// The line as shown: the whole line, or a window of it around the span.
     line_text: String,
+    /// The column of the first caret in `line_text`.
+    caret_at: usize,
     carets: usize,
 }
 
@@ -112,7 +115,7 @@ impl Diagnostic {
     pub fn new(kind: ErrorKind, span: Span, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             kind,
-            message: message.into(),
+            message: clip(message.into()),
             help: None,
             span,
             severity: Severity::Error,
@@ -143,7 +146,7 @@ impl Diagnostic {
 
     /// The same diagnostic with a help line.
     pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
-        self.help = Some(help.into());
+        self.help = Some(clip(help.into()));
         self
     }
 
@@ -226,7 +229,8 @@ impl Location {
         locate(source, span)
     }
 
-    /// The text of the line the span starts on (without its line break).
+    /// The text of the line the span starts on (without its line break), or for a long line a
+    /// window of it around the span, marked with `…`.
     pub fn line_text(&self) -> &str {
         &self.line_text
     }
@@ -244,13 +248,52 @@ fn locate(source: &str, span: Span) -> Location {
     let line_stop = (line_start + line_text.len()).max(start);
     let end = floor_char_boundary(source, span.end.clamp(start, line_stop)).max(start);
     let carets = source[start..end].chars().count().max(1);
+    // A long line is shown as a window around the span, so that hostile input (a 10 MB line)
+    // cannot make an error message of the same size.
+    let width = line_text.chars().count();
+    if width <= SHOWN_LINE_MAX {
+        return Location {
+            line,
+            column,
+            line_text: line_text.to_owned(),
+            caret_at: column,
+            carets,
+        };
+    }
+    let first = (column - 1).saturating_sub(SHOWN_LINE_MAX / 3);
+    let shown: String = line_text.chars().skip(first).take(SHOWN_LINE_MAX).collect();
+    let (prefix, suffix) = (
+        if first > 0 { "…" } else { "" },
+        if first + SHOWN_LINE_MAX < width {
+            "…"
+        } else {
+            ""
+        },
+    );
+    let caret_at = column - first + prefix.chars().count();
     Location {
         line,
         column,
-        line_text: line_text.to_owned(),
-        carets,
+        line_text: format!("{prefix}{shown}{suffix}"),
+        caret_at,
+        carets: carets.min(SHOWN_LINE_MAX + 1 - (caret_at - prefix.chars().count())),
     }
 }
+
+/// The longest message or help line, in bytes: messages quote user input, which may be huge.
+const MESSAGE_MAX: usize = 400;
+
+/// `text`, cut to [`MESSAGE_MAX`] bytes (at a character boundary) with `…` when longer.
+fn clip(mut text: String) -> String {
+    if text.len() > MESSAGE_MAX {
+        text.truncate(floor_char_boundary(&text, MESSAGE_MAX));
+        text.push('…');
+    }
+    text
+}
+
+/// The most characters of a source line an error shows.
+const SHOWN_LINE_MAX: usize = 120;
 
 /// The largest char boundary at or below `i` (`i <= s.len()`).
 pub(crate) fn floor_char_boundary(s: &str, mut i: usize) -> usize {
@@ -283,7 +326,7 @@ fn render(f: &mut fmt::Formatter<'_>, d: &Diagnostic, origin: Option<&str>) -> f
             let indent: String = loc
                 .line_text
                 .chars()
-                .take(loc.column - 1)
+                .take(loc.caret_at - 1)
                 .map(|c| if c == '\t' { '\t' } else { ' ' })
                 .collect();
             writeln!(f, "{pad} | {indent}{}", "^".repeat(loc.carets))?;
@@ -348,5 +391,30 @@ mod tests {
             }
         }
         assert_eq!(locate("", Span::new(3, 1)).line, 1);
+    }
+
+    #[test]
+    fn long_lines_show_a_window_around_the_span() {
+        let src = format!("{}BAD{}", "x".repeat(100_000), "y".repeat(100_000));
+        let start = 100_000;
+        let err = Error::one(Diagnostic::new(
+            ErrorKind::Syntax,
+            Span::new(start, start + 3),
+            "bad",
+        ))
+        .with_source(&src);
+        let text = err.to_string();
+        assert!(text.len() < 600, "{} bytes", text.len());
+        assert!(text.contains(" --> <input>:1:100001\n"), "{text}");
+        let lines: Vec<&str> = text.lines().collect();
+        let shown = lines[3].trim_start_matches("1 | ");
+        let carets = lines[4].trim_start_matches("  | ");
+        assert!(shown.starts_with('…') && shown.ends_with('…'), "{shown}");
+        let caret = carets.find('^').unwrap();
+        assert_eq!(
+            &shown.chars().skip(caret).take(3).collect::<String>(),
+            "BAD",
+            "{shown}\n{carets}"
+        );
     }
 }

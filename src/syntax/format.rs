@@ -229,7 +229,7 @@ fn rule_columns(g: &Grant) -> [String; 4] {
 
 /// Whether `c` shows as itself: not a control, not a format character (bidirectional controls,
 /// zero-width characters, the byte order mark), not a line or paragraph separator.
-fn plainly_visible(c: char) -> bool {
+pub(crate) fn plainly_visible(c: char) -> bool {
     !(c.is_control()
         || matches!(c,
             '\u{00ad}' | '\u{034f}' | '\u{061c}' | '\u{115f}' | '\u{1160}' | '\u{17b4}' | '\u{17b5}'

@@ -70,6 +70,7 @@ fn parse_inner(text: &str, limits: &Limits) -> Result<Document, Error> {
     }
     // A byte order mark is accepted and ignored; spans still count from the start of `text`.
     let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    expect_object(text, body.trim_start(), "a document")?;
     let top: TopJson<'_> = from_raw(text, body)?;
     let whole = Span::new(0, text.len());
     match (top.credentials, top.permissions, top.super_user) {
@@ -84,12 +85,20 @@ fn parse_inner(text: &str, limits: &Limits) -> Result<Document, Error> {
             }
             let mut out = Vec::with_capacity(credentials.len());
             for raw in credentials {
-                out.push(credential(text, raw)?);
+                out.push(credential(text, raw, limits)?);
             }
             Ok(Document { credentials: out })
         }
         (None, permissions, super_user) => {
-            let permissions = permission_set(text, whole, permissions, super_user)?;
+            let permissions = permission_set(
+                text,
+                whole,
+                DEFAULT_CREDENTIAL_NAME,
+                CredentialKind::ApiKey,
+                limits,
+                permissions,
+                super_user,
+            )?;
             Ok(Document {
                 credentials: vec![Credential {
                     name: DEFAULT_CREDENTIAL_NAME.to_owned(),
@@ -110,6 +119,29 @@ fn parse_inner(text: &str, limits: &Limits) -> Result<Document, Error> {
             .with_help("move `permissions` or `super_user` into a credential"),
         )),
     }
+}
+
+/// serde's derived deserializers also read a JSON array as a struct, field by field in order, so
+/// `["k", "api_key", "never", null, null, true]` would be a super-user key. fgac reads objects
+/// only: anything else where an object belongs is an error.
+fn expect_object(text: &str, raw: &str, what: &str) -> Result<(), Error> {
+    if raw.starts_with('{') {
+        return Ok(());
+    }
+    let start = offset_of(text, raw);
+    let (found, _) = raw.split_at(floor_char_boundary(raw, raw.len().min(1)));
+    Err(Error::one(Diagnostic::new(
+        ErrorKind::Json,
+        Span::new(start, start + found.len()),
+        format!(
+            "expected {what} as a JSON object `{{...}}`, found {}",
+            match found.chars().next() {
+                None => "the end of the input".to_owned(),
+                Some(c) if c.is_control() => format!("`{}`", c.escape_debug()),
+                Some(c) => format!("`{c}`"),
+            }
+        ),
+    )))
 }
 
 /// The byte offset of `raw` (a slice of `text`) inside `text`.
@@ -189,16 +221,26 @@ fn token_before(text: &str, at: usize) -> (usize, usize) {
     }
 }
 
-fn credential(text: &str, raw: &RawValue) -> Result<Credential, Error> {
+fn credential(text: &str, raw: &RawValue, limits: &Limits) -> Result<Credential, Error> {
     let span = span_of(text, raw);
+    expect_object(text, raw.get(), "a credential")?;
     let c: CredentialJson<'_> = from_raw(text, raw.get())?;
-    let permissions = permission_set(text, span, c.permissions, c.super_user)?;
+    let kind = match c.kind {
+        KindJson::ApiKey => CredentialKind::ApiKey,
+        KindJson::Token => CredentialKind::Token,
+    };
+    let permissions = permission_set(
+        text,
+        span,
+        &c.name,
+        kind,
+        limits,
+        c.permissions,
+        c.super_user,
+    )?;
     Ok(Credential {
         name: c.name,
-        kind: match c.kind {
-            KindJson::ApiKey => CredentialKind::ApiKey,
-            KindJson::Token => CredentialKind::Token,
-        },
+        kind,
         expiry: c.expires_at.0,
         token_id: c.token_id,
         permissions,
@@ -206,14 +248,31 @@ fn credential(text: &str, raw: &RawValue) -> Result<Credential, Error> {
     })
 }
 
+/// The permissions of a credential of `kind`; a list longer than its limit is refused before any
+/// grant is built.
 fn permission_set(
     text: &str,
     span: Span,
+    name: &str,
+    kind: CredentialKind,
+    limits: &Limits,
     permissions: Option<Vec<&RawValue>>,
     super_user: Option<bool>,
 ) -> Result<Permissions, Error> {
     match (permissions, super_user) {
         (Some(list), None) => {
+            let (max, field) = match kind {
+                CredentialKind::ApiKey => (limits.max_grants_per_key, "max_grants_per_key"),
+                CredentialKind::Token => (limits.max_grants_per_token, "max_grants_per_token"),
+            };
+            if list.len() > max {
+                return Err(Error::one(Diagnostic::limit(
+                    field,
+                    max,
+                    span,
+                    format!("credential `{name}` has {} grants", list.len()),
+                )));
+            }
             let mut grants = Vec::with_capacity(list.len());
             for raw in list {
                 grants.push(grant(text, raw)?);
@@ -243,6 +302,7 @@ fn permission_set(
 
 fn grant(text: &str, raw: &RawValue) -> Result<Grant, Error> {
     let span = span_of(text, raw);
+    expect_object(text, raw.get(), "a permission")?;
     let p: PermissionJson = from_raw(text, raw.get())?;
     let role = p.role.0;
     let resource = match (p.item, p.topic) {

@@ -8,7 +8,7 @@
 pub(crate) mod ast;
 pub(crate) mod base64;
 pub mod error;
-mod format;
+pub(crate) mod format;
 pub mod json;
 pub mod suggest;
 pub mod text;

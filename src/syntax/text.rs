@@ -563,7 +563,9 @@ impl<'s> DocParser<'s> {
         let start = self.offset(e.at);
         let end = floor_char_boundary(self.src, (start + e.len).min(self.src.len()));
         let mut d = Diagnostic::new(e.kind, Span::new(start, end), e.message);
-        d.help = e.help;
+        if let Some(help) = e.help {
+            d = d.with_help(help);
+        }
         if self.errors.len() < MAX_ERRORS {
             self.errors.push(d);
         }
@@ -936,6 +938,11 @@ impl<'s> DocParser<'s> {
         let open = i;
         let (after, header_comment) = self.same_line_comment(rest);
         rest = after;
+        let mut rules = 0usize;
+        let max_rules = match kind {
+            CredentialKind::ApiKey => self.limits.max_grants_per_key,
+            CredentialKind::Token => self.limits.max_grants_per_token,
+        };
         let mut block = Block {
             leading: Vec::new(),
             header_comment,
@@ -969,13 +976,24 @@ impl<'s> DocParser<'s> {
                 Ok((after, value)) => {
                     let span = self.span(rest, after);
                     let (after, trailing) = self.same_line_comment(after);
+                    rest = after;
+                    // Past the limit, rules are still read (to find the block's end) but no longer
+                    // kept: memory stays bounded whatever the document holds.
+                    if matches!(value, FieldValue::Rule(_)) {
+                        rules += 1;
+                        if rules > max_rules {
+                            if rules == max_rules + 1 {
+                                self.report(self.too_many_rules(start, header, kind, &block.name));
+                            }
+                            continue;
+                        }
+                    }
                     block.fields.push(Field {
                         leading: t.comments,
                         trailing,
                         value,
                         span,
                     });
-                    rest = after;
                 }
                 Err(e) => {
                     let at = e.at;
@@ -986,6 +1004,38 @@ impl<'s> DocParser<'s> {
                     rest = resume_after_error(rest, at);
                 }
             }
+        }
+    }
+
+    /// The error for a credential with more rules than its limit.
+    fn too_many_rules<'a>(
+        &self,
+        at: &'a str,
+        header: Span,
+        kind: CredentialKind,
+        name: &str,
+    ) -> PError<'a> {
+        let (limit, field) = match kind {
+            CredentialKind::ApiKey => (self.limits.max_grants_per_key, "max_grants_per_key"),
+            CredentialKind::Token => (self.limits.max_grants_per_token, "max_grants_per_token"),
+        };
+        PError {
+            kind: ErrorKind::Limit {
+                limit: field,
+                value: limit,
+            },
+            ..PError::new(
+                at,
+                header.end - header.start,
+                format!(
+                    "`{} {}` has more than {limit} rules",
+                    ast::keyword(kind),
+                    super::format::quote(name.as_bytes())
+                ),
+            )
+            .help(format!(
+                "the limit is {limit}; raise `Limits::{field}` to accept it"
+            ))
         }
     }
 
