@@ -125,6 +125,7 @@ macro_rules! catalogue {
             }
 
             /// What the operation needs.
+            #[inline]
             pub const fn need(self) -> Need {
                 match self { $( Operation::$variant => $need, )* }
             }

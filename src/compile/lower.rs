@@ -2,8 +2,9 @@
 //! covering grant pre-merged, tries of cells over item keys and topic names.
 
 use super::trie::{TooLarge, build};
+use crate::engine::names::NameTable;
 use crate::engine::trie::{Arena, NONE};
-use crate::engine::{Authorizer, Body, Cell, CompiledCredential, Grants, Map, Profile};
+use crate::engine::{Authorizer, Body, Cell, CompiledCredential, Grants, Profile};
 use crate::limits::Limits;
 use crate::model::{
     CacheSelector, Credential, Document, Effect, Grant, ItemSelector, Permissions,
@@ -45,14 +46,12 @@ impl Cell {
 pub(crate) fn lower(doc: &Document, limits: &Limits) -> Result<Authorizer, TooLarge> {
     let mut budget = limits.max_compiled_nodes;
     let mut credentials = Vec::with_capacity(doc.credentials.len());
-    let mut by_name = Map::with_capacity_and_hasher(doc.credentials.len(), Default::default());
+    let mut names = Vec::with_capacity(doc.credentials.len());
     for (index, c) in doc.credentials.iter().enumerate() {
-        by_name.insert(
-            c.name.as_str().into(),
-            u32::try_from(index).map_err(|_| TooLarge)?,
-        );
+        names.push((c.name.as_str(), u32::try_from(index).map_err(|_| TooLarge)?));
         credentials.push(credential(c, &mut budget)?);
     }
+    let by_name = NameTable::try_build(names).ok_or(TooLarge)?;
     Ok(Authorizer {
         credentials,
         by_name,
@@ -78,7 +77,6 @@ fn credential(c: &Credential, budget: &mut usize) -> Result<CompiledCredential, 
             out.caches.shrink_to_fit();
             out.cells.shrink_to_fit();
             out.profiles.shrink_to_fit();
-            out.exact.shrink_to_fit();
             Body::Explicit(Box::new(out))
         }
     };
@@ -119,6 +117,7 @@ impl Builder<'_, '_> {
         }
 
         // An exact name gets its own grants, those of every prefix it starts with, and all's.
+        let mut exact = Vec::with_capacity(names.len());
         for (&name, own) in &names {
             let mut covering = all.clone();
             for len in 0..=name.len() {
@@ -128,8 +127,9 @@ impl Builder<'_, '_> {
             }
             covering.extend_from_slice(own);
             let profile = self.profile(&covering)?;
-            self.out.exact.insert(name.into(), profile);
+            exact.push((name, profile));
         }
+        self.out.exact = NameTable::try_build(exact).ok_or(TooLarge)?;
 
         // Any other name gets the profile of its longest listed prefix, or all's: a trie of its
         // own, whose payloads are profile indices.

@@ -8,15 +8,14 @@
 //! prefix already merged in. So a decision costs one hash of the cache name plus one pass over the
 //! key, whatever the number of grants, and allocates nothing.
 
+pub(crate) mod names;
 pub(crate) mod trie;
 
 use crate::decision::{Decision, DenyReason, Resource, RuleId};
 use crate::model::{CredentialKind, Expiry, Timestamp};
 use crate::ops::{Need, Operation, Rights};
-use std::collections::HashMap;
+use names::NameTable;
 use trie::{Arena, NONE};
-
-pub(crate) type Map<V> = HashMap<Box<str>, V, ahash::RandomState>;
 
 /// Merged rights at one point of a trie.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -65,7 +64,7 @@ pub(crate) struct Profile {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Grants {
     /// Exact cache names to their profile.
-    pub(crate) exact: Map<u32>,
+    pub(crate) exact: NameTable,
     /// Root of the cache-prefix trie in `caches`, whose payloads are profile indices; its root's
     /// `below` is the all-caches profile.
     pub(crate) cache_root: u32,
@@ -81,7 +80,7 @@ impl Grants {
     #[inline]
     fn profile(&self, cache: &str) -> Option<&Profile> {
         let index = match self.exact.get(cache) {
-            Some(&index) => index,
+            Some(index) => index,
             None => self.caches.walk(self.cache_root, cache.as_bytes()),
         };
         self.profiles.get(index as usize)
@@ -102,9 +101,7 @@ impl Grants {
     }
 
     fn memory_usage(&self) -> usize {
-        let map_entry = std::mem::size_of::<(Box<str>, u32)>() + 1;
-        self.exact.capacity() * map_entry
-            + self.exact.keys().map(|k| k.len()).sum::<usize>()
+        self.exact.memory_usage()
             + self.profiles.capacity() * std::mem::size_of::<Profile>()
             + self.cells.capacity() * std::mem::size_of::<Cell>()
             + self.caches.memory_usage()
@@ -251,14 +248,14 @@ impl CompiledCredential {
 #[derive(Clone, Debug)]
 pub struct Authorizer {
     pub(crate) credentials: Vec<CompiledCredential>,
-    pub(crate) by_name: Map<u32>,
+    pub(crate) by_name: NameTable,
 }
 
 impl Authorizer {
     /// The credential named `name`; no allocation.
     #[inline]
     pub fn credential(&self, name: &str) -> Option<&CompiledCredential> {
-        let &index = self.by_name.get(name)?;
+        let index = self.by_name.get(name)?;
         self.credentials.get(index as usize)
     }
 
@@ -283,12 +280,10 @@ impl Authorizer {
         &self.credentials
     }
 
-    /// Bytes of memory the compiled structure holds (an estimate for the hash maps, exact for the
-    /// rest).
+    /// Bytes of memory the compiled structure holds.
     pub fn memory_usage(&self) -> usize {
-        let map_entry = std::mem::size_of::<(Box<str>, u32)>() + 1;
         std::mem::size_of::<Self>()
-            + self.by_name.capacity() * map_entry
+            + self.by_name.memory_usage()
             + self
                 .credentials
                 .iter()

@@ -26,6 +26,31 @@ pub(crate) struct Node {
     pub(crate) below: u32,
 }
 
+/// Whether `a` and `b` hold the same bytes. Labels and names are mostly short: up to 16 bytes,
+/// they are compared as two overlapping words (the first and the last of the width that fits)
+/// inline, which beats a call into `memcmp`.
+#[inline]
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    match n {
+        0 => true,
+        1 => a.first() == b.first(),
+        2..=3 => word::<2>(a, 0) == word::<2>(b, 0) && word::<2>(a, n - 2) == word::<2>(b, n - 2),
+        4..=7 => word::<4>(a, 0) == word::<4>(b, 0) && word::<4>(a, n - 4) == word::<4>(b, n - 4),
+        8..=16 => word::<8>(a, 0) == word::<8>(b, 0) && word::<8>(a, n - 8) == word::<8>(b, n - 8),
+        _ => a == b,
+    }
+}
+
+/// The `W` bytes of `s` at `at` (in range by the caller's length match).
+#[inline(always)]
+fn word<const W: usize>(s: &[u8], at: usize) -> Option<[u8; W]> {
+    s.get(at..at + W).and_then(|w| w.try_into().ok())
+}
+
 /// Nodes, their first bytes and their labels.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Arena {
@@ -54,12 +79,12 @@ impl Arena {
                 .labels
                 .get(start..start + child.label_len as usize)
                 .unwrap_or_default();
-            match rest.strip_prefix(label) {
-                Some(after) => {
+            match rest.split_at_checked(label.len()) {
+                Some((head, after)) if same_bytes(head, label) => {
                     rest = after;
                     node = child;
                 }
-                None => return node.below,
+                _ => return node.below,
             }
         }
     }
@@ -87,5 +112,30 @@ impl Arena {
         self.nodes.shrink_to_fit();
         self.first_bytes.shrink_to_fit();
         self.labels.shrink_to_fit();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn same_bytes_is_slice_equality(
+            a in proptest::collection::vec(0u8..3, 0..40),
+            b in proptest::collection::vec(0u8..3, 0..40),
+            flip in any::<usize>(),
+        ) {
+            prop_assert_eq!(same_bytes(&a, &b), a == b);
+            // Equal lengths, one byte apart: the case the overlapping words must not miss.
+            let mut c = a.clone();
+            if !c.is_empty() {
+                let i = flip % c.len();
+                c[i] ^= 1;
+            }
+            prop_assert_eq!(same_bytes(&a, &c), a == c);
+            prop_assert!(same_bytes(&a, &a.clone()));
+        }
     }
 }

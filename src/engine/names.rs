@@ -1,0 +1,145 @@
+//! A frozen map from names (cache names, credential names) to `u32`, built for lookups: open
+//! addressing over a power-of-two table at most half full, names in one byte arena, the full hash
+//! kept beside each entry so that a probe compares names only when the hashes agree.
+//!
+//! The hash is ahash, seeded at random per process, so an attacker who picks the names looked up
+//! cannot predict where they land; the table is built from the document's names only, so lookups
+//! cannot lengthen its probe sequences.
+
+use super::trie::{NONE, same_bytes};
+
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    hash: u64,
+    start: u32,
+    len: u32,
+    value: u32,
+}
+
+/// Names to values.
+#[derive(Clone, Debug)]
+pub(crate) struct NameTable {
+    hasher: ahash::RandomState,
+    /// Indices into `entries`, or [`NONE`]; the length is a power of two.
+    slots: Vec<u32>,
+    entries: Vec<Entry>,
+    bytes: Vec<u8>,
+}
+
+impl Default for NameTable {
+    fn default() -> NameTable {
+        NameTable::build(std::iter::empty())
+    }
+}
+
+impl NameTable {
+    /// The table of `(name, value)` pairs; a name given twice keeps its first value. `None` when
+    /// the names do not fit u32 offsets.
+    pub(crate) fn try_build<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, u32)>,
+    ) -> Option<NameTable> {
+        let pairs: Vec<(&str, u32)> = pairs.into_iter().collect();
+        let slots_len = (pairs.len() * 2).next_power_of_two().max(2);
+        let mut table = NameTable {
+            hasher: ahash::RandomState::new(),
+            slots: vec![NONE; slots_len],
+            entries: Vec::with_capacity(pairs.len()),
+            bytes: Vec::with_capacity(pairs.iter().map(|(n, _)| n.len()).sum()),
+        };
+        for (name, value) in pairs {
+            if table.get(name).is_some() {
+                continue;
+            }
+            let hash = table.hasher.hash_one(name.as_bytes());
+            let entry = Entry {
+                hash,
+                start: u32::try_from(table.bytes.len()).ok()?,
+                len: u32::try_from(name.len()).ok()?,
+                value,
+            };
+            let index = u32::try_from(table.entries.len())
+                .ok()
+                .filter(|&i| i != NONE)?;
+            table.bytes.extend_from_slice(name.as_bytes());
+            table.entries.push(entry);
+            let mask = table.slots.len() - 1;
+            let mut slot = hash as usize & mask;
+            while table.slots[slot] != NONE {
+                slot = (slot + 1) & mask;
+            }
+            table.slots[slot] = index;
+        }
+        Some(table)
+    }
+
+    /// [`NameTable::try_build`] for names known to fit (tests, empty tables).
+    pub(crate) fn build<'a>(pairs: impl IntoIterator<Item = (&'a str, u32)>) -> NameTable {
+        NameTable::try_build(pairs).unwrap_or_else(|| NameTable {
+            hasher: ahash::RandomState::new(),
+            slots: vec![NONE; 2],
+            entries: Vec::new(),
+            bytes: Vec::new(),
+        })
+    }
+
+    /// The value of `name`; no allocation.
+    #[inline]
+    pub(crate) fn get(&self, name: &str) -> Option<u32> {
+        let hash = self.hasher.hash_one(name.as_bytes());
+        let mask = self.slots.len().wrapping_sub(1);
+        let mut slot = hash as usize & mask;
+        // At most half the slots are taken, so an empty one ends every probe; the bound is a
+        // second guarantee.
+        for _ in 0..self.slots.len() {
+            let index = *self.slots.get(slot)?;
+            let entry = self.entries.get(index as usize)?;
+            if entry.hash == hash {
+                let start = entry.start as usize;
+                let stored = self.bytes.get(start..start + entry.len as usize)?;
+                if same_bytes(stored, name.as_bytes()) {
+                    return Some(entry.value);
+                }
+            }
+            slot = (slot + 1) & mask;
+        }
+        None
+    }
+
+    /// How many names.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub(crate) fn memory_usage(&self) -> usize {
+        self.slots.capacity() * 4
+            + self.entries.capacity() * std::mem::size_of::<Entry>()
+            + self.bytes.capacity()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_every_name_and_nothing_else() {
+        let names: Vec<String> = (0..1000).map(|i| format!("cache-{i}")).collect();
+        let table = NameTable::build(
+            names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (n.as_str(), i as u32)),
+        );
+        for (i, n) in names.iter().enumerate() {
+            assert_eq!(table.get(n), Some(i as u32));
+        }
+        for miss in ["", "cache-", "cache-1000", "cache-01", "Cache-1"] {
+            assert_eq!(table.get(miss), None, "{miss}");
+        }
+        assert_eq!(table.len(), 1000);
+        assert_eq!(NameTable::default().get("x"), None);
+        let dup = NameTable::build([("a", 1), ("a", 2)]);
+        assert_eq!((dup.get("a"), dup.len()), (Some(1), 1));
+    }
+}
