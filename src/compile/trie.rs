@@ -132,11 +132,12 @@ where
             label_start: arena.labels.len() as u32,
             label_len: label.len() as u32,
             children_start,
-            children_len: node.children.len() as u32,
+            // Children differ in their first byte: there are at most 256.
+            children_len: node.children.len() as u16,
+            first: label.first().copied().unwrap_or(0),
             here: payloads[id].0,
             below: payloads[id].1,
         });
-        arena.first_bytes.push(label.first().copied().unwrap_or(0));
         arena.labels.extend_from_slice(label);
     }
     Ok(base as u32)
@@ -180,8 +181,8 @@ mod tests {
         // Children of each node are contiguous and sorted by first byte.
         for node in &arena.nodes {
             let start = node.children_start as usize;
-            let firsts = &arena.first_bytes[start..start + node.children_len as usize];
-            assert!(firsts.windows(2).all(|w| w[0] < w[1]));
+            let children = &arena.nodes[start..start + node.children_len as usize];
+            assert!(children.windows(2).all(|w| w[0].first < w[1].first));
         }
     }
 

@@ -1,7 +1,8 @@
 //! The radix trie every lookup walks: item keys, topic names and cache-name prefixes.
 //!
 //! All tries of a credential live in one arena. A node's children are contiguous and sorted by the
-//! first byte of their labels (kept apart in `first_bytes`, so the search touches one dense array).
+//! first byte of their labels, which each node keeps beside its other fields, so finding a child
+//! reads the children and nothing else.
 //! Each node carries two payloads, fixed at compile time with every shorter prefix already merged
 //! in:
 //!
@@ -21,7 +22,10 @@ pub(crate) struct Node {
     pub(crate) label_start: u32,
     pub(crate) label_len: u32,
     pub(crate) children_start: u32,
-    pub(crate) children_len: u32,
+    /// At most 256: children differ in their first byte.
+    pub(crate) children_len: u16,
+    /// The first byte of the label (0 for a root).
+    pub(crate) first: u8,
     pub(crate) here: u32,
     pub(crate) below: u32,
 }
@@ -51,11 +55,10 @@ fn word<const W: usize>(s: &[u8], at: usize) -> Option<[u8; W]> {
     s.get(at..at + W).and_then(|w| w.try_into().ok())
 }
 
-/// Nodes, their first bytes and their labels.
+/// Nodes and their labels.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Arena {
     pub(crate) nodes: Vec<Node>,
-    pub(crate) first_bytes: Vec<u8>,
     pub(crate) labels: Vec<u8>,
 }
 
@@ -92,25 +95,21 @@ impl Arena {
     #[inline]
     fn child(&self, node: &Node, byte: u8) -> Option<&Node> {
         let start = node.children_start as usize;
-        let len = node.children_len as usize;
-        let firsts = self.first_bytes.get(start..start + len)?;
-        let offset = if len <= LINEAR_SEARCH_MAX {
-            firsts.iter().position(|&b| b == byte)?
+        let children = self.nodes.get(start..start + node.children_len as usize)?;
+        if children.len() <= LINEAR_SEARCH_MAX {
+            children.iter().find(|c| c.first == byte)
         } else {
-            firsts.binary_search(&byte).ok()?
-        };
-        self.nodes.get(start + offset)
+            let i = children.binary_search_by_key(&byte, |c| c.first).ok()?;
+            children.get(i)
+        }
     }
 
     pub(crate) fn memory_usage(&self) -> usize {
-        self.nodes.capacity() * std::mem::size_of::<Node>()
-            + self.first_bytes.capacity()
-            + self.labels.capacity()
+        self.nodes.capacity() * std::mem::size_of::<Node>() + self.labels.capacity()
     }
 
     pub(crate) fn shrink_to_fit(&mut self) {
         self.nodes.shrink_to_fit();
-        self.first_bytes.shrink_to_fit();
         self.labels.shrink_to_fit();
     }
 }
