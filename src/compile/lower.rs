@@ -11,7 +11,8 @@ use crate::model::{
     ResourceSelector, TopicSelector,
 };
 use crate::ops::Rights;
-use std::collections::{BTreeMap, HashMap};
+use ahash::AHashMap as HashMap;
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 impl Cell {

@@ -7,7 +7,7 @@ use crate::model::{
     Permissions, ResourceSelector, Span, TopicSelector,
 };
 use crate::syntax::error::{Diagnostic, ErrorKind};
-use std::collections::HashMap;
+use ahash::AHashMap as HashMap;
 
 /// The longest token id Momento accepts, in characters.
 pub const MAX_TOKEN_ID_CHARS: usize = 64;
@@ -52,13 +52,20 @@ pub(crate) fn validate(doc: &Document, limits: &Limits) -> Vec<Diagnostic> {
     out
 }
 
-fn check_name(what: &str, name: &[u8], span: Span, limits: &Limits, out: &mut Vec<Diagnostic>) {
+/// An over-long name; `what` describes it, and is only called when there is an error.
+fn check_name(
+    what: impl FnOnce() -> String,
+    name: &[u8],
+    span: Span,
+    limits: &Limits,
+    out: &mut Vec<Diagnostic>,
+) {
     if name.len() > limits.max_name_bytes {
         out.push(Diagnostic::limit(
             "max_name_bytes",
             limits.max_name_bytes,
             span,
-            format!("{what} is {} bytes long", name.len()),
+            format!("{} is {} bytes long", what(), name.len()),
         ));
     }
 }
@@ -72,7 +79,7 @@ fn credential(c: &Credential, limits: &Limits, out: &mut Vec<Diagnostic>) {
         );
     }
     check_name(
-        &format!("the name of {who}"),
+        || format!("the name of {who}"),
         c.name.as_bytes(),
         c.span,
         limits,
@@ -184,7 +191,7 @@ fn credential(c: &Credential, limits: &Limits, out: &mut Vec<Diagnostic>) {
 }
 
 fn grant(g: &Grant, index: usize, who: &str, limits: &Limits, out: &mut Vec<Diagnostic>) {
-    let what = format!("grant #{index} of {who}");
+    let what = || format!("grant #{index} of {who}");
     let role = g.role;
     if role.is_topic_role() != g.resource.is_topics() {
         let (kind, selects, help) = if role.is_topic_role() {
@@ -204,7 +211,7 @@ fn grant(g: &Grant, index: usize, who: &str, limits: &Limits, out: &mut Vec<Diag
             Diagnostic::new(
                 ErrorKind::RoleMismatch,
                 g.span,
-                format!("`{role}` is a {kind}, but {what} selects {selects}"),
+                format!("`{role}` is a {kind}, but {} selects {selects}", what()),
             )
             .with_help(help),
         );
@@ -215,26 +222,26 @@ fn grant(g: &Grant, index: usize, who: &str, limits: &Limits, out: &mut Vec<Diag
     match &g.cache {
         CacheSelector::All => {}
         CacheSelector::Name(n) if n.is_empty() => empty(
-            format!("empty cache name in {what}"),
+            format!("empty cache name in {}", what()),
             "use `*` for every cache",
         ),
         CacheSelector::Prefix(p) if p.is_empty() => empty(
-            format!("empty cache-name prefix in {what}"),
+            format!("empty cache-name prefix in {}", what()),
             "an empty prefix matches every cache; use `*` for every cache",
         ),
         CacheSelector::Name(_) | CacheSelector::Prefix(_) => {}
     }
     match &g.resource {
         ResourceSelector::Items(ItemSelector::Prefix(p)) if p.is_empty() => empty(
-            format!("empty key prefix in {what}"),
+            format!("empty key prefix in {}", what()),
             "an empty prefix matches every item; select all items instead",
         ),
         ResourceSelector::Topics(TopicSelector::Name(n)) if n.is_empty() => empty(
-            format!("empty topic name in {what}"),
+            format!("empty topic name in {}", what()),
             "use `*` for every topic",
         ),
         ResourceSelector::Topics(TopicSelector::Prefix(p)) if p.is_empty() => empty(
-            format!("empty topic prefix in {what}"),
+            format!("empty topic prefix in {}", what()),
             "an empty prefix matches every topic; use `*` for every topic",
         ),
         _ => {}
@@ -244,7 +251,7 @@ fn grant(g: &Grant, index: usize, who: &str, limits: &Limits, out: &mut Vec<Diag
         CacheSelector::Name(s) | CacheSelector::Prefix(s) => s.as_bytes(),
     };
     check_name(
-        &format!("the cache selector of {what}"),
+        || format!("the cache selector of {}", what()),
         cache_bytes,
         g.span,
         limits,
@@ -257,7 +264,7 @@ fn grant(g: &Grant, index: usize, who: &str, limits: &Limits, out: &mut Vec<Diag
         ResourceSelector::Topics(TopicSelector::Name(s) | TopicSelector::Prefix(s)) => s.as_bytes(),
     };
     check_name(
-        &format!("the item or topic selector of {what}"),
+        || format!("the item or topic selector of {}", what()),
         target_bytes,
         g.span,
         limits,
