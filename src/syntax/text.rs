@@ -544,6 +544,20 @@ struct DocParser<'s> {
     errors: Vec<Diagnostic>,
 }
 
+/// The lines of a `{ ... }` block and the comments before its `}`.
+struct BlockBody<T> {
+    lines: Vec<BodyLine<T>>,
+    closing: Vec<String>,
+}
+
+/// One line of a block, with its comments and span.
+struct BodyLine<T> {
+    leading: Vec<String>,
+    trailing: Option<String>,
+    value: T,
+    span: Span,
+}
+
 /// What the trivia between fields held.
 struct Trivia<'a> {
     rest: &'a str,
@@ -728,73 +742,31 @@ impl<'s> DocParser<'s> {
             .map_err(into_error)?;
         let header = self.span(start, i);
         let (i, _) = space(i).map_err(into_error)?;
-        let Some(mut rest) = i.strip_prefix('{') else {
-            return Err(PError::expected(
-                i,
-                &format!(
-                    "`{{` after `test {}`",
-                    super::format::quote(name.as_bytes())
-                ),
-            ));
-        };
-        let open = i;
-        let (after, header_comment) = self.same_line_comment(rest);
-        rest = after;
-        let mut block = TestBlock {
+        let what = format!("`test {}`", super::format::quote(name.as_bytes()));
+        if !i.starts_with('{') {
+            return Err(PError::expected(i, &format!("`{{` after {what}")));
+        }
+        let (rest, header_comment, body) = self.block_body(i, &what, |p, line| {
+            p.expectation(line).map(|(after, e)| (after, Some(e)))
+        })?;
+        let lines = body
+            .lines
+            .into_iter()
+            .map(|line| TestLine {
+                leading: line.leading,
+                trailing: line.trailing,
+                expectation: line.value,
+            })
+            .collect();
+        let block = TestBlock {
             leading: Vec::new(),
             header_comment,
             name,
             header,
-            lines: Vec::new(),
-            closing: Vec::new(),
+            lines,
+            closing: body.closing,
         };
-        loop {
-            let t = self.trivia(rest);
-            rest = t.rest;
-            if let Some(after) = rest.strip_prefix('}') {
-                block.closing = t.comments;
-                let (after, _) = inline_space(after).map_err(into_error)?;
-                return Ok((after, block));
-            }
-            if rest.is_empty() || starts_item(rest) {
-                self.report(
-                    PError::new(
-                        open,
-                        1,
-                        format!(
-                            "`test {}` is not closed",
-                            super::format::quote(block.name.as_bytes())
-                        ),
-                    )
-                    .help(if rest.is_empty() {
-                        "add `}` after its last `expect`"
-                    } else {
-                        "add `}` before what follows"
-                    }),
-                );
-                block.closing = t.comments;
-                return Ok((rest, block));
-            }
-            match self.expectation(rest) {
-                Ok((after, expectation)) => {
-                    let (after, trailing) = self.same_line_comment(after);
-                    block.lines.push(TestLine {
-                        leading: t.comments,
-                        trailing,
-                        expectation,
-                    });
-                    rest = after;
-                }
-                Err(e) => {
-                    let at = e.at;
-                    self.report(e);
-                    if self.too_many_errors() {
-                        return Ok(("", block));
-                    }
-                    rest = resume_after_error(rest, at);
-                }
-            }
-        }
+        Ok((rest, block))
     }
 
     /// `expectation`.
@@ -929,77 +901,111 @@ impl<'s> DocParser<'s> {
             })?;
         let header = self.span(start, i);
         let (i, _) = space(i).map_err(into_error)?;
-        let Some(mut rest) = i.strip_prefix('{') else {
+        if !i.starts_with('{') {
             return Err(PError::expected(
                 i,
                 &format!("`{{` after `{} \"{name}\"`", ast::keyword(kind)),
             ));
-        };
+        }
         let open = i;
-        let (after, header_comment) = self.same_line_comment(rest);
-        rest = after;
         let mut rules = 0usize;
         let max_rules = match kind {
             CredentialKind::ApiKey => self.limits.max_grants_per_key,
             CredentialKind::Token => self.limits.max_grants_per_token,
         };
-        let mut block = Block {
+        let what = format!(
+            "`{} {}`",
+            ast::keyword(kind),
+            super::format::quote(name.as_bytes())
+        );
+        let (rest, header_comment, body) = self.block_body(open, &what, |p, line| {
+            let (after, value) = p.field(line)?;
+            // Past the limit, rules are still read (to find the block's end) but no longer kept:
+            // memory stays bounded whatever the document holds.
+            if matches!(value, FieldValue::Rule(_)) {
+                rules += 1;
+                if rules > max_rules {
+                    if rules == max_rules + 1 {
+                        p.report(p.too_many_rules(start, header, kind, &what));
+                    }
+                    return Ok((after, None));
+                }
+            }
+            Ok((after, Some(value)))
+        })?;
+        let fields = body
+            .lines
+            .into_iter()
+            .map(|line| Field {
+                leading: line.leading,
+                trailing: line.trailing,
+                value: line.value,
+                span: line.span,
+            })
+            .collect();
+        let block = Block {
             leading: Vec::new(),
             header_comment,
             kind,
             name,
             header,
-            fields: Vec::new(),
+            fields,
+            closing: body.closing,
+        };
+        Ok((rest, block))
+    }
+
+    /// The body of a `{ ... }` block whose `{` starts `open`: lines read by `line` until `}`, each
+    /// with its comments. An error in a line is reported and reading resumes at the next line; a
+    /// block left open ends at the next top-level item. `line` returns `None` for a line it reads
+    /// but does not keep. Returns what follows, the comment after `{`, and the body.
+    fn block_body<'a, T>(
+        &mut self,
+        open: &'a str,
+        what: &str,
+        mut line: impl FnMut(&mut Self, &'a str) -> Result<(&'a str, Option<T>), PError<'a>>,
+    ) -> Result<(&'a str, Option<String>, BlockBody<T>), PError<'a>> {
+        let (mut rest, header_comment) = self.same_line_comment(&open[1..]);
+        let mut body = BlockBody {
+            lines: Vec::new(),
             closing: Vec::new(),
         };
         loop {
             let t = self.trivia(rest);
             rest = t.rest;
             if let Some(after) = rest.strip_prefix('}') {
-                block.closing = t.comments;
+                body.closing = t.comments;
                 let (after, _) = inline_space(after).map_err(into_error)?;
-                return Ok((after, block));
+                return Ok((after, header_comment, body));
             }
             if rest.is_empty() || starts_item(rest) {
-                let what = format!("`{} \"{}\"`", ast::keyword(kind), block.name);
-                self.report(PError::new(open, 1, format!("{what} is not closed")).help(
-                    if rest.is_empty() {
-                        "add `}` at the end of its fields".to_owned()
-                    } else {
-                        "add `}` before the next credential".to_owned()
-                    },
-                ));
-                block.closing = t.comments;
-                return Ok((rest, block));
+                let help = match rest.split_whitespace().next() {
+                    None => "add `}` after its last line".to_owned(),
+                    Some(next) => format!("add `}}` before the `{next}` that follows"),
+                };
+                self.report(PError::new(open, 1, format!("{what} is not closed")).help(help));
+                body.closing = t.comments;
+                return Ok((rest, header_comment, body));
             }
-            match self.field(rest) {
+            match line(self, rest) {
                 Ok((after, value)) => {
                     let span = self.span(rest, after);
                     let (after, trailing) = self.same_line_comment(after);
-                    rest = after;
-                    // Past the limit, rules are still read (to find the block's end) but no longer
-                    // kept: memory stays bounded whatever the document holds.
-                    if matches!(value, FieldValue::Rule(_)) {
-                        rules += 1;
-                        if rules > max_rules {
-                            if rules == max_rules + 1 {
-                                self.report(self.too_many_rules(start, header, kind, &block.name));
-                            }
-                            continue;
-                        }
+                    if let Some(value) = value {
+                        body.lines.push(BodyLine {
+                            leading: t.comments,
+                            trailing,
+                            value,
+                            span,
+                        });
                     }
-                    block.fields.push(Field {
-                        leading: t.comments,
-                        trailing,
-                        value,
-                        span,
-                    });
+                    rest = after;
                 }
                 Err(e) => {
                     let at = e.at;
                     self.report(e);
                     if self.too_many_errors() {
-                        return Ok(("", block));
+                        return Ok(("", header_comment, body));
                     }
                     rest = resume_after_error(rest, at);
                 }
@@ -1013,7 +1019,7 @@ impl<'s> DocParser<'s> {
         at: &'a str,
         header: Span,
         kind: CredentialKind,
-        name: &str,
+        what: &str,
     ) -> PError<'a> {
         let (limit, field) = match kind {
             CredentialKind::ApiKey => (self.limits.max_grants_per_key, "max_grants_per_key"),
@@ -1027,11 +1033,7 @@ impl<'s> DocParser<'s> {
             ..PError::new(
                 at,
                 header.end - header.start,
-                format!(
-                    "`{} {}` has more than {limit} rules",
-                    ast::keyword(kind),
-                    super::format::quote(name.as_bytes())
-                ),
+                format!("{what} has more than {limit} rules"),
             )
             .help(format!(
                 "the limit is {limit}; raise `Limits::{field}` to accept it"
