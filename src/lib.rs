@@ -1,10 +1,12 @@
 //! # fgac
 //!
 //! An embeddable authorization engine for cache and topic servers. Permission documents, in
-//! Momento's JSON or fgac's key-store JSON, are parsed into a [`model`], validated and compiled
-//! into an immutable [`Authorizer`]. Its credentials answer `authorize(op, resource, now)` in one
-//! hash of the cache name plus one pass over the key, whatever the size of the policy, with no
-//! allocation.
+//! fgac's language ([`text`], grammar in `grammar/fgac.ebnf`), Momento's JSON or fgac's key-store
+//! JSON ([`json`]), are parsed into a [`model`], validated and compiled into an immutable
+//! [`Authorizer`]. Its credentials answer `authorize(op, resource, now)` in one hash of the cache
+//! name plus one pass over the key, whatever the size of the policy, with no allocation.
+//! [`analysis`] explains decisions and lints documents; [`policy_tests`] runs `test` blocks; the
+//! `fgac` command line (default `cli` feature) wraps it all.
 //!
 //! ## Example
 //!
@@ -56,7 +58,8 @@
 //!
 //! ## Performance
 //!
-//! See [`Authorizer::memory_usage`] for the compiled size, and `benches/` for measurements.
+//! See [`Authorizer::memory_usage`] for the compiled size, and `BENCHMARKS.md` for measurements
+//! (about 25 ns per decision at 20 grants and 30 ns at 100,000, on the development machine).
 
 #![forbid(unsafe_code)]
 

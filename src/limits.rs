@@ -20,7 +20,7 @@ pub struct Limits {
     pub max_grants_per_token: usize,
     /// The longest name, key, prefix or token id, in bytes. Default 4,096.
     pub max_name_bytes: usize,
-    /// The most nodes in the compiled structure, all credentials together (each costs 25 bytes).
+    /// The most nodes in the compiled structure, all credentials together (each costs 24 bytes).
     /// Prefix rules are pre-merged into every name they cover, so this bounds that growth.
     /// Default 16,000,000.
     pub max_compiled_nodes: usize,
