@@ -8,6 +8,9 @@
 
 use super::trie::{NONE, same_bytes};
 
+/// Up to this many names, a lookup compares them one by one instead of hashing.
+const LINEAR_SCAN_MAX: usize = 4;
+
 #[derive(Clone, Copy, Debug)]
 struct Entry {
     hash: u64,
@@ -83,8 +86,21 @@ impl NameTable {
     }
 
     /// The value of `name`; no allocation.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn get(&self, name: &str) -> Option<u32> {
+        // A credential names few caches: comparing a handful of names directly is cheaper than
+        // hashing one.
+        if self.entries.len() <= LINEAR_SCAN_MAX {
+            for e in &self.entries {
+                if e.len as usize == name.len() {
+                    let start = e.start as usize;
+                    if same_bytes(self.bytes.get(start..start + name.len())?, name.as_bytes()) {
+                        return Some(e.value);
+                    }
+                }
+            }
+            return None;
+        }
         let hash = self.hasher.hash_one(name.as_bytes());
         let mask = self.slots.len().wrapping_sub(1);
         let mut slot = hash as usize & mask;
@@ -139,6 +155,15 @@ mod tests {
         }
         assert_eq!(table.len(), 1000);
         assert_eq!(NameTable::default().get("x"), None);
+        let small = NameTable::build([("ab", 1), ("abc", 2), ("b", 3)]);
+        let found = [
+            small.get("ab"),
+            small.get("abc"),
+            small.get("b"),
+            small.get("a"),
+            small.get(""),
+        ];
+        assert_eq!(found, [Some(1), Some(2), Some(3), None, None]);
         let dup = NameTable::build([("a", 1), ("a", 2)]);
         assert_eq!((dup.get("a"), dup.len()), (Some(1), 1));
     }
