@@ -127,7 +127,8 @@ def main():
              "exact keys, key prefixes, whole caches, cache prefixes, topics and deny rules; Cedar gets one",
              "`permit`/`forbid` per grant with attribute conditions and one resource entity per request (built",
              "before timing), casbin one ACL rule per right with `keyMatch` and deny-override.", "",
-             f"Machine: {machine()}. Medians; this machine is shared, so expect a few percent of noise.", ""]
+             f"Machine: {machine()}. Medians; this machine is shared, so expect a few percent of noise.",
+             "Each figure is its benchmark's latest run: re-running some benchmarks updates only theirs.", ""]
 
     sizes = [1, 20, 1000, 10000]
     kinds = ["exact hit", "prefix hit", "miss", "denied"]
