@@ -242,11 +242,6 @@ fn check(files: &[PathBuf], deny_warnings: bool) -> Outcome {
             Authorizer::compile(&doc).map_err(|e| e.with_source(&text))?;
             Ok(doc)
         });
-        // Test blocks must parse too (they are part of the DSL file).
-        let compiled = compiled.and_then(|doc| match format_of(path, &text) {
-            Format::Text => policy_tests::parse(&text).map(|_| doc),
-            Format::Json => Ok(doc),
-        });
         match compiled {
             Err(e) => {
                 eprint!("{}", e.with_origin(origin));

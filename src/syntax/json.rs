@@ -322,7 +322,7 @@ fn grant(text: &str, raw: &RawValue) -> Result<Grant, Error> {
         }
     };
     Ok(Grant {
-        effect: p.effect.unwrap_or(Effect::Allow),
+        effect: p.effect.map_or(Effect::Allow, |e| e.0),
         role,
         cache: p.cache.0,
         resource,
@@ -366,7 +366,7 @@ enum KindJson {
 #[serde(deny_unknown_fields)]
 struct PermissionJson {
     #[serde(default)]
-    effect: Option<Effect>,
+    effect: Option<EffectJson>,
     role: RoleJson,
     cache: CacheJson,
     #[serde(default)]
@@ -375,12 +375,15 @@ struct PermissionJson {
     topic: Option<TopicJson>,
 }
 
-impl<'de> Deserialize<'de> for Effect {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Effect, D::Error> {
+/// `"allow"` or `"deny"` (a private wrapper: the model's types carry no serde impls).
+struct EffectJson(Effect);
+
+impl<'de> Deserialize<'de> for EffectJson {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<EffectJson, D::Error> {
         let name = <std::borrow::Cow<'de, str>>::deserialize(d)?;
         match name.as_ref() {
-            "allow" => Ok(Effect::Allow),
-            "deny" => Ok(Effect::Deny),
+            "allow" => Ok(EffectJson(Effect::Allow)),
+            "deny" => Ok(EffectJson(Effect::Deny)),
             other => Err(de::Error::unknown_variant(other, &["allow", "deny"])),
         }
     }

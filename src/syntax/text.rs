@@ -412,8 +412,17 @@ fn rule<'a>(
     max: usize,
 ) -> PResult<'a, (Role, CacheSelector, Option<ResourceSelector>)> {
     let (i, _) = space(i)?;
+    let at_role = i;
     let (i, role) = cut(|i| keyword(i, ROLES, "role")).parse(i)?;
-    let role = Role::from_name(role).unwrap_or(Role::ReadOnly);
+    // `ROLES` spells exactly the names of `Role::ALL`; should they ever drift apart, refuse the
+    // rule rather than guess a role.
+    let Some(role) = Role::from_name(role) else {
+        return failure(PError::new(
+            at_role,
+            role.len(),
+            format!("unknown role `{role}`"),
+        ));
+    };
     let (i, _) = space(i)?;
     let (i, cache) = cut(|i| cache_selector(i, effect, role, max)).parse(i)?;
     let (i, resource) = opt(|i| {
@@ -1216,5 +1225,16 @@ fn request_resource(i: &str, max: usize) -> PResult<'_, Target> {
             Ok((r, Target::Topic { cache, topic }))
         }
         _ => Ok((i, Target::Cache { cache })),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_role_keywords_are_the_roles() {
+        let names: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+        assert_eq!(ROLES, names.as_slice());
     }
 }
