@@ -67,6 +67,8 @@ pub mod analysis;
 pub mod compile;
 mod decision;
 mod engine;
+mod error;
+mod escape;
 mod limits;
 pub mod model;
 pub mod ops;
@@ -77,10 +79,10 @@ pub mod syntax;
 pub use compile::{Format, load, load_bytes, load_with, validate};
 pub use decision::{Decision, DenyReason, Resource, RuleId};
 pub use engine::{Authorizer, CompiledCredential};
+pub use error::{Diagnostic, Error, ErrorKind, Location, Severity};
 pub use limits::Limits;
 pub use model::{Document, Timestamp};
 pub use ops::{Need, Operation, Rights};
-pub use syntax::error::{Diagnostic, Error, ErrorKind, Location, Severity};
 pub use syntax::{json, text};
 
 /// The README's examples, compiled and run as doctests so that they stay true.

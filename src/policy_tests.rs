@@ -20,9 +20,9 @@
 
 use crate::decision::{Decision, Resource, RuleId};
 use crate::engine::Authorizer;
+use crate::error::Error;
 use crate::model::{Span, Timestamp};
 use crate::ops::Operation;
-use crate::syntax::error::Error;
 use std::fmt;
 
 /// The tests of one file.

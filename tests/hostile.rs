@@ -239,19 +239,19 @@ fn json_arrays_are_not_read_as_objects() {
     for (doc, fragment) in [
         (
             r#"{"credentials":[["k","api_key","never",null,null,true]]}"#,
-            "expected a credential as a JSON object `{...}`, found `[`",
+            "expected a credential as a JSON object `{...}`, found an array",
         ),
         (
             r#"{"permissions":[[null,"readwrite","*"]]}"#,
-            "expected a permission as a JSON object `{...}`, found `[`",
+            "expected a permission as a JSON object `{...}`, found an array",
         ),
         (
             r#"[[null,"readwrite","*"]]"#,
-            "expected a document as a JSON object `{...}`, found `[`",
+            "expected a document as a JSON object `{...}`, found an array",
         ),
         (
             r#" "permissions" "#,
-            "expected a document as a JSON object `{...}`, found `\"`",
+            "expected a document as a JSON object `{...}`, found a string",
         ),
     ] {
         let e = first_error(json::parse(doc));

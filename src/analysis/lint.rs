@@ -1,17 +1,17 @@
 //! Lints: what is valid but likely a mistake. Each is a warning with a span and a help line.
 
 use super::grant_contains;
+use crate::error::{Diagnostic, ErrorKind};
 use crate::model::{
     CacheSelector, CredentialKind, Document, Effect, Expiry, ItemSelector, Permissions,
     ResourceSelector, Span, TopicSelector,
 };
-use crate::syntax::error::{Diagnostic, ErrorKind};
 
 /// Warns when `text` holds a character that does not show as itself. Item keys are bytes and may
 /// hold controls on purpose (`binary`), so for them only format characters count.
 fn invisible(out: &mut Vec<Diagnostic>, what: &str, text: &str, span: Span, binary: bool) {
     let hidden = |c: char| {
-        !crate::syntax::format::plainly_visible(c) && c != '\u{fffd}' && !(binary && c.is_control())
+        !crate::escape::plainly_visible(c) && c != '\u{fffd}' && !(binary && c.is_control())
     };
     if let Some(c) = text.chars().find(|&c| hidden(c)) {
         out.push(

@@ -6,9 +6,9 @@ mod trie;
 pub(crate) mod validate;
 
 use crate::engine::Authorizer;
+use crate::error::{Diagnostic, Error};
 use crate::limits::Limits;
 use crate::model::{Document, Span};
-use crate::syntax::error::{Diagnostic, Error};
 
 /// Checks `doc` against Momento's rules and fgac's own under `limits`, reporting every problem.
 ///
@@ -21,12 +21,7 @@ use crate::syntax::error::{Diagnostic, Error};
 /// # Ok::<(), fgac::Error>(())
 /// ```
 pub fn validate(doc: &Document, limits: &Limits) -> Result<(), Error> {
-    let diagnostics = validate::validate(doc, limits);
-    if diagnostics.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::new(diagnostics))
-    }
+    validate::validate(doc, limits).into_result()
 }
 
 /// The format of a document, told apart by its first significant character: JSON starts with

@@ -1,20 +1,20 @@
 //! Validation: the rules Momento enforces, and fgac's own, each reported with the grant or
 //! credential it concerns and its span. The compiler never lowers a document that fails here.
 
+use crate::error::{Diagnostic, Diagnostics, ErrorKind};
 use crate::limits::Limits;
 use crate::model::{
     CacheSelector, Credential, CredentialKind, Document, Effect, Expiry, Grant, ItemSelector,
     Permissions, ResourceSelector, Span, TopicSelector,
 };
-use crate::syntax::error::{Diagnostic, ErrorKind};
 use ahash::AHashMap as HashMap;
 
 /// The longest token id Momento accepts, in characters.
 pub const MAX_TOKEN_ID_CHARS: usize = 64;
 
 /// Every problem with `doc`, in document order; empty when it is valid.
-pub(crate) fn validate(doc: &Document, limits: &Limits) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
+pub(crate) fn validate(doc: &Document, limits: &Limits) -> Diagnostics {
+    let mut out = Diagnostics::default();
     if doc.credentials.is_empty() {
         out.push(
             Diagnostic::new(
@@ -35,7 +35,7 @@ pub(crate) fn validate(doc: &Document, limits: &Limits) -> Vec<Diagnostic> {
     }
     let mut names: HashMap<&str, usize> = HashMap::new();
     for (index, c) in doc.credentials.iter().enumerate() {
-        if names.insert(&c.name, index).is_some() {
+        if let Some(&first) = names.get(c.name.as_str()) {
             out.push(
                 Diagnostic::new(
                     ErrorKind::DuplicateCredential {
@@ -44,8 +44,11 @@ pub(crate) fn validate(doc: &Document, limits: &Limits) -> Vec<Diagnostic> {
                     c.span,
                     format!("credential `{}` is defined more than once", c.name),
                 )
+                .with_note(doc.credentials[first].span, "first defined here")
                 .with_help("credential names are unique in a document; rename one of them"),
             );
+        } else {
+            names.insert(&c.name, index);
         }
         credential(c, limits, &mut out);
     }
@@ -58,7 +61,7 @@ fn check_name(
     name: &[u8],
     span: Span,
     limits: &Limits,
-    out: &mut Vec<Diagnostic>,
+    out: &mut Diagnostics,
 ) {
     if name.len() > limits.max_name_bytes {
         out.push(Diagnostic::limit(
@@ -70,7 +73,7 @@ fn check_name(
     }
 }
 
-fn credential(c: &Credential, limits: &Limits, out: &mut Vec<Diagnostic>) {
+fn credential(c: &Credential, limits: &Limits, out: &mut Diagnostics) {
     let who = format!("`{}`", c.name);
     if c.name.is_empty() {
         out.push(
@@ -182,6 +185,7 @@ fn credential(c: &Credential, limits: &Limits, out: &mut Vec<Diagnostic>) {
                     g.span,
                     format!("grant #{index} of {who} has the same selectors as grant #{first}"),
                 )
+                .with_note(grants[first].span, format!("grant #{first} is here"))
                 .with_help("merge the two into one grant with the role that covers both"),
             );
         } else {
@@ -190,7 +194,7 @@ fn credential(c: &Credential, limits: &Limits, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn grant(g: &Grant, index: usize, who: &str, limits: &Limits, out: &mut Vec<Diagnostic>) {
+fn grant(g: &Grant, index: usize, who: &str, limits: &Limits, out: &mut Diagnostics) {
     let what = || format!("grant #{index} of {who}");
     let role = g.role;
     if role.is_topic_role() != g.resource.is_topics() {

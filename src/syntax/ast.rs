@@ -2,7 +2,7 @@
 //! fields were written in. The parser produces it, the formatter prints it, and [`lower`] turns it
 //! into the [`model`](crate::model).
 
-use super::error::{Diagnostic, ErrorKind};
+use crate::error::{Diagnostic, Diagnostics, Error, ErrorKind};
 use crate::model::{Credential, CredentialKind, Document, Expiry, Grant, Permissions, Span};
 use crate::policy_tests::{Expectation, TestCase, TestFile};
 
@@ -113,8 +113,8 @@ impl FieldValue {
 
 /// The model of `file`, or the problems that keep it from having one (a setting given twice, a
 /// super user with rules, a credential without `expires`).
-pub(crate) fn lower(file: &SourceFile) -> Result<Document, Vec<Diagnostic>> {
-    let mut errors = Vec::new();
+pub(crate) fn lower(file: &SourceFile) -> Result<Document, Error> {
+    let mut errors = Diagnostics::default();
     let mut credentials = Vec::new();
     let blocks = file.items.iter().filter_map(|item| match item {
         Item::Credential(block) => Some(block),
@@ -186,11 +186,8 @@ pub(crate) fn lower(file: &SourceFile) -> Result<Document, Vec<Diagnostic>> {
             span: block.header,
         });
     }
-    if errors.is_empty() {
-        Ok(Document { credentials })
-    } else {
-        Err(errors)
-    }
+    errors.into_result()?;
+    Ok(Document { credentials })
 }
 
 /// The syntax tree that prints `doc` (no comments; settings first).

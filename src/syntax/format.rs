@@ -9,6 +9,7 @@
 
 use super::ast::{self, Block, Field, FieldValue, Item, SourceFile, TestBlock};
 use super::time;
+use crate::escape::{plainly_visible, push_escaped};
 use crate::model::{
     CacheSelector, Document, Expiry, Grant, ItemSelector, ResourceSelector, TopicSelector,
 };
@@ -227,17 +228,6 @@ fn rule_columns(g: &Grant) -> [String; 4] {
     ]
 }
 
-/// Whether `c` shows as itself: not a control, not a format character (bidirectional controls,
-/// zero-width characters, the byte order mark), not a line or paragraph separator.
-pub(crate) fn plainly_visible(c: char) -> bool {
-    !(c.is_control()
-        || matches!(c,
-            '\u{00ad}' | '\u{034f}' | '\u{061c}' | '\u{115f}' | '\u{1160}' | '\u{17b4}' | '\u{17b5}'
-            | '\u{180b}'..='\u{180f}' | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}'
-            | '\u{2060}'..='\u{206f}' | '\u{3164}' | '\u{fe00}'..='\u{fe0f}' | '\u{feff}'
-            | '\u{ffa0}' | '\u{fff0}'..='\u{fffb}' | '\u{e0000}'..='\u{e0fff}'))
-}
-
 /// `bytes` as a DSL string literal: UTF-8 text as itself where plainly visible, `\u{..}` for other
 /// characters, `\xNN` for bytes that are not UTF-8.
 pub(crate) fn quote(bytes: &[u8]) -> String {
@@ -253,9 +243,7 @@ pub(crate) fn quote(bytes: &[u8]) -> String {
                 '\t' => out.push_str("\\t"),
                 '\0' => out.push_str("\\0"),
                 c if plainly_visible(c) => out.push(c),
-                c => {
-                    let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
-                }
+                c => push_escaped(&mut out, c),
             }
         }
         for b in chunk.invalid() {

@@ -10,10 +10,10 @@
 pub use super::format::{format, format_source};
 
 use super::ast::{self, Block, Field, FieldValue, Item, SourceFile, TestBlock, TestLine};
-use super::error::{Diagnostic, Error, ErrorKind, floor_char_boundary};
 use super::suggest::did_you_mean;
 use super::time;
 use crate::decision::RuleId;
+use crate::error::{Diagnostic, Error, ErrorKind, floor_char_boundary};
 use crate::limits::Limits;
 use crate::model::{
     CacheSelector, CredentialKind, Document, Effect, Expiry, Grant, ItemSelector, ResourceSelector,
@@ -27,7 +27,7 @@ use nom::combinator::{cut, opt, verify};
 use nom::{IResult, Parser};
 
 /// The most errors reported from one document; past it, parsing stops.
-const MAX_ERRORS: usize = 50;
+const MAX_ERRORS: usize = crate::error::MAX_DIAGNOSTICS;
 
 const FIELD_KEYWORDS: &[&str] = &["allow", "deny", "expires", "id", "superuser"];
 const ROLES: &[&str] = &[
@@ -60,7 +60,7 @@ pub fn parse(src: &str) -> Result<Document, Error> {
 /// line, column and source line; when the syntax is sound, settings given twice and the like.
 pub fn parse_with(src: &str, limits: &Limits) -> Result<Document, Error> {
     let file = parse_file(src, limits)?;
-    ast::lower(&file).map_err(|d| Error::new(d).with_source(src))
+    ast::lower(&file).map_err(|e| e.with_source(src))
 }
 
 /// Parses a DSL document into its syntax tree (comments included).

@@ -1,0 +1,232 @@
+//! The JSON front end: Momento's documented permission JSON, and fgac's key-store JSON.
+//!
+//! Two document forms are read, told apart by their top-level field:
+//!
+//! * **Momento scope** (one credential): `{"permissions": [...]}` or `{"super_user": true}`. It is
+//!   loaded as an API key named [`DEFAULT_CREDENTIAL_NAME`] that never expires.
+//! * **Key store** (many credentials): `{"credentials": [{"name": "svc", "kind": "api_key",
+//!   "expires_at": 1798761600, "permissions": [...]}]}`, where `kind` is `api_key` or `token`,
+//!   `expires_at` is epoch seconds or `"never"` (required: an expiry is never implied), and a
+//!   credential has `permissions` or `"super_user": true`, and optionally a `token_id`.
+//!
+//! A permission is `{"role": ..., "cache": ..., "item": ...}` or `{"role": ..., "cache": ...,
+//! "topic": ...}`, with an optional `"effect": "deny"` (fgac's extension; `allow` when left out).
+//! The selectors are spelt:
+//!
+//! | selector | all | a name / key | a prefix |
+//! | --- | --- | --- | --- |
+//! | `cache` | `"*"`, `{"all": true}` | `"name"`, `{"name": "..."}` | `{"namePrefix": "..."}` |
+//! | `topic` | `"*"`, `{"all": true}`, left out | `"name"`, `{"name": "..."}` | `{"namePrefix": "..."}` |
+//! | `item` | `"*"`, `{"all": true}`, left out | `{"key": "..."}`, `{"keyBase64": "..."}` | `{"keyPrefix": "..."}`, `{"keyPrefixBase64": "..."}` |
+//!
+//! Unknown fields, duplicated fields, `null` (which never means "left out") and numbers where
+//! strings belong are errors, each underlining the value at fault with its line and column.
+
+mod read;
+mod write;
+
+pub use write::{to_momento_scope, to_string};
+
+use crate::error::Error;
+use crate::limits::Limits;
+use crate::model::Document;
+
+/// The name given to the one credential of a Momento scope document.
+pub const DEFAULT_CREDENTIAL_NAME: &str = "default";
+
+/// Separates a message from its help line inside a serde error message.
+const HELP_MARK: &str = "\nhelp: ";
+
+/// Which of the two JSON forms a document was written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum JsonForm {
+    /// Momento's scope JSON: one credential's permissions.
+    MomentoScope,
+    /// fgac's key-store JSON: named credentials with their kind and expiry.
+    KeyStore,
+}
+
+/// Parses a JSON document (either form) with the default [`Limits`].
+///
+/// ```
+/// let doc = fgac::json::parse(r#"{"permissions": [
+///     {"role": "readonly", "cache": "data", "item": {"key": "foo"}}
+/// ]}"#)?;
+/// assert_eq!(doc.credentials[0].name, "default");
+/// # Ok::<(), fgac::Error>(())
+/// ```
+pub fn parse(text: &str) -> Result<Document, Error> {
+    parse_with(text, &Limits::default())
+}
+
+/// Parses a JSON document (either form) under `limits`. Errors carry line and column.
+pub fn parse_with(text: &str, limits: &Limits) -> Result<Document, Error> {
+    read_form(text, limits).map(|(doc, _)| doc)
+}
+
+/// Parses a JSON document (either form) under `limits`, saying which form it was in.
+pub fn read_form(text: &str, limits: &Limits) -> Result<(Document, JsonForm), Error> {
+    read::read(text, limits).map_err(|e| e.with_source(text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{
+        CredentialKind, Expiry, ItemSelector, Permissions, ResourceSelector, TopicSelector,
+    };
+
+    fn err(text: &str) -> String {
+        parse(text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn reads_momentos_documented_example() {
+        let doc = parse(
+            r#"{"permissions": [
+              {"role": "readonly", "cache": "data", "item": {"key": "foo"}},
+              {"role": "readwrite", "cache": "data", "item": {"keyPrefix": "user:"}},
+              {"role": "subscribeonly", "cache": "data", "topic": "bar"}
+            ]}"#,
+        )
+        .unwrap();
+        let Permissions::Explicit(grants) = &doc.credentials[0].permissions else {
+            panic!("explicit")
+        };
+        assert_eq!(grants.len(), 3);
+        assert_eq!(
+            grants[1].resource,
+            ResourceSelector::Items(ItemSelector::Prefix(b"user:".to_vec()))
+        );
+        assert_eq!(
+            grants[2].resource,
+            ResourceSelector::Topics(TopicSelector::Name("bar".into()))
+        );
+    }
+
+    #[test]
+    fn every_spelling_of_all_and_names_means_the_same() {
+        let a = parse(r#"{"permissions":[{"role":"readwrite","cache":"*","item":"*"},{"role":"publishonly","cache":"x","topic":"t"}]}"#).unwrap();
+        let b = parse(r#"{"permissions":[{"role":"readwrite","cache":{"all":true}},{"role":"publishonly","cache":{"name":"x"},"topic":{"name":"t"}}]}"#).unwrap();
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn spans_point_at_the_permission() {
+        let text = r#"{"permissions": [ {"role":"readonly","cache":"c"} ]}"#;
+        let doc = parse(text).unwrap();
+        let Permissions::Explicit(grants) = &doc.credentials[0].permissions else {
+            panic!()
+        };
+        let span = grants[0].span;
+        assert_eq!(
+            &text[span.start..span.end],
+            r#"{"role":"readonly","cache":"c"}"#
+        );
+    }
+
+    #[test]
+    fn duplicate_fields_are_rejected_not_resolved() {
+        let e = err(r#"{"permissions":[{"role":"readonly","role":"readwrite","cache":"c"}]}"#);
+        assert!(e.contains("duplicate field `role`"), "{e}");
+    }
+
+    #[test]
+    fn errors_have_line_column_and_help() {
+        let e = err("{\"permissions\": [\n  {\"role\": \"readwrit\", \"cache\": \"c\"}\n]}");
+        assert!(
+            e.starts_with("error: unknown role `readwrit`\n --> <input>:2:"),
+            "{e}"
+        );
+        assert!(e.contains("= help: did you mean `readwrite`?"), "{e}");
+    }
+
+    #[test]
+    fn rejects_unknown_fields_numbers_and_odd_spellings() {
+        assert!(
+            err(r#"{"permissions":[{"role":"readonly","cache":"c","itme":"*"}]}"#)
+                .contains("unknown field `itme`")
+        );
+        assert!(
+            err(r#"{"permissions":[{"role":"readonly","cache":5}]}"#)
+                .contains("invalid type: integer `5`")
+        );
+        assert!(
+            err(r#"{"permissions":[{"role":"readonly","cache":"c","item":"k"}]}"#)
+                .contains("invalid value: string \"k\"")
+        );
+        assert!(
+            err(r#"{"permissions":[{"role":"readonly","cache":{"all":false}}]}"#)
+                .contains("`all` can only be `true`")
+        );
+        assert!(
+            err(r#"{"permissions":[{"role":"readonly","cache":{"name":"a","namePrefix":"b"}}]}"#)
+                .contains("exactly one field")
+        );
+        assert!(
+            err(r#"{"permissions":[{"role":"readonly","cache":"c","item":{"keyBase64":"!!"}}]}"#)
+                .contains("not standard padded base64")
+        );
+        assert!(err(r#"{"super_user": false}"#).contains("can only be `true`"));
+        assert!(
+            err(
+                r#"{"credentials":[{"name":"a","kind":"token","expires_at":-1,"super_user":true}]}"#
+            )
+            .contains("epoch seconds")
+        );
+        assert!(
+            err(r#"{"credentials":[{"name":"a","kind":"token","super_user":true}]}"#)
+                .contains("missing field `expires_at`")
+        );
+        assert!(err(r#"{}"#).contains("expected `permissions`"));
+    }
+
+    #[test]
+    fn key_store_round_trips_with_binary_keys() {
+        let text = r#"{"credentials":[
+            {"name":"svc","kind":"api_key","expires_at":"never","permissions":[
+                {"effect":"deny","role":"readwrite","cache":{"namePrefix":"tmp-"},"item":{"keyPrefixBase64":"/w=="}},
+                {"role":"readonly","cache":{"name":"*"},"item":{"key":"k"}}]},
+            {"name":"t","kind":"token","expires_at":1700000000,"token_id":"u1","permissions":[
+                {"role":"publishonly","cache":"chat","topic":{"namePrefix":"room-"}}]},
+            {"name":"root","kind":"api_key","expires_at":1800000000,"super_user":true}]}"#;
+        let doc = parse(text).unwrap();
+        assert_eq!(parse(&to_string(&doc)).unwrap(), doc);
+        assert!(
+            to_momento_scope(&doc.credentials[0])
+                .unwrap_err()
+                .to_string()
+                .contains("deny rule")
+        );
+        // A token with an expiry and an id is not what Momento's JSON loads: refused, naming all.
+        let refused = to_momento_scope(&doc.credentials[1]).unwrap_err();
+        let messages: Vec<&str> = refused
+            .diagnostics()
+            .iter()
+            .map(|d| d.message.as_str())
+            .collect();
+        assert_eq!(messages.len(), 4, "{messages:?}");
+        for what in [
+            "name `t`",
+            "disposable token",
+            "expires at 1700000000",
+            "token id `u1`",
+        ] {
+            assert!(
+                messages.iter().any(|m| m.contains(what)),
+                "{what}: {messages:?}"
+            );
+        }
+        // As an API key named `default` that never expires, the same permissions print and read
+        // back as the same credential.
+        let mut key = doc.credentials[1].clone();
+        (key.name, key.kind, key.expiry, key.token_id) = (
+            "default".into(),
+            CredentialKind::ApiKey,
+            Expiry::Never,
+            None,
+        );
+        let scope = to_momento_scope(&key).unwrap();
+        assert_eq!(parse(&scope).unwrap().credentials[0], key);
+    }
+}

@@ -1,0 +1,271 @@
+//! Printing the model as JSON: fgac's key-store form (lossless) and Momento's scope form (refused,
+//! naming each thing it cannot express).
+//!
+//! Strings escape every character that does not show as itself (controls, bidirectional
+//! overrides, zero-width characters) as `\uXXXX`, so a reviewer reading the JSON reads what the
+//! engine matches.
+
+use super::DEFAULT_CREDENTIAL_NAME;
+use crate::error::{Diagnostic, Error, ErrorKind};
+use crate::escape::plainly_visible;
+use crate::model::{
+    CacheSelector, Credential, CredentialKind, Document, Effect, Expiry, Grant, ItemSelector,
+    Permissions, ResourceSelector, TopicSelector,
+};
+use crate::syntax::base64;
+use serde::Serialize;
+use std::io;
+
+/// Prints `doc` in fgac's key-store form: one field per line, one permission per line, `"*"` for
+/// all. Every model prints, and [`parse`](super::parse) gives the same model back.
+///
+/// ```
+/// let doc = fgac::json::parse(r#"{"super_user": true}"#)?;
+/// let text = fgac::json::to_string(&doc);
+/// assert_eq!(fgac::json::parse(&text)?, doc);
+/// # Ok::<(), fgac::Error>(())
+/// ```
+pub fn to_string(doc: &Document) -> String {
+    let mut out = String::from("{\n  \"credentials\": [");
+    for (i, c) in doc.credentials.iter().enumerate() {
+        out += if i == 0 { "\n    {\n" } else { ",\n    {\n" };
+        let mut fields = vec![
+            ("name", one_line(&c.name)),
+            ("kind", one_line(&c.kind.as_str())),
+            (
+                "expires_at",
+                match c.expiry {
+                    Expiry::Never => one_line(&"never"),
+                    Expiry::At(t) => one_line(&t.unix_seconds()),
+                },
+            ),
+        ];
+        if let Some(id) = &c.token_id {
+            fields.push(("token_id", one_line(id)));
+        }
+        match &c.permissions {
+            Permissions::SuperUser { .. } => fields.push(("super_user", one_line(&true))),
+            Permissions::Explicit(grants) => {
+                fields.push(("permissions", permission_lines(grants, true, "      ")))
+            }
+        }
+        let lines: Vec<String> = fields
+            .into_iter()
+            .map(|(k, v)| format!("      \"{k}\": {v}"))
+            .collect();
+        out += &lines.join(",\n");
+        out += "\n    }";
+    }
+    out += if doc.credentials.is_empty() {
+        "]\n}"
+    } else {
+        "\n  ]\n}"
+    };
+    out
+}
+
+/// `[`, one permission per line at `indent` + 2, `]`.
+fn permission_lines(grants: &[Grant], with_effect: bool, indent: &str) -> String {
+    if grants.is_empty() {
+        return "[]".to_owned();
+    }
+    let lines: Vec<String> = grants
+        .iter()
+        .map(|g| format!("{indent}  {}", one_line(&permission_out(g, with_effect))))
+        .collect();
+    format!("[\n{}\n{indent}]", lines.join(",\n"))
+}
+
+/// serde_json's compact output with a space after each `:` and `,`, and every character that does
+/// not show as itself escaped.
+struct Readable;
+
+impl serde_json::ser::Formatter for Readable {
+    fn begin_object_key<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        if first { Ok(()) } else { w.write_all(b", ") }
+    }
+
+    fn begin_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        w.write_all(b": ")
+    }
+
+    fn begin_array_value<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        if first { Ok(()) } else { w.write_all(b", ") }
+    }
+
+    fn write_string_fragment<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        // serde_json escapes quotes, backslashes and C0 controls itself; the rest is ours.
+        let mut start = 0;
+        for (i, c) in fragment.char_indices() {
+            if !plainly_visible(c) {
+                w.write_all(&fragment.as_bytes()[start..i])?;
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    write!(w, "\\u{unit:04x}")?;
+                }
+                start = i + c.len_utf8();
+            }
+        }
+        w.write_all(&fragment.as_bytes()[start..])
+    }
+}
+
+/// Serializes `value` on one line (see [`Readable`]).
+fn one_line<T: Serialize + ?Sized>(value: &T) -> String {
+    let mut buf = Vec::new();
+    let mut ser = serde_json::Serializer::with_formatter(&mut buf, Readable);
+    // Serializing these types cannot fail: every map key is a string, and a Vec never errs.
+    let _ = value.serialize(&mut ser);
+    String::from_utf8(buf).unwrap_or_default()
+}
+
+/// Prints one credential in Momento's scope form (`{"permissions": [...]}` or
+/// `{"super_user": true}`), which [`parse`](super::parse) reads back as an API key named
+/// `default` that never expires.
+///
+/// Refuses, naming each, what that form cannot say: deny rules, cache-name prefixes, and a
+/// credential that is not an API key named `default` that never expires (a disposable token, an
+/// expiry, a token id, another name). Printing those anyway would give a document that decides
+/// differently.
+///
+/// ```
+/// let doc = fgac::text::parse(r#"token "t" { expires 2027-01-01T00:00:00Z  allow readonly cache "c" }"#)?;
+/// let err = fgac::json::to_momento_scope(&doc.credentials[0]).unwrap_err();
+/// assert_eq!(err.diagnostics().len(), 3); // the name, the kind, the expiry
+/// # Ok::<(), fgac::Error>(())
+/// ```
+pub fn to_momento_scope(credential: &Credential) -> Result<String, Error> {
+    let name = &credential.name;
+    let mut problems = Vec::new();
+    let mut unsupported = |span, message: String, help: &str| {
+        problems
+            .push(Diagnostic::new(ErrorKind::Unsupported, span, message).with_help(help.to_owned()))
+    };
+    const WHOLE: &str = "Momento's JSON holds permissions only: it loads as an API key named `default` that never expires; print fgac's key-store JSON instead";
+    if name != DEFAULT_CREDENTIAL_NAME {
+        unsupported(
+            credential.span,
+            format!("the name `{name}` cannot be expressed in Momento's JSON"),
+            WHOLE,
+        );
+    }
+    if credential.kind == CredentialKind::Token {
+        unsupported(
+            credential.span,
+            format!("`{name}` is a disposable token, which Momento's JSON cannot express"),
+            WHOLE,
+        );
+    }
+    if let Expiry::At(at) = credential.expiry {
+        unsupported(
+            credential.span,
+            format!(
+                "`{name}` expires at {} seconds, which Momento's JSON cannot express",
+                at.unix_seconds()
+            ),
+            WHOLE,
+        );
+    }
+    if let Some(id) = &credential.token_id {
+        unsupported(
+            credential.span,
+            format!("`{name}` has the token id `{id}`, which Momento's JSON cannot express"),
+            WHOLE,
+        );
+    }
+    let grants = match &credential.permissions {
+        Permissions::SuperUser { .. } => &[][..],
+        Permissions::Explicit(grants) => grants,
+    };
+    for (index, g) in grants.iter().enumerate() {
+        if g.effect == Effect::Deny {
+            unsupported(
+                g.span,
+                format!(
+                    "grant #{index} of `{name}` is a deny rule, which Momento's JSON cannot express"
+                ),
+                "print fgac's key-store JSON instead",
+            );
+        }
+        if let CacheSelector::Prefix(p) = &g.cache {
+            unsupported(
+                g.span,
+                format!(
+                    "grant #{index} of `{name}` selects caches by the prefix `{p}`, which Momento's JSON cannot express"
+                ),
+                "name each cache, or print fgac's key-store JSON instead",
+            );
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::new(problems));
+    }
+    Ok(match &credential.permissions {
+        Permissions::SuperUser { .. } => "{\"super_user\": true}".to_owned(),
+        Permissions::Explicit(grants) => format!(
+            "{{\"permissions\": {}}}",
+            permission_lines(grants, false, "")
+        ),
+    })
+}
+
+#[derive(Serialize)]
+struct PermissionOut {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    effect: Option<&'static str>,
+    role: &'static str,
+    cache: serde_json::Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    item: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    topic: Option<serde_json::Value>,
+}
+
+fn permission_out(g: &Grant, with_effect: bool) -> PermissionOut {
+    use serde_json::{Value, json};
+    let name_or_object = |name: &str| {
+        if name == "*" {
+            json!({ "name": name })
+        } else {
+            Value::from(name)
+        }
+    };
+    let bytes = |field: &str, bytes: &[u8]| match std::str::from_utf8(bytes) {
+        Ok(s) => json!({ field: s }),
+        Err(_) => json!({ format!("{field}Base64"): base64::encode(bytes) }),
+    };
+    let cache = match &g.cache {
+        CacheSelector::All => Value::from("*"),
+        CacheSelector::Name(n) => name_or_object(n),
+        CacheSelector::Prefix(p) => json!({ "namePrefix": p }),
+    };
+    let (item, topic) = match &g.resource {
+        ResourceSelector::Items(ItemSelector::All) => (Some(Value::from("*")), None),
+        ResourceSelector::Items(ItemSelector::Key(k)) => (Some(bytes("key", k)), None),
+        ResourceSelector::Items(ItemSelector::Prefix(p)) => (Some(bytes("keyPrefix", p)), None),
+        ResourceSelector::Topics(TopicSelector::All) => (None, Some(Value::from("*"))),
+        ResourceSelector::Topics(TopicSelector::Name(n)) => (None, Some(name_or_object(n))),
+        ResourceSelector::Topics(TopicSelector::Prefix(p)) => {
+            (None, Some(json!({ "namePrefix": p })))
+        }
+    };
+    PermissionOut {
+        effect: (with_effect && g.effect == Effect::Deny).then_some("deny"),
+        role: g.role.as_str(),
+        cache,
+        item,
+        topic,
+    }
+}
