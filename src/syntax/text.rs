@@ -228,9 +228,11 @@ fn string(i: &str, max: usize) -> PResult<'_, Vec<u8>> {
     let Some(body) = i.strip_prefix('"') else {
         return recoverable(PError::expected(i, "a string in double quotes"));
     };
-    let line_len = i.find(['\n', '\r']).unwrap_or(i.len());
+    // The rest of the line, for errors: measured only when there is one, so that reading many
+    // strings on one long line stays linear.
+    let line_len = || i.find(['\n', '\r']).unwrap_or(i.len());
     let unterminated = || {
-        PError::new(i, line_len, "unterminated string")
+        PError::new(i, line_len(), "unterminated string")
             .help("close it with `\"`; write a line break inside a string as `\\n`")
     };
     let mut out = Vec::new();
@@ -272,7 +274,7 @@ fn string(i: &str, max: usize) -> PResult<'_, Vec<u8>> {
                     limit: "max_name_bytes",
                     value: max,
                 },
-                ..PError::new(i, line_len.min(80), format!("string is longer than {max} bytes"))
+                ..PError::new(i, line_len().min(80), format!("string is longer than {max} bytes"))
                     .help(format!(
                         "the limit is {max}; raise `Limits::max_name_bytes` to accept longer names and keys"
                     ))
