@@ -13,7 +13,7 @@ use fgac::model::{Credential, CredentialKind, Document, Expiry, Grant, Permissio
 use fgac::{Authorizer, Limits, Operation, Resource, Timestamp};
 use std::hint::black_box;
 
-const NOW: Timestamp = Timestamp(1_795_651_200);
+const NOW: Timestamp = Timestamp::from_unix_seconds(1_795_651_200);
 
 fn compile(n: usize) -> Authorizer {
     Authorizer::compile_with(&policy::generated(n), &Limits::unbounded()).expect("compiles")

@@ -3,9 +3,10 @@
 //! regression file in `cargo test`. Each panics on a finding.
 
 use arbitrary::{Arbitrary, Unstructured};
+use fgac::Timestamp;
 use fgac::model::{
     CacheSelector, Credential, CredentialKind, Document, Effect, Expiry, Grant, ItemSelector,
-    Permissions, ResourceSelector, Role, Span, Timestamp, TopicSelector,
+    Permissions, ResourceSelector, Role, Span, TopicSelector,
 };
 use fgac::{Authorizer, Error, Limits, Operation, Resource, json, oracle, text};
 use std::hint::black_box;
@@ -74,7 +75,7 @@ fn check_document(doc: &Document) {
         ];
         for c in &doc.credentials {
             for (op, r) in probes {
-                let now = Timestamp(1_795_651_200);
+                let now = Timestamp::from_unix_seconds(1_795_651_200);
                 assert_eq!(
                     authz.authorize(&c.name, op, r, now),
                     oracle::decide(doc, &c.name, op, r, now)
@@ -146,7 +147,7 @@ fn small_document(u: &mut Unstructured<'_>) -> arbitrary::Result<Document> {
         };
         let expiry = match (u.int_in_range(0..=3)?, kind) {
             (0, CredentialKind::ApiKey) => Expiry::Never,
-            (_, _) => Expiry::At(Timestamp(u.int_in_range(900..=1100)?)),
+            (_, _) => Expiry::At(Timestamp::from_unix_seconds(u.int_in_range(900..=1100)?)),
         };
         let super_user = kind == CredentialKind::ApiKey && u.ratio(1, 10)?;
         let mut grants: Vec<Grant> = Vec::new();
@@ -251,13 +252,13 @@ pub fn differential(data: &[u8]) {
             2 => Resource::cache(cache),
             _ => Resource::Account,
         };
-        let now = Timestamp(now);
+        let now = Timestamp::from_unix_seconds(now);
         let engine = black_box(authz.authorize(key, *op, resource, now));
         assert_eq!(
             engine,
             oracle::decide(&doc, key, *op, resource, now),
             "{key} {op} {resource} at {}\n{}",
-            now.0,
+            now.unix_seconds(),
             text::format(&doc)
         );
     }
@@ -267,8 +268,19 @@ pub fn differential(data: &[u8]) {
     let compiled = authz.credential(&c.name).expect("compiled");
     for op in [Operation::GetBatch, Operation::SetBatch] {
         assert_eq!(
-            compiled.authorize_batch(op, "a", keys.iter().copied(), Timestamp(950)),
-            oracle::decide_batch(c, op, "a", keys.iter().copied(), Timestamp(950))
+            compiled.authorize_batch(
+                op,
+                "a",
+                keys.iter().copied(),
+                Timestamp::from_unix_seconds(950)
+            ),
+            oracle::decide_batch(
+                c,
+                op,
+                "a",
+                keys.iter().copied(),
+                Timestamp::from_unix_seconds(950)
+            )
         );
     }
 }

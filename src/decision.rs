@@ -60,9 +60,86 @@ impl fmt::Display for Resource<'_> {
     }
 }
 
-/// The index of a grant in its credential's list of grants, counting from 0.
+/// A [`Resource`] that owns its names and key: for requests kept beyond the call that reads them
+/// (policy tests, analysis witnesses, requests read from a file).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OwnedResource {
+    /// A cache item.
+    Item {
+        /// The cache name.
+        cache: String,
+        /// The item key.
+        key: Vec<u8>,
+    },
+    /// A topic.
+    Topic {
+        /// The cache name.
+        cache: String,
+        /// The topic name.
+        topic: String,
+    },
+    /// A cache as a whole.
+    Cache {
+        /// The cache name.
+        cache: String,
+    },
+    /// The account as a whole.
+    Account,
+}
+
+impl OwnedResource {
+    /// The borrowed resource, to authorize.
+    pub fn as_resource(&self) -> Resource<'_> {
+        match self {
+            OwnedResource::Item { cache, key } => Resource::item(cache, key),
+            OwnedResource::Topic { cache, topic } => Resource::topic(cache, topic),
+            OwnedResource::Cache { cache } => Resource::cache(cache),
+            OwnedResource::Account => Resource::Account,
+        }
+    }
+}
+
+impl From<Resource<'_>> for OwnedResource {
+    fn from(r: Resource<'_>) -> OwnedResource {
+        match r {
+            Resource::Item { cache, key } => OwnedResource::Item {
+                cache: cache.to_owned(),
+                key: key.to_vec(),
+            },
+            Resource::Topic { cache, topic } => OwnedResource::Topic {
+                cache: cache.to_owned(),
+                topic: topic.to_owned(),
+            },
+            Resource::Cache { cache } => OwnedResource::Cache {
+                cache: cache.to_owned(),
+            },
+            Resource::Account => OwnedResource::Account,
+        }
+    }
+}
+
+impl fmt::Display for OwnedResource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.as_resource().fmt(f)
+    }
+}
+
+/// The index of a grant in its credential's list of grants, counting from 0: its position in the
+/// document, which decisions report.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct RuleId(pub u32);
+pub struct RuleId(u32);
+
+impl RuleId {
+    /// The rule at `index` in its credential's list of grants.
+    pub const fn new(index: u32) -> RuleId {
+        RuleId(index)
+    }
+
+    /// The rule's index in its credential's list of grants.
+    pub const fn index(self) -> u32 {
+        self.0
+    }
+}
 
 impl fmt::Display for RuleId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -121,17 +198,22 @@ pub enum DenyReason {
 }
 
 impl DenyReason {
+    /// The reason's kind, without its rule.
+    pub const fn kind(self) -> DenyKind {
+        match self {
+            DenyReason::Expired => DenyKind::Expired,
+            DenyReason::WrongResourceKind => DenyKind::WrongResourceKind,
+            DenyReason::SuperUserRequired => DenyKind::SuperUserRequired,
+            DenyReason::NoMatchingGrant => DenyKind::NoMatchingGrant,
+            DenyReason::DeniedByRule(_) => DenyKind::DeniedByRule,
+            DenyReason::UnknownCredential => DenyKind::UnknownCredential,
+            DenyReason::EmptyBatch => DenyKind::EmptyBatch,
+        }
+    }
+
     /// The reason's snake_case name: `expired`, `no_matching_grant`, `denied_by_rule`, ...
     pub const fn as_str(self) -> &'static str {
-        match self {
-            DenyReason::Expired => "expired",
-            DenyReason::WrongResourceKind => "wrong_resource_kind",
-            DenyReason::SuperUserRequired => "super_user_required",
-            DenyReason::NoMatchingGrant => "no_matching_grant",
-            DenyReason::DeniedByRule(_) => "denied_by_rule",
-            DenyReason::UnknownCredential => "unknown_credential",
-            DenyReason::EmptyBatch => "empty_batch",
-        }
+        self.kind().as_str()
     }
 
     /// The deny rule that decided, if one did.
@@ -140,6 +222,57 @@ impl DenyReason {
             DenyReason::DeniedByRule(id) => Some(id),
             _ => None,
         }
+    }
+}
+
+macro_rules! deny_kinds {
+    ($( $(#[$doc:meta])* $kind:ident = $name:literal, )*) => {
+        /// The kind of a [`DenyReason`], without its data: what a policy test's `reason` names.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum DenyKind {
+            $( $(#[$doc])* $kind, )*
+        }
+
+        impl DenyKind {
+            /// Every kind, in the order the engine checks them.
+            pub const ALL: &'static [DenyKind] = &[ $( DenyKind::$kind, )* ];
+
+            /// The snake_case name, as decisions and policy tests spell it.
+            pub const fn as_str(self) -> &'static str {
+                match self { $( DenyKind::$kind => $name, )* }
+            }
+        }
+    };
+}
+
+deny_kinds! {
+    /// [`DenyReason::Expired`].
+    Expired = "expired",
+    /// [`DenyReason::WrongResourceKind`].
+    WrongResourceKind = "wrong_resource_kind",
+    /// [`DenyReason::SuperUserRequired`].
+    SuperUserRequired = "super_user_required",
+    /// [`DenyReason::NoMatchingGrant`].
+    NoMatchingGrant = "no_matching_grant",
+    /// [`DenyReason::DeniedByRule`].
+    DeniedByRule = "denied_by_rule",
+    /// [`DenyReason::UnknownCredential`].
+    UnknownCredential = "unknown_credential",
+    /// [`DenyReason::EmptyBatch`].
+    EmptyBatch = "empty_batch",
+}
+
+impl DenyKind {
+    /// The kind named `name` (exact snake_case).
+    pub fn from_name(name: &str) -> Option<DenyKind> {
+        DenyKind::ALL.iter().copied().find(|k| k.as_str() == name)
+    }
+}
+
+impl fmt::Display for DenyKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

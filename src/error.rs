@@ -13,7 +13,7 @@
 //! Line and column are computed only when a source is attached ([`Error::with_source`]), which the
 //! front ends do for their own errors and the `compile` helpers that take text do for validation.
 
-use crate::escape::{display_width, for_terminal};
+use crate::escape::{display_width, escape_for_terminal as for_terminal};
 use crate::model::Span;
 use std::fmt;
 

@@ -27,7 +27,14 @@ pub(crate) fn push_escaped(out: &mut String, c: char) {
 
 /// `text` for a terminal: every character that does not show as itself (tabs aside, which
 /// render as blanks) replaced by its `\u{...}` escape. Borrowed when nothing needs escaping.
-pub(crate) fn for_terminal(text: &str) -> Cow<'_, str> {
+///
+/// Use it on anything taken from a policy before it reaches a terminal; [`Error`](crate::Error)
+/// already renders this way.
+///
+/// ```
+/// assert_eq!(fgac::escape_for_terminal("admin\u{202e}\u{1b}[2J"), "admin\\u{202e}\\u{1b}[2J");
+/// ```
+pub fn escape_for_terminal(text: &str) -> Cow<'_, str> {
     if text.chars().all(|c| c == '\t' || plainly_visible(c)) {
         return Cow::Borrowed(text);
     }
@@ -62,9 +69,12 @@ mod tests {
 
     #[test]
     fn escapes_what_does_not_show_and_keeps_the_rest() {
-        assert!(matches!(for_terminal("cache \"é\"\tx"), Cow::Borrowed(_)));
+        assert!(matches!(
+            escape_for_terminal("cache \"é\"\tx"),
+            Cow::Borrowed(_)
+        ));
         assert_eq!(
-            for_terminal("a\u{1b}[31mb\u{202e}c\u{200b}"),
+            escape_for_terminal("a\u{1b}[31mb\u{202e}c\u{200b}"),
             "a\\u{1b}[31mb\\u{202e}c\\u{200b}"
         );
     }

@@ -26,7 +26,7 @@
 //! assert_eq!(key.authorize(Operation::Set, Resource::item("sessions", b"user:1"), now), Decision::Allow);
 //! assert_eq!(
 //!     key.authorize(Operation::Get, Resource::item("sessions", b"user:admin"), now),
-//!     Decision::Deny(DenyReason::DeniedByRule(RuleId(1)))
+//!     Decision::Deny(DenyReason::DeniedByRule(RuleId::new(1)))
 //! );
 //! assert!(key.authorize(Operation::Subscribe, Resource::topic("any", "announcements"), now).is_allowed());
 //! assert_eq!(
@@ -74,16 +74,21 @@ pub mod model;
 pub mod ops;
 pub mod oracle;
 pub mod policy_tests;
+mod suggest;
 pub mod syntax;
+mod time;
 
-pub use compile::{Format, load, load_bytes, load_with, validate};
-pub use decision::{Decision, DenyReason, Resource, RuleId};
+pub use compile::validate;
+pub use decision::{Decision, DenyKind, DenyReason, OwnedResource, Resource, RuleId};
 pub use engine::{Authorizer, CompiledCredential};
 pub use error::{Diagnostic, Error, ErrorKind, Location, Severity};
+pub use escape::escape_for_terminal;
 pub use limits::Limits;
-pub use model::{Document, Timestamp};
+pub use model::Document;
 pub use ops::{Need, Operation, Rights};
 pub use syntax::{json, text};
+pub use syntax::{load, load_bytes, load_with};
+pub use time::{BeforeEpoch, TimeError, Timestamp};
 
 /// The README's examples, compiled and run as doctests so that they stay true.
 #[cfg(doctest)]

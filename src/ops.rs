@@ -333,19 +333,55 @@ impl fmt::Display for Operation {
     }
 }
 
-/// The error of parsing an unknown operation name.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("unknown operation `{name}`")]
+/// The error of parsing an unknown operation name: the name, and the nearest operation when the
+/// name looks like a typo of one.
+///
+/// ```
+/// let e = "gett".parse::<fgac::Operation>().unwrap_err();
+/// assert_eq!(e.suggestion(), Some(fgac::Operation::Get));
+/// assert_eq!(e.to_string(), "unknown operation `gett`; did you mean `get`?");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UnknownOperation {
-    /// The name that was not recognised.
-    pub name: String,
+    name: String,
+    suggestion: Option<Operation>,
 }
+
+impl UnknownOperation {
+    /// The name that was not recognised.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The operation the name is closest to, if it is close enough to be a typo.
+    pub fn suggestion(&self) -> Option<Operation> {
+        self.suggestion
+    }
+}
+
+impl fmt::Display for UnknownOperation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unknown operation `{}`; ", self.name)?;
+        match self.suggestion {
+            Some(op) => write!(f, "did you mean `{op}`?"),
+            None => f.write_str(
+                "operations are snake_case Momento names such as `get`, `set_if_not_exists`, `list_push_back`, `publish`, `create_cache`",
+            ),
+        }
+    }
+}
+
+impl std::error::Error for UnknownOperation {}
 
 impl FromStr for Operation {
     type Err = UnknownOperation;
 
     fn from_str(s: &str) -> Result<Operation, UnknownOperation> {
-        Operation::from_name(s).ok_or_else(|| UnknownOperation { name: s.to_owned() })
+        Operation::from_name(s).ok_or_else(|| UnknownOperation {
+            name: s.to_owned(),
+            suggestion: crate::suggest::did_you_mean(s, Operation::ALL.iter().map(|op| op.name()))
+                .and_then(Operation::from_name),
+        })
     }
 }
 

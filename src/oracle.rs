@@ -9,9 +9,10 @@
 use crate::decision::{Decision, DenyReason, Resource, RuleId};
 use crate::model::{
     CacheSelector, Credential, Document, Effect, Grant, ItemSelector, Permissions,
-    ResourceSelector, Timestamp, TopicSelector,
+    ResourceSelector, TopicSelector,
 };
 use crate::ops::{Need, Operation, Rights};
+use crate::time::Timestamp;
 
 /// Decides `op` on `resource` at `now` for the credential named `name` in `doc`.
 pub fn decide(
@@ -78,7 +79,7 @@ pub fn decide_for(
         match grant.effect {
             Effect::Deny if granted.intersects(rights) => {
                 // The first deny rule in the list that takes a needed right away decides.
-                return Decision::Deny(DenyReason::DeniedByRule(RuleId(index as u32)));
+                return Decision::Deny(DenyReason::DeniedByRule(RuleId::new(index as u32)));
             }
             Effect::Deny => {}
             Effect::Allow => allowed = allowed.union(granted),

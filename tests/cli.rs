@@ -371,7 +371,10 @@ fn decide_answers_one_json_line_per_request() {
         r#"{"decision":"deny","reason":"denied_by_rule","rule":1}"#
     );
     assert_eq!(lines[10], r#"{"decision":"allow"}"#);
-    assert_eq!(lines[11], r#"{"error":"give `item` or `topic`, not both"}"#);
+    assert_eq!(
+        lines[11],
+        r#"{"error":"give one of `item`, `item_b64`, `items`, `items_b64` and `topic`"}"#
+    );
     assert_eq!(lines[12], r#"{"decision":"allow"}"#);
     assert_eq!(lines.len(), 13, "one answer per non-blank line");
 }

@@ -82,7 +82,7 @@ fn examples_and_their_json_twins_decide_alike_on_a_grid() {
         Operation::Subscribe,
         Operation::CreateCache,
     ];
-    let times = [0, 1_764_115_200, 1_795_651_200, 1_900_000_000].map(Timestamp);
+    let times = [0, 1_764_115_200, 1_795_651_200, 1_900_000_000].map(Timestamp::from_unix_seconds);
     let mut checked = 0;
     let mut pairs = 0;
     for path in examples() {
@@ -301,7 +301,7 @@ proptest! {
                 let doc = text::parse(&src).unwrap();
                 for c in &doc.credentials {
                     let r = Resource::item("sessions", b"user:1");
-                    let now = Timestamp(1_795_651_200);
+                    let now = Timestamp::from_unix_seconds(1_795_651_200);
                     prop_assert_eq!(authz.authorize(&c.name, Operation::Get, r, now), oracle::decide(&doc, &c.name, Operation::Get, r, now));
                 }
             }
@@ -313,7 +313,7 @@ proptest! {
 #[test]
 fn the_decision_of_a_parsed_document_names_its_rule() {
     let authz = Authorizer::from_text(include_str!("../grammar/examples/checkout.fgac")).unwrap();
-    let now = Timestamp(1_795_651_200);
+    let now = Timestamp::from_unix_seconds(1_795_651_200);
     let d = authz.authorize(
         "checkout-service",
         Operation::Get,
@@ -322,6 +322,6 @@ fn the_decision_of_a_parsed_document_names_its_rule() {
     );
     assert_eq!(
         d,
-        Decision::Deny(fgac::DenyReason::DeniedByRule(fgac::RuleId(1)))
+        Decision::Deny(fgac::DenyReason::DeniedByRule(fgac::RuleId::new(1)))
     );
 }

@@ -117,7 +117,7 @@ impl Requests {
             Authorizer::compile(doc).unwrap_or_else(|e| panic!("{e}\n{}", fgac::text::format(doc)));
         let key = authz.credential("k").unwrap();
         let credential = &doc.credentials[0];
-        let now = Timestamp(0);
+        let now = Timestamp::from_unix_seconds(0);
         let mut n = 0;
         for &cache in &self.caches {
             for target in &self.targets {

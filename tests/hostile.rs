@@ -2,7 +2,7 @@
 //! and how to raise it), or a documented acceptance; never a panic, never unbounded time or
 //! memory. And fail closed: whatever the engine does not understand is denied or refused.
 
-use fgac::model::Timestamp;
+use fgac::Timestamp;
 use fgac::{Authorizer, Decision, DenyReason, ErrorKind, Limits, Operation, Resource, json, text};
 
 fn first_error(result: Result<impl std::fmt::Debug, fgac::Error>) -> fgac::Error {
@@ -157,7 +157,7 @@ fn invalid_utf8_is_refused_at_its_byte() {
                 "k",
                 Operation::Get,
                 Resource::item("c", b"caf\xe9"),
-                Timestamp(0)
+                Timestamp::from_unix_seconds(0)
             )
             .is_allowed()
     );
@@ -354,7 +354,7 @@ fn invisible_and_bidirectional_characters_are_flagged_and_shown() {
             "admin",
             Operation::Get,
             Resource::item("billing", b"k"),
-            Timestamp(0)
+            Timestamp::from_unix_seconds(0)
         ),
         Decision::Deny(DenyReason::UnknownCredential)
     );
@@ -366,7 +366,7 @@ fn matching_is_byte_exact_without_unicode_normalization() {
     let doc =
         text::parse("key \"k\" { expires never  allow readonly cache \"caf\\u{e9}\" }").unwrap();
     let authz = Authorizer::compile(&doc).unwrap();
-    let now = Timestamp(0);
+    let now = Timestamp::from_unix_seconds(0);
     assert!(
         authz
             .authorize("k", Operation::Get, Resource::item("caf\u{e9}", b"x"), now)
@@ -393,7 +393,10 @@ fn matching_is_byte_exact_without_unicode_normalization() {
 fn the_engine_fails_closed() {
     let authz = Authorizer::from_text("key \"k\" { expires 1000  allow readwrite cache * }\nkey \"root\" { expires never superuser }").unwrap();
     let item = Resource::item("c", b"x");
-    let (before, after) = (Timestamp(999), Timestamp(1000));
+    let (before, after) = (
+        Timestamp::from_unix_seconds(999),
+        Timestamp::from_unix_seconds(1000),
+    );
     // An unknown operation has no value to authorize with: the name does not parse.
     assert!("gett".parse::<Operation>().is_err());
     assert!(Operation::from_name("GET").is_none());

@@ -27,7 +27,7 @@ fn memory_per_grant_stays_small() {
         // And the generated policy decides as written.
         let key = authz.credential(policy::KEY).unwrap();
         let cache = policy::cache_of(0, n);
-        let now = Timestamp(0);
+        let now = Timestamp::from_unix_seconds(0);
         assert!(
             key.authorize(
                 Operation::Set,

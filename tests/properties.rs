@@ -31,7 +31,7 @@ proptest! {
         op in proptest::sample::select(vec![fgac::Operation::GetBatch, fgac::Operation::SetBatch, fgac::Operation::SortedSetUnionStore]),
     ) {
         let authz = Authorizer::compile(&doc).unwrap();
-        let now = fgac::Timestamp(950);
+        let now = fgac::Timestamp::from_unix_seconds(950);
         let credential = &doc.credentials[0];
         let compiled = authz.credential(&credential.name).unwrap();
         let engine = compiled.authorize_batch(op, &cache, keys.iter().map(Vec::as_slice), now);

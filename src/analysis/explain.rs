@@ -5,10 +5,11 @@ use super::{cache_contains, resource_contains};
 use crate::decision::{Decision, DenyReason, Resource, RuleId};
 use crate::model::{
     CacheSelector, Credential, Document, Effect, Grant, ItemSelector, Permissions,
-    ResourceSelector, Timestamp, TopicSelector,
+    ResourceSelector, TopicSelector,
 };
 use crate::ops::{Need, Rights};
 use crate::oracle;
+use crate::time::Timestamp;
 use smallvec::SmallVec;
 
 /// How a rule failed to give what the request needed.
@@ -54,7 +55,7 @@ impl<'d> Explanation<'d> {
     /// The grant behind a rule id.
     pub fn grant(&self, rule: RuleId) -> Option<&'d Grant> {
         match &self.credential?.permissions {
-            Permissions::Explicit(grants) => grants.get(rule.0 as usize),
+            Permissions::Explicit(grants) => grants.get(rule.index() as usize),
             Permissions::SuperUser { .. } => None,
         }
     }
@@ -67,9 +68,9 @@ impl<'d> Explanation<'d> {
 /// use fgac::{Need, Resource, Rights, RuleId, Timestamp};
 /// let doc = fgac::text::parse(r#"key "k" { expires never
 ///     allow readonly cache "c" item "a" }"#)?;
-/// let e = explain(&doc, "k", Need::Item(Rights::READ), Resource::item("c", b"b"), Timestamp(0));
+/// let e = explain(&doc, "k", Need::Item(Rights::READ), Resource::item("c", b"b"), Timestamp::from_unix_seconds(0));
 /// assert!(!e.decision.is_allowed());
-/// assert_eq!(e.near_misses[0].rule, RuleId(0));
+/// assert_eq!(e.near_misses[0].rule, RuleId::new(0));
 /// assert_eq!(e.near_misses[0].miss, Miss::Target);
 /// # Ok::<(), fgac::Error>(())
 /// ```
@@ -113,7 +114,7 @@ pub fn explain<'d>(
         _ => return out,
     };
     let cache = CacheSelector::Name(target.0.to_owned());
-    let id = |i: usize| RuleId(i as u32);
+    let id = |i: usize| RuleId::new(i as u32);
     let mut misses: Vec<(u8, NearMiss)> = Vec::new();
     for (i, g) in grants.iter().enumerate() {
         let same_kind = g.resource.is_topics() == target.1.is_topics();

@@ -12,8 +12,9 @@ pub(crate) mod names;
 pub(crate) mod trie;
 
 use crate::decision::{Decision, DenyReason, Resource, RuleId};
-use crate::model::{CredentialKind, Expiry, Timestamp};
+use crate::model::{CredentialKind, Expiry};
 use crate::ops::{Need, Operation, Rights};
+use crate::time::Timestamp;
 use names::NameTable;
 use trie::{Arena, NONE};
 
@@ -43,7 +44,7 @@ impl Cell {
                     rule = rule.min(id);
                 }
             }
-            return Decision::Deny(DenyReason::DeniedByRule(RuleId(rule)));
+            return Decision::Deny(DenyReason::DeniedByRule(RuleId::new(rule)));
         }
         if !need.is_empty() && self.allow.contains(need) {
             Decision::Allow
@@ -273,6 +274,19 @@ impl Authorizer {
             Some(c) => c.authorize(op, resource, now),
             None => Decision::Deny(DenyReason::UnknownCredential),
         }
+    }
+
+    /// The name of the credential `name` is likely a typo of, for "did you mean" messages: the
+    /// nearest by edit distance, when it is close enough (at most a third of the name's length).
+    ///
+    /// ```
+    /// let authz = fgac::Authorizer::from_text(r#"key "billing-api" { expires never  allow readonly cache "c" }"#)?;
+    /// assert_eq!(authz.suggest_credential("biling-api"), Some("billing-api"));
+    /// assert_eq!(authz.suggest_credential("ops"), None);
+    /// # Ok::<(), fgac::Error>(())
+    /// ```
+    pub fn suggest_credential(&self, name: &str) -> Option<&str> {
+        crate::suggest::did_you_mean(name, self.credentials.iter().map(|c| c.name()))
     }
 
     /// Every credential, in document order.

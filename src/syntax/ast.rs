@@ -4,7 +4,7 @@
 
 use crate::error::{Diagnostic, Diagnostics, Error, ErrorKind};
 use crate::model::{Credential, CredentialKind, Document, Expiry, Grant, Permissions, Span};
-use crate::policy_tests::{Expectation, TestCase, TestFile};
+use crate::model::{Expectation, TestCase, TestFile};
 
 /// Stands for a blank line among comment lines (a comment's text never holds a line break).
 pub(crate) const BLANK_LINE: &str = "\n";

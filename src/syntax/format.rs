@@ -8,12 +8,12 @@
 //! reviewer reads is what the engine matches.
 
 use super::ast::{self, Block, Field, FieldValue, Item, SourceFile, TestBlock};
-use super::time;
+use crate::decision::OwnedResource;
 use crate::escape::{plainly_visible, push_escaped};
 use crate::model::{
     CacheSelector, Document, Expiry, Grant, ItemSelector, ResourceSelector, TopicSelector,
 };
-use crate::policy_tests::{Expectation, Expected, Target};
+use crate::model::{Expectation, Expected};
 use std::fmt::Write;
 
 /// Prints `doc` in canonical form.
@@ -33,7 +33,12 @@ pub fn format(doc: &Document) -> String {
 /// Reformats DSL source in canonical form, keeping its comments. Fails on a document that does not
 /// parse; a document with semantic errors (a token without expiry, ...) still formats.
 pub fn format_source(src: &str) -> Result<String, crate::Error> {
-    let file = super::text::parse_file(src, &crate::Limits::default())?;
+    format_source_with(src, &crate::Limits::default())
+}
+
+/// [`format_source`] under `limits`.
+pub fn format_source_with(src: &str, limits: &crate::Limits) -> Result<String, crate::Error> {
+    let file = super::text::parse_file(src, limits)?;
     Ok(print(&file))
 }
 
@@ -107,10 +112,7 @@ fn print_block(out: &mut String, block: &Block) {
         let mut line = String::from("    ");
         match &field.value {
             FieldValue::Expires(Expiry::Never) => line.push_str("expires never"),
-            FieldValue::Expires(Expiry::At(t)) => match time::format_rfc3339(*t) {
-                Some(text) => line += &format!("expires {text}"),
-                None => line += &format!("expires {}", t.0),
-            },
+            FieldValue::Expires(Expiry::At(t)) => line += &format!("expires {t}"),
             FieldValue::Id(id) => line += &format!("id {}", quote(id.as_bytes())),
             FieldValue::SuperUser => line.push_str("superuser"),
             FieldValue::Rule(_) => {
@@ -159,7 +161,7 @@ pub(crate) fn expectation(e: &Expectation) -> String {
         " {} {} {}",
         quote(e.key.as_bytes()),
         e.op,
-        target(&e.target)
+        resource(&e.resource)
     );
     if let Expected::Deny {
         reason: Some(reason),
@@ -172,29 +174,26 @@ pub(crate) fn expectation(e: &Expectation) -> String {
         }
     }
     if let Some(at) = e.at {
-        match time::format_rfc3339(at) {
-            Some(text) => line += &format!(" at {text}"),
-            None => line += &format!(" at {}", at.0),
-        }
+        line += &format!(" at {at}");
     }
     line
 }
 
 /// `cache "c" item "k"`, `cache "c" topic "t"`, `cache "c"`, `account`.
-pub(crate) fn target(t: &Target) -> String {
-    match t {
-        Target::Item { cache, key } => {
+pub(crate) fn resource(r: &OwnedResource) -> String {
+    match r {
+        OwnedResource::Item { cache, key } => {
             format!("cache {} item {}", quote(cache.as_bytes()), quote(key))
         }
-        Target::Topic { cache, topic } => {
+        OwnedResource::Topic { cache, topic } => {
             format!(
                 "cache {} topic {}",
                 quote(cache.as_bytes()),
                 quote(topic.as_bytes())
             )
         }
-        Target::Cache { cache } => format!("cache {}", quote(cache.as_bytes())),
-        Target::Account => "account".to_owned(),
+        OwnedResource::Cache { cache } => format!("cache {}", quote(cache.as_bytes())),
+        OwnedResource::Account => "account".to_owned(),
     }
 }
 

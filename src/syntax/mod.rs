@@ -7,9 +7,11 @@
 //! Both report [`Error`](crate::Error)s with spans into the text they read.
 
 pub(crate) mod ast;
-pub(crate) mod base64;
 pub(crate) mod format;
 pub mod json;
-pub mod suggest;
+mod load;
 pub mod text;
-pub mod time;
+
+pub use load::{
+    Form, Language, Loaded, convert, load, load_bytes, load_with, read, read_bytes, reformat, utf8,
+};

@@ -7,20 +7,21 @@
 //! next field or credential, so one run reports every independent syntax error. Nothing recurses:
 //! the grammar has no nesting beyond `{ ... }`, which is one loop.
 
-pub use super::format::{format, format_source};
+pub use super::format::{format, format_source, format_source_with};
 
 use super::ast::{self, Block, Field, FieldValue, Item, SourceFile, TestBlock, TestLine};
-use super::suggest::did_you_mean;
-use super::time;
 use crate::decision::RuleId;
+use crate::decision::{DenyKind, OwnedResource};
 use crate::error::{Diagnostic, Error, ErrorKind, floor_char_boundary};
 use crate::limits::Limits;
 use crate::model::{
     CacheSelector, CredentialKind, Document, Effect, Expiry, Grant, ItemSelector, ResourceSelector,
-    Role, Span, Timestamp, TopicSelector,
+    Role, Span, TopicSelector,
 };
+use crate::model::{Expectation, Expected, TestFile};
 use crate::ops::Operation;
-use crate::policy_tests::{Expectation, Expected, Target};
+use crate::suggest::did_you_mean;
+use crate::time::Timestamp;
 use nom::bytes::complete::{tag, take_while, take_while1};
 use nom::character::complete::char;
 use nom::combinator::{cut, opt, verify};
@@ -39,6 +40,16 @@ const ROLES: &[&str] = &[
     "publishonly",
 ];
 const RESOURCE_KEYWORDS: &[&str] = &["item", "items", "topic", "topics"];
+/// The names a test's `reason` takes: every [`DenyKind`], in its order.
+const DENY_REASONS: &[&str] = &[
+    "expired",
+    "wrong_resource_kind",
+    "super_user_required",
+    "no_matching_grant",
+    "denied_by_rule",
+    "unknown_credential",
+    "empty_batch",
+];
 
 /// Parses a DSL document with the default [`Limits`].
 ///
@@ -59,8 +70,14 @@ pub fn parse(src: &str) -> Result<Document, Error> {
 /// Parses a DSL document under `limits`. Every syntax error is reported (up to 50), each with its
 /// line, column and source line; when the syntax is sound, settings given twice and the like.
 pub fn parse_with(src: &str, limits: &Limits) -> Result<Document, Error> {
+    parse_with_tests(src, limits).map(|(doc, _)| doc)
+}
+
+/// Parses a DSL file under `limits` once: its document and its `test` blocks.
+pub(crate) fn parse_with_tests(src: &str, limits: &Limits) -> Result<(Document, TestFile), Error> {
     let file = parse_file(src, limits)?;
-    ast::lower(&file).map_err(|e| e.with_source(src))
+    let doc = ast::lower(&file).map_err(|e| e.with_source(src))?;
+    Ok((doc, ast::tests_of(&file)))
 }
 
 /// Parses a DSL document into its syntax tree (comments included).
@@ -360,16 +377,7 @@ fn instant(i: &str) -> PResult<'_, Timestamp> {
             .map_err(|_: nom::Err<PError<'_>>| {
                 nom::Err::Error(PError::expected(i, "a time").help("write `2027-01-31T00:00:00Z`"))
             })?;
-    if text.bytes().all(|b| b.is_ascii_digit()) {
-        return match text.parse::<u64>() {
-            Ok(secs) => Ok((rest, Timestamp(secs))),
-            Err(_) => failure(
-                PError::new(i, text.len(), format!("`{text}` seconds is out of range"))
-                    .help("epoch seconds go up to 18446744073709551615"),
-            ),
-        };
-    }
-    match time::parse_rfc3339(text) {
+    match text.parse::<Timestamp>() {
         Ok(t) => Ok((rest, t)),
         Err(e) => failure(PError::new(i, text.len(), e.message).help(e.help)),
     }
@@ -816,7 +824,7 @@ impl<'s> DocParser<'s> {
         let (i, _) = space(i).map_err(into_error)?;
         let (i, op) = operation(i).map_err(into_error)?;
         let (i, _) = space(i).map_err(into_error)?;
-        let (mut i, target) = request_resource(i, max).map_err(into_error)?;
+        let (mut i, resource) = request_resource(i, max).map_err(into_error)?;
 
         let mut expected = match decision {
             "allow" => Expected::Allow,
@@ -834,9 +842,8 @@ impl<'s> DocParser<'s> {
                     .help("an allowed request has no deny reason; remove `reason ...`"));
             };
             let (r, _) = space(after_word).map_err(into_error)?;
-            let (r, word) =
-                keyword(r, crate::policy_tests::REASONS, "deny reason").map_err(into_error)?;
-            *reason = crate::policy_tests::reason_named(word);
+            let (r, word) = keyword(r, DENY_REASONS, "deny reason").map_err(into_error)?;
+            *reason = DenyKind::from_name(word);
             i = r;
             let (r2, _) = space(r).map_err(into_error)?;
             if let Some(digits) = r2.strip_prefix('#') {
@@ -849,7 +856,7 @@ impl<'s> DocParser<'s> {
                     PError::expected(digits, "a rule number after `#`")
                         .help("write `denied_by_rule #2`")
                 })?;
-                *rule = Some(RuleId(id));
+                *rule = Some(RuleId::new(id));
                 i = &digits[len..];
             }
         }
@@ -874,7 +881,7 @@ impl<'s> DocParser<'s> {
                 expected,
                 key,
                 op,
-                target,
+                resource,
                 at,
                 span,
             },
@@ -1187,11 +1194,11 @@ fn operation(i: &str) -> PResult<'_, Operation> {
             "an operation (`get`, `set`, `publish`, ...)",
         ));
     };
-    match Operation::from_name(word) {
-        Some(op) => Ok((rest, op)),
-        None => {
+    match word.parse::<Operation>() {
+        Ok(op) => Ok((rest, op)),
+        Err(unknown) => {
             let e = PError::new(i, word.len(), format!("unknown operation `{word}`"));
-            failure(match did_you_mean(word, Operation::ALL.iter().map(|op| op.name())) {
+            failure(match unknown.suggestion() {
                 Some(s) => e.help(format!("did you mean `{s}`?")),
                 None => e.help("operations are snake_case Momento names: `get`, `set_if_not_exists`, `list_push_back`, `publish`, `create_cache`, ..."),
             })
@@ -1200,11 +1207,11 @@ fn operation(i: &str) -> PResult<'_, Operation> {
 }
 
 /// `request resource`.
-fn request_resource(i: &str, max: usize) -> PResult<'_, Target> {
+fn request_resource(i: &str, max: usize) -> PResult<'_, OwnedResource> {
     let (i, word) = keyword(i, &["cache", "account"], "resource")
         .map_err(|e| commit(e, || PError::expected(i, "`cache` or `account`").help("write `cache \"c\" item \"k\"`, `cache \"c\" topic \"t\"`, `cache \"c\"` or `account`")))?;
     if word == "account" {
-        return Ok((i, Target::Account));
+        return Ok((i, OwnedResource::Account));
     }
     let (i, _) = space(i)?;
     let (i, cache) = name(i, max).map_err(|e| {
@@ -1218,21 +1225,27 @@ fn request_resource(i: &str, max: usize) -> PResult<'_, Target> {
             let (r, _) = space(r)?;
             let (r, key) =
                 string(r, max).map_err(|e| commit(e, || expected_quoted(r, "a key", "item")))?;
-            Ok((r, Target::Item { cache, key }))
+            Ok((r, OwnedResource::Item { cache, key }))
         }
         Ok((r, "topic")) => {
             let (r, _) = space(r)?;
             let (r, topic) = name(r, max)
                 .map_err(|e| commit(e, || expected_quoted(r, "a topic name", "topic")))?;
-            Ok((r, Target::Topic { cache, topic }))
+            Ok((r, OwnedResource::Topic { cache, topic }))
         }
-        _ => Ok((i, Target::Cache { cache })),
+        _ => Ok((i, OwnedResource::Cache { cache })),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_reason_keywords_are_the_deny_kinds() {
+        let names: Vec<&str> = DenyKind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(DENY_REASONS, names.as_slice());
+    }
 
     #[test]
     fn the_role_keywords_are_the_roles() {

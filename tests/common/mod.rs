@@ -147,7 +147,7 @@ pub fn parse_decision(text: &str) -> Decision {
         return Decision::Allow;
     }
     if let Some(id) = text.strip_prefix("denied_by_rule:") {
-        return Decision::Deny(DenyReason::DeniedByRule(RuleId(
+        return Decision::Deny(DenyReason::DeniedByRule(RuleId::new(
             id.parse().expect("rule id"),
         )));
     }

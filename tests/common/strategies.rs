@@ -3,9 +3,10 @@
 //! Names and keys come from a tiny alphabet so that random selectors and requests collide often:
 //! exact hits, prefixes of one another, keys equal to prefixes, and misses by one byte.
 
+use fgac::Timestamp;
 use fgac::model::{
     CacheSelector, Credential, CredentialKind, Document, Effect, Expiry, Grant, ItemSelector,
-    Permissions, ResourceSelector, Role, Span, Timestamp, TopicSelector,
+    Permissions, ResourceSelector, Role, Span, TopicSelector,
 };
 use fgac::{Operation, Resource};
 use proptest::prelude::*;
@@ -89,8 +90,8 @@ pub fn credential(name: String) -> impl Strategy<Value = Credential> {
                 CredentialKind::ApiKey
             };
             let expiry = match (expiry, is_token) {
-                (Some(t), _) => Expiry::At(Timestamp(t)),
-                (None, true) => Expiry::At(Timestamp(1000)),
+                (Some(t), _) => Expiry::At(Timestamp::from_unix_seconds(t)),
+                (None, true) => Expiry::At(Timestamp::from_unix_seconds(1000)),
                 (None, false) => Expiry::Never,
             };
             let mut seen = HashSet::new();
@@ -175,7 +176,7 @@ pub fn request() -> impl Strategy<Value = OwnedRequest> {
                 kind,
                 cache,
                 target,
-                now: Timestamp(now),
+                now: Timestamp::from_unix_seconds(now),
             }
         })
 }
@@ -217,7 +218,7 @@ pub fn any_document() -> impl Strategy<Value = Document> {
         any::<bool>(),
         prop_oneof![
             Just(Expiry::Never),
-            any::<u64>().prop_map(|t| Expiry::At(Timestamp(t)))
+            any::<u64>().prop_map(|t| Expiry::At(Timestamp::from_unix_seconds(t)))
         ],
         proptest::option::of(text),
         prop_oneof![

@@ -14,7 +14,7 @@ use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 
 /// The time every request is decided at.
-pub const NOW: Timestamp = Timestamp(1_795_651_200);
+pub const NOW: Timestamp = Timestamp::from_unix_seconds(1_795_651_200);
 
 /// A benchmark request: a `get` of an item, which needs `read`.
 pub use policy::Probe as BenchRequest;

@@ -16,10 +16,11 @@ use crate::error::{Diagnostic, Error, ErrorKind, floor_char_boundary};
 use crate::limits::Limits;
 use crate::model::{
     CacheSelector, Credential, CredentialKind, Document, Effect, Expiry, Grant, ItemSelector,
-    Permissions, ResourceSelector, Role, Span, Timestamp, TopicSelector,
+    Permissions, ResourceSelector, Role, Span, TopicSelector,
 };
-use crate::syntax::base64;
-use crate::syntax::suggest::did_you_mean;
+use crate::suggest::did_you_mean;
+use crate::time::Timestamp;
+use base64::Engine as _;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use std::fmt;
@@ -415,21 +416,16 @@ fn grant(text: &str, raw: &RawValue) -> Result<Grant, Error> {
     })
 }
 
-/// A field present in the JSON, as its raw text (whatever it holds, `null` included).
-fn raw<'de, D: Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
-    <&'de RawValue>::deserialize(d).map(Some)
-}
-
 // Each shape names its fields; their values are decoded one by one from their raw text.
 
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct TopJson<'a> {
-    #[serde(borrow, default, deserialize_with = "raw")]
+    #[serde(borrow, default, deserialize_with = "super::raw")]
     credentials: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "raw")]
+    #[serde(borrow, default, deserialize_with = "super::raw")]
     permissions: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "raw")]
+    #[serde(borrow, default, deserialize_with = "super::raw")]
     super_user: Option<&'a RawValue>,
 }
 
@@ -442,26 +438,26 @@ struct CredentialJson<'a> {
     kind: &'a RawValue,
     #[serde(borrow)]
     expires_at: &'a RawValue,
-    #[serde(borrow, default, deserialize_with = "raw")]
+    #[serde(borrow, default, deserialize_with = "super::raw")]
     token_id: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "raw")]
+    #[serde(borrow, default, deserialize_with = "super::raw")]
     permissions: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "raw")]
+    #[serde(borrow, default, deserialize_with = "super::raw")]
     super_user: Option<&'a RawValue>,
 }
 
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PermissionJson<'a> {
-    #[serde(borrow, default, deserialize_with = "raw")]
+    #[serde(borrow, default, deserialize_with = "super::raw")]
     effect: Option<&'a RawValue>,
     #[serde(borrow)]
     role: &'a RawValue,
     #[serde(borrow)]
     cache: &'a RawValue,
-    #[serde(borrow, default, deserialize_with = "raw")]
+    #[serde(borrow, default, deserialize_with = "super::raw")]
     item: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "raw")]
+    #[serde(borrow, default, deserialize_with = "super::raw")]
     topic: Option<&'a RawValue>,
 }
 
@@ -631,7 +627,8 @@ impl<'de> Visitor<'de> for SelectorVisitor {
 }
 
 fn decode_base64<E: de::Error>(text: &str) -> Result<Vec<u8>, E> {
-    base64::decode(text).ok_or_else(|| {
+    // The standard alphabet with canonical padding and no stray bits: one spelling per key.
+    base64::engine::general_purpose::STANDARD.decode(text).map_err(|_| {
         E::custom(format!(
             "`{text}` is not standard padded base64{HELP_MARK}write bytes as base64 with `+`, `/` and `=` padding"
         ))

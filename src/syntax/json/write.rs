@@ -12,7 +12,7 @@ use crate::model::{
     CacheSelector, Credential, CredentialKind, Document, Effect, Expiry, Grant, ItemSelector,
     Permissions, ResourceSelector, TopicSelector,
 };
-use crate::syntax::base64;
+use base64::Engine as _;
 use serde::Serialize;
 use std::io;
 
@@ -106,20 +106,47 @@ impl serde_json::ser::Formatter for Readable {
         w: &mut W,
         fragment: &str,
     ) -> io::Result<()> {
-        // serde_json escapes quotes, backslashes and C0 controls itself; the rest is ours.
-        let mut start = 0;
-        for (i, c) in fragment.char_indices() {
-            if !plainly_visible(c) {
-                w.write_all(&fragment.as_bytes()[start..i])?;
-                let mut units = [0u16; 2];
-                for unit in c.encode_utf16(&mut units) {
-                    write!(w, "\\u{unit:04x}")?;
-                }
-                start = i + c.len_utf8();
-            }
-        }
-        w.write_all(&fragment.as_bytes()[start..])
+        escaped_fragment(w, fragment)
     }
+}
+
+/// serde_json's compact output, with every character that does not show as itself escaped.
+struct Compact;
+
+impl serde_json::ser::Formatter for Compact {
+    fn write_string_fragment<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        escaped_fragment(w, fragment)
+    }
+}
+
+/// Writes a run of string characters, escaping those that do not show as themselves as
+/// `\uXXXX` (serde_json escapes quotes, backslashes and C0 controls itself).
+fn escaped_fragment<W: ?Sized + io::Write>(w: &mut W, fragment: &str) -> io::Result<()> {
+    let mut start = 0;
+    for (i, c) in fragment.char_indices() {
+        if !plainly_visible(c) {
+            w.write_all(&fragment.as_bytes()[start..i])?;
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                write!(w, "\\u{unit:04x}")?;
+            }
+            start = i + c.len_utf8();
+        }
+    }
+    w.write_all(&fragment.as_bytes()[start..])
+}
+
+/// Serializes `value` compactly (see [`Compact`]).
+pub(crate) fn compact<T: Serialize + ?Sized>(value: &T) -> String {
+    let mut buf = Vec::new();
+    let mut ser = serde_json::Serializer::with_formatter(&mut buf, Compact);
+    // Serializing these types cannot fail: every map key is a string, and a Vec never errs.
+    let _ = value.serialize(&mut ser);
+    String::from_utf8(buf).unwrap_or_default()
 }
 
 /// Serializes `value` on one line (see [`Readable`]).
@@ -143,7 +170,10 @@ fn one_line<T: Serialize + ?Sized>(value: &T) -> String {
 /// ```
 /// let doc = fgac::text::parse(r#"token "t" { expires 2027-01-01T00:00:00Z  allow readonly cache "c" }"#)?;
 /// let err = fgac::json::to_momento_scope(&doc.credentials[0]).unwrap_err();
-/// assert_eq!(err.diagnostics().len(), 3); // the name, the kind, the expiry
+/// assert_eq!(
+///     err.diagnostics()[0].message,
+///     "Momento's JSON cannot express the name `t`, the kind (a disposable token), the expiry (2027-01-01T00:00:00Z) of `t`"
+/// );
 /// # Ok::<(), fgac::Error>(())
 /// ```
 pub fn to_momento_scope(credential: &Credential) -> Result<String, Error> {
@@ -153,36 +183,28 @@ pub fn to_momento_scope(credential: &Credential) -> Result<String, Error> {
         problems
             .push(Diagnostic::new(ErrorKind::Unsupported, span, message).with_help(help.to_owned()))
     };
-    const WHOLE: &str = "Momento's JSON holds permissions only: it loads as an API key named `default` that never expires; print fgac's key-store JSON instead";
+    // What the scope form implies about the credential, and what this one says instead.
+    let mut lost = Vec::new();
     if name != DEFAULT_CREDENTIAL_NAME {
-        unsupported(
-            credential.span,
-            format!("the name `{name}` cannot be expressed in Momento's JSON"),
-            WHOLE,
-        );
+        lost.push(format!("the name `{name}`"));
     }
     if credential.kind == CredentialKind::Token {
-        unsupported(
-            credential.span,
-            format!("`{name}` is a disposable token, which Momento's JSON cannot express"),
-            WHOLE,
-        );
+        lost.push("the kind (a disposable token)".to_owned());
     }
     if let Expiry::At(at) = credential.expiry {
+        lost.push(format!("the expiry ({at})"));
+    }
+    if let Some(id) = &credential.token_id {
+        lost.push(format!("the token id `{id}`"));
+    }
+    if !lost.is_empty() {
         unsupported(
             credential.span,
             format!(
-                "`{name}` expires at {} seconds, which Momento's JSON cannot express",
-                at.unix_seconds()
+                "Momento's JSON cannot express {} of `{name}`",
+                lost.join(", ")
             ),
-            WHOLE,
-        );
-    }
-    if let Some(id) = &credential.token_id {
-        unsupported(
-            credential.span,
-            format!("`{name}` has the token id `{id}`, which Momento's JSON cannot express"),
-            WHOLE,
+            "Momento's JSON holds permissions only and loads as an API key named `default` that never expires; print fgac's key-store JSON instead",
         );
     }
     let grants = match &credential.permissions {
@@ -244,7 +266,9 @@ fn permission_out(g: &Grant, with_effect: bool) -> PermissionOut {
     };
     let bytes = |field: &str, bytes: &[u8]| match std::str::from_utf8(bytes) {
         Ok(s) => json!({ field: s }),
-        Err(_) => json!({ format!("{field}Base64"): base64::encode(bytes) }),
+        Err(_) => {
+            json!({ format!("{field}Base64"): base64::engine::general_purpose::STANDARD.encode(bytes) })
+        }
     };
     let cache = match &g.cache {
         CacheSelector::All => Value::from("*"),

@@ -2,7 +2,7 @@
 
 /// The candidate closest to `input` by edit distance, when it is close enough to be a plausible
 /// typo (at most a third of the input's length, and at least one edit).
-pub fn did_you_mean<'c>(
+pub(crate) fn did_you_mean<'c>(
     input: &str,
     candidates: impl IntoIterator<Item = &'c str>,
 ) -> Option<&'c str> {

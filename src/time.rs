@@ -1,14 +1,106 @@
-//! RFC 3339 timestamps in UTC with whole seconds (`2027-01-31T00:00:00Z`), to and from Unix
-//! seconds. Only this one form is accepted: no offsets, no fractions, no leap seconds, years
-//! 1970 to 9999. The civil-calendar arithmetic is the proleptic Gregorian calendar.
+//! Time: [`Timestamp`], an instant in whole seconds since the Unix epoch, and its text forms,
+//! RFC 3339 in UTC with whole seconds (`2027-01-31T00:00:00Z`) and epoch seconds (`1801353600`).
+//! Only that one RFC 3339 form is accepted: no offsets, no fractions, no leap seconds, years 1970
+//! to 9999. The civil-calendar arithmetic is the proleptic Gregorian calendar.
+//!
+//! There is no default time: a decision is always made at a time the caller chose, and a
+//! forgotten argument cannot silently mean 1970 (when every expired credential was still valid).
 
-use crate::model::Timestamp;
+use std::fmt;
+use std::str::FromStr;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// A point in time, in whole seconds since the Unix epoch (UTC).
+///
+/// ```
+/// use fgac::Timestamp;
+/// let t: Timestamp = "2027-01-31T00:00:00Z".parse()?;
+/// assert_eq!(t, Timestamp::from_unix_seconds(1_801_353_600));
+/// assert_eq!("1801353600".parse::<Timestamp>()?, t);
+/// assert_eq!(t.to_string(), "2027-01-31T00:00:00Z");
+/// # Ok::<(), fgac::TimeError>(())
+/// ```
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(u64);
+
+impl Timestamp {
+    /// The latest instant: every credential with an expiry is expired at it.
+    pub const MAX: Timestamp = Timestamp(u64::MAX);
+
+    /// The timestamp `secs` seconds after the Unix epoch.
+    pub const fn from_unix_seconds(secs: u64) -> Timestamp {
+        Timestamp(secs)
+    }
+
+    /// Seconds since the Unix epoch.
+    pub const fn unix_seconds(self) -> u64 {
+        self.0
+    }
+
+    /// The current time, read from the system clock (the engine itself never reads it: call this
+    /// where a request arrives, and pass the result). A clock set before 1970 gives
+    /// [`Timestamp::MAX`], at which every credential that expires is expired: a broken clock
+    /// fails closed.
+    pub fn now() -> Timestamp {
+        Timestamp::try_from(SystemTime::now()).unwrap_or(Timestamp::MAX)
+    }
+
+    /// `seconds` later, saturating at [`Timestamp::MAX`].
+    pub const fn saturating_add(self, seconds: u64) -> Timestamp {
+        Timestamp(self.0.saturating_add(seconds))
+    }
+}
+
+/// A system time before the Unix epoch, which no [`Timestamp`] stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the time is before the Unix epoch")]
+pub struct BeforeEpoch;
+
+impl TryFrom<SystemTime> for Timestamp {
+    type Error = BeforeEpoch;
+
+    /// Whole seconds since the epoch (a fraction of a second is dropped).
+    fn try_from(t: SystemTime) -> Result<Timestamp, BeforeEpoch> {
+        t.duration_since(UNIX_EPOCH)
+            .map(|d| Timestamp(d.as_secs()))
+            .map_err(|_| BeforeEpoch)
+    }
+}
+
+impl FromStr for Timestamp {
+    type Err = TimeError;
+
+    /// Epoch seconds (`1801353600`) or RFC 3339 in UTC (`2027-01-31T00:00:00Z`).
+    fn from_str(text: &str) -> Result<Timestamp, TimeError> {
+        if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+            return text.parse().map(Timestamp).map_err(|_| {
+                err(
+                    format!("`{text}` seconds is out of range"),
+                    "epoch seconds go up to 18446744073709551615",
+                )
+            });
+        }
+        parse_rfc3339(text)
+    }
+}
+
+impl fmt::Display for Timestamp {
+    /// RFC 3339 (`2027-01-31T00:00:00Z`), or epoch seconds past year 9999.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match format_rfc3339(*self) {
+            Some(text) => f.write_str(&text),
+            None => write!(f, "{}", self.0),
+        }
+    }
+}
 
 /// The last second representable as an RFC 3339 timestamp: 9999-12-31T23:59:59Z.
-pub const MAX_RFC3339: u64 = 253_402_300_799;
+pub(crate) const MAX_RFC3339: u64 = 253_402_300_799;
 
 /// Why a timestamp was rejected; the message is lowercase, the help says what to write.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
 pub struct TimeError {
     /// What is wrong.
     pub message: String,
@@ -26,14 +118,7 @@ fn err(message: impl Into<String>, help: &'static str) -> TimeError {
 }
 
 /// Parses `YYYY-MM-DDTHH:MM:SSZ`.
-///
-/// ```
-/// use fgac::syntax::time::parse_rfc3339;
-/// assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z").unwrap().unix_seconds(), 0);
-/// assert_eq!(parse_rfc3339("2027-01-31T00:00:00Z").unwrap().unix_seconds(), 1_801_353_600);
-/// assert!(parse_rfc3339("2027-02-29T00:00:00Z").is_err());
-/// ```
-pub fn parse_rfc3339(text: &str) -> Result<Timestamp, TimeError> {
+pub(crate) fn parse_rfc3339(text: &str) -> Result<Timestamp, TimeError> {
     let b = text.as_bytes();
     let date_and_time = |b: &[u8]| {
         b.iter().enumerate().all(|(i, &c)| match i {
@@ -112,7 +197,7 @@ pub fn parse_rfc3339(text: &str) -> Result<Timestamp, TimeError> {
 }
 
 /// Formats `t` as `YYYY-MM-DDTHH:MM:SSZ`, or `None` past year 9999.
-pub fn format_rfc3339(t: Timestamp) -> Option<String> {
+pub(crate) fn format_rfc3339(t: Timestamp) -> Option<String> {
     if t.0 > MAX_RFC3339 {
         return None;
     }

@@ -4,7 +4,12 @@
 //! equality: two models are equal when they *mean* the same thing, wherever they were written, so
 //! that `parse(print(x)) == x` can be checked directly.
 
+mod test_file;
+
+pub use test_file::{Expectation, Expected, TestCase, TestFile};
+
 use crate::ops::Rights;
+use crate::time::Timestamp;
 use std::fmt;
 
 /// A byte range `start..end` in the source text a node was parsed from.
@@ -99,23 +104,6 @@ impl CredentialKind {
             CredentialKind::ApiKey => "api_key",
             CredentialKind::Token => "token",
         }
-    }
-}
-
-/// A point in time, in whole seconds since the Unix epoch (UTC).
-#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Timestamp(pub u64);
-
-impl Timestamp {
-    /// The timestamp `secs` seconds after the Unix epoch.
-    pub const fn from_unix_seconds(secs: u64) -> Timestamp {
-        Timestamp(secs)
-    }
-
-    /// Seconds since the Unix epoch.
-    pub const fn unix_seconds(self) -> u64 {
-        self.0
     }
 }
 

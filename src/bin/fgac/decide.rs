@@ -1,0 +1,112 @@
+//! `fgac decide FILE [--now TIME]`: one JSON request per line on stdin, one JSON answer per line
+//! on stdout, in order. A line that is not a valid request (not JSON, not UTF-8, too long) gets
+//! `{"error": ...}` and the stream goes on.
+
+use crate::input;
+use crate::out::{Status, Stop, say};
+use fgac::json::{self, RequestTarget};
+use fgac::{Authorizer, Decision, DenyReason, Timestamp};
+use std::io::{BufRead, Read};
+use std::path::Path;
+
+/// The longest request line read; a longer one is answered with an error and skipped.
+const MAX_LINE_BYTES: u64 = 16 << 20;
+
+pub fn run(file: &Path, now: Option<&str>) -> Result<Status, Stop> {
+    let fixed_now = now.map(input::time).transpose()?;
+    let doc = match input::compile(file)? {
+        Ok(doc) => doc,
+        Err(status) => return Ok(status),
+    };
+    let only = match doc.authz.credentials() {
+        [one] => Some(one.name().to_owned()),
+        _ => None,
+    };
+    let mut stdin = std::io::stdin().lock();
+    let mut line = Vec::new();
+    let mut number = 0u64;
+    loop {
+        line.clear();
+        let read = (&mut stdin)
+            .take(MAX_LINE_BYTES + 1)
+            .read_until(b'\n', &mut line)
+            .map_err(|e| Stop::Usage(format!("cannot read stdin: {e}")))?;
+        if read == 0 {
+            return Ok(Status::Ok);
+        }
+        number += 1;
+        let ended = line.last() == Some(&b'\n');
+        if !ended && line.len() as u64 > MAX_LINE_BYTES {
+            skip_rest_of_line(&mut stdin)?;
+            say!(
+                "{}",
+                json::error_to_json(&format!(
+                    "line {number} is longer than {MAX_LINE_BYTES} bytes"
+                ))
+            )?;
+            continue;
+        }
+        let bytes = line.strip_suffix(b"\n").unwrap_or(&line);
+        let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let now = fixed_now.unwrap_or_else(Timestamp::now);
+        let answer = match std::str::from_utf8(bytes) {
+            Err(e) => json::error_to_json(&format!(
+                "line {number} is not UTF-8 (at byte {}); give keys that are not UTF-8 as `item_b64` or `items_b64`",
+                e.valid_up_to()
+            )),
+            Ok(text) => match decide_line(&doc.authz, only.as_deref(), text, now) {
+                Ok(decision) => json::decision_to_json(decision),
+                Err(message) => json::error_to_json(&message),
+            },
+        };
+        say!("{answer}")?;
+    }
+}
+
+/// Reads and drops bytes up to the next line break.
+fn skip_rest_of_line(stdin: &mut impl BufRead) -> Result<(), Stop> {
+    loop {
+        let buf = stdin
+            .fill_buf()
+            .map_err(|e| Stop::Usage(format!("cannot read stdin: {e}")))?;
+        if buf.is_empty() {
+            return Ok(());
+        }
+        match buf.iter().position(|&b| b == b'\n') {
+            Some(i) => {
+                stdin.consume(i + 1);
+                return Ok(());
+            }
+            None => {
+                let n = buf.len();
+                stdin.consume(n);
+            }
+        }
+    }
+}
+
+fn decide_line(
+    authz: &Authorizer,
+    only: Option<&str>,
+    line: &str,
+    now: Timestamp,
+) -> Result<Decision, String> {
+    let r = json::parse_request(line)?;
+    let key = match (&r.key, only) {
+        (Some(k), _) => k.as_str(),
+        (None, Some(only)) => only,
+        (None, None) => {
+            return Err("`key` is required: the document holds several credentials".to_owned());
+        }
+    };
+    Ok(match &r.target {
+        RequestTarget::One(resource) => authz.authorize(key, r.op, resource.as_resource(), now),
+        RequestTarget::Batch { cache, keys } => match authz.credential(key) {
+            Some(c) => c.authorize_batch(r.op, cache, keys.iter().map(Vec::as_slice), now),
+            None => Decision::Deny(DenyReason::UnknownCredential),
+        },
+    })
+}

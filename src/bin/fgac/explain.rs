@@ -1,0 +1,147 @@
+//! `fgac explain FILE --key NAME --op OP ...`: the decision on one request, the rules that made
+//! it, and for a request no rule allows, the rules that almost did.
+
+use crate::input::{self, located};
+use crate::out::{Status, Stop, say};
+use base64::Engine as _;
+use fgac::analysis::{self, Miss};
+use fgac::model::Expiry;
+use fgac::{Decision, DenyReason, Need, Operation, Resource, escape_for_terminal as shown};
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The document.
+    file: PathBuf,
+    /// The credential's name.
+    #[arg(long)]
+    key: String,
+    /// The operation (`get`, `set`, `publish`, `create_cache`, ...).
+    #[arg(long)]
+    op: String,
+    /// The cache.
+    #[arg(long, required_unless_present = "account")]
+    cache: Option<String>,
+    /// The item key.
+    #[arg(long, conflicts_with_all = ["topic", "item_b64", "account"])]
+    item: Option<String>,
+    /// The item key, as base64 (for bytes that are not UTF-8).
+    #[arg(long, conflicts_with_all = ["topic", "account"])]
+    item_b64: Option<String>,
+    /// The topic.
+    #[arg(long, conflicts_with = "account")]
+    topic: Option<String>,
+    /// The account as a whole (control-plane operations).
+    #[arg(long, conflicts_with = "cache")]
+    account: bool,
+    /// The time: RFC 3339 (`2027-01-31T00:00:00Z`) or epoch seconds; default now.
+    #[arg(long)]
+    now: Option<String>,
+}
+
+pub fn run(a: &Args) -> Result<Status, Stop> {
+    let op: Operation = a.op.parse().map_err(|e| Stop::Usage(format!("{e}")))?;
+    let now = input::now_or(a.now.as_deref())?;
+    let doc = match input::compile(&a.file)? {
+        Ok(doc) => doc,
+        Err(status) => return Ok(status),
+    };
+    let key = a.key.as_str();
+    if doc.authz.credential(key).is_none() {
+        return Err(Stop::Usage(match doc.authz.suggest_credential(key) {
+            Some(s) => format!(
+                "no credential `{key}` in `{}`; did you mean `{s}`?",
+                a.file.display()
+            ),
+            None => format!("no credential `{key}` in `{}`", a.file.display()),
+        }));
+    }
+    let key_bytes = match (&a.item, &a.item_b64) {
+        (Some(k), _) => Some(k.as_bytes().to_vec()),
+        (None, Some(b)) => Some(
+            base64::engine::general_purpose::STANDARD
+                .decode(b)
+                .map_err(|e| Stop::Usage(format!("bad --item-b64 `{b}`: {e}")))?,
+        ),
+        (None, None) => None,
+    };
+    let cache = a.cache.as_deref().unwrap_or_default();
+    let resource = match (a.account, &key_bytes, &a.topic) {
+        (true, _, _) => Resource::Account,
+        (false, Some(k), _) => Resource::item(cache, k),
+        (false, None, Some(t)) => Resource::topic(cache, t),
+        (false, None, None) => Resource::cache(cache),
+    };
+    let decision = doc.authz.authorize(key, op, resource, now);
+    let document = &doc.loaded.document;
+    let e = analysis::explain(document, key, op.need(), resource, now);
+    // The engine decides; the explanation follows the reference, and both must agree.
+    if e.decision != decision {
+        return Err(Stop::Usage(format!(
+            "internal error: the engine decided {decision} but the reference evaluator {}; please report this",
+            e.decision
+        )));
+    }
+    let origin = a.file.display().to_string();
+    let verb = if decision.is_allowed() {
+        "may"
+    } else {
+        "may not"
+    };
+    say!("{decision}: `{}` {verb} {op} {resource}", shown(key))?;
+    match decision {
+        Decision::Allow if e.deciding.is_empty() => say!("  `{}` is a super user", shown(key))?,
+        Decision::Deny(DenyReason::Expired) => match e.credential.map(|c| c.expiry) {
+            Some(Expiry::At(t)) => say!("  the credential expired at {t}")?,
+            _ => say!("  the credential has expired")?,
+        },
+        Decision::Deny(DenyReason::SuperUserRequired) => {
+            say!("  {op} is a control-plane operation: only a super-user key may do it")?
+        }
+        Decision::Deny(DenyReason::WrongResourceKind) => say!(
+            "  {op} acts on {}, not on this resource",
+            match op.need() {
+                Need::Item(_) => "a cache item (--cache and --item)",
+                Need::Topic(_) => "a topic (--cache and --topic)",
+                Need::ControlPlane => "a cache or the account",
+            }
+        )?,
+        _ => {}
+    }
+    if !e.deciding.is_empty() {
+        say!("  decided by:")?;
+        for &rule in &e.deciding {
+            if let Some(g) = e.grant(rule) {
+                say!("    rule {rule} at {}", located(&origin, &doc.text, g.span))?;
+            }
+        }
+    }
+    if decision == Decision::Deny(DenyReason::NoMatchingGrant) {
+        if e.near_misses.is_empty() {
+            say!(
+                "  no rule of `{}` comes near: add one for this cache and {}",
+                shown(key),
+                if a.topic.is_some() { "topic" } else { "item" }
+            )?;
+        } else {
+            say!("  no rule allows it; nearest:")?;
+            for m in &e.near_misses {
+                let Some(g) = e.grant(m.rule) else { continue };
+                say!(
+                    "    rule {} at {}",
+                    m.rule,
+                    located(&origin, &doc.text, g.span)
+                )?;
+                match m.miss {
+                    Miss::Rights { has, needs } => say!(
+                        "      covers it, but `{}` gives {has} and {op} needs {needs}",
+                        g.role
+                    )?,
+                    Miss::Target => say!("      covers the cache, but another item or topic")?,
+                    Miss::Cache => say!("      covers the item or topic, but in other caches")?,
+                }
+            }
+        }
+    }
+    Ok(Status::Ok)
+}

@@ -1,0 +1,132 @@
+//! Reading documents from files through the library's loader: one read, one parse, and the
+//! errors printed against the file's text.
+
+use crate::out::{Status, Stop, report};
+use fgac::syntax::{self, Language, Loaded};
+use fgac::{Authorizer, Error, Limits};
+use std::path::{Path, PathBuf};
+
+/// A file's bytes, or a usage error naming it.
+pub fn read(path: &Path) -> Result<Vec<u8>, Stop> {
+    std::fs::read(path).map_err(|e| Stop::Usage(format!("cannot read `{}`: {e}", path.display())))
+}
+
+/// The language a file's extension names, if it names one; otherwise the library tells by the
+/// content.
+pub fn language_of(path: &Path) -> Option<Language> {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("json") => Some(Language::Json),
+        Some("fgac") => Some(Language::Dsl),
+        _ => None,
+    }
+}
+
+/// A document read and compiled from a file.
+pub struct Compiled {
+    /// The file's text (as read; documents are UTF-8).
+    pub text: String,
+    /// The parse.
+    pub loaded: Loaded,
+    /// The compiled document.
+    pub authz: Authorizer,
+}
+
+/// Prints `e` against `path`'s text.
+pub fn print_error(path: &Path, e: Error) {
+    report(&e.with_origin(path.display().to_string()).to_string());
+}
+
+/// Parses `bytes`, the contents of `path`; prints the errors and returns `None` when it does not
+/// parse.
+pub fn parse(path: &Path, bytes: &[u8]) -> Option<(String, Loaded)> {
+    match syntax::read_bytes(bytes, language_of(path), &Limits::default()) {
+        Ok(loaded) => Some((String::from_utf8_lossy(bytes).into_owned(), loaded)),
+        Err(e) => {
+            print_error(path, e);
+            None
+        }
+    }
+}
+
+/// Reads, parses and compiles `path`: `Err(Status::Failed)` (with the errors printed) when it
+/// does not compile.
+pub fn compile(path: &Path) -> Result<Result<Compiled, Status>, Stop> {
+    let bytes = read(path)?;
+    let Some((text, loaded)) = parse(path, &bytes) else {
+        return Ok(Err(Status::Failed));
+    };
+    match Authorizer::compile(&loaded.document) {
+        Ok(authz) => Ok(Ok(Compiled {
+            text,
+            loaded,
+            authz,
+        })),
+        Err(e) => {
+            print_error(path, e.with_source(&text));
+            Ok(Err(Status::Failed))
+        }
+    }
+}
+
+/// The paths as given, each a file; a directory is searched recursively for files with
+/// `extension`. Sorted within each directory.
+pub fn files_under(paths: &[PathBuf], extension: &str) -> Vec<Result<PathBuf, Stop>> {
+    let mut out = Vec::new();
+    for path in paths {
+        if !path.is_dir() {
+            out.push(Ok(path.clone()));
+            continue;
+        }
+        let mut found = Vec::new();
+        let mut stack = vec![path.clone()];
+        while let Some(dir) = stack.pop() {
+            let entries = match std::fs::read_dir(&dir) {
+                Ok(entries) => entries,
+                Err(e) => {
+                    out.push(Err(Stop::Usage(format!(
+                        "cannot read `{}`: {e}",
+                        dir.display()
+                    ))));
+                    continue;
+                }
+            };
+            for entry in entries.flatten() {
+                let p = entry.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p.extension().is_some_and(|e| e == extension) {
+                    found.push(p);
+                }
+            }
+        }
+        found.sort();
+        out.extend(found.into_iter().map(Ok));
+    }
+    out
+}
+
+/// `file:line:column: source text` of a rule or line, escaped for the terminal.
+pub fn located(origin: &str, text: &str, span: fgac::model::Span) -> String {
+    let loc = fgac::Location::find(text, span);
+    let snippet = text.get(span.start..span.end).unwrap_or_default();
+    let snippet = snippet.lines().next().unwrap_or_default().trim();
+    format!(
+        "{}:{}:{}: {}",
+        fgac::escape_for_terminal(origin),
+        loc.line,
+        loc.column,
+        fgac::escape_for_terminal(snippet)
+    )
+}
+
+/// A time given on the command line: RFC 3339 or epoch seconds.
+pub fn time(text: &str) -> Result<fgac::Timestamp, Stop> {
+    text.parse().map_err(|e: fgac::TimeError| {
+        Stop::Usage(format!("bad time `{text}`: {}; {}", e.message, e.help))
+    })
+}
+
+/// The time given, or the current time.
+pub fn now_or(given: Option<&str>) -> Result<fgac::Timestamp, Stop> {
+    given.map_or(Ok(fgac::Timestamp::now()), time)
+}

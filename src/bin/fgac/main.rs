@@ -1,0 +1,131 @@
+//! `fgac`: check, format, explain, decide, test and convert permission documents.
+//!
+//! Exit codes: 0 success; 1 a document has errors, a test failed, or `fmt --check` found a file to
+//! reformat; 2 the command itself is wrong (a missing file, an unknown operation or credential, a
+//! bad time). A command over several files reports each and exits with the worst. Each subcommand
+//! is a file of its own and a thin layer over the library: parsing, time, base64 and suggestions
+//! all come from `fgac`.
+
+mod check;
+mod convert;
+mod decide;
+mod explain;
+mod fmt;
+mod input;
+mod out;
+mod test;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use out::{Status, Stop, report};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "fgac",
+    version,
+    about = "Check, format, explain, test and decide fine-grained access control documents"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Parse, validate and lint documents (`.fgac` or `.json`); exit 1 on errors.
+    Check {
+        /// The documents.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Treat warnings (lints) as errors.
+        #[arg(long)]
+        deny_warnings: bool,
+    },
+    /// Rewrite documents in canonical form, each in the form it is written in.
+    Fmt {
+        /// Change nothing; name the files that would change and exit 1 if any would.
+        #[arg(long)]
+        check: bool,
+        /// The documents.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Show the decision on one request, the rules that made it, and for a request no rule
+    /// allows, the rules that almost did.
+    Explain(explain::Args),
+    /// Decide requests read as JSON lines on stdin; write one JSON line per request.
+    Decide {
+        /// The document.
+        file: PathBuf,
+        /// The time: RFC 3339 or epoch seconds; default the time each request is read.
+        #[arg(long)]
+        now: Option<String>,
+    },
+    /// Run the `test` blocks of documents (files, or directories searched for `.fgac` files).
+    Test {
+        /// Files or directories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// The time for expectations without `at`: RFC 3339 or epoch seconds; default now.
+        #[arg(long)]
+        now: Option<String>,
+    },
+    /// Print a document in another form.
+    Convert {
+        /// The document.
+        file: PathBuf,
+        /// The form to print.
+        #[arg(long)]
+        to: ConvertTo,
+    },
+}
+
+/// The forms `convert` prints.
+#[derive(Clone, Copy, ValueEnum)]
+enum ConvertTo {
+    /// fgac's key-store JSON (says everything but comments).
+    Json,
+    /// Momento's scope JSON: one API key named `default` that never expires, without deny rules
+    /// or cache prefixes.
+    Momento,
+    /// fgac's permission language.
+    #[value(alias = "dsl")]
+    Fgac,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Check {
+            files,
+            deny_warnings,
+        } => check::run(&files, deny_warnings),
+        Command::Fmt { check, files } => fmt::run(&files, check),
+        Command::Explain(args) => explain::run(&args),
+        Command::Decide { file, now } => decide::run(&file, now.as_deref()),
+        Command::Test { paths, now } => test::run(&paths, now.as_deref()),
+        Command::Convert { file, to } => convert::run(
+            &file,
+            match to {
+                ConvertTo::Json => fgac::syntax::Form::KeyStoreJson,
+                ConvertTo::Momento => fgac::syntax::Form::MomentoJson,
+                ConvertTo::Fgac => fgac::syntax::Form::Dsl,
+            },
+        ),
+    };
+    match outcome {
+        Ok(status) => status.into(),
+        Err(Stop::Usage(message)) => {
+            report(&format!("error: {}\n", fgac::escape_for_terminal(&message)));
+            Status::Usage.into()
+        }
+        // The reader went away (`fgac convert big.json | head -1`): stop quietly, as a pipeline
+        // expects.
+        Err(Stop::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(Stop::Output(e)) => {
+            report(&format!("error: cannot write the output: {e}\n"));
+            Status::Usage.into()
+        }
+    }
+}

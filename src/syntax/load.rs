@@ -1,0 +1,200 @@
+//! Reading a document in whichever form it is written (one parse, which says what it read), and
+//! writing a document in any form, refusing what a form cannot say.
+
+use super::json;
+use crate::error::{Diagnostic, Error, ErrorKind};
+use crate::limits::Limits;
+use crate::model::{Document, Span, TestFile};
+
+/// The two languages documents are written in, told apart by their first significant character:
+/// JSON starts with `{`, which no DSL document can.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Language {
+    /// fgac's permission language (`.fgac`).
+    Dsl,
+    /// Momento's scope JSON or fgac's key-store JSON (`.json`).
+    Json,
+}
+
+impl Language {
+    /// The language `text` is written in (a byte order mark and leading blanks aside).
+    pub fn detect(text: &str) -> Language {
+        let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+        if body.trim_start().starts_with('{') {
+            Language::Json
+        } else {
+            Language::Dsl
+        }
+    }
+}
+
+/// The exact form a document is written in: the language, and for JSON which of its two forms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Form {
+    /// fgac's permission language.
+    Dsl,
+    /// fgac's key-store JSON: named credentials with their kind, expiry and token id.
+    KeyStoreJson,
+    /// Momento's scope JSON: one credential's permissions, read as an API key named `default`
+    /// that never expires.
+    MomentoJson,
+}
+
+impl Form {
+    /// The language of the form.
+    pub fn language(self) -> Language {
+        match self {
+            Form::Dsl => Language::Dsl,
+            Form::KeyStoreJson | Form::MomentoJson => Language::Json,
+        }
+    }
+}
+
+/// What one parse of a file yields: the document, the form it was written in (so that a
+/// formatter writes it back in that form), and its policy tests (DSL files only).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Loaded {
+    /// The document.
+    pub document: Document,
+    /// The form it was written in.
+    pub form: Form,
+    /// The file's `test` blocks and `policy` line; empty for JSON.
+    pub tests: TestFile,
+}
+
+/// Parses a document in either language with the default [`Limits`] (see [`Language::detect`]).
+///
+/// ```
+/// let a = fgac::load(r#"{"permissions": [{"role": "readonly", "cache": "c"}]}"#)?;
+/// let b = fgac::load(r#"key "default" { expires never  allow readonly cache "c" }"#)?;
+/// assert_eq!(a, b);
+/// # Ok::<(), fgac::Error>(())
+/// ```
+pub fn load(text: &str) -> Result<Document, Error> {
+    load_with(text, &Limits::default())
+}
+
+/// Parses a document in either language under `limits`.
+pub fn load_with(text: &str, limits: &Limits) -> Result<Document, Error> {
+    read(text, Language::detect(text), limits).map(|l| l.document)
+}
+
+/// Parses a document given as bytes (a file's contents) in either language under `limits`. Bytes
+/// that are not UTF-8 are an error at the first bad byte: documents are text, and item keys that
+/// are not UTF-8 are written with escapes (`\xNN` in the DSL, `keyBase64` in JSON).
+///
+/// ```
+/// let err = fgac::load_bytes(b"key \"k\" { expires never\n allow readonly cache \"\xff\" }", &fgac::Limits::default()).unwrap_err();
+/// assert!(err.to_string().starts_with("error: invalid UTF-8 at byte 47\n --> <input>:2:24"));
+/// ```
+pub fn load_bytes(bytes: &[u8], limits: &Limits) -> Result<Document, Error> {
+    read_bytes(bytes, None, limits).map(|l| l.document)
+}
+
+/// Parses `bytes` in `language` (or, for `None`, the language [`Language::detect`] finds) under
+/// `limits`, saying which form the document was in.
+pub fn read_bytes(
+    bytes: &[u8],
+    language: Option<Language>,
+    limits: &Limits,
+) -> Result<Loaded, Error> {
+    let text = utf8(bytes, limits)?;
+    read(text, language.unwrap_or(Language::detect(text)), limits)
+}
+
+/// `bytes` as the text of a document: at most `limits.max_document_bytes` long, and UTF-8 (an
+/// error at the first bad byte otherwise).
+pub fn utf8<'b>(bytes: &'b [u8], limits: &Limits) -> Result<&'b str, Error> {
+    if bytes.len() > limits.max_document_bytes {
+        return Err(Error::one(Diagnostic::limit(
+            "max_document_bytes",
+            limits.max_document_bytes,
+            Span::new(0, 0),
+            format!("document of {} bytes is too large", bytes.len()),
+        )));
+    }
+    std::str::from_utf8(bytes).map_err(|e| {
+        let at = e.valid_up_to();
+        // Render against the valid prefix: the bad byte sits just past its end.
+        let shown = String::from_utf8_lossy(&bytes[..at]);
+        Error::one(
+            Diagnostic::new(
+                ErrorKind::Syntax,
+                Span::new(at, at),
+                format!("invalid UTF-8 at byte {at}"),
+            )
+            .with_help("documents are UTF-8 text; write key bytes that are not UTF-8 as `\\xNN` (DSL) or `keyBase64` (JSON)"),
+        )
+        .with_source(&shown)
+    })
+}
+
+/// Parses `text` as a document in `language` under `limits`, saying which form it was in.
+pub fn read(text: &str, language: Language, limits: &Limits) -> Result<Loaded, Error> {
+    match language {
+        Language::Json => {
+            let (document, form) = json::read_form(text, limits)?;
+            Ok(Loaded {
+                document,
+                form: match form {
+                    json::JsonForm::KeyStore => Form::KeyStoreJson,
+                    json::JsonForm::MomentoScope => Form::MomentoJson,
+                },
+                tests: TestFile::default(),
+            })
+        }
+        Language::Dsl => {
+            let (document, tests) = super::text::parse_with_tests(text, limits)?;
+            Ok(Loaded {
+                document,
+                form: Form::Dsl,
+                tests,
+            })
+        }
+    }
+}
+
+/// Rewrites `text`, a document in `language`, in the canonical layout of the form it is written
+/// in: the DSL keeps its comments and `test` blocks; each JSON form is printed in that same form.
+/// The result means exactly what `text` means: a formatter never changes a decision.
+///
+/// ```
+/// let scope = r#"{"permissions":[{"role":"readonly","cache":"c"}]}"#;
+/// let out = fgac::syntax::reformat(scope, fgac::syntax::Language::Json, &fgac::Limits::default())?;
+/// assert_eq!(out, "{\"permissions\": [\n  {\"role\": \"readonly\", \"cache\": \"c\", \"item\": \"*\"}\n]}\n");
+/// # Ok::<(), fgac::Error>(())
+/// ```
+pub fn reformat(text: &str, language: Language, limits: &Limits) -> Result<String, Error> {
+    match language {
+        Language::Dsl => super::format::format_source_with(text, limits),
+        Language::Json => {
+            let loaded = read(text, Language::Json, limits)?;
+            convert(&loaded.document, loaded.form).map_err(|e| e.with_source(text))
+        }
+    }
+}
+
+/// Prints `doc` in `form` (ending in a line break). The DSL and fgac's key-store JSON say
+/// everything a document means (comments aside); Momento's JSON holds one credential that is an
+/// API key named `default` that never expires, without deny rules or cache prefixes, and
+/// anything else is refused with one diagnostic for each thing it cannot express.
+pub fn convert(doc: &Document, form: Form) -> Result<String, Error> {
+    match form {
+        Form::Dsl => Ok(super::format::format(doc)),
+        Form::KeyStoreJson => Ok(json::to_string(doc) + "\n"),
+        Form::MomentoJson => match doc.credentials.as_slice() {
+            [one] => json::to_momento_scope(one).map(|s| s + "\n"),
+            _ => Err(Error::one(
+                Diagnostic::new(
+                    ErrorKind::Unsupported,
+                    Span::default(),
+                    format!(
+                        "the document holds {} credentials; Momento's JSON holds one",
+                        doc.credentials.len()
+                    ),
+                )
+                .with_help("print fgac's key-store JSON instead"),
+            )),
+        },
+    }
+}
