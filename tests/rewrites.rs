@@ -1,0 +1,126 @@
+//! A formatter or converter never changes a decision.
+//!
+//! Generated documents are written in each form (the DSL, fgac's key-store JSON, Momento's scope
+//! JSON where it can hold the document), each with and without a byte order mark and with LF and
+//! CRLF line ends. Each source is then reformatted (what `fgac fmt` writes) and converted to every
+//! form (what `fgac convert` prints); every result that is produced must decide every generated
+//! request exactly as the source does, and `reformat` must write the form it read. A conversion
+//! may only be refused, naming what the target cannot express.
+
+mod common;
+
+use common::strategies::{self, OwnedRequest};
+use fgac::model::{
+    CacheSelector, Credential, CredentialKind, Document, Effect, Expiry, Permissions,
+};
+use fgac::syntax::{self, Form, Language};
+use fgac::{Authorizer, ErrorKind, Limits};
+use proptest::prelude::*;
+
+/// `doc` as the first credential alone, made expressible in Momento's scope JSON: an API key named
+/// `default` that never expires, with its allow rules on named or all caches.
+fn momento_expressible(doc: &Document) -> Option<Document> {
+    let mut c: Credential = doc.credentials.first()?.clone();
+    c.name = "default".into();
+    c.kind = CredentialKind::ApiKey;
+    c.expiry = Expiry::Never;
+    c.token_id = None;
+    if let Permissions::Explicit(grants) = &mut c.permissions {
+        grants
+            .retain(|g| g.effect == Effect::Allow && !matches!(g.cache, CacheSelector::Prefix(_)));
+        if grants.is_empty() {
+            return None;
+        }
+    }
+    Some(Document {
+        credentials: vec![c],
+    })
+}
+
+/// The sources of `doc`: each form it can be written in, each with the layout variants.
+fn sources(doc: &Document) -> Vec<(String, Form)> {
+    let mut forms = vec![
+        (syntax::convert(doc, Form::Dsl).unwrap(), Form::Dsl),
+        (
+            syntax::convert(doc, Form::KeyStoreJson).unwrap(),
+            Form::KeyStoreJson,
+        ),
+    ];
+    if let Some(scope) = momento_expressible(doc) {
+        forms.push((
+            syntax::convert(&scope, Form::MomentoJson).unwrap(),
+            Form::MomentoJson,
+        ));
+    }
+    let mut out = Vec::new();
+    for (text, form) in forms {
+        let crlf = text.replace('\n', "\r\n");
+        out.push((format!("\u{feff}{text}"), form));
+        out.push((format!("\u{feff}{crlf}"), form));
+        out.push((crlf, form));
+        out.push((text, form));
+    }
+    out
+}
+
+/// Every request, asked of every credential `a` holds and of one it does not.
+fn same_decisions(
+    a: &Authorizer,
+    b: &Authorizer,
+    requests: &[OwnedRequest],
+    what: &str,
+) -> Result<(), TestCaseError> {
+    let mut names: Vec<&str> = a.credentials().iter().map(|c| c.name()).collect();
+    names.push("nobody");
+    for name in names {
+        for r in requests {
+            let (da, db) = (
+                a.authorize(name, r.op, r.resource(), r.now),
+                b.authorize(name, r.op, r.resource(), r.now),
+            );
+            prop_assert_eq!(da, db, "{}: {} {:?}", what, name, r);
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn reformatting_and_converting_keep_every_decision(
+        doc in strategies::document(),
+        requests in proptest::collection::vec(strategies::request(), 1..30),
+    ) {
+        let limits = Limits::default();
+        for (source, form) in sources(&doc) {
+            let read = syntax::read(&source, Language::detect(&source), &limits)
+                .map_err(|e| TestCaseError::fail(format!("{e}\n{source}")))?;
+            prop_assert_eq!(read.form, form);
+            let authz = Authorizer::compile(&read.document).unwrap();
+
+            // What `fgac fmt` writes: the same form, the same decisions.
+            let formatted = syntax::reformat(&source, form.language(), &limits).unwrap();
+            let again = syntax::read(&formatted, form.language(), &limits).unwrap();
+            prop_assert_eq!(again.form, form, "reformat wrote another form:\n{}", formatted);
+            same_decisions(&authz, &Authorizer::compile(&again.document).unwrap(), &requests, "fmt")?;
+            // And formatting is idempotent.
+            prop_assert_eq!(&syntax::reformat(&formatted, form.language(), &limits).unwrap(), &formatted);
+
+            // What `fgac convert` prints, to every form: the same decisions, or a refusal.
+            for to in [Form::Dsl, Form::KeyStoreJson, Form::MomentoJson] {
+                match syntax::convert(&read.document, to) {
+                    Ok(printed) => {
+                        let back = syntax::read(&printed, to.language(), &limits).unwrap();
+                        let compiled = Authorizer::compile(&back.document).unwrap();
+                        same_decisions(&authz, &compiled, &requests, &format!("convert to {to:?}"))?;
+                    }
+                    Err(e) => {
+                        prop_assert_eq!(to, Form::MomentoJson, "only Momento's JSON refuses: {}", e);
+                        prop_assert!(e.diagnostics().iter().all(|d| d.kind == ErrorKind::Unsupported), "{}", e);
+                    }
+                }
+            }
+        }
+    }
+}
