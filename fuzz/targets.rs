@@ -31,7 +31,7 @@ fn limits() -> Limits {
         max_grants_per_key: 10_000,
         max_grants_per_token: 20,
         max_name_bytes: 1_024,
-        max_compiled_nodes: 1 << 20,
+        max_compiled_bytes: 64 << 20,
     }
 }
 

@@ -1,7 +1,9 @@
-//! Input limits: how much a document may hold before parsing or compiling refuses it.
+//! Input limits: how much a document may hold before parsing or compiling refuses it, and the
+//! budget every byte the compiler allocates is charged to.
 
-/// Bounds on what a document may hold. Every front end and the compiler check them and name the
-/// exceeded limit in the error, so that hostile or runaway input costs bounded time and memory.
+/// Bounds on what a document may hold and what compiling it may cost. Every front end and the
+/// compiler check them and name the exceeded limit in the error, so that hostile or runaway input
+/// costs bounded time and memory.
 ///
 /// ```
 /// let limits = fgac::Limits { max_grants_per_key: 200_000, ..fgac::Limits::default() };
@@ -20,10 +22,12 @@ pub struct Limits {
     pub max_grants_per_token: usize,
     /// The longest name, key, prefix or token id, in bytes. Default 4,096.
     pub max_name_bytes: usize,
-    /// The most nodes in the compiled structure, all credentials together (each costs 24 bytes).
-    /// Prefix rules are pre-merged into every name they cover, so this bounds that growth.
-    /// Default 16,000,000.
-    pub max_compiled_nodes: usize,
+    /// The most bytes compiling a document may allocate, all credentials together: the compiled
+    /// structure and the compiler's working memory while it builds it. Every allocation is
+    /// charged before it is made. Prefix and all-caches rules are merged into every cache name
+    /// they cover, so a compiled document can outgrow its text; this bounds by how much. Default
+    /// 512 MiB, eight times the default document limit.
+    pub max_compiled_bytes: usize,
 }
 
 impl Default for Limits {
@@ -34,7 +38,7 @@ impl Default for Limits {
             max_grants_per_key: 100_000,
             max_grants_per_token: 20,
             max_name_bytes: 4096,
-            max_compiled_nodes: 16_000_000,
+            max_compiled_bytes: 512 << 20,
         }
     }
 }
@@ -49,8 +53,50 @@ impl Limits {
             max_grants_per_key: usize::MAX,
             max_grants_per_token: usize::MAX,
             max_name_bytes: usize::MAX,
-            // Node indices are u32.
-            max_compiled_nodes: u32::MAX as usize - 1,
+            max_compiled_bytes: usize::MAX,
         }
+    }
+}
+
+/// The compiled structure would not fit: over [`Limits::max_compiled_bytes`], or past the `u32`
+/// indices it uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct TooLarge;
+
+/// What the compiler may still allocate. Each allocation is charged before it is made; working
+/// memory is given back when it is freed, so the budget bounds the peak.
+#[derive(Debug)]
+pub(crate) struct Budget {
+    left: usize,
+}
+
+impl Budget {
+    pub(crate) fn new(limit: usize) -> Budget {
+        Budget { left: limit }
+    }
+
+    /// Takes `bytes` from the budget, or fails (taking nothing) when they are not there.
+    pub(crate) fn charge(&mut self, bytes: usize) -> Result<(), TooLarge> {
+        self.left = self.left.checked_sub(bytes).ok_or(TooLarge)?;
+        Ok(())
+    }
+
+    /// `count` values of `T`.
+    pub(crate) fn charge_for<T>(&mut self, count: usize) -> Result<(), TooLarge> {
+        self.charge(
+            count
+                .checked_mul(std::mem::size_of::<T>())
+                .ok_or(TooLarge)?,
+        )
+    }
+
+    /// Gives back `bytes` that were charged and are now freed.
+    pub(crate) fn release(&mut self, bytes: usize) {
+        self.left = self.left.saturating_add(bytes);
+    }
+
+    /// Gives back `count` values of `T`.
+    pub(crate) fn release_for<T>(&mut self, count: usize) {
+        self.release(count.saturating_mul(std::mem::size_of::<T>()));
     }
 }

@@ -1,14 +1,12 @@
 //! The compiler: validation, then lowering into the engine's structure. All fallible work
 //! happens here, so that authorizing cannot fail.
 
-mod lower;
-mod trie;
 pub(crate) mod validate;
 
 use crate::engine::Authorizer;
 use crate::error::{Diagnostic, Error};
 use crate::limits::Limits;
-use crate::model::{Document, Span};
+use crate::model::Document;
 
 /// Checks `doc` against Momento's rules and fgac's own under `limits`, reporting every problem.
 ///
@@ -34,12 +32,16 @@ impl Authorizer {
     /// call [`Error::with_source`] to render them with lines and carets.
     pub fn compile_with(doc: &Document, limits: &Limits) -> Result<Authorizer, Error> {
         validate(doc, limits)?;
-        lower::lower(doc, limits).map_err(|_| {
+        Authorizer::build(&doc.credentials, limits.max_compiled_bytes).map_err(|index| {
+            let c = &doc.credentials[index.min(doc.credentials.len().saturating_sub(1))];
             Error::one(Diagnostic::limit(
-                "max_compiled_nodes",
-                limits.max_compiled_nodes,
-                Span::default(),
-                "compiled structure is too large: prefix and all-caches rules are merged into every cache name they cover",
+                "max_compiled_bytes",
+                limits.max_compiled_bytes,
+                c.span,
+                format!(
+                    "compiling `{}` takes more than {} bytes: prefix and all-caches rules are merged into every cache name they cover",
+                    c.name, limits.max_compiled_bytes
+                ),
             ))
         })
     }

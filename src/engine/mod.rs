@@ -8,110 +8,21 @@
 //! prefix already merged in. So a decision costs one hash of the cache name plus one pass over the
 //! key, whatever the number of grants, and allocates nothing.
 
-pub(crate) mod names;
-pub(crate) mod trie;
+mod cell;
+mod grants;
+mod names;
+mod trie;
 
-use crate::decision::{Decision, DenyReason, Resource, RuleId};
-use crate::model::{CredentialKind, Expiry};
-use crate::ops::{Need, Operation, Rights};
+use crate::decision::{Decision, DenyReason, Resource};
+use crate::limits::{Budget, TooLarge};
+use crate::model::{Credential, CredentialKind, Expiry, Permissions};
+use crate::ops::{Need, Operation};
 use crate::time::Timestamp;
+use grants::Grants;
 use names::NameTable;
-use trie::{Arena, NONE};
-
-/// Merged rights at one point of a trie.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) struct Cell {
-    pub(crate) allow: Rights,
-    pub(crate) deny: Rights,
-    /// For each right bit set in `deny`, the lowest index of a deny rule that denies it.
-    pub(crate) deny_rule: [u32; Rights::BITS],
-}
-
-impl Cell {
-    pub(crate) const EMPTY: Cell = Cell {
-        allow: Rights::NONE,
-        deny: Rights::NONE,
-        deny_rule: [NONE; Rights::BITS],
-    };
-
-    #[inline]
-    fn decide(&self, need: Rights) -> Decision {
-        let denied = self.deny.intersection(need);
-        if !denied.is_empty() {
-            let mut rule = NONE;
-            for (bit, &id) in self.deny_rule.iter().enumerate() {
-                if denied.bits() & (1 << bit) != 0 {
-                    rule = rule.min(id);
-                }
-            }
-            return Decision::Deny(DenyReason::DeniedByRule(RuleId::new(rule)));
-        }
-        if !need.is_empty() && self.allow.contains(need) {
-            Decision::Allow
-        } else {
-            Decision::Deny(DenyReason::NoMatchingGrant)
-        }
-    }
-}
-
-/// The roots of one cache's item trie and topic trie ([`NONE`] when empty).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Profile {
-    pub(crate) items: u32,
-    pub(crate) topics: u32,
-}
-
-/// The compiled grants of a fine-grained credential.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Grants {
-    /// Exact cache names to their profile.
-    pub(crate) exact: NameTable,
-    /// Root of the cache-prefix trie in `caches`, whose payloads are profile indices; its root's
-    /// `below` is the all-caches profile.
-    pub(crate) cache_root: u32,
-    pub(crate) caches: Arena,
-    pub(crate) profiles: Vec<Profile>,
-    /// Cell 0 is [`Cell::EMPTY`].
-    pub(crate) cells: Vec<Cell>,
-    /// The item and topic tries of every profile; their payloads are cell indices.
-    pub(crate) arena: Arena,
-}
-
-impl Grants {
-    #[inline]
-    fn profile(&self, cache: &str) -> Option<&Profile> {
-        let index = match self.exact.get(cache) {
-            Some(index) => index,
-            None => self.caches.walk(self.cache_root, cache.as_bytes()),
-        };
-        self.profiles.get(index as usize)
-    }
-
-    #[inline]
-    fn decide(&self, need: Rights, cache: &str, topics: bool, key: &[u8]) -> Decision {
-        let root = match self.profile(cache) {
-            Some(p) if topics => p.topics,
-            Some(p) => p.items,
-            None => NONE,
-        };
-        let cell = self.arena.walk(root, key);
-        self.cells
-            .get(cell as usize)
-            .unwrap_or(&Cell::EMPTY)
-            .decide(need)
-    }
-
-    fn memory_usage(&self) -> usize {
-        self.exact.memory_usage()
-            + self.profiles.capacity() * std::mem::size_of::<Profile>()
-            + self.cells.capacity() * std::mem::size_of::<Cell>()
-            + self.caches.memory_usage()
-            + self.arena.memory_usage()
-    }
-}
 
 #[derive(Clone, Debug)]
-pub(crate) enum Body {
+enum Body {
     SuperUser,
     Explicit(Box<Grants>),
 }
@@ -120,14 +31,33 @@ pub(crate) enum Body {
 /// authorized against.
 #[derive(Clone, Debug)]
 pub struct CompiledCredential {
-    pub(crate) name: Box<str>,
-    pub(crate) kind: CredentialKind,
-    pub(crate) expiry: Expiry,
-    pub(crate) token_id: Option<Box<str>>,
-    pub(crate) body: Body,
+    name: Box<str>,
+    kind: CredentialKind,
+    expiry: Expiry,
+    token_id: Option<Box<str>>,
+    body: Body,
 }
 
 impl CompiledCredential {
+    /// Compiles a validated credential, charging `budget`.
+    fn build(c: &Credential, budget: &mut Budget) -> Result<CompiledCredential, TooLarge> {
+        budget.charge(c.name.len() + c.token_id.as_ref().map_or(0, String::len))?;
+        let body = match &c.permissions {
+            Permissions::SuperUser { .. } => Body::SuperUser,
+            Permissions::Explicit(grants) => {
+                budget.charge_for::<Grants>(1)?;
+                Body::Explicit(Box::new(Grants::build(grants, budget)?))
+            }
+        };
+        Ok(CompiledCredential {
+            name: c.name.as_str().into(),
+            kind: c.kind,
+            expiry: c.expiry,
+            token_id: c.token_id.as_deref().map(Into::into),
+            body,
+        })
+    }
+
     /// The credential's name.
     pub fn name(&self) -> &str {
         &self.name
@@ -248,11 +178,32 @@ impl CompiledCredential {
 /// ```
 #[derive(Clone, Debug)]
 pub struct Authorizer {
-    pub(crate) credentials: Vec<CompiledCredential>,
-    pub(crate) by_name: NameTable,
+    credentials: Vec<CompiledCredential>,
+    by_name: NameTable,
 }
 
 impl Authorizer {
+    /// Compiles the credentials of a validated document under a budget of `limit` bytes; on
+    /// failure, the index of the credential that did not fit.
+    pub(crate) fn build(credentials: &[Credential], limit: usize) -> Result<Authorizer, usize> {
+        let mut budget = Budget::new(limit);
+        budget
+            .charge_for::<CompiledCredential>(credentials.len())
+            .map_err(|TooLarge| 0usize)?;
+        let mut compiled = Vec::with_capacity(credentials.len());
+        let mut names = Vec::with_capacity(credentials.len());
+        for (index, c) in credentials.iter().enumerate() {
+            compiled.push(CompiledCredential::build(c, &mut budget).map_err(|TooLarge| index)?);
+            names.push((c.name.as_str(), u32::try_from(index).map_err(|_| index)?));
+        }
+        let last = credentials.len().saturating_sub(1);
+        let by_name = NameTable::try_build(names, &mut budget).map_err(|TooLarge| last)?;
+        Ok(Authorizer {
+            credentials: compiled,
+            by_name,
+        })
+    }
+
     /// The credential named `name`; no allocation.
     #[inline]
     pub fn credential(&self, name: &str) -> Option<&CompiledCredential> {
@@ -301,7 +252,7 @@ impl Authorizer {
             + self
                 .credentials
                 .iter()
-                .map(|c| c.memory_usage() + c.name.len())
+                .map(CompiledCredential::memory_usage)
                 .sum::<usize>()
             + (self.credentials.capacity() - self.credentials.len())
                 * std::mem::size_of::<CompiledCredential>()

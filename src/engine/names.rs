@@ -7,6 +7,7 @@
 //! cannot lengthen its probe sequences.
 
 use super::trie::{NONE, same_bytes};
+use crate::limits::{Budget, TooLarge};
 
 /// Up to this many names, a lookup compares them one by one instead of hashing.
 const LINEAR_SCAN_MAX: usize = 4;
@@ -36,18 +37,27 @@ impl Default for NameTable {
 }
 
 impl NameTable {
-    /// The table of `(name, value)` pairs; a name given twice keeps its first value. `None` when
-    /// the names do not fit u32 offsets.
-    pub(crate) fn try_build<'a>(
-        pairs: impl IntoIterator<Item = (&'a str, u32)>,
-    ) -> Option<NameTable> {
-        let pairs: Vec<(&str, u32)> = pairs.into_iter().collect();
-        let slots_len = (pairs.len() * 2).next_power_of_two().max(2);
+    /// The table of `(name, value)` pairs, charged to `budget`; a name given twice keeps its first
+    /// value. Fails when over budget or when the names do not fit `u32` offsets.
+    pub(crate) fn try_build(
+        pairs: Vec<(&str, u32)>,
+        budget: &mut Budget,
+    ) -> Result<NameTable, TooLarge> {
+        let slots_len = pairs
+            .len()
+            .checked_mul(2)
+            .and_then(usize::checked_next_power_of_two)
+            .ok_or(TooLarge)?
+            .max(2);
+        let bytes: usize = pairs.iter().map(|(n, _)| n.len()).sum();
+        budget.charge_for::<u32>(slots_len)?;
+        budget.charge_for::<Entry>(pairs.len())?;
+        budget.charge(bytes)?;
         let mut table = NameTable {
             hasher: ahash::RandomState::new(),
             slots: vec![NONE; slots_len],
             entries: Vec::with_capacity(pairs.len()),
-            bytes: Vec::with_capacity(pairs.iter().map(|(n, _)| n.len()).sum()),
+            bytes: Vec::with_capacity(bytes),
         };
         for (name, value) in pairs {
             if table.get(name).is_some() {
@@ -56,13 +66,14 @@ impl NameTable {
             let hash = table.hasher.hash_one(name.as_bytes());
             let entry = Entry {
                 hash,
-                start: u32::try_from(table.bytes.len()).ok()?,
-                len: u32::try_from(name.len()).ok()?,
+                start: u32::try_from(table.bytes.len()).map_err(|_| TooLarge)?,
+                len: u32::try_from(name.len()).map_err(|_| TooLarge)?,
                 value,
             };
             let index = u32::try_from(table.entries.len())
                 .ok()
-                .filter(|&i| i != NONE)?;
+                .filter(|&i| i != NONE)
+                .ok_or(TooLarge)?;
             table.bytes.extend_from_slice(name.as_bytes());
             table.entries.push(entry);
             let mask = table.slots.len() - 1;
@@ -72,12 +83,13 @@ impl NameTable {
             }
             table.slots[slot] = index;
         }
-        Some(table)
+        Ok(table)
     }
 
-    /// [`NameTable::try_build`] for names known to fit (tests, empty tables).
+    /// A table of names known to fit, without a budget (tests, empty tables).
     pub(crate) fn build<'a>(pairs: impl IntoIterator<Item = (&'a str, u32)>) -> NameTable {
-        NameTable::try_build(pairs).unwrap_or_else(|| NameTable {
+        let pairs = pairs.into_iter().collect();
+        NameTable::try_build(pairs, &mut Budget::new(usize::MAX)).unwrap_or_else(|_| NameTable {
             hasher: ahash::RandomState::new(),
             slots: vec![NONE; 2],
             entries: Vec::new(),

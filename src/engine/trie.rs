@@ -1,15 +1,25 @@
-//! The radix trie every lookup walks: item keys, topic names and cache-name prefixes.
+//! The radix trie every lookup walks (item keys, topic names and cache-name prefixes), and how it
+//! is built.
 //!
 //! All tries of a credential live in one arena. A node's children are contiguous and sorted by the
 //! first byte of their labels, which each node keeps beside its other fields, so finding a child
-//! reads the children and nothing else.
-//! Each node carries two payloads, fixed at compile time with every shorter prefix already merged
-//! in:
+//! reads the children and nothing else. Each node carries two payloads, fixed at compile time with
+//! every shorter prefix already merged in:
 //!
 //! * `here`: the payload for a key that ends exactly at this node;
 //! * `below`: the payload for a longer key that leaves the trie below this node.
 //!
 //! A walk is a loop, never recursion, and reads each key byte at most once.
+//!
+//! **Building.** A credential's keys are stored once, whole, in the arena's label pool
+//! ([`Arena::add_keys`]); every node of every trie over them points into that pool, so a key that
+//! many merged tries hold costs its bytes once. A trie's shape needs only the longest common
+//! prefix of neighbouring keys, which a sparse table over the sorted keys answers without reading
+//! key bytes: laying out a trie ([`Arena::add_trie`]) costs its number of keys, however long they
+//! are. Every allocation is charged to the compile [`Budget`] first.
+
+use crate::limits::{Budget, TooLarge};
+use std::collections::VecDeque;
 
 /// Marks "no node" and "no payload".
 pub(crate) const NONE: u32 = u32::MAX;
@@ -18,16 +28,16 @@ pub(crate) const NONE: u32 = u32::MAX;
 const LINEAR_SEARCH_MAX: usize = 12;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Node {
-    pub(crate) label_start: u32,
-    pub(crate) label_len: u32,
-    pub(crate) children_start: u32,
+struct Node {
+    label_start: u32,
+    label_len: u32,
+    children_start: u32,
     /// At most 256: children differ in their first byte.
-    pub(crate) children_len: u16,
+    children_len: u16,
     /// The first byte of the label (0 for a root).
-    pub(crate) first: u8,
-    pub(crate) here: u32,
-    pub(crate) below: u32,
+    first: u8,
+    here: u32,
+    below: u32,
 }
 
 /// Whether `a` and `b` hold the same bytes. Labels and names are mostly short: up to 16 bytes,
@@ -55,11 +65,11 @@ fn word<const W: usize>(s: &[u8], at: usize) -> Option<[u8; W]> {
     s.get(at..at + W).and_then(|w| w.try_into().ok())
 }
 
-/// Nodes and their labels.
+/// Nodes and the label pool they point into.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Arena {
-    pub(crate) nodes: Vec<Node>,
-    pub(crate) labels: Vec<u8>,
+    nodes: Vec<Node>,
+    labels: Vec<u8>,
 }
 
 impl Arena {
@@ -104,20 +114,433 @@ impl Arena {
         }
     }
 
+    /// Bytes of heap the arena holds.
     pub(crate) fn memory_usage(&self) -> usize {
         self.nodes.capacity() * std::mem::size_of::<Node>() + self.labels.capacity()
     }
 
-    pub(crate) fn shrink_to_fit(&mut self) {
+    /// How many nodes the arena holds; the next trie's nodes start here.
+    pub(crate) fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Frees spare capacity, giving it back to `budget`.
+    pub(crate) fn shrink_to_fit(&mut self, budget: &mut Budget) {
+        budget.release_for::<Node>(self.nodes.capacity() - self.nodes.len());
+        budget.release(self.labels.capacity() - self.labels.len());
         self.nodes.shrink_to_fit();
         self.labels.shrink_to_fit();
     }
+
+    /// Replaces each payload `p` of the nodes in `range` (one trie's) by `f(p)`.
+    pub(crate) fn map_payloads(&mut self, range: std::ops::Range<usize>, f: impl Fn(u32) -> u32) {
+        for node in self.nodes.get_mut(range).unwrap_or_default() {
+            node.here = f(node.here);
+            node.below = f(node.below);
+        }
+    }
+
+    /// Room for `more` nodes, charged by the capacity actually added.
+    fn reserve_nodes(&mut self, more: usize, budget: &mut Budget) -> Result<(), TooLarge> {
+        let need = self.nodes.len().checked_add(more).ok_or(TooLarge)?;
+        if need >= NONE as usize {
+            return Err(TooLarge);
+        }
+        let capacity = self.nodes.capacity();
+        if need > capacity {
+            let grown = need.max(capacity.saturating_mul(2)).min(NONE as usize - 1);
+            budget.charge_for::<Node>(grown - capacity)?;
+            self.nodes.reserve_exact(grown - self.nodes.len());
+        }
+        Ok(())
+    }
+
+    /// Stores `sorted` (sorted and distinct) in the label pool, once, for any number of tries
+    /// over subsets of them.
+    pub(crate) fn add_keys(
+        &mut self,
+        sorted: &[&[u8]],
+        budget: &mut Budget,
+    ) -> Result<Keys, TooLarge> {
+        let n = sorted.len();
+        let bytes = sorted
+            .iter()
+            .map(|k| k.len())
+            .try_fold(0usize, |a, b| a.checked_add(b));
+        let bytes = bytes.ok_or(TooLarge)?;
+        if self.labels.len().saturating_add(bytes) >= NONE as usize {
+            return Err(TooLarge);
+        }
+        budget.charge(bytes)?;
+        budget.charge_for::<(u32, u32)>(n)?;
+        budget.charge_for::<u32>(Keys::table_entries(n))?;
+        self.labels.reserve_exact(bytes);
+        let mut spans = Vec::with_capacity(n);
+        for key in sorted {
+            spans.push((self.labels.len() as u32, key.len() as u32));
+            self.labels.extend_from_slice(key);
+        }
+        let mut levels: Vec<Vec<u32>> = Vec::new();
+        if n > 1 {
+            let neighbours = sorted.windows(2).map(|w| common_prefix(w[0], w[1]) as u32);
+            levels.push(neighbours.collect());
+            let mut width = 1;
+            while 2 * width < n {
+                let previous = &levels[levels.len() - 1];
+                let next = (0..previous.len() - width)
+                    .map(|i| previous[i].min(previous[i + width]))
+                    .collect();
+                levels.push(next);
+                width *= 2;
+            }
+        }
+        Ok(Keys { spans, levels })
+    }
+
+    /// Builds the trie of the keys `ids` (ascending ids of `keys`) and returns its root.
+    ///
+    /// `payload(budget, carry, terminal)` is called on every node parent first, with the parent's
+    /// carry (the root gets `init`) and the index in `ids` of the key ending at the node, if any;
+    /// it returns the node's own carry and its `(here, below)` payloads.
+    pub(crate) fn add_trie<C>(
+        &mut self,
+        keys: &Keys,
+        ids: &[u32],
+        budget: &mut Budget,
+        init: C,
+        mut payload: impl FnMut(&mut Budget, &C, Option<usize>) -> Result<(C, u32, u32), TooLarge>,
+    ) -> Result<u32, TooLarge> {
+        // Working memory, for at most one branch node per key besides the root and the keys.
+        let most = 2 * ids.len() + 1;
+        let per_node = std::mem::size_of::<ShapeNode>()
+            + std::mem::size_of::<(u32, u32)>() * 2
+            + std::mem::size_of::<u32>() * 2
+            + std::mem::size_of::<(u32, u32, C)>();
+        let working = most.checked_mul(per_node).ok_or(TooLarge)?;
+        budget.charge(working)?;
+        let built = self.lay_out(keys, ids, budget, init, &mut payload);
+        budget.release(working);
+        built
+    }
+
+    fn lay_out<C>(
+        &mut self,
+        keys: &Keys,
+        ids: &[u32],
+        budget: &mut Budget,
+        init: C,
+        payload: &mut impl FnMut(&mut Budget, &C, Option<usize>) -> Result<(C, u32, u32), TooLarge>,
+    ) -> Result<u32, TooLarge> {
+        let shape = shape(keys, ids);
+        self.reserve_nodes(shape.len(), budget)?;
+
+        // Breadth-first order, with each node's payloads (parents first, so carries flow down)
+        // and the depth its label starts at. A node's children are enqueued together, so they
+        // end up side by side.
+        let mut order: Vec<u32> = Vec::with_capacity(shape.len());
+        let mut payloads = vec![(NONE, NONE); shape.len()];
+        let mut label_from = vec![0u32; shape.len()];
+        let mut queue = VecDeque::with_capacity(shape.len());
+        let (root_carry, here, below) = payload(budget, &init, terminal(&shape[0]))?;
+        payloads[0] = (here, below);
+        queue.push_back((0u32, root_carry));
+        while let Some((id, carry)) = queue.pop_front() {
+            order.push(id);
+            let mut child = shape[id as usize].first_child;
+            while child != NONE {
+                let c = &shape[child as usize];
+                let (child_carry, here, below) = payload(budget, &carry, terminal(c))?;
+                payloads[child as usize] = (here, below);
+                label_from[child as usize] = shape[id as usize].depth;
+                queue.push_back((child, child_carry));
+                child = c.next_sibling;
+            }
+        }
+
+        let base = self.nodes.len();
+        let mut position = vec![0u32; shape.len()];
+        for (i, &id) in order.iter().enumerate() {
+            position[id as usize] = (base + i) as u32;
+        }
+        for &id in &order {
+            let node = &shape[id as usize];
+            let (start, _) = keys.spans.get(node.key as usize).copied().unwrap_or((0, 0));
+            let label_start = start + label_from[id as usize];
+            let label_len = node.depth - label_from[id as usize];
+            let mut children_len = 0u16;
+            let mut child = node.first_child;
+            while child != NONE {
+                children_len += 1;
+                child = shape[child as usize].next_sibling;
+            }
+            let (here, below) = payloads[id as usize];
+            self.nodes.push(Node {
+                label_start,
+                label_len,
+                children_start: match node.first_child {
+                    NONE => 0,
+                    first => position[first as usize],
+                },
+                // Children differ in their first byte: there are at most 256.
+                children_len,
+                first: if label_len > 0 {
+                    self.labels.get(label_start as usize).copied().unwrap_or(0)
+                } else {
+                    0
+                },
+                here,
+                below,
+            });
+        }
+        Ok(base as u32)
+    }
+}
+
+/// Sorted, distinct keys stored once in an arena's label pool, with what a trie needs to lay out
+/// any subset of them without reading their bytes again.
+pub(crate) struct Keys {
+    /// Where each key starts in the pool, and its length.
+    spans: Vec<(u32, u32)>,
+    /// `levels[0][i]`: the common prefix of keys `i` and `i + 1`; `levels[j][i]`: the least of
+    /// `levels[j - 1][i]` and `levels[j - 1][i + 2^(j - 1)]`, so any run of neighbours' common
+    /// prefixes has its least in two lookups.
+    levels: Vec<Vec<u32>>,
+}
+
+impl Keys {
+    /// The length of key `id`.
+    fn len_of(&self, id: u32) -> u32 {
+        self.spans.get(id as usize).map_or(0, |&(_, len)| len)
+    }
+
+    /// The longest common prefix of keys `a < b`: the least common prefix of the neighbours
+    /// between them, since the keys are sorted.
+    fn common(&self, a: u32, b: u32) -> u32 {
+        let (a, b) = (a as usize, b as usize);
+        let run = b.saturating_sub(a);
+        if run == 0 {
+            return self.spans.get(a).map_or(0, |&(_, len)| len);
+        }
+        let level = (usize::BITS - 1 - run.leading_zeros()) as usize;
+        let width = 1usize << level;
+        let row = self
+            .levels
+            .get(level)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        match (row.get(a), row.get(b - width)) {
+            (Some(&x), Some(&y)) => x.min(y),
+            _ => 0,
+        }
+    }
+
+    /// The entries of the table for `n` keys.
+    fn table_entries(n: usize) -> usize {
+        let mut total = 0;
+        let mut width = 1;
+        while width < n {
+            total += n - width;
+            width *= 2;
+        }
+        total
+    }
+
+    /// The bytes the keys' table holds beside the pool (given back once the tries are built).
+    pub(crate) fn table_bytes(&self) -> usize {
+        self.spans.len() * std::mem::size_of::<(u32, u32)>()
+            + Keys::table_entries(self.spans.len()) * std::mem::size_of::<u32>()
+    }
+}
+
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    a.iter().zip(b).take_while(|(x, y)| x == y).count()
+}
+
+/// A node of a trie's shape, before it is laid out.
+struct ShapeNode {
+    /// The length of the key prefix this node stands for.
+    depth: u32,
+    /// A key that passes through (or ends at) this node, to read its label from.
+    key: u32,
+    /// The index in `ids` of the key that ends exactly here, or [`NONE`].
+    terminal: u32,
+    first_child: u32,
+    last_child: u32,
+    next_sibling: u32,
+}
+
+fn terminal(node: &ShapeNode) -> Option<usize> {
+    (node.terminal != NONE).then_some(node.terminal as usize)
+}
+
+/// The radix shape of the keys `ids` (ascending). Node 0 is the root (the empty key). Children
+/// are kept in key order, which is the order of their labels' first bytes.
+fn shape(keys: &Keys, ids: &[u32]) -> Vec<ShapeNode> {
+    let node = |depth, key, terminal| ShapeNode {
+        depth,
+        key,
+        terminal,
+        first_child: NONE,
+        last_child: NONE,
+        next_sibling: NONE,
+    };
+    let mut nodes = Vec::with_capacity(2 * ids.len() + 1);
+    nodes.push(node(0, ids.first().copied().unwrap_or(0), NONE));
+    // The path from the root to the previous key's node.
+    let mut path: Vec<u32> = vec![0];
+    let mut previous: Option<u32> = None;
+    for (index, &id) in ids.iter().enumerate() {
+        let len = keys.len_of(id);
+        if len == 0 {
+            nodes[0].terminal = index as u32;
+            continue;
+        }
+        let common = previous.map_or(0, |p| keys.common(p, id));
+        let mut popped = None;
+        while let Some(&top) = path.last() {
+            if nodes[top as usize].depth <= common {
+                break;
+            }
+            popped = path.pop();
+        }
+        let mut top = path.last().copied().unwrap_or(0);
+        if let Some(split) = popped.filter(|_| nodes[top as usize].depth < common) {
+            // `split` (the last child of `top`) and this key share more than `top`: a branch node
+            // takes its place, and `split` moves below it.
+            let moved = nodes.len() as u32;
+            let mut below = node(0, 0, NONE);
+            std::mem::swap(&mut below, &mut nodes[split as usize]);
+            below.next_sibling = NONE;
+            nodes.push(below);
+            nodes[split as usize] = ShapeNode {
+                first_child: moved,
+                last_child: moved,
+                ..node(common, id, NONE)
+            };
+            path.push(split);
+            top = split;
+        }
+        let leaf = nodes.len() as u32;
+        nodes.push(node(len, id, index as u32));
+        let parent = &mut nodes[top as usize];
+        let last = parent.last_child;
+        parent.last_child = leaf;
+        if last == NONE {
+            parent.first_child = leaf;
+        } else {
+            nodes[last as usize].next_sibling = leaf;
+        }
+        path.push(leaf);
+        previous = Some(id);
+    }
+    nodes
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// Payload: `here` is the index of the key ending at the node, `below` that of the deepest key
+    /// above it (prefix semantics), so a walk returns the longest stored prefix of a probe.
+    fn longest_prefix_trie(keys: &[&[u8]]) -> (Arena, u32) {
+        let mut arena = Arena::default();
+        let mut budget = Budget::new(usize::MAX);
+        let set = arena.add_keys(keys, &mut budget).unwrap();
+        let ids: Vec<u32> = (0..keys.len() as u32).collect();
+        let root = arena
+            .add_trie(&set, &ids, &mut budget, NONE, |_, &parent, t| {
+                let mine = t.map_or(parent, |t| t as u32);
+                Ok((mine, mine, mine))
+            })
+            .unwrap();
+        (arena, root)
+    }
+
+    #[test]
+    fn walks_find_the_longest_stored_prefix() {
+        let keys: &[&[u8]] = &[b"", b"a", b"abc", b"abd", b"b", b"bcd"];
+        let (arena, root) = longest_prefix_trie(keys);
+        let probes: &[(&[u8], u32)] = &[
+            (b"", 0),
+            (b"a", 1),
+            (b"ab", 1),
+            (b"abc", 2),
+            (b"abcz", 2),
+            (b"abd", 3),
+            (b"abe", 1),
+            (b"bc", 4),
+            (b"bcd", 5),
+            (b"c", 0),
+        ];
+        for &(probe, want) in probes {
+            assert_eq!(arena.walk(root, probe), want, "{:?}", probe);
+        }
+        // Children of each node are contiguous and sorted by first byte.
+        for node in &arena.nodes {
+            let start = node.children_start as usize;
+            let children = &arena.nodes[start..start + node.children_len as usize];
+            assert!(children.windows(2).all(|w| w[0].first < w[1].first));
+        }
+    }
+
+    #[test]
+    fn radix_compression_keeps_nodes_below_twice_the_keys() {
+        let owned: Vec<Vec<u8>> = (0..500u32)
+            .map(|i| format!("user:{i:05}:profile").into_bytes())
+            .collect();
+        let keys: Vec<&[u8]> = owned.iter().map(|k| k.as_slice()).collect();
+        let (arena, root) = longest_prefix_trie(&keys);
+        assert!(
+            arena.nodes.len() < 2 * keys.len() + 1,
+            "{}",
+            arena.nodes.len()
+        );
+        for (i, key) in keys.iter().enumerate() {
+            assert_eq!(arena.walk(root, key), i as u32);
+        }
+    }
+
+    #[test]
+    fn tries_over_subsets_share_the_pool() {
+        let owned: Vec<Vec<u8>> = (0..64u32).map(|i| vec![b'k'; 200 + i as usize]).collect();
+        let keys: Vec<&[u8]> = owned.iter().map(|k| k.as_slice()).collect();
+        let mut arena = Arena::default();
+        let mut budget = Budget::new(usize::MAX);
+        let set = arena.add_keys(&keys, &mut budget).unwrap();
+        let pool = arena.labels.len();
+        let mut roots = Vec::new();
+        for subset in 0..50u32 {
+            let ids: Vec<u32> = (0..64).filter(|i| (i + subset) % 3 == 0).collect();
+            let root = arena
+                .add_trie(&set, &ids, &mut budget, (), |_, _, t| {
+                    let p = t.map_or(NONE, |t| ids[t]);
+                    Ok(((), p, NONE))
+                })
+                .unwrap();
+            roots.push((root, ids));
+        }
+        assert_eq!(arena.labels.len(), pool, "no trie copied a label");
+        for (root, ids) in roots {
+            for id in ids {
+                assert_eq!(arena.walk(root, keys[id as usize]), id);
+            }
+        }
+    }
+
+    #[test]
+    fn a_trie_over_budget_is_refused_before_it_is_built() {
+        let owned: Vec<Vec<u8>> = (0..1000u32).map(|i| i.to_be_bytes().to_vec()).collect();
+        let keys: Vec<&[u8]> = owned.iter().map(|k| k.as_slice()).collect();
+        let mut arena = Arena::default();
+        let mut budget = Budget::new(usize::MAX);
+        let set = arena.add_keys(&keys, &mut budget).unwrap();
+        let ids: Vec<u32> = (0..1000).collect();
+        let mut small = Budget::new(10_000);
+        let refused = arena.add_trie(&set, &ids, &mut small, (), |_, _, _| Ok(((), 0, 0)));
+        assert_eq!(refused, Err(TooLarge));
+        assert_eq!(arena.nodes.len(), 0);
+    }
 
     proptest! {
         #[test]
@@ -135,6 +558,45 @@ mod tests {
             }
             prop_assert_eq!(same_bytes(&a, &c), a == c);
             prop_assert!(same_bytes(&a, &a.clone()));
+        }
+
+        #[test]
+        fn common_prefixes_from_the_table_are_the_real_ones(
+            mut keys in proptest::collection::vec(proptest::collection::vec(0u8..3, 0..6), 1..40),
+        ) {
+            keys.sort();
+            keys.dedup();
+            let refs: Vec<&[u8]> = keys.iter().map(Vec::as_slice).collect();
+            let mut arena = Arena::default();
+            let set = arena.add_keys(&refs, &mut Budget::new(usize::MAX)).unwrap();
+            for a in 0..keys.len() {
+                for b in a + 1..keys.len() {
+                    prop_assert_eq!(set.common(a as u32, b as u32) as usize, common_prefix(&keys[a], &keys[b]));
+                }
+            }
+        }
+
+        #[test]
+        fn any_subset_walks_to_its_longest_prefix(
+            mut keys in proptest::collection::vec(proptest::collection::vec(0u8..3, 0..6), 1..30),
+            pick in proptest::collection::vec(any::<bool>(), 30),
+            probes in proptest::collection::vec(proptest::collection::vec(0u8..3, 0..7), 20),
+        ) {
+            keys.sort();
+            keys.dedup();
+            let refs: Vec<&[u8]> = keys.iter().map(Vec::as_slice).collect();
+            let mut arena = Arena::default();
+            let mut budget = Budget::new(usize::MAX);
+            let set = arena.add_keys(&refs, &mut budget).unwrap();
+            let ids: Vec<u32> = (0..keys.len() as u32).filter(|&i| pick[i as usize]).collect();
+            let root = arena.add_trie(&set, &ids, &mut budget, NONE, |_, &parent, t| {
+                let mine = t.map_or(parent, |t| ids[t]);
+                Ok((mine, mine, mine))
+            }).unwrap();
+            for probe in &probes {
+                let want = ids.iter().rev().copied().find(|&i| probe.starts_with(&keys[i as usize])).unwrap_or(NONE);
+                prop_assert_eq!(arena.walk(root, probe), want, "{:?} in {:?}", probe, ids);
+            }
         }
     }
 }

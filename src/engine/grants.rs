@@ -1,0 +1,375 @@
+//! The compiled grants of a fine-grained credential, and how they are built from its rules.
+//!
+//! A cache name resolves to one **profile** (the grants of that exact name, of every cache prefix
+//! it starts with, and of "all caches", merged at build time) with one hash lookup, or failing that
+//! one walk of the cache-prefix trie. A profile holds a trie over item keys and one over topic
+//! names whose payloads are interned [`Cell`]s with every covering prefix already merged in.
+//!
+//! Building costs the size of the rules plus the size of what is built, never more: a cache name's
+//! covering prefixes are found by one walk of the prefix trie (not one lookup per prefix length),
+//! every key is stored once however many merged tries hold it, and a trie's layout never reads key
+//! bytes. What is built, and the working memory it takes, is charged to the [`Budget`] before it is
+//! allocated, so pre-merging prefix and all-caches rules into every name they cover cannot outgrow
+//! `Limits::max_compiled_bytes`.
+
+use super::cell::Cell;
+use super::names::NameTable;
+use super::trie::{Arena, Keys, NONE};
+use crate::decision::Decision;
+use crate::limits::{Budget, TooLarge};
+use crate::model::{CacheSelector, Grant, ItemSelector, ResourceSelector, TopicSelector};
+use crate::ops::Rights;
+use ahash::AHashMap as HashMap;
+use std::collections::BTreeMap;
+
+/// The roots of one cache's item trie and topic trie ([`NONE`] when empty).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Profile {
+    items: u32,
+    topics: u32,
+}
+
+/// The compiled grants of a fine-grained credential.
+#[derive(Clone, Debug)]
+pub(crate) struct Grants {
+    /// Exact cache names to their profile.
+    exact: NameTable,
+    /// Root of the cache-prefix trie, whose payloads are profile indices; its root's `below` is
+    /// the all-caches profile.
+    cache_root: u32,
+    profiles: Vec<Profile>,
+    /// Cell 0 is [`Cell::EMPTY`].
+    cells: Vec<Cell>,
+    /// The cache-prefix trie and the item and topic tries of every profile, and the one pool of
+    /// key bytes they all point into.
+    arena: Arena,
+}
+
+impl Grants {
+    #[inline]
+    fn profile(&self, cache: &str) -> Option<&Profile> {
+        let index = match self.exact.get(cache) {
+            Some(index) => index,
+            None => self.arena.walk(self.cache_root, cache.as_bytes()),
+        };
+        self.profiles.get(index as usize)
+    }
+
+    /// The decision on `need` for the item `key` (or the topic, when `topics`) in `cache`.
+    #[inline]
+    pub(crate) fn decide(&self, need: Rights, cache: &str, topics: bool, key: &[u8]) -> Decision {
+        let root = match self.profile(cache) {
+            Some(p) if topics => p.topics,
+            Some(p) => p.items,
+            None => NONE,
+        };
+        let cell = self.arena.walk(root, key);
+        self.cells
+            .get(cell as usize)
+            .unwrap_or(&Cell::EMPTY)
+            .decide(need)
+    }
+
+    /// Bytes of heap the grants hold.
+    pub(crate) fn memory_usage(&self) -> usize {
+        self.exact.memory_usage()
+            + self.profiles.capacity() * std::mem::size_of::<Profile>()
+            + self.cells.capacity() * std::mem::size_of::<Cell>()
+            + self.arena.memory_usage()
+    }
+
+    /// Compiles `grants` (validated), charging `budget` for everything built.
+    pub(crate) fn build(grants: &[Grant], budget: &mut Budget) -> Result<Grants, TooLarge> {
+        budget.charge_for::<Cell>(1)?;
+        let mut arena = Arena::default();
+        let (items, topics, target) = targets(grants, &mut arena, budget)?;
+        let mut builder = Builder {
+            grants,
+            target: &target,
+            items: &items,
+            topics: &topics,
+            budget,
+            arena,
+            cells: vec![Cell::EMPTY],
+            cell_ids: HashMap::from([(Cell::EMPTY, 0)]),
+            profiles: Vec::new(),
+        };
+        let (exact, cache_root) = builder.caches()?;
+        let Builder {
+            budget,
+            mut arena,
+            mut cells,
+            cell_ids,
+            mut profiles,
+            ..
+        } = builder;
+        // The keys' tables, the grants' key ids and the interning map were only needed to build.
+        budget.release(items.table_bytes() + topics.table_bytes());
+        budget.release_for::<u32>(target.len());
+        budget.release_for::<(Cell, u32)>(2 * cell_ids.len());
+        arena.shrink_to_fit(budget);
+        budget.release_for::<Cell>(cells.capacity() - cells.len());
+        cells.shrink_to_fit();
+        budget.release_for::<Profile>(profiles.capacity() - profiles.len());
+        profiles.shrink_to_fit();
+        Ok(Grants {
+            exact,
+            cache_root,
+            profiles,
+            cells,
+            arena,
+        })
+    }
+}
+
+/// Every item key and topic name the grants select stored once (the empty key, which "all"
+/// selects as a prefix, always among them), and for each grant the id of its key or name.
+fn targets(
+    grants: &[Grant],
+    arena: &mut Arena,
+    budget: &mut Budget,
+) -> Result<(Keys, Keys, Vec<u32>), TooLarge> {
+    let mut item_keys: Vec<&[u8]> = vec![b""];
+    let mut topic_keys: Vec<&[u8]> = vec![b""];
+    budget.charge_for::<&[u8]>(grants.len() + 2)?;
+    for g in grants {
+        match &g.resource {
+            ResourceSelector::Items(ItemSelector::Key(k) | ItemSelector::Prefix(k)) => {
+                item_keys.push(k)
+            }
+            ResourceSelector::Topics(TopicSelector::Name(n) | TopicSelector::Prefix(n)) => {
+                topic_keys.push(n.as_bytes())
+            }
+            ResourceSelector::Items(ItemSelector::All)
+            | ResourceSelector::Topics(TopicSelector::All) => {}
+        }
+    }
+    item_keys.sort_unstable();
+    item_keys.dedup();
+    topic_keys.sort_unstable();
+    topic_keys.dedup();
+    let items = arena.add_keys(&item_keys, budget)?;
+    let topics = arena.add_keys(&topic_keys, budget)?;
+    budget.charge_for::<u32>(grants.len())?;
+    let id = |keys: &[&[u8]], k: &[u8]| keys.binary_search(&k).map_or(0, |i| i as u32);
+    let target = grants
+        .iter()
+        .map(|g| match &g.resource {
+            ResourceSelector::Items(ItemSelector::Key(k) | ItemSelector::Prefix(k)) => {
+                id(&item_keys, k)
+            }
+            ResourceSelector::Topics(TopicSelector::Name(n) | TopicSelector::Prefix(n)) => {
+                id(&topic_keys, n.as_bytes())
+            }
+            ResourceSelector::Items(ItemSelector::All)
+            | ResourceSelector::Topics(TopicSelector::All) => 0,
+        })
+        .collect();
+    budget.release_for::<&[u8]>(grants.len() + 2);
+    Ok((items, topics, target))
+}
+
+/// Bytes a map entry of the builder's working maps takes, node overhead included (a generous
+/// estimate: what is charged must cover what is allocated).
+const MAP_ENTRY: usize = 64;
+
+struct Builder<'g, 'b> {
+    grants: &'g [Grant],
+    /// For each grant, the id of its item key or topic name (0, the empty key, for "all").
+    target: &'g [u32],
+    items: &'g Keys,
+    topics: &'g Keys,
+    budget: &'b mut Budget,
+    arena: Arena,
+    cells: Vec<Cell>,
+    cell_ids: HashMap<Cell, u32>,
+    profiles: Vec<Profile>,
+}
+
+impl Builder<'_, '_> {
+    /// Profiles for every exact cache name, the cache-prefix trie, and the all-caches profile.
+    /// Returns the exact names' table and the root of the prefix trie.
+    fn caches(&mut self) -> Result<(NameTable, u32), TooLarge> {
+        let grants = self.grants;
+        let mut all: Vec<u32> = Vec::new();
+        let mut names: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
+        let mut prefixes: BTreeMap<&[u8], Vec<u32>> = BTreeMap::new();
+        // The maps above, and per prefix or name (at most one per grant) its id, its chain link,
+        // its profile and its place in the lists below.
+        let working = grants.len() * (MAP_ENTRY + 48);
+        self.budget.charge(working)?;
+        for (index, g) in grants.iter().enumerate() {
+            let index = index as u32;
+            match &g.cache {
+                CacheSelector::All => all.push(index),
+                CacheSelector::Name(n) => names.entry(n).or_default().push(index),
+                CacheSelector::Prefix(p) => prefixes.entry(p.as_bytes()).or_default().push(index),
+            }
+        }
+
+        // The prefix trie, whose payloads are first prefix ids: a name's walk gives its longest
+        // listed prefix, whose grants with those of every shorter prefix cover it. `above[p]` is
+        // the longest listed prefix shorter than `p`, so a prefix's covering grants are a chain.
+        let prefix_keys: Vec<&[u8]> = prefixes.keys().copied().collect();
+        let own: Vec<&Vec<u32>> = prefixes.values().collect();
+        let caches = self.arena.add_keys(&prefix_keys, self.budget)?;
+        let ids: Vec<u32> = (0..prefix_keys.len() as u32).collect();
+        let mut above = vec![NONE; prefix_keys.len()];
+        let first_cache_node = self.arena.node_count();
+        let cache_root = self
+            .arena
+            .add_trie(&caches, &ids, self.budget, NONE, |_, &up, t| {
+                Ok(match t {
+                    Some(t) => {
+                        above[t] = up;
+                        (t as u32, t as u32, t as u32)
+                    }
+                    None => (up, up, up),
+                })
+            })?;
+        let cache_nodes = first_cache_node..self.arena.node_count();
+        // The grants of prefix `p` and of every shorter listed prefix.
+        let (own, above) = (&own, &above);
+        let chain = move |mut p: u32| {
+            std::iter::from_fn(move || {
+                let grants = own.get(p as usize)?;
+                p = above[p as usize];
+                Some(grants.as_slice())
+            })
+        };
+
+        let all_profile = if all.is_empty() {
+            NONE
+        } else {
+            self.profile(&all)?
+        };
+        let mut list: Vec<u32> = Vec::new();
+        let mut prefix_profile = Vec::with_capacity(prefix_keys.len());
+        for p in 0..prefix_keys.len() as u32 {
+            self.fill(&mut list, [all.as_slice()].into_iter().chain(chain(p)))?;
+            prefix_profile.push(self.profile(&list)?);
+        }
+        let mut exact = Vec::with_capacity(names.len());
+        for (&name, mine) in &names {
+            let longest = self.arena.walk(cache_root, name.as_bytes());
+            let parts = [all.as_slice()].into_iter().chain(chain(longest));
+            self.fill(&mut list, parts.chain([mine.as_slice()]))?;
+            exact.push((name, self.profile(&list)?));
+        }
+        self.arena.map_payloads(cache_nodes, |p| match p {
+            NONE => all_profile,
+            p => prefix_profile.get(p as usize).copied().unwrap_or(NONE),
+        });
+        let exact = NameTable::try_build(exact, self.budget)?;
+        self.budget.release(working + caches.table_bytes());
+        self.budget.release_for::<u32>(list.capacity());
+        Ok((exact, cache_root))
+    }
+
+    /// Makes `list` the concatenation of `parts`, charging its growth (the list is reused from one
+    /// profile to the next, so only growth is new memory).
+    fn fill<'p>(
+        &mut self,
+        list: &mut Vec<u32>,
+        parts: impl Iterator<Item = &'p [u32]> + Clone,
+    ) -> Result<(), TooLarge> {
+        let need: usize = parts.clone().map(<[u32]>::len).sum();
+        list.clear();
+        if need > list.capacity() {
+            self.budget.charge_for::<u32>(need - list.capacity())?;
+            list.reserve_exact(need);
+        }
+        parts.for_each(|part| list.extend_from_slice(part));
+        Ok(())
+    }
+
+    /// A profile merging the grants at `covering` (indices into the credential's grants).
+    fn profile(&mut self, covering: &[u32]) -> Result<u32, TooLarge> {
+        type Entries = BTreeMap<u32, (Cell, Cell)>;
+        let working = covering.len() * MAP_ENTRY;
+        self.budget.charge(working)?;
+        let mut items: Entries = BTreeMap::new();
+        let mut topics: Entries = BTreeMap::new();
+        for &index in covering {
+            let Some(g) = self.grants.get(index as usize) else {
+                continue;
+            };
+            let id = self.target.get(index as usize).copied().unwrap_or(0);
+            // (map, whether the selector is a prefix); "all" is the empty key as a prefix.
+            let (entries, prefix) = match &g.resource {
+                ResourceSelector::Items(ItemSelector::Key(_)) => (&mut items, false),
+                ResourceSelector::Items(ItemSelector::All | ItemSelector::Prefix(_)) => {
+                    (&mut items, true)
+                }
+                ResourceSelector::Topics(TopicSelector::Name(_)) => (&mut topics, false),
+                ResourceSelector::Topics(TopicSelector::All | TopicSelector::Prefix(_)) => {
+                    (&mut topics, true)
+                }
+            };
+            let (exact, prefixed) = entries.entry(id).or_insert((Cell::EMPTY, Cell::EMPTY));
+            let cell = if prefix { prefixed } else { exact };
+            cell.add(g.effect, g.role.rights(), index);
+        }
+        let profile = Profile {
+            items: self.cells_trie(&items, self.items)?,
+            topics: self.cells_trie(&topics, self.topics)?,
+        };
+        self.budget.release(working);
+        let id = u32::try_from(self.profiles.len()).map_err(|_| TooLarge)?;
+        if self.profiles.len() == self.profiles.capacity() {
+            let more = self.profiles.capacity().max(4);
+            self.budget.charge_for::<Profile>(more)?;
+            self.profiles.reserve_exact(more);
+        }
+        self.profiles.push(profile);
+        Ok(id)
+    }
+
+    /// A trie whose node for key `k` has `here` = every rule covering exactly `k`, and `below` =
+    /// every prefix rule at or above it.
+    fn cells_trie(
+        &mut self,
+        entries: &BTreeMap<u32, (Cell, Cell)>,
+        keys: &Keys,
+    ) -> Result<u32, TooLarge> {
+        if entries.is_empty() {
+            return Ok(NONE);
+        }
+        let ids: Vec<u32> = entries.keys().copied().collect();
+        let cells: Vec<(Cell, Cell)> = entries.values().copied().collect();
+        let (interned, ids_of) = (&mut self.cells, &mut self.cell_ids);
+        self.arena.add_trie(
+            keys,
+            &ids,
+            self.budget,
+            Cell::EMPTY,
+            |budget, inherited, terminal| {
+                let (exact, prefix) = terminal.map_or((Cell::EMPTY, Cell::EMPTY), |t| cells[t]);
+                let below = inherited.merge(&prefix);
+                let here = below.merge(&exact);
+                let here_id = intern(interned, ids_of, budget, here)?;
+                let below_id = intern(interned, ids_of, budget, below)?;
+                Ok((below, here_id, below_id))
+            },
+        )
+    }
+}
+
+/// The index of `cell` among the credential's cells, adding it (and charging it) when new.
+fn intern(
+    cells: &mut Vec<Cell>,
+    ids: &mut HashMap<Cell, u32>,
+    budget: &mut Budget,
+    cell: Cell,
+) -> Result<u32, TooLarge> {
+    if let Some(&id) = ids.get(&cell) {
+        return Ok(id);
+    }
+    let id = u32::try_from(cells.len()).map_err(|_| TooLarge)?;
+    // The cell, and its entry in the map (with the map's spare room).
+    budget.charge_for::<Cell>(1)?;
+    budget.charge_for::<(Cell, u32)>(2)?;
+    cells.push(cell);
+    ids.insert(cell, id);
+    Ok(id)
+}
