@@ -8,6 +8,7 @@ use fgac::model::{
     CacheSelector, Credential, CredentialKind, Document, Effect, Expiry, Grant, ItemSelector,
     Permissions, ResourceSelector, Role, Span, TopicSelector,
 };
+use fgac::syntax::{self, Language};
 use fgac::{Authorizer, Error, Limits, Operation, Resource, json, oracle, text};
 use std::hint::black_box;
 
@@ -35,7 +36,8 @@ fn limits() -> Limits {
     }
 }
 
-/// Every error's span lies inside `src`, on char boundaries, and the error renders.
+/// Every error's span lies inside `src`, on char boundaries, and the error renders with every
+/// character that could drive a terminal or reorder text escaped.
 fn check_error(src: &str, e: &Error) {
     assert!(!e.diagnostics().is_empty(), "an error without a diagnostic");
     for d in e.diagnostics() {
@@ -51,7 +53,43 @@ fn check_error(src: &str, e: &Error) {
             d.span
         );
     }
-    black_box(e.to_string());
+    let rendered = e.clone().with_source(src).to_string();
+    if let Some(c) = rendered.chars().find(|&c| {
+        c != '\n' && c != '\t' && (c.is_control() || ('\u{202a}'..='\u{202e}').contains(&c))
+    }) {
+        panic!(
+            "the rendered error holds U+{:04X} raw:\n{rendered}",
+            u32::from(c)
+        );
+    }
+}
+
+/// A source that parsed: reformatting it (what `fgac fmt` writes) keeps its form and its model.
+fn check_reformat(src: &str, language: Language) {
+    let limits = Limits::unbounded();
+    let read = syntax::read(src, language, &limits).expect("the source parsed");
+    let formatted = syntax::reformat(src, language, &limits)
+        .unwrap_or_else(|e| panic!("a parsed source does not reformat: {e}"));
+    let again = syntax::read(&formatted, language, &limits)
+        .unwrap_or_else(|e| panic!("reformatted source does not parse: {e}\n{formatted}"));
+    assert_eq!(
+        again.form, read.form,
+        "reformat changed the form\n{formatted}"
+    );
+    assert_eq!(
+        again.document, read.document,
+        "reformat changed the document\n{formatted}"
+    );
+}
+
+/// Whether a JSON value holds `null` anywhere.
+fn holds_null(v: &serde_json::Value) -> bool {
+    match v {
+        serde_json::Value::Null => true,
+        serde_json::Value::Array(items) => items.iter().any(holds_null),
+        serde_json::Value::Object(map) => map.values().any(holds_null),
+        _ => false,
+    }
 }
 
 /// A document that parsed: it formats and prints back to itself, and if it compiles, the engine
@@ -93,6 +131,7 @@ pub fn parse_dsl(data: &[u8]) {
     match black_box(text::parse_with(src, &limits())) {
         Ok(doc) => {
             check_document(&doc);
+            check_reformat(src, Language::Dsl);
             // The formatter is idempotent on whatever parses.
             if let Ok(once) = text::format_source(src) {
                 assert_eq!(
@@ -111,7 +150,18 @@ pub fn parse_json(data: &[u8]) {
         return;
     };
     match black_box(json::parse_with(src, &limits())) {
-        Ok(doc) => check_document(&doc),
+        Ok(doc) => {
+            check_document(&doc);
+            check_reformat(src, Language::Json);
+            // `null` is never "absent": a document holding one is refused.
+            let body = src.strip_prefix('\u{feff}').unwrap_or(src);
+            if let Ok(value) = serde_json::from_str::<serde_json::Value>(body) {
+                assert!(
+                    !holds_null(&value),
+                    "accepted a document holding null: {src}"
+                );
+            }
+        }
         Err(e) => check_error(src, &e),
     }
 }
@@ -341,7 +391,10 @@ pub fn mutated_document(data: &[u8]) {
         return;
     };
     match black_box(fgac::load_with(src, &limits())) {
-        Ok(doc) => check_document(&doc),
+        Ok(doc) => {
+            check_document(&doc);
+            check_reformat(src, Language::detect(src));
+        }
         Err(e) => check_error(src, &e),
     }
 }

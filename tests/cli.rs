@@ -10,6 +10,10 @@ fn fgac(args: &[&str]) -> Output {
 }
 
 fn fgac_with_stdin(args: &[&str], stdin: &str) -> Output {
+    fgac_with_bytes(args, stdin.as_bytes())
+}
+
+fn fgac_with_bytes(args: &[&str], stdin: &[u8]) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_fgac"))
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
@@ -18,12 +22,7 @@ fn fgac_with_stdin(args: &[&str], stdin: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("the fgac binary runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
     child.wait_with_output().unwrap()
 }
 
@@ -504,4 +503,342 @@ fn usage_errors_exit_2() {
     assert_eq!(code(&fgac(&[])), 2);
     assert_eq!(code(&fgac(&["frobnicate"])), 2);
     assert_eq!(code(&fgac(&["convert", CHECKOUT, "--to", "yaml"])), 2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Front doors that must keep meaning and stay quiet (each a class of defect once found).
+
+/// The decision on `request` (a `decide` line) against `file` at `now`.
+fn decision(file: &str, request: &str, now: &str) -> String {
+    let o = fgac_with_stdin(&["decide", file, "--now", now], &format!("{request}\n"));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    stdout(&o)
+}
+
+#[test]
+fn fmt_writes_each_file_back_in_its_own_form_and_meaning() {
+    let dir = scratch("fmt-forms");
+    let store = r#"{"credentials": [{"name": "t", "kind": "token", "expires_at": 1767225600, "token_id": "user-42", "permissions": [{"role": "readwrite", "cache": "c"}]}]}"#;
+    let scope =
+        r#"{"permissions": [{"role": "readonly", "cache": "c", "item": {"keyPrefix": "u:"}}]}"#;
+    let dsl = "key \"k\" { expires 1767225600 allow readwrite cache \"c\" }";
+    let requests = [
+        r#"{"key":"t","op":"set","cache":"c","item":"x"}"#,
+        r#"{"key":"default","op":"get","cache":"c","item":"u:1"}"#,
+        r#"{"key":"k","op":"set","cache":"c","item":"x"}"#,
+    ];
+    for (name, text) in [
+        ("store.json", store),
+        ("scope.json", scope),
+        ("dsl.fgac", dsl),
+    ] {
+        for (variant, bytes) in [
+            ("bom", format!("\u{feff}{text}\n")),
+            ("crlf", format!("{text}\r\n").replace('\n', "\r\n")),
+            (
+                "bom-crlf",
+                format!("\u{feff}{text}\n").replace('\n', "\r\n"),
+            ),
+        ] {
+            let f = write(&dir, &format!("{variant}-{name}"), &bytes);
+            let before: Vec<String> = ["2025-12-01T00:00:00Z", "2027-01-01T00:00:00Z"]
+                .iter()
+                .flat_map(|now| requests.map(|r| decision(&f, r, now)))
+                .collect();
+            let o = fgac(&["fmt", &f]);
+            assert_eq!(code(&o), 0, "{variant}-{name}: {}", stderr(&o));
+            let after: Vec<String> = ["2025-12-01T00:00:00Z", "2027-01-01T00:00:00Z"]
+                .iter()
+                .flat_map(|now| requests.map(|r| decision(&f, r, now)))
+                .collect();
+            assert_eq!(before, after, "fmt changed a decision of {variant}-{name}");
+            let formatted = std::fs::read_to_string(&f).unwrap();
+            let expect_store = name == "store.json";
+            assert_eq!(
+                formatted.contains("\"credentials\""),
+                expect_store,
+                "{formatted}"
+            );
+            assert_eq!(
+                code(&fgac(&["fmt", "--check", &f])),
+                0,
+                "formatting is idempotent"
+            );
+        }
+    }
+}
+
+#[test]
+fn convert_refuses_what_momento_json_cannot_say() {
+    let dir = scratch("convert-lossy");
+    for (doc, says) in [
+        (
+            "token \"t\" {\n    expires 2027-01-01T00:00:00Z\n    id \"u-1\"\n    allow readonly cache \"c\"\n}\n",
+            &[
+                "the name `t`",
+                "the kind (a disposable token)",
+                "the expiry (2027-01-01T00:00:00Z)",
+                "the token id `u-1`",
+            ][..],
+        ),
+        (
+            "key \"default\" {\n    expires 2027-01-01T00:00:00Z\n    superuser\n}\n",
+            &["the expiry (2027-01-01T00:00:00Z)"][..],
+        ),
+        (
+            "key \"a\" {\n    expires never\n    allow readonly cache \"c\"\n}\nkey \"b\" {\n    expires never\n    allow readonly cache \"c\"\n}\n",
+            &["the document holds 2 credentials"][..],
+        ),
+    ] {
+        let f = write(&dir, "p.fgac", doc);
+        let o = fgac(&["convert", &f, "--to", "momento"]);
+        assert_eq!(code(&o), 1, "{doc}");
+        assert!(stdout(&o).is_empty(), "nothing printed: {}", stdout(&o));
+        for what in says {
+            assert!(stderr(&o).contains(what), "{what}: {}", stderr(&o));
+        }
+    }
+}
+
+#[test]
+fn a_test_naming_a_credential_the_policy_lacks_fails() {
+    let dir = scratch("test-unknown");
+    let f = write(
+        &dir,
+        "t.fgac",
+        "key \"billing-api\" {\n    expires never\n    allow readonly cache \"c\"\n}\n\ntest \"misspelt\" {\n    expect deny \"biling-api\" set cache \"c\" item \"k\"\n}\n\ntest \"gone on purpose\" {\n    expect deny \"old-key\" get cache \"c\" item \"k\" reason unknown_credential\n}\n",
+    );
+    let o = fgac(&["test", &f]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stdout(&o).contains(&format!("FAIL {f}: misspelt")),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        stdout(&o).contains(&format!("ok   {f}: gone on purpose")),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        stderr(&o).contains(
+            "test `misspelt` names the credential `biling-api`, which the policy does not hold"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o).contains("= help: did you mean `billing-api`?"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn a_policy_line_never_prints_a_file_that_is_not_a_policy() {
+    let dir = scratch("policy-ref");
+    write(&dir, "secret.txt", "TOP-SECRET-LINE\n");
+    write(&dir, "secret.fgac", "TOP-SECRET-\u{1b}[2J-LINE\n");
+    for target in ["secret.txt", "/etc/passwd", "missing.fgac", "secret.fgac"] {
+        let f = write(
+            &dir,
+            "t.fgac",
+            &format!(
+                "policy \"{target}\"\n\ntest \"x\" {{\n    expect allow \"k\" get cache \"c\" item \"k\"\n}}\n"
+            ),
+        );
+        let o = fgac(&["test", &f]);
+        assert_eq!(code(&o), 1, "{target}");
+        let err = stderr(&o);
+        assert!(
+            !err.contains("root:") && !err.contains('\u{1b}'),
+            "{target}: {err}"
+        );
+        if target != "secret.fgac" {
+            assert!(!err.contains("TOP-SECRET"), "{target}: {err}");
+            assert!(
+                err.contains(&format!("policy \"{target}\"")),
+                "reported at the policy line: {err}"
+            );
+        }
+    }
+}
+
+#[test]
+fn decide_answers_every_line_whatever_its_bytes() {
+    let mut input = Vec::new();
+    input.extend_from_slice(
+        br#"{"key":"checkout-service","op":"get","cache":"sessions","item":"user:1"}"#,
+    );
+    input.extend_from_slice(b"\n{\"key\":\"checkout-service\",\"op\":\"get\",\"cache\":\"sessions\",\"item\":\"\xff\"}\n");
+    input.extend_from_slice(b"{\"key\":\"checkout-service\",\"op\":\"get\",\"cache\":\"sessions\",\"items_b64\":[\"dXNlcjox\",\"/w==\"]}\r\n");
+    input.extend_from_slice(br#"{"key":"checkout-service","op":"get","cache":"sessions","items_b64":["dXNlcjox","dXNlcjoy"]}"#);
+    input.extend_from_slice(b"\n{\"key\":null,\"op\":\"get\"}\n");
+    input.extend_from_slice(
+        br#"{"key":"checkout-service","op":"get","cache":"sessions","item":"user:2"}"#,
+    );
+    let o = fgac_with_bytes(&["decide", CHECKOUT, "--now", NOW], &input);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let lines: Vec<String> = stdout(&o).lines().map(str::to_owned).collect();
+    assert_eq!(
+        lines,
+        [
+            r#"{"decision":"allow"}"#,
+            r#"{"error":"line 2 is not UTF-8 (at byte 64); give keys that are not UTF-8 as `item_b64` or `items_b64`"}"#,
+            r#"{"decision":"deny","reason":"no_matching_grant"}"#,
+            r#"{"decision":"allow"}"#,
+            r#"{"error":"`key` is `null`; leave it out, or give it a value"}"#,
+            r#"{"decision":"allow"}"#,
+        ]
+    );
+}
+
+#[test]
+fn a_document_that_is_not_utf8_is_a_document_error() {
+    let dir = scratch("not-utf8");
+    let path = dir.join("p.fgac");
+    std::fs::write(
+        &path,
+        b"key \"k\" {\n    expires never\n    allow readonly cache \"caf\xe9\"\n}\n",
+    )
+    .unwrap();
+    let f = path.to_string_lossy().into_owned();
+    for args in [
+        vec!["check", &f],
+        vec!["fmt", "--check", &f],
+        vec!["convert", &f, "--to", "json"],
+        vec!["decide", &f],
+        vec!["test", &f],
+    ] {
+        let o = fgac(&args);
+        assert_eq!(code(&o), 1, "{args:?}: {}", stderr(&o));
+        assert!(
+            stderr(&o).starts_with("error: invalid UTF-8 at byte 57\n"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+    }
+}
+
+#[test]
+fn a_closed_stdout_ends_every_command_quietly() {
+    let dir = scratch("pipe");
+    let many: String = (0..20_000)
+        .map(|i| {
+            format!("key \"k{i}\" {{\n    expires never\n    allow readonly cache \"c\"\n}}\n")
+        })
+        .collect();
+    let f = write(&dir, "many.fgac", &many);
+    let lines: String = (0..50_000)
+        .map(|i| {
+            format!(
+                "{{\"key\":\"k{}\",\"op\":\"get\",\"cache\":\"c\",\"item\":\"x\"}}\n",
+                i % 20_000
+            )
+        })
+        .collect();
+    for (args, stdin) in [
+        (vec!["convert", f.as_str(), "--to", "json"], String::new()),
+        (vec!["decide", f.as_str(), "--now", NOW], lines),
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_fgac"))
+            .args(&args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin_pipe = child.stdin.take().unwrap();
+        let feeder = std::thread::spawn(move || {
+            let _ = stdin_pipe.write_all(stdin.as_bytes());
+        });
+        // Read one line, then close the pipe, as `| head -1` does.
+        let mut out = child.stdout.take().unwrap();
+        let mut first = [0u8; 64];
+        let _ = std::io::Read::read(&mut out, &mut first).unwrap();
+        drop(out);
+        let o = child.wait_with_output().unwrap();
+        feeder.join().unwrap();
+        assert_eq!(code(&o), 0, "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).is_empty(), "{args:?}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn commands_over_several_files_report_each_and_exit_with_the_worst() {
+    let dir = scratch("several");
+    let messy = write(
+        &dir,
+        "messy.fgac",
+        "key \"k\" { expires never  allow readonly cache \"c\" }\n",
+    );
+    let missing = dir.join("missing.fgac").to_string_lossy().into_owned();
+    let o = fgac(&["fmt", "--check", &missing, &messy]);
+    assert_eq!(code(&o), 2, "a missing file is a usage error");
+    assert_eq!(stdout(&o).trim(), messy, "the other file is still checked");
+    assert!(
+        stderr(&o).contains(&format!("cannot read `{missing}`")),
+        "{}",
+        stderr(&o)
+    );
+
+    let o = fgac(&["check", &missing, CHECKOUT]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stdout(&o).contains(&format!("{CHECKOUT}: ok")),
+        "{}",
+        stdout(&o)
+    );
+
+    let o = fgac(&["test", &missing, "examples/"]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stdout(&o).ends_with("11 passed, 0 failed\n"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn policy_text_reaches_the_terminal_escaped() {
+    let dir = scratch("escape");
+    let f = write(
+        &dir,
+        "p.fgac",
+        "key \"a\u{1b}[2J\u{202e}b\" {\n    expires never\n    allow readonly cache \"c\u{1b}]0;x\u{7}\"\n    allow readwrit cache \"c\"\n}\n\ntest \"t\u{1b}[31m\" {\n    expect allow \"a\u{1b}[2J\u{202e}b\" set cache \"c\" item \"k\"\n}\n",
+    );
+    let fixed = write(
+        &dir,
+        "q.fgac",
+        &std::fs::read_to_string(&f)
+            .unwrap()
+            .replace("readwrit ", "readwrite "),
+    );
+    for args in [
+        vec!["check", f.as_str()],
+        vec!["check", fixed.as_str()],
+        vec!["test", fixed.as_str()],
+        vec!["convert", fixed.as_str(), "--to", "json"],
+        vec!["convert", fixed.as_str(), "--to", "fgac"],
+        vec![
+            "explain",
+            fixed.as_str(),
+            "--key",
+            "a\u{1b}[2J\u{202e}b",
+            "--op",
+            "set",
+            "--cache",
+            "c",
+            "--item",
+            "k",
+        ],
+    ] {
+        let o = fgac(&args);
+        for (stream, text) in [("stdout", stdout(&o)), ("stderr", stderr(&o))] {
+            let raw = text.chars().find(|&c| {
+                c != '\n' && c != '\t' && (c.is_control() || ('\u{202a}'..='\u{202e}').contains(&c))
+            });
+            assert_eq!(raw, None, "{args:?} {stream}: {text:?}");
+        }
+    }
 }
