@@ -154,30 +154,45 @@ fn field<'a, T: Deserialize<'a>>(
 /// assert_eq!(line, r#"{"key":"svc","op":"get","cache":"c","item_b64":"/w=="}"#);
 /// ```
 pub fn request_to_json(key: &str, op: Operation, resource: Resource<'_>) -> String {
-    let mut out = serde_json::Map::new();
-    out.insert("key".into(), key.into());
-    out.insert("op".into(), op.name().into());
+    #[derive(serde::Serialize)]
+    struct Line<'a> {
+        key: &'a str,
+        op: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        cache: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        item: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        item_b64: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        topic: Option<&'a str>,
+    }
+    let mut line = Line {
+        key,
+        op: op.name(),
+        cache: None,
+        item: None,
+        item_b64: None,
+        topic: None,
+    };
     match resource {
         Resource::Item { cache, key } => {
-            out.insert("cache".into(), cache.into());
+            line.cache = Some(cache);
             match std::str::from_utf8(key) {
-                Ok(text) => out.insert("item".into(), text.into()),
-                Err(_) => out.insert(
-                    "item_b64".into(),
-                    base64::engine::general_purpose::STANDARD.encode(key).into(),
-                ),
-            };
+                Ok(text) => line.item = Some(text),
+                Err(_) => {
+                    line.item_b64 = Some(base64::engine::general_purpose::STANDARD.encode(key))
+                }
+            }
         }
         Resource::Topic { cache, topic } => {
-            out.insert("cache".into(), cache.into());
-            out.insert("topic".into(), topic.into());
+            line.cache = Some(cache);
+            line.topic = Some(topic);
         }
-        Resource::Cache { cache } => {
-            out.insert("cache".into(), cache.into());
-        }
+        Resource::Cache { cache } => line.cache = Some(cache),
         Resource::Account => {}
     }
-    super::write::compact(&out)
+    super::write::compact(&line)
 }
 
 /// A decision as `decide` answers it: `{"decision":"allow"}`, or `{"decision":"deny",
