@@ -9,26 +9,34 @@ mod policy;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use fgac::model::{CacheSelector, ItemSelector, Role};
-use fgac::model::{Credential, CredentialKind, Document, Expiry, Grant, Permissions, Span};
+use fgac::model::{CredentialDef, CredentialKind, Document, Expiry, Grant, Permissions, Span};
 use fgac::{Authorizer, Limits, Operation, Resource, Timestamp};
 use std::hint::black_box;
 
 const NOW: Timestamp = Timestamp::from_unix_seconds(1_795_651_200);
 
 fn compile(n: usize) -> Authorizer {
-    Authorizer::compile_with(&policy::generated(n), &Limits::unbounded()).expect("compiles")
+    Authorizer::builder()
+        .limits(Limits::unbounded())
+        .compile(&policy::generated(n))
+        .expect("compiles")
 }
 
 fn authorize(c: &mut Criterion) {
     let mut group = c.benchmark_group("authorize");
     for n in [1usize, 20, 1_000, 10_000, 100_000] {
         let doc = policy::generated(n);
-        let authz = Authorizer::compile_with(&doc, &Limits::unbounded()).expect("compiles");
+        let authz = Authorizer::builder()
+            .limits(Limits::unbounded())
+            .compile(&doc)
+            .expect("compiles");
         let key = authz.credential(policy::KEY).expect("credential");
         for probe in policy::probes(n) {
             let resource = Resource::item(&probe.cache, &probe.key);
             // The reference evaluator says what the answer is, once, before timing.
-            let expected = fgac::oracle::decide(&doc, policy::KEY, Operation::Get, resource, NOW);
+            let valid = fgac::validate(&doc, &Limits::unbounded()).expect("valid");
+            let k = valid.credential(policy::KEY).expect("credential");
+            let expected = fgac::reference::decide(k, Operation::Get.need(), resource, NOW);
             // With one grant only its exact key exists; from 20 grants on, both hits do.
             assert_eq!(
                 expected.is_allowed(),
@@ -73,7 +81,7 @@ fn key_length(c: &mut Criterion) {
 /// A key store of `n` credentials `key-000000`, ..., each with two grants of its own.
 fn key_store(n: usize) -> Document {
     let credentials = (0..n)
-        .map(|i| Credential {
+        .map(|i| CredentialDef {
             name: format!("key-{i:06}"),
             kind: CredentialKind::ApiKey,
             expiry: Expiry::Never,
@@ -98,7 +106,10 @@ fn key_store(n: usize) -> Document {
 
 fn keystore(c: &mut Criterion) {
     let n = 100_000;
-    let authz = Authorizer::compile_with(&key_store(n), &Limits::unbounded()).expect("compiles");
+    let authz = Authorizer::builder()
+        .limits(Limits::unbounded())
+        .compile(&key_store(n))
+        .expect("compiles");
     let names: Vec<(String, String)> = (0..1024)
         .map(|i| {
             (
@@ -132,7 +143,10 @@ fn compile_throughput(c: &mut Criterion) {
         group.throughput(Throughput::Elements(n as u64));
         group.bench_function(BenchmarkId::new("grants", n), |b| {
             b.iter(|| {
-                Authorizer::compile_with(black_box(&doc), &Limits::unbounded()).expect("compiles")
+                Authorizer::builder()
+                    .limits(Limits::unbounded())
+                    .compile(black_box(&doc))
+                    .expect("compiles")
             })
         });
     }

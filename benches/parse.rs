@@ -7,14 +7,15 @@ mod policy;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use fgac::model::{CacheSelector, Document, Grant, ItemSelector, Permissions, Role};
-use fgac::{Authorizer, Limits, json, text};
+use fgac::syntax::{dsl, json};
+use fgac::{Authorizer, Limits};
 use std::hint::black_box;
 
 /// A document of about `bytes` bytes: credentials of 50 generated grants each.
 fn document_of(bytes: usize) -> Document {
     let mut doc = Document::default();
     let mut i = 0;
-    while text::format(&doc).len() < bytes {
+    while dsl::format(&doc).len() < bytes {
         let mut batch = policy::generated(50);
         for c in &mut batch.credentials {
             c.name = format!("service-{i:05}");
@@ -28,7 +29,7 @@ fn document_of(bytes: usize) -> Document {
 fn parse(c: &mut Criterion) {
     let doc = document_of(1 << 20);
     let limits = Limits::unbounded();
-    let dsl = text::format(&doc);
+    let dsl = dsl::format(&doc);
     let json = json::to_string(&doc);
     let mut group = c.benchmark_group("parse");
     group.sample_size(20);
@@ -36,15 +37,18 @@ fn parse(c: &mut Criterion) {
     group.throughput(Throughput::Bytes(dsl.len() as u64));
     group.bench_function("dsl", |b| {
         b.iter(|| {
-            let parsed = text::parse_with(black_box(&dsl), &limits).expect("parses");
+            let parsed = dsl::parse_with(black_box(&dsl), &limits).expect("parses");
             assert_eq!(parsed.credentials.len(), doc.credentials.len());
             parsed
         })
     });
     group.bench_function("dsl + compile", |b| {
         b.iter(|| {
-            let parsed = text::parse_with(black_box(&dsl), &limits).expect("parses");
-            Authorizer::compile_with(&parsed, &limits).expect("compiles")
+            let parsed = dsl::parse_with(black_box(&dsl), &limits).expect("parses");
+            Authorizer::builder()
+                .limits(limits.clone())
+                .compile(&parsed)
+                .expect("compiles")
         })
     });
 
@@ -65,10 +69,10 @@ fn scaling(c: &mut Criterion) {
     let mut group = c.benchmark_group("parse_scaling");
     group.sample_size(10);
     for kib in [256usize, 1024, 4096] {
-        let dsl = text::format(&document_of(kib << 10));
+        let dsl = dsl::format(&document_of(kib << 10));
         group.throughput(Throughput::Bytes(dsl.len() as u64));
         group.bench_function(format!("dsl/{kib}KiB"), |b| {
-            b.iter(|| text::parse_with(black_box(&dsl), &limits).expect("parses"))
+            b.iter(|| dsl::parse_with(black_box(&dsl), &limits).expect("parses"))
         });
     }
     group.finish();
@@ -81,19 +85,19 @@ fn one_line(c: &mut Criterion) {
     let mut group = c.benchmark_group("parse_shape");
     group.sample_size(10);
     for mib in [1usize, 4] {
-        let many = text::format(&document_of(mib << 20));
+        let many = dsl::format(&document_of(mib << 20));
         let one = many.replace('\n', " ");
         assert_eq!(
-            text::parse_with(&one, &limits).unwrap(),
-            text::parse_with(&many, &limits).unwrap()
+            dsl::parse_with(&one, &limits).unwrap(),
+            dsl::parse_with(&many, &limits).unwrap()
         );
         group.throughput(Throughput::Bytes(many.len() as u64));
         group.bench_function(format!("many lines/{mib}MiB"), |b| {
-            b.iter(|| text::parse_with(black_box(&many), &limits).expect("parses"))
+            b.iter(|| dsl::parse_with(black_box(&many), &limits).expect("parses"))
         });
         group.throughput(Throughput::Bytes(one.len() as u64));
         group.bench_function(format!("one line/{mib}MiB"), |b| {
-            b.iter(|| text::parse_with(black_box(&one), &limits).expect("parses"))
+            b.iter(|| dsl::parse_with(black_box(&one), &limits).expect("parses"))
         });
     }
     group.finish();
@@ -134,11 +138,16 @@ fn nested(c: &mut Criterion) {
         let grants = 1_000 + names;
         println!(
             "nested prefixes, {mb} MB: {} bytes of text, {grants} grants",
-            text::format(&doc).len()
+            dsl::format(&doc).len()
         );
         group.throughput(Throughput::Elements(grants as u64));
         group.bench_function(format!("{mb}MB"), |b| {
-            b.iter(|| Authorizer::compile_with(black_box(&doc), &limits).expect("compiles"))
+            b.iter(|| {
+                Authorizer::builder()
+                    .limits(limits.clone())
+                    .compile(black_box(&doc))
+                    .expect("compiles")
+            })
         });
     }
     group.finish();

@@ -81,7 +81,12 @@ fn main() {
         ),
     ];
     for (name, op, resource) in requests {
-        let decision = authz.authorize(name, op, resource, now);
+        // A server looks the credential up once per connection; a name the store does not hold
+        // has no credential to decide with.
+        let decision = match authz.credential(name) {
+            Some(credential) => credential.authorize(op, resource, now).to_string(),
+            None => "deny (unknown credential)".to_owned(),
+        };
         println!(
             "{name:>16}  {op:<12}  {:<34}  {decision}",
             resource.to_string()

@@ -5,11 +5,12 @@
 use arbitrary::{Arbitrary, Unstructured};
 use fgac::Timestamp;
 use fgac::model::{
-    CacheSelector, Credential, CredentialKind, Document, Effect, Expiry, Grant, ItemSelector,
+    CacheSelector, CredentialDef, CredentialKind, Document, Effect, Expiry, Grant, ItemSelector,
     Permissions, ResourceSelector, Role, Span, TopicSelector,
 };
 use fgac::syntax::{self, Language};
-use fgac::{Authorizer, Error, Limits, Operation, Resource, json, oracle, text};
+use fgac::syntax::{dsl, json};
+use fgac::{Authorizer, Error, Limits, Operation, Resource, reference};
 use std::hint::black_box;
 
 /// A target: its name and its body.
@@ -95,8 +96,8 @@ fn holds_null(v: &serde_json::Value) -> bool {
 /// A document that parsed: it formats and prints back to itself, and if it compiles, the engine
 /// agrees with the reference on a few requests.
 fn check_document(doc: &Document) {
-    let formatted = text::format(doc);
-    let reparsed = text::parse_with(&formatted, &Limits::unbounded())
+    let formatted = dsl::format(doc);
+    let reparsed = dsl::parse_with(&formatted, &Limits::unbounded())
         .unwrap_or_else(|e| panic!("formatted document does not parse: {e}\n{formatted}"));
     assert_eq!(&reparsed, doc, "format then parse changed the model");
     let printed = json::to_string(doc);
@@ -104,19 +105,21 @@ fn check_document(doc: &Document) {
         &json::parse_with(&printed, &Limits::unbounded()).expect("printed JSON parses"),
         doc
     );
-    if let Ok(authz) = Authorizer::compile_with(doc, &limits()) {
+    if let Ok(authz) = Authorizer::builder().limits(limits()).compile(doc) {
+        let valid = fgac::validate(doc, &limits()).expect("it compiled");
         let probes: [(Operation, Resource<'_>); 4] = [
             (Operation::Get, Resource::item("sessions", b"user:1")),
             (Operation::Set, Resource::item("a", b"a")),
             (Operation::Publish, Resource::topic("chat", "room-1")),
             (Operation::CreateCache, Resource::cache("new")),
         ];
-        for c in &doc.credentials {
+        for c in valid.credentials() {
+            let compiled = authz.credential(&c.name).expect("compiled");
             for (op, r) in probes {
                 let now = Timestamp::from_unix_seconds(1_795_651_200);
                 assert_eq!(
-                    authz.authorize(&c.name, op, r, now),
-                    oracle::decide(doc, &c.name, op, r, now)
+                    compiled.authorize(op, r, now),
+                    reference::decide(c, op.need(), r, now)
                 );
             }
         }
@@ -128,14 +131,14 @@ pub fn parse_dsl(data: &[u8]) {
     let Ok(src) = std::str::from_utf8(data) else {
         return;
     };
-    match black_box(text::parse_with(src, &limits())) {
+    match black_box(dsl::parse_with(src, &limits())) {
         Ok(doc) => {
             check_document(&doc);
             check_reformat(src, Language::Dsl);
             // The formatter is idempotent on whatever parses.
-            if let Ok(once) = text::format_source(src) {
+            if let Ok(once) = dsl::format_source(src) {
                 assert_eq!(
-                    text::format_source(&once).expect("formatted source parses"),
+                    dsl::format_source(&once).expect("formatted source parses"),
                     once
                 );
             }
@@ -172,8 +175,8 @@ pub fn roundtrip(data: &[u8]) {
     let Ok(doc) = Document::arbitrary(&mut u) else {
         return;
     };
-    let formatted = text::format(&doc);
-    match text::parse_with(&formatted, &Limits::unbounded()) {
+    let formatted = dsl::format(&doc);
+    match dsl::parse_with(&formatted, &Limits::unbounded()) {
         Ok(parsed) => assert_eq!(parsed, doc, "DSL round trip\n{formatted}"),
         Err(e) => panic!("formatted model does not parse: {e}\n{formatted}"),
     }
@@ -240,7 +243,7 @@ fn small_document(u: &mut Unstructured<'_>) -> arbitrary::Result<Document> {
                 grants.push(g);
             }
         }
-        credentials.push(Credential {
+        credentials.push(CredentialDef {
             name: format!("k{i}"),
             kind,
             expiry,
@@ -275,10 +278,11 @@ pub fn differential(data: &[u8]) {
     let Ok(doc) = small_document(&mut u) else {
         return;
     };
-    let authz = match Authorizer::compile_with(&doc, &limits()) {
+    let authz = match Authorizer::builder().limits(limits()).compile(&doc) {
         Ok(a) => a,
         Err(e) => panic!("a valid small document does not compile: {e}"),
     };
+    let valid = fgac::validate(&doc, &limits()).expect("it compiled");
     // `Unstructured` yields defaults once its data runs out, so the loop stops on that, and after
     // at most 64 requests.
     for _ in 0..64 {
@@ -303,18 +307,25 @@ pub fn differential(data: &[u8]) {
             _ => Resource::Account,
         };
         let now = Timestamp::from_unix_seconds(now);
-        let engine = black_box(authz.authorize(key, *op, resource, now));
+        let engine = black_box(
+            authz
+                .credential(key)
+                .map(|c| c.authorize(*op, resource, now)),
+        );
+        let reference = valid
+            .credential(key)
+            .map(|c| reference::decide(c, op.need(), resource, now));
         assert_eq!(
             engine,
-            oracle::decide(&doc, key, *op, resource, now),
+            reference,
             "{key} {op} {resource} at {}\n{}",
             now.unix_seconds(),
-            text::format(&doc)
+            dsl::format(&doc)
         );
     }
     // And a batch over the first credential.
     let keys: Vec<&[u8]> = [&b"a"[..], b"ab", b"\xff"].into_iter().collect();
-    let c = &doc.credentials[0];
+    let c = valid.credentials().next().expect("a credential");
     let compiled = authz.credential(&c.name).expect("compiled");
     for op in [Operation::GetBatch, Operation::SetBatch] {
         assert_eq!(
@@ -324,7 +335,7 @@ pub fn differential(data: &[u8]) {
                 keys.iter().copied(),
                 Timestamp::from_unix_seconds(950)
             ),
-            oracle::decide_batch(
+            reference::decide_batch(
                 c,
                 op,
                 "a",
@@ -390,7 +401,7 @@ pub fn mutated_document(data: &[u8]) {
     let Ok(src) = std::str::from_utf8(&bytes) else {
         return;
     };
-    match black_box(fgac::load_with(src, &limits())) {
+    match black_box(fgac::syntax::parse_with(src, &limits())) {
         Ok(doc) => {
             check_document(&doc);
             check_reformat(src, Language::detect(src));

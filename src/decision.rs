@@ -30,16 +30,19 @@ pub enum Resource<'a> {
 
 impl<'a> Resource<'a> {
     /// A cache item.
+    #[must_use]
     pub const fn item(cache: &'a str, key: &'a [u8]) -> Resource<'a> {
         Resource::Item { cache, key }
     }
 
     /// A topic.
+    #[must_use]
     pub const fn topic(cache: &'a str, topic: &'a str) -> Resource<'a> {
         Resource::Topic { cache, topic }
     }
 
     /// A cache as a whole.
+    #[must_use]
     pub const fn cache(cache: &'a str) -> Resource<'a> {
         Resource::Cache { cache }
     }
@@ -89,6 +92,7 @@ pub enum OwnedResource {
 
 impl OwnedResource {
     /// The borrowed resource, to authorize.
+    #[must_use]
     pub fn as_resource(&self) -> Resource<'_> {
         match self {
             OwnedResource::Item { cache, key } => Resource::item(cache, key),
@@ -131,11 +135,13 @@ pub struct RuleId(u32);
 
 impl RuleId {
     /// The rule at `index` in its credential's list of grants.
+    #[must_use]
     pub const fn new(index: u32) -> RuleId {
         RuleId(index)
     }
 
     /// The rule's index in its credential's list of grants.
+    #[must_use]
     pub const fn index(self) -> u32 {
         self.0
     }
@@ -147,8 +153,11 @@ impl fmt::Display for RuleId {
     }
 }
 
-/// The answer to a request: small, `Copy`, and never an error.
+/// A credential's answer to a request: small, `Copy`, and never an error.
+///
+/// `#[must_use]`: a decision that is dropped decides nothing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[must_use]
 pub enum Decision {
     /// The request is allowed.
     Allow,
@@ -158,8 +167,47 @@ pub enum Decision {
 
 impl Decision {
     /// Whether the request is allowed.
+    #[must_use]
     pub const fn is_allowed(self) -> bool {
         matches!(self, Decision::Allow)
+    }
+}
+
+/// A credential's answer to a multi-key request (get batch, set batch, keys exist, sorted set union
+/// store): allowed only when every key is.
+///
+/// `#[must_use]`: a decision that is dropped decides nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[must_use]
+pub enum BatchDecision {
+    /// Every key is allowed.
+    Allow,
+    /// The key at `index` (the first denied) is denied, for this reason.
+    Deny {
+        /// The position of the denied key in the batch.
+        index: usize,
+        /// Why it is denied.
+        reason: DenyReason,
+    },
+    /// The batch names no key: there is nothing to authorize, and fgac never allows nothing.
+    Empty,
+}
+
+impl BatchDecision {
+    /// Whether every key of the batch is allowed.
+    #[must_use]
+    pub const fn is_allowed(self) -> bool {
+        matches!(self, BatchDecision::Allow)
+    }
+}
+
+impl fmt::Display for BatchDecision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BatchDecision::Allow => f.write_str("allow"),
+            BatchDecision::Deny { index, reason } => write!(f, "deny ({reason}, key #{index})"),
+            BatchDecision::Empty => f.write_str("deny (empty batch)"),
+        }
     }
 }
 
@@ -172,7 +220,7 @@ impl fmt::Display for Decision {
     }
 }
 
-/// Why a request was denied.
+/// Why a credential denied a request.
 ///
 /// Checked in this order: expiry, then the resource's kind, then the control plane, then the
 /// grants.
@@ -191,14 +239,11 @@ pub enum DenyReason {
     /// A deny rule covers the resource and takes away a right the operation needs: the rule with
     /// the lowest index among those that do.
     DeniedByRule(RuleId),
-    /// No credential with that name in the key store.
-    UnknownCredential,
-    /// A batch with no keys: there is nothing to authorize, and fgac never allows nothing.
-    EmptyBatch,
 }
 
 impl DenyReason {
     /// The reason's kind, without its rule.
+    #[must_use]
     pub const fn kind(self) -> DenyKind {
         match self {
             DenyReason::Expired => DenyKind::Expired,
@@ -206,17 +251,17 @@ impl DenyReason {
             DenyReason::SuperUserRequired => DenyKind::SuperUserRequired,
             DenyReason::NoMatchingGrant => DenyKind::NoMatchingGrant,
             DenyReason::DeniedByRule(_) => DenyKind::DeniedByRule,
-            DenyReason::UnknownCredential => DenyKind::UnknownCredential,
-            DenyReason::EmptyBatch => DenyKind::EmptyBatch,
         }
     }
 
     /// The reason's snake_case name: `expired`, `no_matching_grant`, `denied_by_rule`, ...
+    #[must_use]
     pub const fn as_str(self) -> &'static str {
         self.kind().as_str()
     }
 
     /// The deny rule that decided, if one did.
+    #[must_use]
     pub const fn rule(self) -> Option<RuleId> {
         match self {
             DenyReason::DeniedByRule(id) => Some(id),
@@ -257,14 +302,11 @@ deny_kinds! {
     NoMatchingGrant = "no_matching_grant",
     /// [`DenyReason::DeniedByRule`].
     DeniedByRule = "denied_by_rule",
-    /// [`DenyReason::UnknownCredential`].
-    UnknownCredential = "unknown_credential",
-    /// [`DenyReason::EmptyBatch`].
-    EmptyBatch = "empty_batch",
 }
 
 impl DenyKind {
     /// The kind named `name` (exact snake_case).
+    #[must_use]
     pub fn from_name(name: &str) -> Option<DenyKind> {
         DenyKind::ALL.iter().copied().find(|k| k.as_str() == name)
     }

@@ -175,11 +175,13 @@ impl Diagnostic {
     }
 
     /// The line and column, once a source is attached.
+    #[must_use]
     pub fn location(&self) -> Option<&Location> {
         self.location.as_ref()
     }
 
     /// Computes the line and column of the span in `source`.
+    #[must_use]
     pub fn with_source(mut self, source: &str) -> Diagnostic {
         self.location = Some(Location::find(source, self.span));
         if let Some(note) = &mut self.note {
@@ -242,6 +244,7 @@ impl Error {
 
     /// An error of these diagnostics, for tools that report their own (at least one: an empty list
     /// gets a generic diagnostic so that an error always says something).
+    #[must_use]
     pub fn from_diagnostics(mut diagnostics: Vec<Diagnostic>) -> Error {
         if diagnostics.is_empty() {
             diagnostics.push(Diagnostic::new(
@@ -260,16 +263,19 @@ impl Error {
 
     /// The diagnostics, in source order where there is one. At most 50 are kept; see
     /// [`Error::omitted`].
+    #[must_use]
     pub fn diagnostics(&self) -> &[Diagnostic] {
         &self.diagnostics
     }
 
     /// How many more diagnostics were found than are kept.
+    #[must_use]
     pub fn omitted(&self) -> usize {
         self.omitted
     }
 
     /// The first diagnostic's kind.
+    #[must_use]
     pub fn kind(&self) -> &ErrorKind {
         &self.diagnostics[0].kind
     }
@@ -283,6 +289,7 @@ impl Error {
     /// Computes each diagnostic's line and column in `source`, the text its spans point into, so
     /// that `Display` can show the line and underline the span. One pass over `source` serves
     /// every diagnostic.
+    #[must_use]
     pub fn with_source(mut self, source: &str) -> Error {
         let mut places: Vec<(usize, usize, bool)> = Vec::new();
         for (i, d) in self.diagnostics.iter().enumerate() {
@@ -306,6 +313,7 @@ impl Error {
 
 impl Location {
     /// The line, column and shown line of `span` in `source`; never panics, whatever the span.
+    #[must_use]
     pub fn find(source: &str, span: Span) -> Location {
         Cursor::default().locate(source, span)
     }
@@ -313,6 +321,7 @@ impl Location {
     /// The text of the line the span starts on (without its line break), or for a long line a
     /// window of it around the span, marked with `…`; every character that does not show as
     /// itself is escaped (`\u{202e}`).
+    #[must_use]
     pub fn line_text(&self) -> &str {
         &self.line_text
     }

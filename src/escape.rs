@@ -34,6 +34,7 @@ pub(crate) fn push_escaped(out: &mut String, c: char) {
 /// ```
 /// assert_eq!(fgac::escape_for_terminal("admin\u{202e}\u{1b}[2J"), "admin\\u{202e}\\u{1b}[2J");
 /// ```
+#[must_use]
 pub fn escape_for_terminal(text: &str) -> Cow<'_, str> {
     if text.chars().all(|c| c == '\t' || plainly_visible(c)) {
         return Cow::Borrowed(text);

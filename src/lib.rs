@@ -1,19 +1,20 @@
 //! # fgac
 //!
 //! An embeddable authorization engine for cache and topic servers. Permission documents, in
-//! fgac's language ([`text`], grammar in `grammar/fgac.ebnf`), Momento's JSON or fgac's key-store
-//! JSON ([`json`]), are parsed into a [`model`], validated and compiled into an immutable
-//! [`Authorizer`]. Its credentials answer `authorize(op, resource, now)` in one hash of the cache
-//! name plus one pass over the key, whatever the size of the policy, with no allocation.
-//! [`analysis`] explains decisions and lints documents; [`policy_tests`] runs `test` blocks; the
-//! `fgac` command line (default `cli` feature) wraps it all.
+//! fgac's language ([`syntax::dsl`], grammar in `grammar/fgac.ebnf`), Momento's JSON or fgac's
+//! key-store JSON ([`syntax::json`]), are parsed into a [`model`], validated and compiled into an
+//! immutable [`Authorizer`]. Its [`Credential`]s answer `authorize(op, resource, now)` in one hash
+//! of the cache name plus one pass over the key, whatever the size of the policy, with no
+//! allocation. [`analysis`] explains decisions and lints documents; [`policy_tests`] runs `test`
+//! blocks; [`reference`](mod@reference) is the reference evaluator, the definition the engine is tested against;
+//! the `fgac` command line (default `cli` feature) wraps it all.
 //!
 //! ## Example
 //!
 //! ```
 //! use fgac::{Authorizer, Decision, DenyReason, Operation, Resource, RuleId, Timestamp};
 //!
-//! let authz = Authorizer::from_json(r#"{"credentials": [{
+//! let authz = Authorizer::from_source(r#"{"credentials": [{
 //!     "name": "checkout", "kind": "api_key", "expires_at": 1800000000,
 //!     "permissions": [
 //!         {"role": "readwrite", "cache": "sessions", "item": {"keyPrefix": "user:"}},
@@ -36,6 +37,13 @@
 //! # Ok::<(), fgac::Error>(())
 //! ```
 //!
+//! ## Stages
+//!
+//! Data flows one way: text or JSON ([`syntax`]) → [`model`] → validation and compilation
+//! ([`Authorizer::compile`], [`validate`]) → the compiled engine ([`Authorizer`], [`Credential`])
+//! → a [`Decision`]. Each stage depends only on those before it (`DESIGN.md` draws them; a test
+//! checks the imports).
+//!
 //! ## Semantics
 //!
 //! Momento's fine-grained access control (see `MOMENTO.md` in the repository's docs), extended with
@@ -48,13 +56,36 @@
 //!   resource, then a control-plane operation by anything but a super-user key;
 //! * item keys match byte for byte (exact key, or byte prefix); cache and topic names likewise,
 //!   with no Unicode normalization;
-//! * [`oracle`] is the definition: a linear scan the compiled engine is tested against.
+//! * [`reference`](mod@reference) is the definition: a linear scan the compiled engine is tested against.
+//!
+//! ## Misuse resistance
+//!
+//! Decisions are `#[must_use]`: a dropped decision decides nothing, so dropping one is a warning
+//! (an error under `deny(unused_must_use)`):
+//!
+//! ```compile_fail
+//! #![deny(unused_must_use)]
+//! let authz = fgac::Authorizer::from_source(r#"key "k" { expires never  allow readonly cache "c" }"#).unwrap();
+//! let key = authz.credential("k").unwrap();
+//! key.authorize(fgac::Operation::Get, fgac::Resource::item("c", b"x"), fgac::Timestamp::now());
+//! ```
+//!
+//! There is no default time: every decision is made at a time the caller chose, and a forgotten
+//! argument cannot mean 1970, when every expired credential was still valid:
+//!
+//! ```compile_fail
+//! let now = fgac::Timestamp::default();
+//! ```
+//!
+//! Only validated documents are decided on outside the engine ([`model::ValidDocument`]), and a
+//! lookup of an unknown credential is `None`, not a decision.
 //!
 //! ## Input safety
 //!
 //! Parsing and compiling are bounded by [`Limits`]; every error has a span and renders with the
-//! source line and carets. `authorize` never fails, never panics, never allocates and never reads
-//! the clock: the time is an argument.
+//! source line and carets, with everything taken from the policy escaped for the terminal.
+//! `authorize` never fails, never panics, never allocates and never reads the clock: the time is
+//! an argument.
 //!
 //! ## Performance
 //!
@@ -62,32 +93,37 @@
 //! (about 17 ns per decision at 20 grants and 31 ns at 100,000, on the development machine).
 
 #![forbid(unsafe_code)]
+#![warn(clippy::must_use_candidate)]
 
-pub mod analysis;
-pub mod compile;
+// Stage 0: vocabulary shared by every stage.
 mod decision;
-mod engine;
-mod error;
 mod escape;
 mod limits;
-pub mod model;
-pub mod ops;
-pub mod oracle;
-pub mod policy_tests;
+mod ops;
 mod suggest;
-pub mod syntax;
 mod time;
+// Stage 1: the document model, and the error that points into its source.
+mod error;
+pub mod model;
+// Stage 2: the front ends.
+pub mod syntax;
+// Stage 3: the compiled engine and its builders; stage 4: validation and compilation.
+mod compile;
+mod engine;
+// Stage 5: the reference evaluator, analyses, policy tests.
+pub mod analysis;
+pub mod policy_tests;
+pub mod reference;
 
-pub use compile::validate;
-pub use decision::{Decision, DenyKind, DenyReason, OwnedResource, Resource, RuleId};
-pub use engine::{Authorizer, CompiledCredential};
+pub use compile::{AuthorizerBuilder, Compiled, validate};
+pub use decision::{
+    BatchDecision, Decision, DenyKind, DenyReason, OwnedResource, Resource, RuleId,
+};
+pub use engine::{Authorizer, Credential};
 pub use error::{Diagnostic, Error, ErrorKind, Location, Severity};
 pub use escape::escape_for_terminal;
 pub use limits::Limits;
-pub use model::Document;
-pub use ops::{Need, Operation, Rights};
-pub use syntax::{json, text};
-pub use syntax::{load, load_bytes, load_with};
+pub use ops::{Need, Operation, Rights, UnknownOperation};
 pub use time::{BeforeEpoch, TimeError, Timestamp};
 
 /// The README's examples, compiled and run as doctests so that they stay true.

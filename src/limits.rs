@@ -46,6 +46,7 @@ impl Default for Limits {
 impl Limits {
     /// Limits that only bound what the machine can hold: for trusted documents, benchmarks, and
     /// tests that generate large policies.
+    #[must_use]
     pub fn unbounded() -> Limits {
         Limits {
             max_document_bytes: usize::MAX,

@@ -31,36 +31,43 @@ impl Rights {
     pub const BITS: usize = 4;
 
     /// The raw bits.
+    #[must_use]
     pub const fn bits(self) -> u8 {
         self.0
     }
 
     /// The rights of `bits`, ignoring bits that name no right.
+    #[must_use]
     pub const fn from_bits_truncate(bits: u8) -> Rights {
         Rights(bits & 0b1111)
     }
 
     /// Whether no right is set.
+    #[must_use]
     pub const fn is_empty(self) -> bool {
         self.0 == 0
     }
 
     /// Whether every right of `other` is in `self`.
+    #[must_use]
     pub const fn contains(self, other: Rights) -> bool {
         self.0 & other.0 == other.0
     }
 
     /// Whether `self` and `other` share a right.
+    #[must_use]
     pub const fn intersects(self, other: Rights) -> bool {
         self.0 & other.0 != 0
     }
 
     /// Rights in either.
+    #[must_use]
     pub const fn union(self, other: Rights) -> Rights {
         Rights(self.0 | other.0)
     }
 
     /// Rights in both.
+    #[must_use]
     pub const fn intersection(self, other: Rights) -> Rights {
         Rights(self.0 & other.0)
     }
@@ -120,19 +127,22 @@ macro_rules! catalogue {
             pub const ALL: &'static [Operation] = &[ $( Operation::$variant, )* ];
 
             /// The snake_case name.
+            #[must_use]
             pub const fn name(self) -> &'static str {
                 match self { $( Operation::$variant => $name, )* }
             }
 
             /// What the operation needs.
             #[inline]
+            #[must_use]
             pub const fn need(self) -> Need {
                 match self { $( Operation::$variant => $need, )* }
             }
 
             /// Whether the operation touches several keys at once (a batch): it is allowed only
             /// when every key it touches is allowed (see
-            /// [`CompiledCredential::authorize_batch`](crate::CompiledCredential::authorize_batch)).
+            /// [`Credential::authorize_batch`](crate::Credential::authorize_batch)).
+            #[must_use]
             pub const fn is_multi_key(self) -> bool {
                 match self { $( Operation::$variant => $multi, )* }
             }
@@ -322,6 +332,7 @@ catalogue! {
 
 impl Operation {
     /// The operation named `name` (exact snake_case).
+    #[must_use]
     pub fn from_name(name: &str) -> Option<Operation> {
         Operation::ALL.iter().copied().find(|op| op.name() == name)
     }
@@ -349,11 +360,13 @@ pub struct UnknownOperation {
 
 impl UnknownOperation {
     /// The name that was not recognised.
+    #[must_use]
     pub fn name(&self) -> &str {
         &self.name
     }
 
     /// The operation the name is closest to, if it is close enough to be a typo.
+    #[must_use]
     pub fn suggestion(&self) -> Option<Operation> {
         self.suggestion
     }

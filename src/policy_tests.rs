@@ -1,5 +1,5 @@
 //! Running policy unit tests: the `test "name" { expect ... }` blocks of a DSL file (see
-//! [`TestFile`](crate::model::TestFile)) against a compiled document.
+//! [`model::TestFile`](crate::model::TestFile)) against a compiled document.
 //!
 //! ```
 //! let src = r#"
@@ -18,19 +18,63 @@
 //! # Ok::<(), fgac::Error>(())
 //! ```
 
-use crate::decision::{Decision, DenyKind};
 use crate::engine::Authorizer;
 use crate::error::{Diagnostic, Diagnostics, Error, ErrorKind};
-use crate::model::{Expectation, Expected, TestCase};
+use crate::model::{Document, Expectation, Expected, ExpectedReason, Outcome, TestCase, TestFile};
 use crate::time::Timestamp;
+use std::path::{Path, PathBuf};
+
+/// Where the tests of a file find their policy: `None` for the file's own credentials, or the
+/// path its `policy` line names, relative to `test_file` (the test file's own path).
+///
+/// A file that names a policy holds no credentials of its own, and the policy it names is a
+/// `.fgac` or `.json` document: anything else is refused at the `policy` line, by path, so that a
+/// test file cannot be used to print part of an arbitrary file.
+///
+/// ```
+/// use std::path::Path;
+/// let text = "policy \"../policy.fgac\"\ntest \"t\" { expect allow \"k\" get cache \"c\" item \"k\" }";
+/// let loaded = fgac::syntax::read(text, fgac::syntax::Language::Dsl, &fgac::Limits::default())?;
+/// let path = fgac::policy_tests::policy_path(Path::new("tests/t.fgac"), &loaded.tests, &loaded.document)?;
+/// assert_eq!(path.as_deref(), Some(Path::new("tests/../policy.fgac")));
+/// # Ok::<(), fgac::Error>(())
+/// ```
+pub fn policy_path(
+    test_file: &Path,
+    tests: &TestFile,
+    own: &Document,
+) -> Result<Option<PathBuf>, Error> {
+    let Some((name, span)) = &tests.policy else {
+        return Ok(None);
+    };
+    let refuse = |message: String, help: &str| {
+        Err(Error::one(
+            Diagnostic::new(ErrorKind::Test, *span, message).with_help(help.to_owned()),
+        ))
+    };
+    if !own.credentials.is_empty() {
+        return refuse(
+            "this file names its policy with `policy` and also defines credentials".to_owned(),
+            "keep tests and policy apart, or drop `policy`",
+        );
+    }
+    let path = test_file.parent().unwrap_or(Path::new("")).join(name);
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("fgac" | "json") => Ok(Some(path)),
+        _ => refuse(
+            format!("the policy `{name}` is not a `.fgac` or `.json` document"),
+            "name the policy's `.fgac` or `.json` file",
+        ),
+    }
+}
 
 /// An expectation that did not hold.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Failure<'t> {
     /// The expectation.
     pub expectation: &'t Expectation,
-    /// What the engine decided.
-    pub actual: Decision,
+    /// What the request got.
+    pub actual: Outcome,
 }
 
 /// Runs `test` against `authz`; expectations without `at` are decided at `now`. Returns the
@@ -50,7 +94,7 @@ pub fn run<'t>(
         let deliberate = matches!(
             e.expected,
             Expected::Deny {
-                reason: Some(DenyKind::UnknownCredential),
+                reason: Some(ExpectedReason::UnknownCredential),
                 ..
             }
         );
@@ -77,7 +121,10 @@ pub fn run<'t>(
         .iter()
         .filter_map(|e| {
             let at = e.at.unwrap_or(now);
-            let actual = authz.authorize(&e.key, e.op, e.resource.as_resource(), at);
+            let actual = match authz.credential(&e.key) {
+                Some(c) => Outcome::Decided(c.authorize(e.op, e.resource.as_resource(), at)),
+                None => Outcome::UnknownCredential,
+            };
             (!e.expected.matches(actual)).then_some(Failure {
                 expectation: e,
                 actual,

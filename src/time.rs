@@ -29,11 +29,13 @@ impl Timestamp {
     pub const MAX: Timestamp = Timestamp(u64::MAX);
 
     /// The timestamp `secs` seconds after the Unix epoch.
+    #[must_use]
     pub const fn from_unix_seconds(secs: u64) -> Timestamp {
         Timestamp(secs)
     }
 
     /// Seconds since the Unix epoch.
+    #[must_use]
     pub const fn unix_seconds(self) -> u64 {
         self.0
     }
@@ -42,11 +44,13 @@ impl Timestamp {
     /// where a request arrives, and pass the result). A clock set before 1970 gives
     /// [`Timestamp::MAX`], at which every credential that expires is expired: a broken clock
     /// fails closed.
+    #[must_use]
     pub fn now() -> Timestamp {
         Timestamp::try_from(SystemTime::now()).unwrap_or(Timestamp::MAX)
     }
 
     /// `seconds` later, saturating at [`Timestamp::MAX`].
+    #[must_use]
     pub const fn saturating_add(self, seconds: u64) -> Timestamp {
         Timestamp(self.0.saturating_add(seconds))
     }

@@ -476,10 +476,10 @@ fn convert_between_forms() {
     );
 
     let o = fgac(&["convert", "grammar/examples/checkout.json", "--to", "fgac"]);
-    let back = fgac::text::parse(&stdout(&o)).unwrap();
+    let back = fgac::syntax::dsl::parse(&stdout(&o)).unwrap();
     assert_eq!(
         back,
-        fgac::text::parse(&std::fs::read_to_string(CHECKOUT).unwrap()).unwrap()
+        fgac::syntax::dsl::parse(&std::fs::read_to_string(CHECKOUT).unwrap()).unwrap()
     );
 
     let o = fgac(&[

@@ -12,10 +12,10 @@
 //! fixed sample of them, so that `cargo test` stays quick.
 
 use fgac::model::{
-    CacheSelector, Credential, CredentialKind, Document, Effect, Expiry, Grant, ItemSelector,
+    CacheSelector, CredentialDef, CredentialKind, Document, Effect, Expiry, Grant, ItemSelector,
     Permissions, ResourceSelector, Role, Span, TopicSelector,
 };
-use fgac::{Authorizer, Need, Resource, Rights, Timestamp, oracle};
+use fgac::{Authorizer, Need, Resource, Rights, Timestamp, reference};
 
 /// Strings over {a, b} of length `0..=max`, shortest first.
 fn words(max: usize) -> Vec<String> {
@@ -79,7 +79,7 @@ fn universe() -> Vec<Grant> {
 
 fn document(grants: Vec<Grant>) -> Document {
     Document {
-        credentials: vec![Credential {
+        credentials: vec![CredentialDef {
             name: "k".into(),
             kind: CredentialKind::ApiKey,
             expiry: Expiry::Never,
@@ -113,10 +113,11 @@ impl Requests {
 
     /// Checks every request against `doc`; returns how many.
     fn check(&self, doc: &Document) -> u64 {
-        let authz =
-            Authorizer::compile(doc).unwrap_or_else(|e| panic!("{e}\n{}", fgac::text::format(doc)));
+        let authz = Authorizer::compile(doc)
+            .unwrap_or_else(|e| panic!("{e}\n{}", fgac::syntax::dsl::format(doc)));
         let key = authz.credential("k").unwrap();
-        let credential = &doc.credentials[0];
+        let valid = fgac::validate(doc, &fgac::Limits::default()).unwrap();
+        let credential = valid.credential("k").unwrap();
         let now = Timestamp::from_unix_seconds(0);
         let mut n = 0;
         for &cache in &self.caches {
@@ -132,12 +133,12 @@ impl Requests {
                     );
                 for (need, resource) in needs {
                     let engine = key.authorize_need(need, resource, now);
-                    let reference = oracle::decide_for(credential, need, resource, now);
+                    let reference = reference::decide(credential, need, resource, now);
                     assert_eq!(
                         engine,
                         reference,
                         "{need:?} {resource}\n{}",
-                        fgac::text::format(doc)
+                        fgac::syntax::dsl::format(doc)
                     );
                     n += 1;
                 }

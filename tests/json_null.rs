@@ -8,7 +8,7 @@
 mod common;
 
 use common::strategies;
-use fgac::json;
+use fgac::syntax::json;
 use proptest::prelude::*;
 use serde_json::Value;
 

@@ -8,7 +8,8 @@
 //! per-byte cost that grew with the input for the others. `cargo bench --bench parse` reports the
 //! same shapes in MiB/s.
 
-use fgac::{Authorizer, Limits, text};
+use fgac::syntax::dsl;
+use fgac::{Authorizer, Limits};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -44,14 +45,14 @@ fn one_line_parses_as_fast_as_many_lines() {
         rules.join("\n    ")
     );
     let one = format!("key \"k\" {{ expires never {} }}\n", rules.join(" "));
-    assert_eq!(text::parse(&many).unwrap(), text::parse(&one).unwrap());
+    assert_eq!(dsl::parse(&many).unwrap(), dsl::parse(&one).unwrap());
     let (t_one, t_many) = best_of_both(
         5,
         || {
-            black_box(text::parse(&one).unwrap());
+            black_box(dsl::parse(&one).unwrap());
         },
         || {
-            black_box(text::parse(&many).unwrap());
+            black_box(dsl::parse(&many).unwrap());
         },
     );
     let r = ratio(t_one, t_many);
@@ -67,10 +68,10 @@ fn one_line_parses_as_fast_as_many_lines() {
     let (t_one, t_many) = best_of_both(
         5,
         || {
-            black_box(text::format_source(&tests_one).unwrap());
+            black_box(dsl::format_source(&tests_one).unwrap());
         },
         || {
-            black_box(text::format_source(&tests_many).unwrap());
+            black_box(dsl::format_source(&tests_many).unwrap());
         },
     );
     let r = ratio(t_one, t_many);
@@ -90,7 +91,7 @@ fn thousands_of_errors_cost_what_their_input_costs() {
     };
     let (small, large) = (doc(5_000), doc(20_000));
     let check = |src: &str| {
-        let e = Authorizer::from_text(src).unwrap_err();
+        let e = Authorizer::from_source(src).unwrap_err();
         black_box(e.to_string());
         e.omitted()
     };
@@ -133,16 +134,26 @@ fn nested_cache_prefixes_compile_in_time_linear_in_their_bytes() {
     let limits = Limits::unbounded();
     let (small, large) = (nested_prefixes(150), nested_prefixes(600));
     let (small_doc, large_doc) = (
-        text::parse_with(&small, &limits).unwrap(),
-        text::parse_with(&large, &limits).unwrap(),
+        dsl::parse_with(&small, &limits).unwrap(),
+        dsl::parse_with(&large, &limits).unwrap(),
     );
     let (t_small, t_large) = best_of_both(
         5,
         || {
-            black_box(Authorizer::compile_with(&small_doc, &limits).unwrap());
+            black_box(
+                Authorizer::builder()
+                    .limits(limits.clone())
+                    .compile(&small_doc)
+                    .unwrap(),
+            );
         },
         || {
-            black_box(Authorizer::compile_with(&large_doc, &limits).unwrap());
+            black_box(
+                Authorizer::builder()
+                    .limits(limits.clone())
+                    .compile(&large_doc)
+                    .unwrap(),
+            );
         },
     );
     let bytes = ratio(
@@ -160,7 +171,10 @@ fn nested_cache_prefixes_compile_in_time_linear_in_their_bytes() {
         "a byte costs {per_byte:.2}x as much at {bytes:.1}x the bytes"
     );
     // And the names decide as their prefixes say.
-    let authz = Authorizer::compile_with(&large_doc, &limits).unwrap();
+    let authz = Authorizer::builder()
+        .limits(limits.clone())
+        .compile(&large_doc)
+        .unwrap();
     let name = format!("{}{:06}", "x".repeat(600), 7);
     let now = fgac::Timestamp::from_unix_seconds(0);
     let key = authz.credential("k").unwrap();

@@ -10,8 +10,8 @@ mod common;
 
 use common::policy;
 use fgac::model::{
-    CacheSelector, Credential, CredentialKind, Document, Expiry, Grant, ItemSelector, Permissions,
-    Role, Span,
+    CacheSelector, CredentialDef, CredentialKind, Document, Expiry, Grant, ItemSelector,
+    Permissions, Role, Span,
 };
 use fgac::{Authorizer, ErrorKind, Limits, Operation, Resource, Timestamp};
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -104,7 +104,7 @@ fn amplifying(credentials: usize, keys: &[Vec<u8>], names: usize) -> Document {
                 ItemSelector::All,
             )
         }));
-        Credential {
+        CredentialDef {
             name: format!("k{c}"),
             kind: CredentialKind::ApiKey,
             expiry: Expiry::Never,
@@ -185,7 +185,7 @@ fn compiling_past_the_budget_is_refused_within_it() {
         max_compiled_bytes: limit,
         ..Limits::default()
     };
-    let (peak, result) = peak_during(|| Authorizer::compile_with(&doc, &limits));
+    let (peak, result) = peak_during(|| Authorizer::builder().limits(limits.clone()).compile(&doc));
     let e = result.expect_err("over the budget");
     assert_eq!(
         e.kind(),
@@ -211,7 +211,7 @@ fn compiling_past_the_budget_is_refused_within_it() {
         max_compiled_bytes: 16 << 20,
         ..Limits::default()
     };
-    let (peak, result) = peak_during(|| Authorizer::compile_with(&doc, &limits));
+    let (peak, result) = peak_during(|| Authorizer::builder().limits(limits.clone()).compile(&doc));
     let authz = result.expect("fits in 16 MiB");
     println!(
         "compiled into {} bytes, peak {peak} bytes",
@@ -224,7 +224,10 @@ fn compiling_past_the_budget_is_refused_within_it() {
 fn memory_per_grant_stays_small() {
     for n in [20, 1_000, 10_000] {
         let doc = policy::generated(n);
-        let authz = Authorizer::compile_with(&doc, &Limits::unbounded()).unwrap();
+        let authz = Authorizer::builder()
+            .limits(Limits::unbounded())
+            .compile(&doc)
+            .unwrap();
         let bytes = authz.memory_usage();
         let names = policy::selector_bytes(&doc);
         let per_grant = (bytes - names.min(bytes)) as f64 / n as f64;

@@ -4,7 +4,8 @@
 mod common;
 
 use common::strategies;
-use fgac::{Authorizer, Decision, DenyReason, json, oracle};
+use fgac::syntax::json;
+use fgac::{Authorizer, BatchDecision, Decision, reference};
 use proptest::prelude::*;
 
 proptest! {
@@ -16,9 +17,10 @@ proptest! {
         requests in proptest::collection::vec(strategies::request(), 1..40),
     ) {
         let authz = Authorizer::compile(&doc).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let valid = fgac::validate(&doc, &fgac::Limits::default()).unwrap();
         for r in &requests {
-            let engine = authz.authorize(&r.key, r.op, r.resource(), r.now);
-            let reference = oracle::decide(&doc, &r.key, r.op, r.resource(), r.now);
+            let engine = common::engine_decides(&authz, &r.key, r.op, r.resource(), r.now);
+            let reference = common::reference_decides(valid, &r.key, r.op, r.resource(), r.now);
             prop_assert_eq!(engine, reference, "request {:?}", r);
         }
     }
@@ -32,13 +34,14 @@ proptest! {
     ) {
         let authz = Authorizer::compile(&doc).unwrap();
         let now = fgac::Timestamp::from_unix_seconds(950);
-        let credential = &doc.credentials[0];
+        let valid = fgac::validate(&doc, &fgac::Limits::default()).unwrap();
+        let credential = valid.credential(&doc.credentials[0].name).unwrap();
         let compiled = authz.credential(&credential.name).unwrap();
         let engine = compiled.authorize_batch(op, &cache, keys.iter().map(Vec::as_slice), now);
-        let reference = oracle::decide_batch(credential, op, &cache, keys.iter().map(Vec::as_slice), now);
+        let reference = reference::decide_batch(credential, op, &cache, keys.iter().map(Vec::as_slice), now);
         prop_assert_eq!(engine, reference);
         if keys.is_empty() {
-            prop_assert_eq!(engine, Decision::Deny(DenyReason::EmptyBatch));
+            prop_assert_eq!(engine, BatchDecision::Empty);
         }
     }
 
@@ -78,7 +81,7 @@ proptest! {
 fn authorizer_is_send_sync_and_unwind_safe() {
     fn check<T: Send + Sync + std::panic::UnwindSafe + std::panic::RefUnwindSafe>() {}
     check::<Authorizer>();
-    check::<fgac::CompiledCredential>();
+    check::<fgac::Credential>();
     check::<Decision>();
     check::<fgac::Error>();
 }

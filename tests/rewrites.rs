@@ -11,7 +11,7 @@ mod common;
 
 use common::strategies::{self, OwnedRequest};
 use fgac::model::{
-    CacheSelector, Credential, CredentialKind, Document, Effect, Expiry, Permissions,
+    CacheSelector, CredentialDef, CredentialKind, Document, Effect, Expiry, Permissions,
 };
 use fgac::syntax::{self, Form, Language};
 use fgac::{Authorizer, ErrorKind, Limits};
@@ -20,7 +20,7 @@ use proptest::prelude::*;
 /// `doc` as the first credential alone, made expressible in Momento's scope JSON: an API key named
 /// `default` that never expires, with its allow rules on named or all caches.
 fn momento_expressible(doc: &Document) -> Option<Document> {
-    let mut c: Credential = doc.credentials.first()?.clone();
+    let mut c: CredentialDef = doc.credentials.first()?.clone();
     c.name = "default".into();
     c.kind = CredentialKind::ApiKey;
     c.expiry = Expiry::Never;
@@ -75,8 +75,8 @@ fn same_decisions(
     for name in names {
         for r in requests {
             let (da, db) = (
-                a.authorize(name, r.op, r.resource(), r.now),
-                b.authorize(name, r.op, r.resource(), r.now),
+                common::engine_decides(a, name, r.op, r.resource(), r.now),
+                common::engine_decides(b, name, r.op, r.resource(), r.now),
             );
             prop_assert_eq!(da, db, "{}: {} {:?}", what, name, r);
         }

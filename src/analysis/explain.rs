@@ -4,11 +4,11 @@
 use super::{cache_contains, resource_contains};
 use crate::decision::{Decision, DenyReason, Resource, RuleId};
 use crate::model::{
-    CacheSelector, Credential, Document, Effect, Grant, ItemSelector, Permissions,
-    ResourceSelector, TopicSelector,
+    CacheSelector, CredentialDef, Effect, Grant, ItemSelector, Permissions, ResourceSelector,
+    TopicSelector, ValidCredential,
 };
 use crate::ops::{Need, Rights};
-use crate::oracle;
+use crate::reference;
 use crate::time::Timestamp;
 use smallvec::SmallVec;
 
@@ -42,8 +42,8 @@ pub struct NearMiss {
 pub struct Explanation<'d> {
     /// The decision (the reference evaluator's, which the engine matches).
     pub decision: Decision,
-    /// The credential, when it exists.
-    pub credential: Option<&'d Credential>,
+    /// The credential.
+    pub credential: &'d CredentialDef,
     /// The rules that decided: the allow rules that together gave the rights, or the deny rules
     /// that took one away. Empty for a super user, an expired credential, and the like.
     pub deciding: SmallVec<[RuleId; 4]>,
@@ -53,45 +53,44 @@ pub struct Explanation<'d> {
 
 impl<'d> Explanation<'d> {
     /// The grant behind a rule id.
+    #[must_use]
     pub fn grant(&self, rule: RuleId) -> Option<&'d Grant> {
-        match &self.credential?.permissions {
+        match &self.credential.permissions {
             Permissions::Explicit(grants) => grants.get(rule.index() as usize),
             Permissions::SuperUser { .. } => None,
         }
     }
 }
 
-/// Explains the decision on `need` for `resource` at `now` by the credential named `name`.
+/// Explains the decision on `need` for `resource` at `now` by `credential`.
 ///
 /// ```
 /// use fgac::analysis::{explain, Miss};
 /// use fgac::{Need, Resource, Rights, RuleId, Timestamp};
-/// let doc = fgac::text::parse(r#"key "k" { expires never
+/// let doc = fgac::syntax::parse(r#"key "k" { expires never
 ///     allow readonly cache "c" item "a" }"#)?;
-/// let e = explain(&doc, "k", Need::Item(Rights::READ), Resource::item("c", b"b"), Timestamp::from_unix_seconds(0));
+/// let valid = fgac::validate(&doc, &fgac::Limits::default())?;
+/// let k = valid.credential("k").unwrap();
+/// let e = explain(k, Need::Item(Rights::READ), Resource::item("c", b"b"), Timestamp::from_unix_seconds(0));
 /// assert!(!e.decision.is_allowed());
 /// assert_eq!(e.near_misses[0].rule, RuleId::new(0));
 /// assert_eq!(e.near_misses[0].miss, Miss::Target);
 /// # Ok::<(), fgac::Error>(())
 /// ```
+#[must_use]
 pub fn explain<'d>(
-    doc: &'d Document,
-    name: &str,
+    credential: ValidCredential<'d>,
     need: Need,
     resource: Resource<'_>,
     now: Timestamp,
 ) -> Explanation<'d> {
-    let credential = doc.credentials.iter().find(|c| c.name == name);
     let mut out = Explanation {
-        decision: Decision::Deny(DenyReason::UnknownCredential),
-        credential,
+        decision: reference::decide(credential, need, resource, now),
+        credential: credential.def(),
         deciding: SmallVec::new(),
         near_misses: SmallVec::new(),
     };
-    let Some(credential) = credential else {
-        return out;
-    };
-    out.decision = oracle::decide_for(credential, need, resource, now);
+    let credential = credential.def();
     let Permissions::Explicit(grants) = &credential.permissions else {
         return out;
     };

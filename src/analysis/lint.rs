@@ -3,8 +3,8 @@
 use super::grant_contains;
 use crate::error::{Diagnostic, ErrorKind};
 use crate::model::{
-    CacheSelector, CredentialKind, Document, Effect, Expiry, ItemSelector, Permissions,
-    ResourceSelector, Span, TopicSelector,
+    CacheSelector, CredentialKind, Effect, Expiry, ItemSelector, Permissions, ResourceSelector,
+    Span, TopicSelector, ValidDocument,
 };
 
 /// Warns when `text` holds a character that does not show as itself. Item keys are bytes and may
@@ -46,17 +46,20 @@ pub const PAIRWISE_LINT_MAX_GRANTS: usize = 5_000;
 ///   `admin` but is not. Matching is byte for byte, so such a name matches only itself.
 ///
 /// ```
-/// let doc = fgac::text::parse(r#"key "k" { expires never
+/// let doc = fgac::syntax::parse(r#"key "k" { expires never
 ///     allow readwrite cache *
 ///     allow readonly cache "a" }"#)?;
-/// let names: Vec<_> = fgac::analysis::lint(&doc).iter().map(|d| d.kind.clone()).collect();
+/// let valid = fgac::validate(&doc, &fgac::Limits::default())?;
+/// let names: Vec<_> = fgac::analysis::lint(valid).iter().map(|d| d.kind.clone()).collect();
 /// assert_eq!(names, [
 ///     fgac::ErrorKind::Lint { name: "never_expires" },
 ///     fgac::ErrorKind::Lint { name: "redundant_rule" },
 /// ]);
 /// # Ok::<(), fgac::Error>(())
 /// ```
-pub fn lint(doc: &Document) -> Vec<Diagnostic> {
+#[must_use]
+pub fn lint(doc: ValidDocument<'_>) -> Vec<Diagnostic> {
+    let doc = doc.document();
     let mut out = Vec::new();
     for c in &doc.credentials {
         invisible(&mut out, "credential name", &c.name, c.span, false);

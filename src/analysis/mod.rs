@@ -10,6 +10,7 @@ pub use lint::lint;
 use crate::model::{CacheSelector, Grant, ItemSelector, ResourceSelector, TopicSelector};
 
 /// Whether every cache `inner` selects is selected by `outer`.
+#[must_use]
 pub fn cache_contains(outer: &CacheSelector, inner: &CacheSelector) -> bool {
     use CacheSelector::*;
     match (outer, inner) {
@@ -22,6 +23,7 @@ pub fn cache_contains(outer: &CacheSelector, inner: &CacheSelector) -> bool {
 }
 
 /// Whether every item, or every topic, `inner` selects is selected by `outer`.
+#[must_use]
 pub fn resource_contains(outer: &ResourceSelector, inner: &ResourceSelector) -> bool {
     use ResourceSelector::*;
     match (outer, inner) {
@@ -48,6 +50,7 @@ pub fn resource_contains(outer: &ResourceSelector, inner: &ResourceSelector) -> 
 }
 
 /// Whether every request `inner` covers is covered by `outer` (rights aside).
+#[must_use]
 pub fn grant_contains(outer: &Grant, inner: &Grant) -> bool {
     cache_contains(&outer.cache, &inner.cache)
         && resource_contains(&outer.resource, &inner.resource)

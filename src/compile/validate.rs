@@ -4,7 +4,7 @@
 use crate::error::{Diagnostic, Diagnostics, ErrorKind};
 use crate::limits::Limits;
 use crate::model::{
-    CacheSelector, Credential, CredentialKind, Document, Effect, Expiry, Grant, ItemSelector,
+    CacheSelector, CredentialDef, CredentialKind, Document, Effect, Expiry, Grant, ItemSelector,
     Permissions, ResourceSelector, Span, TopicSelector,
 };
 use ahash::AHashMap as HashMap;
@@ -73,7 +73,7 @@ fn check_name(
     }
 }
 
-fn credential(c: &Credential, limits: &Limits, out: &mut Diagnostics) {
+fn credential(c: &CredentialDef, limits: &Limits, out: &mut Diagnostics) {
     let who = format!("`{}`", c.name);
     if c.name.is_empty() {
         out.push(

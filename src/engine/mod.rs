@@ -13,9 +13,9 @@ mod grants;
 mod names;
 mod trie;
 
-use crate::decision::{Decision, DenyReason, Resource};
+use crate::decision::{BatchDecision, Decision, DenyReason, Resource};
 use crate::limits::{Budget, TooLarge};
-use crate::model::{Credential, CredentialKind, Expiry, Permissions};
+use crate::model::{CredentialDef, CredentialKind, Expiry, Permissions};
 use crate::ops::{Need, Operation};
 use crate::time::Timestamp;
 use grants::Grants;
@@ -30,7 +30,7 @@ enum Body {
 /// One compiled credential: what [`Authorizer::credential`] hands out, and what requests are
 /// authorized against.
 #[derive(Clone, Debug)]
-pub struct CompiledCredential {
+pub struct Credential {
     name: Box<str>,
     kind: CredentialKind,
     expiry: Expiry,
@@ -38,9 +38,9 @@ pub struct CompiledCredential {
     body: Body,
 }
 
-impl CompiledCredential {
+impl Credential {
     /// Compiles a validated credential, charging `budget`.
-    fn build(c: &Credential, budget: &mut Budget) -> Result<CompiledCredential, TooLarge> {
+    fn build(c: &CredentialDef, budget: &mut Budget) -> Result<Credential, TooLarge> {
         budget.charge(c.name.len() + c.token_id.as_ref().map_or(0, String::len))?;
         let body = match &c.permissions {
             Permissions::SuperUser { .. } => Body::SuperUser,
@@ -49,7 +49,7 @@ impl CompiledCredential {
                 Body::Explicit(Box::new(Grants::build(grants, budget)?))
             }
         };
-        Ok(CompiledCredential {
+        Ok(Credential {
             name: c.name.as_str().into(),
             kind: c.kind,
             expiry: c.expiry,
@@ -59,26 +59,31 @@ impl CompiledCredential {
     }
 
     /// The credential's name.
+    #[must_use]
     pub fn name(&self) -> &str {
         &self.name
     }
 
     /// API key or token.
+    #[must_use]
     pub fn kind(&self) -> CredentialKind {
         self.kind
     }
 
     /// When it expires.
+    #[must_use]
     pub fn expiry(&self) -> Expiry {
         self.expiry
     }
 
     /// The token id, for tokens that carry one.
+    #[must_use]
     pub fn token_id(&self) -> Option<&str> {
         self.token_id.as_deref()
     }
 
     /// Whether this is a super-user key.
+    #[must_use]
     pub fn is_super_user(&self) -> bool {
         matches!(self.body, Body::SuperUser)
     }
@@ -123,31 +128,31 @@ impl CompiledCredential {
 
     /// Decides a multi-key operation (get batch, set batch, keys exist, sorted set union store):
     /// allowed only when `op` is allowed on every key, so the keys authorized are exactly the keys
-    /// the server then touches. The first denied key's decision is returned; an empty batch is
-    /// denied ([`DenyReason::EmptyBatch`]).
+    /// the server then touches. The first denied key is named with its reason; an empty batch is
+    /// [`BatchDecision::Empty`]. Allocates nothing.
     pub fn authorize_batch<'k>(
         &self,
         op: Operation,
         cache: &str,
         keys: impl IntoIterator<Item = &'k [u8]>,
         now: Timestamp,
-    ) -> Decision {
+    ) -> BatchDecision {
         let mut any = false;
-        for key in keys {
+        for (index, key) in keys.into_iter().enumerate() {
             any = true;
-            let decision = self.authorize(op, Resource::item(cache, key), now);
-            if !decision.is_allowed() {
-                return decision;
+            if let Decision::Deny(reason) = self.authorize(op, Resource::item(cache, key), now) {
+                return BatchDecision::Deny { index, reason };
             }
         }
         if any {
-            Decision::Allow
+            BatchDecision::Allow
         } else {
-            Decision::Deny(DenyReason::EmptyBatch)
+            BatchDecision::Empty
         }
     }
 
     /// Bytes of heap and inline memory this credential holds.
+    #[must_use]
     pub fn memory_usage(&self) -> usize {
         std::mem::size_of::<Self>()
             + self.name.len()
@@ -165,7 +170,7 @@ impl CompiledCredential {
 /// ```
 /// use fgac::{Authorizer, Decision, DenyReason, Operation, Resource, Timestamp};
 ///
-/// let authz = Authorizer::from_json(r#"{"permissions": [
+/// let authz = Authorizer::from_source(r#"{"permissions": [
 ///     {"role": "readwrite", "cache": "sessions", "item": {"keyPrefix": "user:"}}
 /// ]}"#)?;
 /// let key = authz.credential("default").expect("the scope's credential");
@@ -178,22 +183,22 @@ impl CompiledCredential {
 /// ```
 #[derive(Clone, Debug)]
 pub struct Authorizer {
-    credentials: Vec<CompiledCredential>,
+    credentials: Vec<Credential>,
     by_name: NameTable,
 }
 
 impl Authorizer {
     /// Compiles the credentials of a validated document under a budget of `limit` bytes; on
     /// failure, the index of the credential that did not fit.
-    pub(crate) fn build(credentials: &[Credential], limit: usize) -> Result<Authorizer, usize> {
+    pub(crate) fn build(credentials: &[CredentialDef], limit: usize) -> Result<Authorizer, usize> {
         let mut budget = Budget::new(limit);
         budget
-            .charge_for::<CompiledCredential>(credentials.len())
+            .charge_for::<Credential>(credentials.len())
             .map_err(|TooLarge| 0usize)?;
         let mut compiled = Vec::with_capacity(credentials.len());
         let mut names = Vec::with_capacity(credentials.len());
         for (index, c) in credentials.iter().enumerate() {
-            compiled.push(CompiledCredential::build(c, &mut budget).map_err(|TooLarge| index)?);
+            compiled.push(Credential::build(c, &mut budget).map_err(|TooLarge| index)?);
             names.push((c.name.as_str(), u32::try_from(index).map_err(|_| index)?));
         }
         let last = credentials.len().saturating_sub(1);
@@ -204,44 +209,32 @@ impl Authorizer {
         })
     }
 
-    /// The credential named `name`; no allocation.
+    /// The credential named `name` (no allocation): look it up once, when a connection presents
+    /// it, then authorize each of its requests. `None` for a name the document does not hold.
     #[inline]
-    pub fn credential(&self, name: &str) -> Option<&CompiledCredential> {
+    #[must_use]
+    pub fn credential(&self, name: &str) -> Option<&Credential> {
         let index = self.by_name.get(name)?;
         self.credentials.get(index as usize)
-    }
-
-    /// Looks `name` up and decides `op` on `resource` at `now`; an unknown name is denied with
-    /// [`DenyReason::UnknownCredential`].
-    #[inline]
-    pub fn authorize(
-        &self,
-        name: &str,
-        op: Operation,
-        resource: Resource<'_>,
-        now: Timestamp,
-    ) -> Decision {
-        match self.credential(name) {
-            Some(c) => c.authorize(op, resource, now),
-            None => Decision::Deny(DenyReason::UnknownCredential),
-        }
     }
 
     /// The name of the credential `name` is likely a typo of, for "did you mean" messages: the
     /// nearest by edit distance, when it is close enough (at most a third of the name's length).
     ///
     /// ```
-    /// let authz = fgac::Authorizer::from_text(r#"key "billing-api" { expires never  allow readonly cache "c" }"#)?;
+    /// let authz = fgac::Authorizer::from_source(r#"key "billing-api" { expires never  allow readonly cache "c" }"#)?;
     /// assert_eq!(authz.suggest_credential("biling-api"), Some("billing-api"));
     /// assert_eq!(authz.suggest_credential("ops"), None);
     /// # Ok::<(), fgac::Error>(())
     /// ```
+    #[must_use]
     pub fn suggest_credential(&self, name: &str) -> Option<&str> {
         crate::suggest::did_you_mean(name, self.credentials.iter().map(|c| c.name()))
     }
 
     /// Every credential, in document order.
-    pub fn credentials(&self) -> &[CompiledCredential] {
+    #[must_use]
+    pub fn credentials(&self) -> &[Credential] {
         &self.credentials
     }
 
@@ -252,9 +245,9 @@ impl Authorizer {
             + self
                 .credentials
                 .iter()
-                .map(CompiledCredential::memory_usage)
+                .map(Credential::memory_usage)
                 .sum::<usize>()
             + (self.credentials.capacity() - self.credentials.len())
-                * std::mem::size_of::<CompiledCredential>()
+                * std::mem::size_of::<Credential>()
     }
 }

@@ -6,7 +6,7 @@
 
 mod test_file;
 
-pub use test_file::{Expectation, Expected, TestCase, TestFile};
+pub use test_file::{Expectation, Expected, ExpectedReason, Outcome, TestCase, TestFile};
 
 use crate::ops::Rights;
 use crate::time::Timestamp;
@@ -26,11 +26,13 @@ pub struct Span {
 
 impl Span {
     /// The span `start..end`.
+    #[must_use]
     pub const fn new(start: usize, end: usize) -> Span {
         Span { start, end }
     }
 
     /// The smallest span covering both `self` and `other`.
+    #[must_use]
     pub fn to(self, other: Span) -> Span {
         Span::new(self.start.min(other.start), self.end.max(other.end))
     }
@@ -65,13 +67,83 @@ impl std::hash::Hash for Span {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Document {
     /// The credentials, in the order they were written.
-    pub credentials: Vec<Credential>,
+    pub credentials: Vec<CredentialDef>,
+}
+
+/// A document that passed validation ([`validate`](crate::validate)), borrowed.
+///
+/// The reference evaluator and the analyses take this, never a bare [`Document`]: they decide,
+/// and deciding on a document that is not valid (a super-user token, a token that never expires,
+/// two grants with the same selectors) would answer what the compiled engine never does, since
+/// it refuses to compile such a document.
+///
+/// ```
+/// let doc = fgac::syntax::parse(r#"token "t" { expires never  superuser }"#)?;
+/// assert!(fgac::validate(&doc, &fgac::Limits::default()).is_err());
+/// # Ok::<(), fgac::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct ValidDocument<'d> {
+    doc: &'d Document,
+}
+
+impl<'d> ValidDocument<'d> {
+    /// `doc`, which the caller has validated.
+    pub(crate) fn new_unchecked(doc: &'d Document) -> ValidDocument<'d> {
+        ValidDocument { doc }
+    }
+
+    /// The document.
+    #[must_use]
+    pub fn document(self) -> &'d Document {
+        self.doc
+    }
+
+    /// The credential named `name`, if the document holds one.
+    #[must_use]
+    pub fn credential(self, name: &str) -> Option<ValidCredential<'d>> {
+        self.doc
+            .credentials
+            .iter()
+            .find(|c| c.name == name)
+            .map(|def| ValidCredential { def })
+    }
+
+    /// Every credential, in document order.
+    pub fn credentials(self) -> impl Iterator<Item = ValidCredential<'d>> {
+        self.doc
+            .credentials
+            .iter()
+            .map(|def| ValidCredential { def })
+    }
+}
+
+/// A credential of a [`ValidDocument`].
+#[derive(Clone, Copy, Debug)]
+pub struct ValidCredential<'d> {
+    def: &'d CredentialDef,
+}
+
+impl<'d> ValidCredential<'d> {
+    /// The credential as written.
+    #[must_use]
+    pub fn def(self) -> &'d CredentialDef {
+        self.def
+    }
+}
+
+impl std::ops::Deref for ValidCredential<'_> {
+    type Target = CredentialDef;
+
+    fn deref(&self) -> &CredentialDef {
+        self.def
+    }
 }
 
 /// One credential: an API key or a disposable token, with its expiry and permissions.
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Credential {
+pub struct CredentialDef {
     /// The name the credential is looked up by; unique within a document.
     pub name: String,
     /// API key or disposable token.
@@ -99,6 +171,7 @@ pub enum CredentialKind {
 
 impl CredentialKind {
     /// `api_key` or `token`, as the JSON form spells it.
+    #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             CredentialKind::ApiKey => "api_key",
@@ -119,6 +192,7 @@ pub enum Expiry {
 
 impl Expiry {
     /// Whether a credential with this expiry is expired at `now`.
+    #[must_use]
     pub fn is_expired(self, now: Timestamp) -> bool {
         match self {
             Expiry::Never => false,
@@ -153,6 +227,7 @@ pub enum Effect {
 
 impl Effect {
     /// `allow` or `deny`.
+    #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             Effect::Allow => "allow",
@@ -191,6 +266,7 @@ impl Role {
     ];
 
     /// The role's name as Momento spells it: `readwrite`, `subscribeonly`, ...
+    #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             Role::ReadWrite => "readwrite",
@@ -203,11 +279,13 @@ impl Role {
     }
 
     /// The role named `name` (exact, lowercase).
+    #[must_use]
     pub fn from_name(name: &str) -> Option<Role> {
         Role::ALL.into_iter().find(|r| r.as_str() == name)
     }
 
     /// The rights the role carries.
+    #[must_use]
     pub fn rights(self) -> Rights {
         match self {
             Role::ReadWrite => Rights::READ_WRITE,
@@ -220,6 +298,7 @@ impl Role {
     }
 
     /// Whether this is a topic role (as opposed to a cache-item role).
+    #[must_use]
     pub fn is_topic_role(self) -> bool {
         matches!(
             self,
@@ -282,6 +361,7 @@ pub enum ResourceSelector {
 
 impl ResourceSelector {
     /// Whether this selects topics.
+    #[must_use]
     pub fn is_topics(&self) -> bool {
         matches!(self, ResourceSelector::Topics(_))
     }
@@ -305,6 +385,7 @@ pub struct Grant {
 
 impl Grant {
     /// An allow grant on cache items, with an empty span.
+    #[must_use]
     pub fn allow_items(role: Role, cache: CacheSelector, item: ItemSelector) -> Grant {
         Grant {
             effect: Effect::Allow,
@@ -316,6 +397,7 @@ impl Grant {
     }
 
     /// An allow grant on topics, with an empty span.
+    #[must_use]
     pub fn allow_topics(role: Role, cache: CacheSelector, topic: TopicSelector) -> Grant {
         Grant {
             effect: Effect::Allow,
@@ -327,6 +409,7 @@ impl Grant {
     }
 
     /// The same grant with the deny effect.
+    #[must_use]
     pub fn denied(self) -> Grant {
         Grant {
             effect: Effect::Deny,

@@ -55,20 +55,85 @@ pub enum Expected {
     /// `denied_by_rule` optionally a rule (`reason denied_by_rule #2`).
     Deny {
         /// The reason, when given.
-        reason: Option<DenyKind>,
+        reason: Option<ExpectedReason>,
         /// The deciding rule, when given (only with [`DenyKind::DeniedByRule`]).
         rule: Option<RuleId>,
     },
 }
 
+/// The reason a test expects a request to be denied for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExpectedReason {
+    /// The credential decides to deny, for this kind of reason.
+    Denied(DenyKind),
+    /// The policy holds no credential of that name (`reason unknown_credential`): the test checks
+    /// that a credential is gone.
+    UnknownCredential,
+}
+
+impl ExpectedReason {
+    /// Every reason a test may name, in the order the engine checks them.
+    pub const ALL: [ExpectedReason; 6] = [
+        ExpectedReason::UnknownCredential,
+        ExpectedReason::Denied(DenyKind::Expired),
+        ExpectedReason::Denied(DenyKind::WrongResourceKind),
+        ExpectedReason::Denied(DenyKind::SuperUserRequired),
+        ExpectedReason::Denied(DenyKind::NoMatchingGrant),
+        ExpectedReason::Denied(DenyKind::DeniedByRule),
+    ];
+
+    /// The snake_case name a test writes: `unknown_credential`, or the [`DenyKind`]'s.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ExpectedReason::Denied(kind) => kind.as_str(),
+            ExpectedReason::UnknownCredential => "unknown_credential",
+        }
+    }
+
+    /// The reason named `name`.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<ExpectedReason> {
+        ExpectedReason::ALL.into_iter().find(|r| r.as_str() == name)
+    }
+}
+
+impl fmt::Display for ExpectedReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a test's request got: a credential's decision, or no credential of that name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The credential decided.
+    Decided(Decision),
+    /// The policy holds no credential of that name.
+    UnknownCredential,
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Outcome::Decided(d) => d.fmt(f),
+            Outcome::UnknownCredential => f.write_str("deny (unknown_credential)"),
+        }
+    }
+}
+
 impl Expected {
-    /// Whether `decision` is what was expected.
-    pub fn matches(self, decision: Decision) -> bool {
-        match (self, decision) {
-            (Expected::Allow, Decision::Allow) => true,
-            (Expected::Deny { reason, rule }, Decision::Deny(actual)) => {
-                reason.is_none_or(|r| r == actual.kind())
+    /// Whether `outcome` is what was expected.
+    #[must_use]
+    pub fn matches(self, outcome: Outcome) -> bool {
+        match (self, outcome) {
+            (Expected::Allow, Outcome::Decided(Decision::Allow)) => true,
+            (Expected::Deny { reason, rule }, Outcome::Decided(Decision::Deny(actual))) => {
+                reason.is_none_or(|r| r == ExpectedReason::Denied(actual.kind()))
                     && rule.is_none_or(|r| actual.rule() == Some(r))
+            }
+            (Expected::Deny { reason, .. }, Outcome::UnknownCredential) => {
+                reason == Some(ExpectedReason::UnknownCredential)
             }
             _ => false,
         }
@@ -99,30 +164,37 @@ mod tests {
 
     #[test]
     fn expectations_match_by_reason_and_rule() {
-        let denied = Decision::Deny(DenyReason::DeniedByRule(RuleId::new(2)));
+        let denied = Outcome::Decided(Decision::Deny(DenyReason::DeniedByRule(RuleId::new(2))));
+        let by_rule = Some(ExpectedReason::Denied(DenyKind::DeniedByRule));
         let deny = |reason, rule| Expected::Deny { reason, rule };
         assert!(deny(None, None).matches(denied));
-        assert!(deny(Some(DenyKind::DeniedByRule), None).matches(denied));
-        assert!(deny(Some(DenyKind::DeniedByRule), Some(RuleId::new(2))).matches(denied));
-        assert!(!deny(Some(DenyKind::DeniedByRule), Some(RuleId::new(1))).matches(denied));
-        assert!(!deny(Some(DenyKind::Expired), None).matches(denied));
+        assert!(deny(by_rule, None).matches(denied));
+        assert!(deny(by_rule, Some(RuleId::new(2))).matches(denied));
+        assert!(!deny(by_rule, Some(RuleId::new(1))).matches(denied));
+        assert!(!deny(Some(ExpectedReason::Denied(DenyKind::Expired)), None).matches(denied));
         assert!(!Expected::Allow.matches(denied));
-        assert!(Expected::Allow.matches(Decision::Allow));
+        assert!(Expected::Allow.matches(Outcome::Decided(Decision::Allow)));
+        // An unknown credential matches only an expectation that names it.
+        let gone = Outcome::UnknownCredential;
+        assert!(deny(Some(ExpectedReason::UnknownCredential), None).matches(gone));
+        assert!(!deny(None, None).matches(gone));
+        assert!(!Expected::Allow.matches(gone));
     }
 
     #[test]
-    fn every_deny_reason_has_a_kind_tests_can_name() {
+    fn every_deny_reason_has_a_name_tests_can_use() {
         for reason in [
             DenyReason::Expired,
             DenyReason::WrongResourceKind,
             DenyReason::SuperUserRequired,
             DenyReason::NoMatchingGrant,
             DenyReason::DeniedByRule(RuleId::new(3)),
-            DenyReason::UnknownCredential,
-            DenyReason::EmptyBatch,
         ] {
-            assert_eq!(DenyKind::from_name(reason.as_str()), Some(reason.kind()));
+            assert_eq!(
+                ExpectedReason::from_name(reason.as_str()),
+                Some(ExpectedReason::Denied(reason.kind()))
+            );
         }
-        assert_eq!(DenyKind::ALL.len(), 7);
+        assert_eq!(DenyKind::ALL.len() + 1, ExpectedReason::ALL.len());
     }
 }

@@ -18,6 +18,7 @@ pub enum Language {
 
 impl Language {
     /// The language `text` is written in (a byte order mark and leading blanks aside).
+    #[must_use]
     pub fn detect(text: &str) -> Language {
         let body = text.strip_prefix('\u{feff}').unwrap_or(text);
         if body.trim_start().starts_with('{') {
@@ -42,6 +43,7 @@ pub enum Form {
 
 impl Form {
     /// The language of the form.
+    #[must_use]
     pub fn language(self) -> Language {
         match self {
             Form::Dsl => Language::Dsl,
@@ -65,34 +67,29 @@ pub struct Loaded {
 /// Parses a document in either language with the default [`Limits`] (see [`Language::detect`]).
 ///
 /// ```
-/// let a = fgac::load(r#"{"permissions": [{"role": "readonly", "cache": "c"}]}"#)?;
-/// let b = fgac::load(r#"key "default" { expires never  allow readonly cache "c" }"#)?;
+/// let a = fgac::syntax::parse(r#"{"permissions": [{"role": "readonly", "cache": "c"}]}"#)?;
+/// let b = fgac::syntax::parse(r#"key "default" { expires never  allow readonly cache "c" }"#)?;
 /// assert_eq!(a, b);
 /// # Ok::<(), fgac::Error>(())
 /// ```
-pub fn load(text: &str) -> Result<Document, Error> {
-    load_with(text, &Limits::default())
+pub fn parse(text: &str) -> Result<Document, Error> {
+    parse_with(text, &Limits::default())
 }
 
 /// Parses a document in either language under `limits`.
-pub fn load_with(text: &str, limits: &Limits) -> Result<Document, Error> {
+pub fn parse_with(text: &str, limits: &Limits) -> Result<Document, Error> {
     read(text, Language::detect(text), limits).map(|l| l.document)
 }
 
-/// Parses a document given as bytes (a file's contents) in either language under `limits`. Bytes
-/// that are not UTF-8 are an error at the first bad byte: documents are text, and item keys that
-/// are not UTF-8 are written with escapes (`\xNN` in the DSL, `keyBase64` in JSON).
+/// Parses `bytes` (a file's contents) in `language` (or, for `None`, the language
+/// [`Language::detect`] finds) under `limits`, saying which form the document was in. Bytes that
+/// are not UTF-8 are an error at the first bad byte: documents are text, and item keys that are
+/// not UTF-8 are written with escapes (`\xNN` in the DSL, `keyBase64` in JSON).
 ///
 /// ```
-/// let err = fgac::load_bytes(b"key \"k\" { expires never\n allow readonly cache \"\xff\" }", &fgac::Limits::default()).unwrap_err();
+/// let err = fgac::syntax::read_bytes(b"key \"k\" { expires never\n allow readonly cache \"\xff\" }", None, &fgac::Limits::default()).unwrap_err();
 /// assert!(err.to_string().starts_with("error: invalid UTF-8 at byte 47\n --> <input>:2:24"));
 /// ```
-pub fn load_bytes(bytes: &[u8], limits: &Limits) -> Result<Document, Error> {
-    read_bytes(bytes, None, limits).map(|l| l.document)
-}
-
-/// Parses `bytes` in `language` (or, for `None`, the language [`Language::detect`] finds) under
-/// `limits`, saying which form the document was in.
 pub fn read_bytes(
     bytes: &[u8],
     language: Option<Language>,
@@ -144,7 +141,7 @@ pub fn read(text: &str, language: Language, limits: &Limits) -> Result<Loaded, E
             })
         }
         Language::Dsl => {
-            let (document, tests) = super::text::parse_with_tests(text, limits)?;
+            let (document, tests) = super::dsl::parse_with_tests(text, limits)?;
             Ok(Loaded {
                 document,
                 form: Form::Dsl,
@@ -166,7 +163,7 @@ pub fn read(text: &str, language: Language, limits: &Limits) -> Result<Loaded, E
 /// ```
 pub fn reformat(text: &str, language: Language, limits: &Limits) -> Result<String, Error> {
     match language {
-        Language::Dsl => super::format::format_source_with(text, limits),
+        Language::Dsl => super::dsl::format_source_with(text, limits),
         Language::Json => {
             let loaded = read(text, Language::Json, limits)?;
             convert(&loaded.document, loaded.form).map_err(|e| e.with_source(text))
@@ -180,7 +177,7 @@ pub fn reformat(text: &str, language: Language, limits: &Limits) -> Result<Strin
 /// anything else is refused with one diagnostic for each thing it cannot express.
 pub fn convert(doc: &Document, form: Form) -> Result<String, Error> {
     match form {
-        Form::Dsl => Ok(super::format::format(doc)),
+        Form::Dsl => Ok(super::dsl::format(doc)),
         Form::KeyStoreJson => Ok(json::to_string(doc) + "\n"),
         Form::MomentoJson => match doc.credentials.as_slice() {
             [one] => json::to_momento_scope(one).map(|s| s + "\n"),

@@ -1,17 +1,15 @@
 //! The front ends: text in, [`model`](crate::model) out, and the errors they report.
 //!
-//! * [`text`]: fgac's permission language (grammar in `grammar/fgac.ebnf`), its parser and its
+//! * [`dsl`]: fgac's permission language (grammar in `grammar/fgac.ebnf`), its parser and its
 //!   canonical formatter;
 //! * [`json`]: Momento's permission JSON and fgac's key-store JSON;
 //!
 //! Both report [`Error`](crate::Error)s with spans into the text they read.
 
-pub(crate) mod ast;
-pub(crate) mod format;
+pub mod dsl;
 pub mod json;
 mod load;
-pub mod text;
 
 pub use load::{
-    Form, Language, Loaded, convert, load, load_bytes, load_with, read, read_bytes, reformat, utf8,
+    Form, Language, Loaded, convert, parse, parse_with, read, read_bytes, reformat, utf8,
 };

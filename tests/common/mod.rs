@@ -4,7 +4,8 @@
 pub mod policy;
 pub mod strategies;
 
-use fgac::{Decision, DenyReason, Need, Operation, Resource, Rights, RuleId, Timestamp};
+use fgac::syntax::json::{Answer, key_from_base64};
+use fgac::{BatchDecision, Decision, DenyReason, Need, Operation, Resource, Rights, Timestamp};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -85,7 +86,7 @@ impl Case {
     pub fn item_bytes(&self) -> Option<Vec<u8>> {
         match (&self.item, &self.item_b64) {
             (Some(s), None) => Some(s.as_bytes().to_vec()),
-            (None, Some(b)) => Some(decode_b64(b)),
+            (None, Some(b)) => Some(key_from_base64(b).expect("standard base64")),
             _ => None,
         }
     }
@@ -136,48 +137,47 @@ impl Case {
             },
         )
     }
-
-    pub fn expected(&self) -> Decision {
-        parse_decision(&self.expect)
-    }
 }
 
-pub fn parse_decision(text: &str) -> Decision {
-    if text == "allow" {
-        return Decision::Allow;
-    }
-    if let Some(id) = text.strip_prefix("denied_by_rule:") {
-        return Decision::Deny(DenyReason::DeniedByRule(RuleId::new(
-            id.parse().expect("rule id"),
-        )));
-    }
-    Decision::Deny(match text {
-        "expired" => DenyReason::Expired,
-        "wrong_resource_kind" => DenyReason::WrongResourceKind,
-        "super_user_required" => DenyReason::SuperUserRequired,
-        "no_matching_grant" => DenyReason::NoMatchingGrant,
-        "unknown_credential" => DenyReason::UnknownCredential,
-        "empty_batch" => DenyReason::EmptyBatch,
-        other => panic!("unknown expectation `{other}`"),
-    })
+/// The engine's decision on a request by the credential named `name`; `None` when there is none.
+pub fn engine_decides(
+    authz: &fgac::Authorizer,
+    name: &str,
+    op: Operation,
+    resource: Resource<'_>,
+    now: Timestamp,
+) -> Option<Decision> {
+    authz
+        .credential(name)
+        .map(|c| c.authorize(op, resource, now))
 }
 
-fn decode_b64(text: &str) -> Vec<u8> {
-    // The library's decoder is private; the corpus only needs a few short keys.
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut bits = 0u32;
-    let mut count = 0;
-    let mut out = Vec::new();
-    for c in text.bytes().filter(|&c| c != b'=') {
-        let v = ALPHABET.iter().position(|&a| a == c).expect("base64") as u32;
-        bits = (bits << 6) | v;
-        count += 6;
-        if count >= 8 {
-            count -= 8;
-            out.push((bits >> count) as u8);
-        }
+/// The reference evaluator's decision on the same request.
+pub fn reference_decides(
+    doc: fgac::model::ValidDocument<'_>,
+    name: &str,
+    op: Operation,
+    resource: Resource<'_>,
+    now: Timestamp,
+) -> Option<Decision> {
+    doc.credential(name)
+        .map(|c| fgac::reference::decide(c, op.need(), resource, now))
+}
+
+/// An answer as the corpus writes expectations: `allow`, a deny reason (`no_matching_grant`,
+/// `unknown_credential`, `empty_batch`, ...), or `denied_by_rule:N`.
+pub fn answer_name(answer: Answer) -> String {
+    let denied = |reason: DenyReason| match reason.rule() {
+        Some(rule) => format!("denied_by_rule:{}", rule.index()),
+        None => reason.as_str().to_owned(),
+    };
+    match answer {
+        Answer::Decision(Decision::Allow) | Answer::Batch(BatchDecision::Allow) => "allow".into(),
+        Answer::Decision(Decision::Deny(r))
+        | Answer::Batch(BatchDecision::Deny { reason: r, .. }) => denied(r),
+        Answer::Batch(BatchDecision::Empty) => "empty_batch".into(),
+        Answer::UnknownCredential => "unknown_credential".into(),
     }
-    out
 }
 
 pub fn corpus_dir() -> PathBuf {

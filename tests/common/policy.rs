@@ -3,8 +3,8 @@
 //! few deny rules over `n / 20 + 1` caches. Deterministic.
 
 use fgac::model::{
-    CacheSelector, Credential, CredentialKind, Document, Expiry, Grant, ItemSelector, Permissions,
-    Role, Span, TopicSelector,
+    CacheSelector, CredentialDef, CredentialKind, Document, Expiry, Grant, ItemSelector,
+    Permissions, Role, Span, TopicSelector,
 };
 
 /// The name of the generated credential.
@@ -19,7 +19,7 @@ pub fn cache_of(i: usize, n: usize) -> String {
 pub fn generated(n: usize) -> Document {
     let grants = (0..n).map(|i| grant(i, n)).collect();
     Document {
-        credentials: vec![Credential {
+        credentials: vec![CredentialDef {
             name: KEY.to_owned(),
             kind: CredentialKind::ApiKey,
             expiry: Expiry::Never,

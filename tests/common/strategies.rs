@@ -5,7 +5,7 @@
 
 use fgac::Timestamp;
 use fgac::model::{
-    CacheSelector, Credential, CredentialKind, Document, Effect, Expiry, Grant, ItemSelector,
+    CacheSelector, CredentialDef, CredentialKind, Document, Effect, Expiry, Grant, ItemSelector,
     Permissions, ResourceSelector, Role, Span, TopicSelector,
 };
 use fgac::{Operation, Resource};
@@ -76,7 +76,7 @@ pub fn grant() -> impl Strategy<Value = Grant> {
 }
 
 /// A valid credential named `name`: duplicate selectors dropped, token rules respected.
-pub fn credential(name: String) -> impl Strategy<Value = Credential> {
+pub fn credential(name: String) -> impl Strategy<Value = CredentialDef> {
     (
         any::<bool>(),
         prop_oneof![1 => Just(None), 3 => (900u64..1100).prop_map(Some)],
@@ -99,7 +99,7 @@ pub fn credential(name: String) -> impl Strategy<Value = Credential> {
                 .into_iter()
                 .filter(|g| seen.insert((g.effect, g.cache.clone(), g.resource.clone())))
                 .collect();
-            Credential {
+            CredentialDef {
                 name: name.clone(),
                 kind,
                 expiry,
@@ -226,17 +226,19 @@ pub fn any_document() -> impl Strategy<Value = Document> {
             4 => proptest::collection::vec(grant, 0..5).prop_map(Permissions::Explicit),
         ],
     )
-        .prop_map(|(name, token, expiry, token_id, permissions)| Credential {
-            name,
-            kind: if token {
-                CredentialKind::Token
-            } else {
-                CredentialKind::ApiKey
+        .prop_map(
+            |(name, token, expiry, token_id, permissions)| CredentialDef {
+                name,
+                kind: if token {
+                    CredentialKind::Token
+                } else {
+                    CredentialKind::ApiKey
+                },
+                expiry,
+                token_id,
+                permissions,
+                span: Span::default(),
             },
-            expiry,
-            token_id,
-            permissions,
-            span: Span::default(),
-        });
+        );
     proptest::collection::vec(credential, 0..4).prop_map(|credentials| Document { credentials })
 }

@@ -9,7 +9,7 @@ pub mod policy;
 use fgac::model::{
     CacheSelector, Document, Effect, Grant, ItemSelector, Permissions, ResourceSelector, TopicSelector,
 };
-use fgac::{Authorizer, Limits, Operation, Resource, Timestamp, oracle};
+use fgac::{Authorizer, Limits, Operation, Resource, Timestamp, reference};
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 
@@ -39,7 +39,7 @@ impl Fgac {
     /// Compiles the generated policy of `n` grants.
     pub fn new(n: usize) -> Fgac {
         let doc = policy::generated(n);
-        let authz = Authorizer::compile_with(&doc, &Limits::unbounded()).expect("the generated policy compiles");
+        let authz = Authorizer::builder().limits(Limits::unbounded()).compile(&doc).expect("the generated policy compiles");
         Fgac { doc, authz }
     }
 
@@ -50,7 +50,7 @@ impl Fgac {
 
     /// The reference evaluator's answer.
     pub fn reference(&self, r: &BenchRequest) -> bool {
-        oracle::decide(&self.doc, policy::KEY, Operation::Get, resource(r), NOW).is_allowed()
+        reference::decide(&self.doc, policy::KEY, Operation::Get, resource(r), NOW).is_allowed()
     }
 
     fn grants(&self) -> &[Grant] {

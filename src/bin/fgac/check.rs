@@ -17,7 +17,7 @@ pub fn run(files: &[PathBuf], deny_warnings: bool) -> Result<Status, Stop> {
             Ok(Err(status)) => status,
             Ok(Ok(doc)) => {
                 let origin = path.display().to_string();
-                let warnings = analysis::lint(&doc.loaded.document);
+                let warnings = analysis::lint(doc.compiled.valid());
                 for w in &warnings {
                     let one = fgac::Error::from_diagnostics(vec![w.clone()])
                         .with_source(&doc.text)

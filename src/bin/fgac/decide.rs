@@ -4,8 +4,8 @@
 
 use crate::input;
 use crate::out::{Status, Stop, say};
-use fgac::json::{self, RequestTarget};
-use fgac::{Authorizer, Decision, DenyReason, Timestamp};
+use fgac::syntax::json::{self, Answer, RequestTarget};
+use fgac::{Authorizer, Timestamp};
 use std::io::{BufRead, Read};
 use std::path::Path;
 
@@ -18,7 +18,8 @@ pub fn run(file: &Path, now: Option<&str>) -> Result<Status, Stop> {
         Ok(doc) => doc,
         Err(status) => return Ok(status),
     };
-    let only = match doc.authz.credentials() {
+    let authz = doc.compiled.authorizer();
+    let only = match authz.credentials() {
         [one] => Some(one.name().to_owned()),
         _ => None,
     };
@@ -57,8 +58,8 @@ pub fn run(file: &Path, now: Option<&str>) -> Result<Status, Stop> {
                 "line {number} is not UTF-8 (at byte {}); give keys that are not UTF-8 as `item_b64` or `items_b64`",
                 e.valid_up_to()
             )),
-            Ok(text) => match decide_line(&doc.authz, only.as_deref(), text, now) {
-                Ok(decision) => json::decision_to_json(decision),
+            Ok(text) => match decide_line(authz, only.as_deref(), text, now) {
+                Ok(answer) => json::answer_to_json(answer),
                 Err(message) => json::error_to_json(&message),
             },
         };
@@ -93,7 +94,7 @@ fn decide_line(
     only: Option<&str>,
     line: &str,
     now: Timestamp,
-) -> Result<Decision, String> {
+) -> Result<Answer, String> {
     let r = json::parse_request(line)?;
     let key = match (&r.key, only) {
         (Some(k), _) => k.as_str(),
@@ -102,11 +103,18 @@ fn decide_line(
             return Err("`key` is required: the document holds several credentials".to_owned());
         }
     };
+    let Some(credential) = authz.credential(key) else {
+        return Ok(Answer::UnknownCredential);
+    };
     Ok(match &r.target {
-        RequestTarget::One(resource) => authz.authorize(key, r.op, resource.as_resource(), now),
-        RequestTarget::Batch { cache, keys } => match authz.credential(key) {
-            Some(c) => c.authorize_batch(r.op, cache, keys.iter().map(Vec::as_slice), now),
-            None => Decision::Deny(DenyReason::UnknownCredential),
-        },
+        RequestTarget::One(resource) => {
+            Answer::Decision(credential.authorize(r.op, resource.as_resource(), now))
+        }
+        RequestTarget::Batch { cache, keys } => Answer::Batch(credential.authorize_batch(
+            r.op,
+            cache,
+            keys.iter().map(Vec::as_slice),
+            now,
+        )),
     })
 }

@@ -3,9 +3,9 @@
 
 use crate::input::{self, located};
 use crate::out::{Status, Stop, say};
-use base64::Engine as _;
 use fgac::analysis::{self, Miss};
 use fgac::model::Expiry;
+use fgac::syntax::json;
 use fgac::{Decision, DenyReason, Need, Operation, Resource, escape_for_terminal as shown};
 use std::path::PathBuf;
 
@@ -47,22 +47,23 @@ pub fn run(a: &Args) -> Result<Status, Stop> {
         Err(status) => return Ok(status),
     };
     let key = a.key.as_str();
-    if doc.authz.credential(key).is_none() {
-        return Err(Stop::Usage(match doc.authz.suggest_credential(key) {
+    let authz = doc.compiled.authorizer();
+    let (Some(credential), Some(valid)) =
+        (authz.credential(key), doc.compiled.valid().credential(key))
+    else {
+        return Err(Stop::Usage(match authz.suggest_credential(key) {
             Some(s) => format!(
                 "no credential `{key}` in `{}`; did you mean `{s}`?",
                 a.file.display()
             ),
             None => format!("no credential `{key}` in `{}`", a.file.display()),
         }));
-    }
+    };
     let key_bytes = match (&a.item, &a.item_b64) {
         (Some(k), _) => Some(k.as_bytes().to_vec()),
-        (None, Some(b)) => Some(
-            base64::engine::general_purpose::STANDARD
-                .decode(b)
-                .map_err(|e| Stop::Usage(format!("bad --item-b64 `{b}`: {e}")))?,
-        ),
+        (None, Some(b)) => Some(json::key_from_base64(b).ok_or_else(|| {
+            Stop::Usage(format!("bad --item-b64 `{b}`: not standard padded base64"))
+        })?),
         (None, None) => None,
     };
     let cache = a.cache.as_deref().unwrap_or_default();
@@ -72,9 +73,8 @@ pub fn run(a: &Args) -> Result<Status, Stop> {
         (false, None, Some(t)) => Resource::topic(cache, t),
         (false, None, None) => Resource::cache(cache),
     };
-    let decision = doc.authz.authorize(key, op, resource, now);
-    let document = &doc.loaded.document;
-    let e = analysis::explain(document, key, op.need(), resource, now);
+    let decision = credential.authorize(op, resource, now);
+    let e = analysis::explain(valid, op.need(), resource, now);
     // The engine decides; the explanation follows the reference, and both must agree.
     if e.decision != decision {
         return Err(Stop::Usage(format!(
@@ -91,9 +91,9 @@ pub fn run(a: &Args) -> Result<Status, Stop> {
     say!("{decision}: `{}` {verb} {op} {resource}", shown(key))?;
     match decision {
         Decision::Allow if e.deciding.is_empty() => say!("  `{}` is a super user", shown(key))?,
-        Decision::Deny(DenyReason::Expired) => match e.credential.map(|c| c.expiry) {
-            Some(Expiry::At(t)) => say!("  the credential expired at {t}")?,
-            _ => say!("  the credential has expired")?,
+        Decision::Deny(DenyReason::Expired) => match e.credential.expiry {
+            Expiry::At(t) => say!("  the credential expired at {t}")?,
+            Expiry::Never => say!("  the credential has expired")?,
         },
         Decision::Deny(DenyReason::SuperUserRequired) => {
             say!("  {op} is a control-plane operation: only a super-user key may do it")?

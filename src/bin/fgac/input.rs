@@ -21,14 +21,12 @@ pub fn language_of(path: &Path) -> Option<Language> {
     }
 }
 
-/// A document read and compiled from a file.
+/// A document read and compiled from a file, with its text (for showing rules' lines).
 pub struct Compiled {
     /// The file's text (as read; documents are UTF-8).
     pub text: String,
-    /// The parse.
-    pub loaded: Loaded,
-    /// The compiled document.
-    pub authz: Authorizer,
+    /// What was read and compiled.
+    pub compiled: fgac::Compiled,
 }
 
 /// Prints `e` against `path`'s text.
@@ -52,17 +50,13 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Option<(String, Loaded)> {
 /// does not compile.
 pub fn compile(path: &Path) -> Result<Result<Compiled, Status>, Stop> {
     let bytes = read(path)?;
-    let Some((text, loaded)) = parse(path, &bytes) else {
-        return Ok(Err(Status::Failed));
-    };
-    match Authorizer::compile(&loaded.document) {
-        Ok(authz) => Ok(Ok(Compiled {
-            text,
-            loaded,
-            authz,
+    match Authorizer::builder().read(&bytes, language_of(path)) {
+        Ok(compiled) => Ok(Ok(Compiled {
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+            compiled,
         })),
         Err(e) => {
-            print_error(path, e.with_source(&text));
+            print_error(path, e);
             Ok(Err(Status::Failed))
         }
     }

@@ -3,8 +3,8 @@
 
 use crate::input::{self, located};
 use crate::out::{Status, Stop, report, say};
-use fgac::model::{Document, Span, TestFile};
-use fgac::{Authorizer, Decision, DenyReason, Diagnostic, ErrorKind, OwnedResource};
+use fgac::model::{Outcome, TestFile};
+use fgac::{Authorizer, Compiled, Decision, DenyReason, OwnedResource};
 use fgac::{analysis, escape_for_terminal as shown, policy_tests};
 use std::path::{Path, PathBuf};
 
@@ -42,7 +42,7 @@ struct Tally {
 struct Policy {
     origin: String,
     text: String,
-    document: Document,
+    compiled: Compiled,
 }
 
 fn one(path: &Path, now: fgac::Timestamp, tally: &mut Tally) -> Result<(), Stop> {
@@ -51,102 +51,85 @@ fn one(path: &Path, now: fgac::Timestamp, tally: &mut Tally) -> Result<(), Stop>
         tally.failed += 1;
         return Ok(());
     };
-    let tests = &loaded.tests;
-    if tests.tests.is_empty() {
+    if loaded.tests.tests.is_empty() {
         return Ok(());
     }
+    let count = loaded.tests.tests.len();
+    let tests = loaded.tests.clone();
     let origin = path.display().to_string();
-    let policy = match &tests.policy {
-        None => Policy {
-            origin: origin.clone(),
-            text: text.clone(),
-            document: loaded.document.clone(),
-        },
-        Some((name, span)) => {
-            let named = referenced_policy(path, &text, name, *span, &loaded.document);
-            match named? {
-                Some(policy) => policy,
-                None => {
-                    tally.failed += tests.tests.len();
-                    return Ok(());
-                }
-            }
-        }
-    };
-    let authz = match Authorizer::compile(&policy.document) {
-        Ok(authz) => authz,
+    let builder = Authorizer::builder();
+    let policy = match policy_tests::policy_path(path, &tests, &loaded.document) {
         Err(e) => {
-            report(
-                &e.with_source(&policy.text)
-                    .with_origin(policy.origin.as_str())
-                    .to_string(),
-            );
-            tally.failed += tests.tests.len();
+            input::print_error(path, e.with_source(&text));
+            tally.failed += count;
             return Ok(());
         }
+        // The file's own credentials: the one parse already made.
+        Ok(None) => match builder.compile_loaded(loaded, &text) {
+            Ok(compiled) => Policy {
+                origin: origin.clone(),
+                text: text.clone(),
+                compiled,
+            },
+            Err(e) => {
+                input::print_error(path, e);
+                tally.failed += count;
+                return Ok(());
+            }
+        },
+        Ok(Some(policy_path)) => match referenced_policy(path, &text, &tests, &policy_path) {
+            Some(policy) => policy,
+            None => {
+                tally.failed += count;
+                return Ok(());
+            }
+        },
     };
-    run_tests(tests, &authz, &policy, &origin, &text, now, tally)
+    run_tests(&tests, &policy, &origin, &text, now, tally)
 }
 
-/// Reads the document a `policy` line names (relative to the test file). A test file that also
-/// defines credentials, a file that is not a `.fgac` or `.json` document, or one that cannot be
-/// read is reported at the `policy` line, by path, without showing the file's content: a test
-/// file must not be a way to print the first line of any readable file.
-fn referenced_policy(
-    path: &Path,
-    text: &str,
-    name: &str,
-    span: Span,
-    own: &Document,
-) -> Result<Option<Policy>, Stop> {
-    let at_policy_line = |message: String, help: &str| {
-        let e = fgac::Error::from_diagnostics(vec![
-            Diagnostic::new(ErrorKind::Test, span, message).with_help(help.to_owned()),
-        ]);
-        input::print_error(path, e.with_source(text));
-        Ok(None)
-    };
-    if !own.credentials.is_empty() {
-        return at_policy_line(
-            "this file names its policy with `policy` and also defines credentials".to_owned(),
-            "keep tests and policy apart, or drop `policy`",
-        );
-    }
-    let policy_path = path.parent().unwrap_or(Path::new(".")).join(name);
-    if input::language_of(&policy_path).is_none() {
-        return at_policy_line(
-            format!("the policy `{name}` is not a `.fgac` or `.json` document"),
-            "name the policy's `.fgac` or `.json` file",
-        );
-    }
-    let bytes = match std::fs::read(&policy_path) {
+/// Reads and compiles the document a `policy` line names; a file that cannot be read is reported
+/// at the `policy` line, by path, without showing anything of it.
+fn referenced_policy(path: &Path, text: &str, tests: &TestFile, policy: &Path) -> Option<Policy> {
+    let bytes = match std::fs::read(policy) {
         Ok(bytes) => bytes,
         Err(e) => {
-            return at_policy_line(
+            let (name, span) = tests.policy.as_ref()?;
+            let d = fgac::Diagnostic::new(
+                fgac::ErrorKind::Test,
+                *span,
                 format!("cannot read the policy `{name}`: {e}"),
-                "the path is relative to this test file",
+            )
+            .with_help("the path is relative to this test file");
+            input::print_error(
+                path,
+                fgac::Error::from_diagnostics(vec![d]).with_source(text),
             );
+            return None;
         }
     };
-    let Some((policy_text, loaded)) = input::parse(&policy_path, &bytes) else {
-        return Ok(None);
-    };
-    Ok(Some(Policy {
-        origin: policy_path.display().to_string(),
-        text: policy_text,
-        document: loaded.document,
-    }))
+    match Authorizer::builder().read(&bytes, input::language_of(policy)) {
+        Ok(compiled) => Some(Policy {
+            origin: policy.display().to_string(),
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+            compiled,
+        }),
+        Err(e) => {
+            input::print_error(policy, e);
+            None
+        }
+    }
 }
 
 fn run_tests(
     tests: &TestFile,
-    authz: &Authorizer,
     policy: &Policy,
     origin: &str,
     text: &str,
     now: fgac::Timestamp,
     tally: &mut Tally,
 ) -> Result<(), Stop> {
+    let authz = policy.compiled.authorizer();
     for case in &tests.tests {
         let failures = match policy_tests::run(authz, case, now) {
             Ok(failures) => failures,
@@ -168,10 +151,12 @@ fn run_tests(
             let e = f.expectation;
             say!("  {}", located(origin, text, e.span))?;
             say!("    expected {}, got {}", e.expected, f.actual)?;
+            let Some(credential) = policy.compiled.valid().credential(&e.key) else {
+                continue;
+            };
             let at = e.at.unwrap_or(now);
             let resource = e.resource.as_resource();
-            let explanation =
-                analysis::explain(&policy.document, &e.key, e.op.need(), resource, at);
+            let explanation = analysis::explain(credential, e.op.need(), resource, at);
             for &rule in &explanation.deciding {
                 if let Some(g) = explanation.grant(rule) {
                     say!(
@@ -189,7 +174,7 @@ fn run_tests(
                     located(&policy.origin, &policy.text, g.span)
                 )?;
             }
-            if f.actual == Decision::Deny(DenyReason::WrongResourceKind) {
+            if f.actual == Outcome::Decided(Decision::Deny(DenyReason::WrongResourceKind)) {
                 say!(
                     "    {} acts on another kind of resource than {}",
                     e.op,

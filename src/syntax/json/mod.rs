@@ -27,7 +27,8 @@ mod request;
 mod write;
 
 pub use request::{
-    RequestLine, RequestTarget, decision_to_json, error_to_json, parse_request, request_to_json,
+    Answer, RequestLine, RequestTarget, answer_to_json, error_to_json, parse_request,
+    request_to_json,
 };
 pub use write::{to_momento_scope, to_string};
 
@@ -50,6 +51,19 @@ fn raw<'de, D: serde::Deserializer<'de>>(
     <&'de serde_json::value::RawValue as serde::Deserialize>::deserialize(d).map(Some)
 }
 
+/// Key bytes from standard padded base64 (`+`, `/`, `=` padding, no stray bits): the one spelling
+/// fgac's JSON forms (`keyBase64`) and request lines (`item_b64`) give bytes that are not UTF-8.
+///
+/// ```
+/// assert_eq!(fgac::syntax::json::key_from_base64("/w=="), Some(vec![0xff]));
+/// assert_eq!(fgac::syntax::json::key_from_base64("/w"), None);
+/// ```
+#[must_use]
+pub fn key_from_base64(text: &str) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.decode(text).ok()
+}
+
 /// Which of the two JSON forms a document was written in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum JsonForm {
@@ -62,7 +76,7 @@ pub enum JsonForm {
 /// Parses a JSON document (either form) with the default [`Limits`].
 ///
 /// ```
-/// let doc = fgac::json::parse(r#"{"permissions": [
+/// let doc = fgac::syntax::json::parse(r#"{"permissions": [
 ///     {"role": "readonly", "cache": "data", "item": {"key": "foo"}}
 /// ]}"#)?;
 /// assert_eq!(doc.credentials[0].name, "default");

@@ -15,7 +15,7 @@ use super::{DEFAULT_CREDENTIAL_NAME, HELP_MARK, JsonForm};
 use crate::error::{Diagnostic, Error, ErrorKind, floor_char_boundary};
 use crate::limits::Limits;
 use crate::model::{
-    CacheSelector, Credential, CredentialKind, Document, Effect, Expiry, Grant, ItemSelector,
+    CacheSelector, CredentialDef, CredentialKind, Document, Effect, Expiry, Grant, ItemSelector,
     Permissions, ResourceSelector, Role, Span, TopicSelector,
 };
 use crate::suggest::did_you_mean;
@@ -76,7 +76,7 @@ pub(crate) fn read(text: &str, limits: &Limits) -> Result<(Document, JsonForm), 
                 permissions,
                 super_user,
             )?;
-            let credential = Credential {
+            let credential = CredentialDef {
                 name: DEFAULT_CREDENTIAL_NAME.to_owned(),
                 kind: CredentialKind::ApiKey,
                 expiry: Expiry::Never,
@@ -302,7 +302,7 @@ fn token_before(text: &str, at: usize) -> (usize, usize) {
     }
 }
 
-fn credential(text: &str, raw: &RawValue, limits: &Limits) -> Result<Credential, Error> {
+fn credential(text: &str, raw: &RawValue, limits: &Limits) -> Result<CredentialDef, Error> {
     let span = span_of(text, raw);
     expect_object(text, raw.get(), "a credential")?;
     let c: CredentialJson<'_> = decode(text, raw.get())?;
@@ -314,7 +314,7 @@ fn credential(text: &str, raw: &RawValue, limits: &Limits) -> Result<Credential,
     let expiry = value::<ExpiryJson>(text, c.expires_at)?.0;
     let token_id = optional(text, c.token_id)?;
     let permissions = permission_set(text, span, &name, kind, limits, c.permissions, c.super_user)?;
-    Ok(Credential {
+    Ok(CredentialDef {
         name,
         kind,
         expiry,

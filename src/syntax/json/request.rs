@@ -7,7 +7,7 @@
 //! `item_b64`, `items`, `items_b64` or `topic`; `cache` alone for the cache itself; nothing for
 //! the account. Unknown fields, duplicated fields and `null` are errors.
 
-use crate::decision::{Decision, OwnedResource, Resource};
+use crate::decision::{BatchDecision, Decision, DenyReason, OwnedResource, Resource};
 use crate::ops::Operation;
 use base64::Engine as _;
 use serde::Deserialize;
@@ -62,7 +62,7 @@ struct Fields<'a> {
 /// Reads one request line. The error is a message for the `{"error": ...}` answer.
 ///
 /// ```
-/// use fgac::json::{parse_request, RequestTarget};
+/// use fgac::syntax::json::{parse_request, RequestTarget};
 /// let r = parse_request(r#"{"key": "svc", "op": "get", "cache": "c", "item_b64": "/w=="}"#)?;
 /// assert_eq!(r.target, RequestTarget::One(fgac::OwnedResource::Item { cache: "c".into(), key: vec![0xff] }));
 /// assert!(parse_request(r#"{"key": null, "op": "get"}"#).unwrap_err().contains("`key`"));
@@ -150,9 +150,10 @@ fn field<'a, T: Deserialize<'a>>(
 /// `item_b64` for a key that is not UTF-8.
 ///
 /// ```
-/// let line = fgac::json::request_to_json("svc", fgac::Operation::Get, fgac::Resource::item("c", b"\xff"));
+/// let line = fgac::syntax::json::request_to_json("svc", fgac::Operation::Get, fgac::Resource::item("c", b"\xff"));
 /// assert_eq!(line, r#"{"key":"svc","op":"get","cache":"c","item_b64":"/w=="}"#);
 /// ```
+#[must_use]
 pub fn request_to_json(key: &str, op: Operation, resource: Resource<'_>) -> String {
     #[derive(serde::Serialize)]
     struct Line<'a> {
@@ -195,29 +196,53 @@ pub fn request_to_json(key: &str, op: Operation, resource: Resource<'_>) -> Stri
     super::write::compact(&line)
 }
 
-/// A decision as `decide` answers it: `{"decision":"allow"}`, or `{"decision":"deny",
-/// "reason":REASON}` with `"rule":N` for `denied_by_rule`.
+/// What `decide` answers a request with: a credential's decision on one resource or on a batch,
+/// or no credential of that name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// A credential's decision on one resource.
+    Decision(Decision),
+    /// A credential's decision on a batch of keys.
+    Batch(BatchDecision),
+    /// The document holds no credential of the name asked for.
+    UnknownCredential,
+}
+
+/// An answer as `decide` prints it: `{"decision":"allow"}`, or `{"decision":"deny",
+/// "reason":REASON}` with `"rule":N` for `denied_by_rule`. Reasons beyond a [`DenyReason`]'s are
+/// `unknown_credential` and `empty_batch`.
 ///
 /// ```
 /// use fgac::{Decision, DenyReason, RuleId};
+/// use fgac::syntax::json::{answer_to_json, Answer};
 /// let d = Decision::Deny(DenyReason::DeniedByRule(RuleId::new(2)));
-/// assert_eq!(fgac::json::decision_to_json(d), r#"{"decision":"deny","reason":"denied_by_rule","rule":2}"#);
+/// assert_eq!(answer_to_json(Answer::Decision(d)), r#"{"decision":"deny","reason":"denied_by_rule","rule":2}"#);
+/// assert_eq!(answer_to_json(Answer::UnknownCredential), r#"{"decision":"deny","reason":"unknown_credential"}"#);
 /// ```
-pub fn decision_to_json(decision: Decision) -> String {
-    match decision {
-        Decision::Allow => r#"{"decision":"allow"}"#.to_owned(),
-        Decision::Deny(reason) => match reason.rule() {
-            Some(rule) => format!(
-                r#"{{"decision":"deny","reason":"{}","rule":{}}}"#,
-                reason.as_str(),
-                rule.index()
-            ),
-            None => format!(r#"{{"decision":"deny","reason":"{}"}}"#, reason.as_str()),
-        },
+#[must_use]
+pub fn answer_to_json(answer: Answer) -> String {
+    let deny = |reason: &str| format!(r#"{{"decision":"deny","reason":"{reason}"}}"#);
+    let denied = |reason: DenyReason| match reason.rule() {
+        Some(rule) => format!(
+            r#"{{"decision":"deny","reason":"{}","rule":{}}}"#,
+            reason.as_str(),
+            rule.index()
+        ),
+        None => deny(reason.as_str()),
+    };
+    match answer {
+        Answer::Decision(Decision::Allow) | Answer::Batch(BatchDecision::Allow) => {
+            r#"{"decision":"allow"}"#.to_owned()
+        }
+        Answer::Decision(Decision::Deny(reason))
+        | Answer::Batch(BatchDecision::Deny { reason, .. }) => denied(reason),
+        Answer::Batch(BatchDecision::Empty) => deny("empty_batch"),
+        Answer::UnknownCredential => deny("unknown_credential"),
     }
 }
 
 /// The answer to a line that is not a valid request: `{"error": MESSAGE}`.
+#[must_use]
 pub fn error_to_json(message: &str) -> String {
     let mut out = serde_json::Map::new();
     out.insert("error".into(), message.into());

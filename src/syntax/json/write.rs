@@ -9,7 +9,7 @@ use super::DEFAULT_CREDENTIAL_NAME;
 use crate::error::{Diagnostic, Error, ErrorKind};
 use crate::escape::plainly_visible;
 use crate::model::{
-    CacheSelector, Credential, CredentialKind, Document, Effect, Expiry, Grant, ItemSelector,
+    CacheSelector, CredentialDef, CredentialKind, Document, Effect, Expiry, Grant, ItemSelector,
     Permissions, ResourceSelector, TopicSelector,
 };
 use base64::Engine as _;
@@ -20,11 +20,12 @@ use std::io;
 /// all. Every model prints, and [`parse`](super::parse) gives the same model back.
 ///
 /// ```
-/// let doc = fgac::json::parse(r#"{"super_user": true}"#)?;
-/// let text = fgac::json::to_string(&doc);
-/// assert_eq!(fgac::json::parse(&text)?, doc);
+/// let doc = fgac::syntax::json::parse(r#"{"super_user": true}"#)?;
+/// let text = fgac::syntax::json::to_string(&doc);
+/// assert_eq!(fgac::syntax::json::parse(&text)?, doc);
 /// # Ok::<(), fgac::Error>(())
 /// ```
+#[must_use]
 pub fn to_string(doc: &Document) -> String {
     let mut out = String::from("{\n  \"credentials\": [");
     for (i, c) in doc.credentials.iter().enumerate() {
@@ -168,15 +169,15 @@ fn one_line<T: Serialize + ?Sized>(value: &T) -> String {
 /// differently.
 ///
 /// ```
-/// let doc = fgac::text::parse(r#"token "t" { expires 2027-01-01T00:00:00Z  allow readonly cache "c" }"#)?;
-/// let err = fgac::json::to_momento_scope(&doc.credentials[0]).unwrap_err();
+/// let doc = fgac::syntax::dsl::parse(r#"token "t" { expires 2027-01-01T00:00:00Z  allow readonly cache "c" }"#)?;
+/// let err = fgac::syntax::json::to_momento_scope(&doc.credentials[0]).unwrap_err();
 /// assert_eq!(
 ///     err.diagnostics()[0].message,
 ///     "Momento's JSON cannot express the name `t`, the kind (a disposable token), the expiry (2027-01-01T00:00:00Z) of `t`"
 /// );
 /// # Ok::<(), fgac::Error>(())
 /// ```
-pub fn to_momento_scope(credential: &Credential) -> Result<String, Error> {
+pub fn to_momento_scope(credential: &CredentialDef) -> Result<String, Error> {
     let name = &credential.name;
     let mut problems = Vec::new();
     let mut unsupported = |span, message: String, help: &str| {

@@ -2,39 +2,38 @@
 //! credential's grants, written for clarity and not for speed.
 //!
 //! The compiled engine ([`Authorizer`](crate::Authorizer)) must give the same [`Decision`] as this
-//! module for every validated document and every request; the corpus tests, the property tests and
-//! the differential fuzz target check it. Use it in tests, never on a hot path: its cost grows with
-//! the number of grants, and its credential lookup with the number of credentials.
+//! module for every validated document and every request; the corpus tests, the property tests,
+//! the bounded-exhaustive check and the differential fuzz target check it. It takes only
+//! validated input ([`ValidCredential`], from [`validate`](crate::validate)), as the engine only
+//! compiles valid documents. Use it in tests, never on a hot path: its cost grows with the number
+//! of grants.
 
-use crate::decision::{Decision, DenyReason, Resource, RuleId};
+use crate::decision::{BatchDecision, Decision, DenyReason, Resource, RuleId};
 use crate::model::{
-    CacheSelector, Credential, Document, Effect, Grant, ItemSelector, Permissions,
-    ResourceSelector, TopicSelector,
+    CacheSelector, Effect, Grant, ItemSelector, Permissions, ResourceSelector, TopicSelector,
+    ValidCredential,
 };
 use crate::ops::{Need, Operation, Rights};
 use crate::time::Timestamp;
 
-/// Decides `op` on `resource` at `now` for the credential named `name` in `doc`.
-pub fn decide(
-    doc: &Document,
-    name: &str,
-    op: Operation,
-    resource: Resource<'_>,
-    now: Timestamp,
-) -> Decision {
-    match doc.credentials.iter().find(|c| c.name == name) {
-        Some(credential) => decide_for(credential, op.need(), resource, now),
-        None => Decision::Deny(DenyReason::UnknownCredential),
-    }
-}
-
 /// Decides whether `credential` may do what `need` says on `resource` at `now`.
-pub fn decide_for(
-    credential: &Credential,
+///
+/// ```
+/// use fgac::{reference, Need, Resource, Rights, Timestamp};
+/// let doc = fgac::syntax::parse(r#"key "k" { expires never  allow readonly cache "c" }"#)?;
+/// let valid = fgac::validate(&doc, &fgac::Limits::default())?;
+/// let k = valid.credential("k").unwrap();
+/// let now = Timestamp::from_unix_seconds(0);
+/// assert!(reference::decide(k, Need::Item(Rights::READ), Resource::item("c", b"x"), now).is_allowed());
+/// # Ok::<(), fgac::Error>(())
+/// ```
+pub fn decide(
+    credential: ValidCredential<'_>,
     need: Need,
     resource: Resource<'_>,
     now: Timestamp,
 ) -> Decision {
+    let credential = credential.def();
     // 1. An expired credential is denied before anything else.
     if credential.expiry.is_expired(now) {
         return Decision::Deny(DenyReason::Expired);
@@ -94,24 +93,25 @@ pub fn decide_for(
 
 /// Decides a multi-key operation: allowed when every key is, otherwise the first key's denial.
 pub fn decide_batch<'k>(
-    credential: &Credential,
+    credential: ValidCredential<'_>,
     op: Operation,
     cache: &str,
     keys: impl IntoIterator<Item = &'k [u8]>,
     now: Timestamp,
-) -> Decision {
+) -> BatchDecision {
     let mut any = false;
-    for key in keys {
+    for (index, key) in keys.into_iter().enumerate() {
         any = true;
-        let decision = decide_for(credential, op.need(), Resource::item(cache, key), now);
-        if !decision.is_allowed() {
-            return decision;
+        if let Decision::Deny(reason) =
+            decide(credential, op.need(), Resource::item(cache, key), now)
+        {
+            return BatchDecision::Deny { index, reason };
         }
     }
     if any {
-        Decision::Allow
+        BatchDecision::Allow
     } else {
-        Decision::Deny(DenyReason::EmptyBatch)
+        BatchDecision::Empty
     }
 }
 

@@ -3,7 +3,7 @@
 //! into the [`model`](crate::model).
 
 use crate::error::{Diagnostic, Diagnostics, Error, ErrorKind};
-use crate::model::{Credential, CredentialKind, Document, Expiry, Grant, Permissions, Span};
+use crate::model::{CredentialDef, CredentialKind, Document, Expiry, Grant, Permissions, Span};
 use crate::model::{Expectation, TestCase, TestFile};
 
 /// Stands for a blank line among comment lines (a comment's text never holds a line break).
@@ -177,7 +177,7 @@ pub(crate) fn lower(file: &SourceFile) -> Result<Document, Error> {
             Some(span) => Permissions::SuperUser { span },
             None => Permissions::Explicit(grants),
         };
-        credentials.push(Credential {
+        credentials.push(CredentialDef {
             name: block.name.clone(),
             kind: block.kind,
             expiry: expiry.unwrap_or(Expiry::Never),

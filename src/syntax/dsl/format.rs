@@ -19,13 +19,14 @@ use std::fmt::Write;
 /// Prints `doc` in canonical form.
 ///
 /// ```
-/// let doc = fgac::text::parse(r#"key "svc" { expires never allow readonly cache "c" }"#)?;
+/// let doc = fgac::syntax::dsl::parse(r#"key "svc" { expires never allow readonly cache "c" }"#)?;
 /// assert_eq!(
-///     fgac::text::format(&doc),
+///     fgac::syntax::dsl::format(&doc),
 ///     "key \"svc\" {\n    expires never\n    allow readonly cache \"c\"\n}\n"
 /// );
 /// # Ok::<(), fgac::Error>(())
 /// ```
+#[must_use]
 pub fn format(doc: &Document) -> String {
     print(&ast::from_model(doc))
 }
@@ -38,7 +39,7 @@ pub fn format_source(src: &str) -> Result<String, crate::Error> {
 
 /// [`format_source`] under `limits`.
 pub fn format_source_with(src: &str, limits: &crate::Limits) -> Result<String, crate::Error> {
-    let file = super::text::parse_file(src, limits)?;
+    let file = super::parse_file(src, limits)?;
     Ok(print(&file))
 }
 
