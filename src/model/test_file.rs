@@ -1,6 +1,6 @@
 //! Policy unit tests as written: `test "name" { expect ... }` blocks, and the `policy "file"`
 //! line that names the document they run against. The DSL parser produces them beside the
-//! document; [`policy_tests`](crate::policy_tests) runs them.
+//! document; `fgac::policy_tests` runs them.
 
 use super::Span;
 use crate::decision::{Decision, DenyKind, OwnedResource, RuleId};
