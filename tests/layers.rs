@@ -125,7 +125,10 @@ fn each_stage_depends_only_on_the_stages_before_it() {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
-    assert!(edges > 20, "only {edges} dependencies found: is the scan broken?");
+    assert!(
+        edges > 20,
+        "only {edges} dependencies found: is the scan broken?"
+    );
 }
 
 #[test]

@@ -64,9 +64,9 @@ pub fn key_from_base64(text: &str) -> Option<Vec<u8>> {
     base64::engine::general_purpose::STANDARD.decode(text).ok()
 }
 
-/// Which of the two JSON forms a document was written in.
+/// Which of the two JSON forms a document was written in (public as [`Form`](super::Form)).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum JsonForm {
+pub(crate) enum JsonForm {
     /// Momento's scope JSON: one credential's permissions.
     MomentoScope,
     /// fgac's key-store JSON: named credentials with their kind and expiry.
@@ -92,7 +92,7 @@ pub fn parse_with(text: &str, limits: &Limits) -> Result<Document, Error> {
 }
 
 /// Parses a JSON document (either form) under `limits`, saying which form it was in.
-pub fn read_form(text: &str, limits: &Limits) -> Result<(Document, JsonForm), Error> {
+pub(crate) fn read_form(text: &str, limits: &Limits) -> Result<(Document, JsonForm), Error> {
     read::read(text, limits).map_err(|e| e.with_source(text))
 }
 
