@@ -26,7 +26,6 @@ fn every_engine_decides_every_benchmark_request_alike() {
 
 #[test]
 fn cedar_translation_reads_like_the_grant() {
-    let fgac = Fgac::new(20);
     let text = fgac_peers::cedar_policy(&fgac_peers::policy::grant(19, 20));
     assert_eq!(
         text,
