@@ -23,6 +23,7 @@ pub const TARGETS: &[Target] = &[
     ("roundtrip", roundtrip),
     ("differential", differential),
     ("mutated_document", mutated_document),
+    ("analysis", analysis),
 ];
 
 /// Small limits, so that every input is parsed in bounded time and memory.
@@ -34,6 +35,7 @@ fn limits() -> Limits {
         max_grants_per_token: 20,
         max_name_bytes: 1_024,
         max_compiled_bytes: 64 << 20,
+        max_token_lifetime_seconds: 25 * 3600,
     }
 }
 
@@ -408,4 +410,108 @@ pub fn mutated_document(data: &[u8]) {
         }
         Err(e) => check_error(src, &e),
     }
+}
+
+/// Every string over `alphabet` up to `max` long, each also continued by `c` (a byte no selector of
+/// the small documents holds): a universe that reaches every region of two small documents.
+fn strings(alphabet: &[u8], max: usize) -> Vec<Vec<u8>> {
+    let mut out = vec![Vec::new()];
+    let mut last = vec![Vec::new()];
+    for _ in 0..max {
+        last = last
+            .iter()
+            .flat_map(|w: &Vec<u8>| alphabet.iter().map(move |&b| [&w[..], &[b]].concat()))
+            .collect();
+        out.extend(last.iter().cloned());
+    }
+    let continued: Vec<Vec<u8>> = out.iter().map(|w| [&w[..], b"c"].concat()).collect();
+    out.extend(continued);
+    out
+}
+
+/// `analysis`: containment and diff of two small documents agree with enumerating every request
+/// of a universe that reaches every region, and every witness reproduces on both sides.
+pub fn analysis(data: &[u8]) {
+    use fgac::analysis::{Change, DiffOptions, contains, diff};
+    use fgac::{Credential, Outcome};
+    let mut u = Unstructured::new(data);
+    let (Ok(a), Ok(b)) = (small_document(&mut u), small_document(&mut u)) else {
+        return;
+    };
+    let compile = |d: &Document| {
+        Authorizer::builder()
+            .limits(limits())
+            .compile(d)
+            .unwrap_or_else(|e| panic!("a valid small document does not compile: {e}"))
+    };
+    let (a, b) = (compile(&a), compile(&b));
+    let now = Timestamp::from_unix_seconds(u.int_in_range(900u64..=1100).unwrap_or(950));
+    let text = |w: Vec<u8>| String::from_utf8(w).expect("ASCII");
+    let caches: Vec<String> = strings(b"ab", 3).into_iter().map(text).collect();
+    let keys = strings(&[b'a', b'b', 0xff], 4);
+    let each = |f: &mut dyn FnMut(Operation, Resource<'_>)| {
+        f(Operation::ListCaches, Resource::Account);
+        for cache in &caches {
+            for key in &keys {
+                for op in [Operation::Get, Operation::Set, Operation::Increment] {
+                    f(op, Resource::item(cache, key));
+                }
+            }
+            for topic in &caches {
+                for op in [Operation::Publish, Operation::Subscribe] {
+                    f(op, Resource::topic(cache, topic));
+                }
+            }
+        }
+    };
+    let decide = |c: Option<&Credential>, op: Operation, r: Resource<'_>| match c {
+        Some(c) => Outcome::Decided(c.authorize(op, r, now)),
+        None => Outcome::UnknownCredential,
+    };
+    // Containment of one credential of `a` in one of `b`.
+    let pick = |u: &mut Unstructured<'_>, authz: &Authorizer| {
+        let n = authz.credentials().len();
+        u.int_in_range(0..=n - 1).unwrap_or(0)
+    };
+    let (i, j) = (pick(&mut u, &a), pick(&mut u, &b));
+    let (inner, outer) = (&a.credentials()[i], &b.credentials()[j]);
+    let mut truth = true;
+    each(&mut |op, r| {
+        if inner.authorize(op, r, now).is_allowed() && !outer.authorize(op, r, now).is_allowed() {
+            truth = false;
+        }
+    });
+    match contains(inner, outer, now) {
+        Ok(()) => assert!(truth, "reported contained, but a request is not"),
+        Err(c) => {
+            assert!(!truth, "contained, but a counterexample was reported: {c}");
+            let r = c.resource.as_resource();
+            assert_eq!(inner.authorize(c.op, r, now), c.inner);
+            assert_eq!(outer.authorize(c.op, r, now), c.outer);
+        }
+    }
+    // The diff of the two documents: witnesses reproduce; "no change" agrees with enumeration.
+    let d = diff(&a, &b, now, DiffOptions { reasons: true });
+    for cd in &d.credentials {
+        let (o, n) = (a.credential(&cd.name), b.credential(&cd.name));
+        for change in &cd.changes {
+            if let Change::Decision(dc) = change {
+                let r = dc.resource.as_resource();
+                assert_eq!(decide(o, dc.op, r), dc.old, "{}", dc.region);
+                assert_eq!(decide(n, dc.op, r), dc.new, "{}", dc.region);
+            }
+        }
+    }
+    let mut changed = false;
+    for name in ["k0", "k1", "k2"] {
+        let (o, n) = (a.credential(name), b.credential(name));
+        each(&mut |op, r| {
+            changed |= decide(o, op, r).is_allowed() != decide(n, op, r).is_allowed()
+        });
+    }
+    assert_eq!(
+        d.decisions_unchanged(),
+        !changed,
+        "the diff and the enumeration disagree on whether anything changed"
+    );
 }

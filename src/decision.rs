@@ -220,6 +220,34 @@ impl fmt::Display for Decision {
     }
 }
 
+/// What a request by name gets from a key store: the credential's decision, or no credential of
+/// that name (what policy tests and diffs report).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[must_use]
+pub enum Outcome {
+    /// The credential decided.
+    Decided(Decision),
+    /// The store holds no credential of that name.
+    UnknownCredential,
+}
+
+impl Outcome {
+    /// Whether the request is allowed.
+    #[must_use]
+    pub const fn is_allowed(self) -> bool {
+        matches!(self, Outcome::Decided(Decision::Allow))
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Outcome::Decided(d) => d.fmt(f),
+            Outcome::UnknownCredential => f.write_str("deny (unknown_credential)"),
+        }
+    }
+}
+
 /// Why a credential denied a request.
 ///
 /// Checked in this order: expiry, then the resource's kind, then the control plane, then the

@@ -28,6 +28,9 @@ pub struct Limits {
     /// they cover, so a compiled document can outgrow its text; this bounds by how much. Default
     /// 512 MiB, eight times the default document limit.
     pub max_compiled_bytes: usize,
+    /// The longest a minted disposable token may live, in seconds. Default 90,000: Momento's 25
+    /// hours.
+    pub max_token_lifetime_seconds: u64,
 }
 
 impl Default for Limits {
@@ -39,6 +42,7 @@ impl Default for Limits {
             max_grants_per_token: 20,
             max_name_bytes: 4096,
             max_compiled_bytes: 512 << 20,
+            max_token_lifetime_seconds: 25 * 3600,
         }
     }
 }
@@ -55,6 +59,7 @@ impl Limits {
             max_grants_per_token: usize::MAX,
             max_name_bytes: usize::MAX,
             max_compiled_bytes: usize::MAX,
+            max_token_lifetime_seconds: u64::MAX,
         }
     }
 }

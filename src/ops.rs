@@ -27,6 +27,8 @@ impl Rights {
     pub const SUBSCRIBE: Rights = Rights(8);
     /// Publish and subscribe.
     pub const PUBLISH_SUBSCRIBE: Rights = Rights(4 | 8);
+    /// Every right.
+    pub const ALL: Rights = Rights(1 | 2 | 4 | 8);
     /// The number of distinct right bits.
     pub const BITS: usize = 4;
 
@@ -70,6 +72,19 @@ impl Rights {
     #[must_use]
     pub const fn intersection(self, other: Rights) -> Rights {
         Rights(self.0 & other.0)
+    }
+
+    /// Rights in `self` and not in `other`.
+    #[must_use]
+    pub const fn difference(self, other: Rights) -> Rights {
+        Rights(self.0 & !other.0)
+    }
+
+    /// Each right of the set on its own, in bit order.
+    pub fn each(self) -> impl Iterator<Item = Rights> {
+        (0..Rights::BITS)
+            .map(|bit| Rights(1 << bit))
+            .filter(move |r| self.contains(*r))
     }
 }
 

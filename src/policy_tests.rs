@@ -18,9 +18,10 @@
 //! # Ok::<(), fgac::Error>(())
 //! ```
 
+use crate::decision::Outcome;
 use crate::engine::Authorizer;
 use crate::error::{Diagnostic, Diagnostics, Error, ErrorKind};
-use crate::model::{Document, Expectation, Expected, ExpectedReason, Outcome, TestCase, TestFile};
+use crate::model::{Document, Expectation, Expected, ExpectedReason, TestCase, TestFile};
 use crate::time::Timestamp;
 use std::path::{Path, PathBuf};
 

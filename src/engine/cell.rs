@@ -44,6 +44,19 @@ impl Cell {
         }
     }
 
+    /// Every right of everything: what a super user holds everywhere.
+    pub(crate) const ALL: Cell = Cell {
+        allow: Rights::ALL,
+        deny: Rights::NONE,
+        deny_rule: [NONE; Rights::BITS],
+    };
+
+    /// The rights this cell allows and does not deny: a need is allowed here exactly when it is
+    /// non-empty and within them.
+    pub(crate) fn effective(&self) -> Rights {
+        self.allow.difference(self.deny)
+    }
+
     /// Adds one grant's effect on `rights`, made by the rule numbered `rule`.
     pub(crate) fn add(&mut self, effect: Effect, rights: Rights, rule: u32) {
         match effect {

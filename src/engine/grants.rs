@@ -70,6 +70,39 @@ impl Grants {
             .decide(need)
     }
 
+    /// The index of the profile `cache` resolves to, if any (what the analyses compare).
+    pub(crate) fn profile_index(&self, cache: &str) -> Option<u32> {
+        let index = match self.exact.get(cache) {
+            Some(index) => index,
+            None => self.arena.walk(self.cache_root, cache.as_bytes()),
+        };
+        ((index as usize) < self.profiles.len()).then_some(index)
+    }
+
+    /// The roots of profile `index`'s item trie and topic trie.
+    pub(crate) fn roots(&self, index: u32) -> (u32, u32) {
+        self.profiles
+            .get(index as usize)
+            .map_or((NONE, NONE), |p| (p.items, p.topics))
+    }
+
+    /// The arena the tries live in.
+    pub(crate) fn arena(&self) -> &Arena {
+        &self.arena
+    }
+
+    /// The cell of a payload (the empty cell for none).
+    pub(crate) fn cell(&self, id: u32) -> Cell {
+        self.cells.get(id as usize).copied().unwrap_or(Cell::EMPTY)
+    }
+
+    /// Appends every cache name that can change which profile a name resolves to: the exact
+    /// names, and the strings of the cache-prefix trie's nodes.
+    pub(crate) fn cache_strings(&self, out: &mut Vec<Vec<u8>>) {
+        out.extend(self.exact.entries().map(|(name, _)| name.to_vec()));
+        self.arena.node_strings(self.cache_root, out);
+    }
+
     /// Bytes of heap the grants hold.
     pub(crate) fn memory_usage(&self) -> usize {
         self.exact.memory_usage()

@@ -13,12 +13,15 @@ mod grants;
 mod names;
 mod trie;
 
+pub(crate) use cell::Cell;
+pub(crate) use grants::Grants;
+pub(crate) use trie::{Arena, Cursor, NONE};
+
 use crate::decision::{BatchDecision, Decision, DenyReason, Resource};
 use crate::limits::{Budget, TooLarge};
 use crate::model::{CredentialDef, CredentialKind, Expiry, Permissions};
 use crate::ops::{Need, Operation};
 use crate::time::Timestamp;
-use grants::Grants;
 use names::NameTable;
 
 #[derive(Clone, Debug)]
@@ -80,6 +83,14 @@ impl Credential {
     #[must_use]
     pub fn token_id(&self) -> Option<&str> {
         self.token_id.as_deref()
+    }
+
+    /// The compiled grants, for a fine-grained credential (the analyses read them).
+    pub(crate) fn grants(&self) -> Option<&Grants> {
+        match &self.body {
+            Body::SuperUser => None,
+            Body::Explicit(g) => Some(g),
+        }
     }
 
     /// Whether this is a super-user key.
@@ -236,6 +247,12 @@ impl Authorizer {
     #[must_use]
     pub fn credentials(&self) -> &[Credential] {
         &self.credentials
+    }
+
+    /// The credentials, owned, in document order (to keep one without its store).
+    #[must_use]
+    pub fn into_credentials(self) -> Vec<Credential> {
+        self.credentials
     }
 
     /// Bytes of memory the compiled structure holds.

@@ -133,6 +133,19 @@ impl NameTable {
         None
     }
 
+    /// Every name, with its value.
+    pub(crate) fn entries(&self) -> impl Iterator<Item = (&[u8], u32)> {
+        self.entries.iter().map(|e| {
+            let start = e.start as usize;
+            (
+                self.bytes
+                    .get(start..start + e.len as usize)
+                    .unwrap_or_default(),
+                e.value,
+            )
+        })
+    }
+
     /// How many names.
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {

@@ -296,6 +296,149 @@ impl Arena {
     }
 }
 
+/// A position in a trie, for walking two tries side by side one byte at a time (the analyses'
+/// product walk): a key that ends here, or continues with a byte that is not a next byte, gets
+/// the payload the lookup gives it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Cursor {
+    /// Inside the trie: `taken` bytes of `node`'s label read (all of them: at the node's end).
+    /// `outer` is the payload of a key that leaves the trie within this node's label: the
+    /// parent's `below`.
+    At { node: u32, taken: u32, outer: u32 },
+    /// Off the trie: the payload of this key and every longer one.
+    Off(u32),
+}
+
+impl Arena {
+    /// A cursor at the root of the trie rooted at `root` (off the trie when there is none).
+    pub(crate) fn cursor(&self, root: u32) -> Cursor {
+        match self.nodes.get(root as usize) {
+            Some(_) => Cursor::At {
+                node: root,
+                taken: 0,
+                outer: NONE,
+            },
+            None => Cursor::Off(NONE),
+        }
+    }
+
+    fn node_at(&self, node: u32) -> Option<&Node> {
+        self.nodes.get(node as usize)
+    }
+
+    /// Whether the cursor stands where payloads can change: at the end of a node.
+    pub(crate) fn at_node_end(&self, c: Cursor) -> bool {
+        match c {
+            Cursor::At { node, taken, .. } => {
+                self.node_at(node).is_some_and(|n| taken == n.label_len)
+            }
+            Cursor::Off(_) => false,
+        }
+    }
+
+    /// The payload of a key that ends exactly at the cursor.
+    pub(crate) fn here(&self, c: Cursor) -> u32 {
+        match c {
+            Cursor::At { node, taken, outer } => match self.node_at(node) {
+                Some(n) if taken == n.label_len => n.here,
+                _ => outer,
+            },
+            Cursor::Off(payload) => payload,
+        }
+    }
+
+    /// The payload of a key that continues past the cursor with a byte that is not a next byte.
+    pub(crate) fn below(&self, c: Cursor) -> u32 {
+        match c {
+            Cursor::At { node, taken, outer } => match self.node_at(node) {
+                Some(n) if taken == n.label_len => n.below,
+                _ => outer,
+            },
+            Cursor::Off(payload) => payload,
+        }
+    }
+
+    /// Appends the bytes that continue the trie from the cursor, ascending.
+    pub(crate) fn next_bytes(&self, c: Cursor, out: &mut Vec<u8>) {
+        let Cursor::At { node, taken, .. } = c else {
+            return;
+        };
+        let Some(n) = self.node_at(node) else { return };
+        if taken < n.label_len {
+            if let Some(&b) = self.labels.get((n.label_start + taken) as usize) {
+                out.push(b);
+            }
+            return;
+        }
+        let start = n.children_start as usize;
+        let children = self
+            .nodes
+            .get(start..start + n.children_len as usize)
+            .unwrap_or_default();
+        out.extend(children.iter().map(|c| c.first));
+    }
+
+    /// The cursor after the byte `b`.
+    pub(crate) fn step(&self, c: Cursor, b: u8) -> Cursor {
+        let Cursor::At { node, taken, outer } = c else {
+            return c;
+        };
+        let Some(n) = self.node_at(node) else {
+            return Cursor::Off(outer);
+        };
+        if taken < n.label_len {
+            return match self.labels.get((n.label_start + taken) as usize) {
+                Some(&next) if next == b => Cursor::At {
+                    node,
+                    taken: taken + 1,
+                    outer,
+                },
+                _ => Cursor::Off(outer),
+            };
+        }
+        let start = n.children_start as usize;
+        let children = self
+            .nodes
+            .get(start..start + n.children_len as usize)
+            .unwrap_or_default();
+        match children.iter().position(|c| c.first == b) {
+            Some(i) => Cursor::At {
+                node: (start + i) as u32,
+                taken: 1,
+                outer: n.below,
+            },
+            None => Cursor::Off(n.below),
+        }
+    }
+
+    /// Appends the string of every node of the trie rooted at `root` (the root's, empty, too).
+    pub(crate) fn node_strings(&self, root: u32, out: &mut Vec<Vec<u8>>) {
+        let mut stack: Vec<(u32, Vec<u8>)> = Vec::new();
+        if self.node_at(root).is_some() {
+            stack.push((root, Vec::new()));
+        }
+        while let Some((node, path)) = stack.pop() {
+            let Some(n) = self.node_at(node) else {
+                continue;
+            };
+            let start = n.children_start as usize;
+            for i in 0..n.children_len as usize {
+                let child = (start + i) as u32;
+                if let Some(c) = self.node_at(child) {
+                    let label = self
+                        .labels
+                        .get(c.label_start as usize..(c.label_start + c.label_len) as usize)
+                        .unwrap_or_default();
+                    let mut longer = path.clone();
+                    longer.extend_from_slice(label);
+                    stack.push((child, longer));
+                }
+            }
+            out.push(path);
+        }
+    }
+}
+
 /// Sorted, distinct keys stored once in an arena's label pool, with what a trie needs to lay out
 /// any subset of them without reading their bytes again.
 pub(crate) struct Keys {

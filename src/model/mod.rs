@@ -6,7 +6,7 @@
 
 mod test_file;
 
-pub use test_file::{Expectation, Expected, ExpectedReason, Outcome, TestCase, TestFile};
+pub use test_file::{Expectation, Expected, ExpectedReason, TestCase, TestFile};
 
 use crate::ops::Rights;
 use crate::time::Timestamp;

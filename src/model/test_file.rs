@@ -3,7 +3,7 @@
 //! document; `fgac::policy_tests` runs them.
 
 use super::Span;
-use crate::decision::{Decision, DenyKind, OwnedResource, RuleId};
+use crate::decision::{Decision, DenyKind, Outcome, OwnedResource, RuleId};
 use crate::ops::Operation;
 use crate::time::Timestamp;
 use std::fmt;
@@ -101,24 +101,6 @@ impl ExpectedReason {
 impl fmt::Display for ExpectedReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-
-/// What a test's request got: a credential's decision, or no credential of that name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Outcome {
-    /// The credential decided.
-    Decided(Decision),
-    /// The policy holds no credential of that name.
-    UnknownCredential,
-}
-
-impl fmt::Display for Outcome {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Outcome::Decided(d) => d.fmt(f),
-            Outcome::UnknownCredential => f.write_str("deny (unknown_credential)"),
-        }
     }
 }
 

@@ -7,8 +7,10 @@
 //! all come from `fgac`.
 
 mod check;
+mod contains;
 mod convert;
 mod decide;
+mod diff;
 mod explain;
 mod fmt;
 mod input;
@@ -71,6 +73,26 @@ enum Command {
         #[arg(long)]
         now: Option<String>,
     },
+    /// Which requests change decision between two versions of a key store: exit 0 when none
+    /// does, 1 when some do (each with a witness request), 2 on a bad command.
+    Diff {
+        /// The old document.
+        old: PathBuf,
+        /// The new document.
+        new: PathBuf,
+        /// The time: RFC 3339 or epoch seconds; default now.
+        #[arg(long)]
+        now: Option<String>,
+        /// One JSON object per line, each request a `decide` line.
+        #[arg(long)]
+        json: bool,
+        /// Also report requests denied on both sides for different reasons.
+        #[arg(long)]
+        reasons: bool,
+    },
+    /// Whether one credential may do at most what another may: exit 0 when it may, 1 (with a
+    /// counterexample request) when not.
+    Contains(contains::Args),
     /// Print a document in another form.
     Convert {
         /// The document.
@@ -105,6 +127,14 @@ fn main() -> ExitCode {
         Command::Explain(args) => explain::run(&args),
         Command::Decide { file, now } => decide::run(&file, now.as_deref()),
         Command::Test { paths, now } => test::run(&paths, now.as_deref()),
+        Command::Diff {
+            old,
+            new,
+            now,
+            json,
+            reasons,
+        } => diff::run(&old, &new, now.as_deref(), json, reasons),
+        Command::Contains(args) => contains::run(&args),
         Command::Convert { file, to } => convert::run(
             &file,
             match to {

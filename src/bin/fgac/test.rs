@@ -3,8 +3,8 @@
 
 use crate::input::{self, located};
 use crate::out::{Status, Stop, report, say};
-use fgac::model::{Outcome, TestFile};
-use fgac::{Authorizer, Compiled, Decision, DenyReason, OwnedResource};
+use fgac::model::TestFile;
+use fgac::{Authorizer, Compiled, Decision, DenyReason, Outcome, OwnedResource};
 use fgac::{analysis, escape_for_terminal as shown, policy_tests};
 use std::path::{Path, PathBuf};
 

@@ -30,6 +30,7 @@ pub use request::{
     Answer, RequestLine, RequestTarget, answer_to_json, error_to_json, parse_request,
     request_to_json,
 };
+pub(crate) use write::compact;
 pub use write::{to_momento_scope, to_string};
 
 use crate::error::Error;

@@ -7,7 +7,7 @@
 //! `item_b64`, `items`, `items_b64` or `topic`; `cache` alone for the cache itself; nothing for
 //! the account. Unknown fields, duplicated fields and `null` are errors.
 
-use crate::decision::{BatchDecision, Decision, DenyReason, OwnedResource, Resource};
+use crate::decision::{BatchDecision, Decision, DenyReason, Outcome, OwnedResource, Resource};
 use crate::ops::Operation;
 use base64::Engine as _;
 use serde::Deserialize;
@@ -206,6 +206,15 @@ pub enum Answer {
     Batch(BatchDecision),
     /// The document holds no credential of the name asked for.
     UnknownCredential,
+}
+
+impl From<Outcome> for Answer {
+    fn from(o: Outcome) -> Answer {
+        match o {
+            Outcome::Decided(d) => Answer::Decision(d),
+            Outcome::UnknownCredential => Answer::UnknownCredential,
+        }
+    }
 }
 
 /// An answer as `decide` prints it: `{"decision":"allow"}`, or `{"decision":"deny",

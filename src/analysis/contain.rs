@@ -1,0 +1,280 @@
+//! Containment: is credential A at most credential B? Exact, with a concrete request as evidence
+//! when it is not; and safe minting, which hands out a credential only when it is.
+
+use super::regions::{Found, Region, Side, compare, needs_of};
+use crate::compile::AuthorizerBuilder;
+use crate::decision::{Decision, OwnedResource};
+use crate::engine::Credential;
+use crate::error::Error;
+use crate::limits::Limits;
+use crate::model::{CredentialDef, CredentialKind, Document, Expiry, Permissions};
+use crate::ops::{Need, Operation};
+use crate::time::Timestamp;
+use std::fmt;
+use std::ops::ControlFlow;
+
+/// A request the inner credential is allowed and the outer one is not: why `inner ⊆ outer` fails.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Counterexample {
+    /// The region of requests that all fail alike.
+    pub region: Region,
+    /// The operation of the witness request.
+    pub op: Operation,
+    /// The resource of the witness request.
+    pub resource: OwnedResource,
+    /// The inner credential's decision on it (an allow).
+    pub inner: Decision,
+    /// The outer credential's decision on it (a deny).
+    pub outer: Decision,
+}
+
+impl fmt::Display for Counterexample {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {} is allowed ({}) but not by the outer credential ({}); so is every {} on {}",
+            self.op, self.resource, self.inner, self.outer, self.op, self.region
+        )
+    }
+}
+
+/// The result of a containment check as one JSON line, as `fgac contains --json` prints it:
+/// `{"contained": true|false, "expiry_ok": true|false}`, and when not contained, `"request"` (a
+/// `fgac decide` request line naming `inner_name`) and `"inner"` and `"outer"`, what `decide`
+/// answers for it on each side.
+#[must_use]
+pub fn containment_json(
+    inner_name: &str,
+    result: &Result<(), Box<Counterexample>>,
+    expiry_ok: bool,
+) -> String {
+    use crate::syntax::json;
+    use serde_json::value::RawValue;
+    #[derive(serde::Serialize)]
+    struct Line {
+        contained: bool,
+        expiry_ok: bool,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        request: Option<Box<RawValue>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        inner: Option<Box<RawValue>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        outer: Option<Box<RawValue>>,
+    }
+    let raw = |text: String| RawValue::from_string(text).ok();
+    let line = match result {
+        Ok(()) => Line {
+            contained: true,
+            expiry_ok,
+            request: None,
+            inner: None,
+            outer: None,
+        },
+        Err(c) => Line {
+            contained: false,
+            expiry_ok,
+            request: raw(json::request_to_json(
+                inner_name,
+                c.op,
+                c.resource.as_resource(),
+            )),
+            inner: raw(json::answer_to_json(json::Answer::Decision(c.inner))),
+            outer: raw(json::answer_to_json(json::Answer::Decision(c.outer))),
+        },
+    };
+    json::compact(&line)
+}
+
+/// Whether `inner ⊆ outer` at `now`: for every request (every operation, cache, item key or topic),
+/// `outer` allows whatever `inner` allows. On failure, a witness request `inner` is allowed and
+/// `outer` is not, with both decisions, from the engine itself.
+///
+/// An expired `inner` allows nothing, so it is contained; a super-user `outer` (not expired)
+/// contains everything; a super-user `inner` is contained only in a super-user `outer`. Expiry is
+/// reported apart: see [`expires_no_later`].
+///
+/// ```
+/// use fgac::analysis::contains;
+/// let authz = fgac::Authorizer::from_source(r#"
+///     key "parent" { expires never  allow readwrite cache "c" items prefix "user:" }
+///     token "child" { expires 2027-01-01T00:00:00Z  allow readonly cache "c" item "user:1" }
+///     token "greedy" { expires 2027-01-01T00:00:00Z  allow readonly cache "c" items prefix "u" }
+/// "#)?;
+/// let now = fgac::Timestamp::from_unix_seconds(1_795_651_200);
+/// let (parent, child, greedy) = (
+///     authz.credential("parent").unwrap(),
+///     authz.credential("child").unwrap(),
+///     authz.credential("greedy").unwrap(),
+/// );
+/// assert!(contains(child, parent, now).is_ok());
+/// let no = contains(greedy, parent, now).unwrap_err();
+/// assert!(no.inner.is_allowed() && !no.outer.is_allowed());
+/// assert_eq!(no.resource.to_string(), r#"cache "c" item "ua""#);
+/// # Ok::<(), fgac::Error>(())
+/// ```
+pub fn contains(
+    inner: &Credential,
+    outer: &Credential,
+    now: Timestamp,
+) -> Result<(), Box<Counterexample>> {
+    let mut found: Option<Box<Counterexample>> = None;
+    let _ = compare(
+        Side::of(Some(inner), now),
+        Side::of(Some(outer), now),
+        &mut |f: Found<'_>| {
+            let extra = f.a.effective().difference(f.b.effective());
+            for &(need, op) in needs_of(&f.region.target) {
+                // The need is allowed inside and not outside: a right of it is in `extra`. Single
+                // rights are needs of their own (get, set, publish, subscribe), so a region with
+                // any extra right has such a witness.
+                let gives = match need {
+                    Need::Item(r) | Need::Topic(r) => {
+                        r.intersects(extra) && f.a.effective().contains(r)
+                    }
+                    Need::ControlPlane => !extra.is_empty(),
+                };
+                if !gives {
+                    continue;
+                }
+                let resource = f.witness.as_resource();
+                let (a, b) = (
+                    inner.authorize(op, resource, now),
+                    outer.authorize(op, resource, now),
+                );
+                if a.is_allowed() && !b.is_allowed() {
+                    found = Some(Box::new(Counterexample {
+                        region: f.region.clone(),
+                        op,
+                        resource: f.witness.clone(),
+                        inner: a,
+                        outer: b,
+                    }));
+                    return ControlFlow::Break(());
+                }
+            }
+            ControlFlow::Continue(())
+        },
+    );
+    found.map_or(Ok(()), Err)
+}
+
+/// Whether `inner` expires no later than `outer` (never is the latest): the minting rule, apart
+/// from the rights [`contains`] compares.
+#[must_use]
+pub fn expires_no_later(inner: &Credential, outer: &Credential) -> bool {
+    match (inner.expiry(), outer.expiry()) {
+        (_, Expiry::Never) => true,
+        (Expiry::Never, Expiry::At(_)) => false,
+        (Expiry::At(i), Expiry::At(o)) => i <= o,
+    }
+}
+
+/// Why [`mint`] refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum MintError {
+    /// The parent had expired at the time of minting.
+    #[error("the parent credential has expired")]
+    ParentExpired,
+    /// The requested credential is not valid on its own (a token that never expires, more grants
+    /// than a token may hold, ...).
+    #[error("the requested credential is not valid: {0}")]
+    Invalid(Error),
+    /// No call mints a super user (Momento's rule: super-user keys come from the account).
+    #[error("a super user cannot be minted")]
+    SuperUser,
+    /// The requested credential would be expired from the start.
+    #[error("the requested credential expires at {expiry}, not after now ({now})")]
+    AlreadyExpired {
+        /// Its expiry.
+        expiry: Timestamp,
+        /// The time of minting.
+        now: Timestamp,
+    },
+    /// A token would live longer than [`Limits::max_token_lifetime_seconds`].
+    #[error("the token would live {seconds} seconds; tokens live at most {max}")]
+    TooLong {
+        /// How long it would live.
+        seconds: u64,
+        /// The limit.
+        max: u64,
+    },
+    /// The requested credential would outlive its parent.
+    #[error("the requested credential expires after its parent ({parent:?})")]
+    OutlivesParent {
+        /// The parent's expiry.
+        parent: Expiry,
+    },
+    /// The requested credential would be allowed something its parent is not.
+    #[error("the requested credential exceeds its parent: {0}")]
+    Exceeds(Box<Counterexample>),
+}
+
+/// Mints `child` from `parent` at `now`: a credential is handed out only for at most what its
+/// parent holds (`child ⊆ parent`, checked exactly), expiring no later than the parent and, for a
+/// token, within `limits.max_token_lifetime_seconds`. Anyone may mint this way, so Momento's "only
+/// a super-user key mints" is the special case of a super-user parent, which holds everything (it
+/// still cannot mint a super user).
+///
+/// ```
+/// use fgac::analysis::{mint, MintError};
+/// let authz = fgac::Authorizer::from_source(
+///     r#"key "svc" { expires 2027-06-01T00:00:00Z  allow readwrite cache "sessions" items prefix "user:" }"#,
+/// )?;
+/// let parent = authz.credential("svc").unwrap();
+/// let now = fgac::Timestamp::from_unix_seconds(1_795_651_200);
+/// let wanted = |rule: &str| fgac::syntax::dsl::parse(&format!(
+///     r#"token "browser" {{ expires 2026-11-27T00:00:00Z  {rule} }}"#
+/// )).map(|mut doc| doc.credentials.remove(0));
+/// let limits = fgac::Limits::default();
+/// let token = mint(parent, &wanted(r#"allow readonly cache "sessions" item "user:42""#)?, now, &limits).unwrap();
+/// assert!(token.authorize(fgac::Operation::Get, fgac::Resource::item("sessions", b"user:42"), now).is_allowed());
+/// let refused = mint(parent, &wanted(r#"allow readonly cache "sessions""#)?, now, &limits).unwrap_err();
+/// assert!(matches!(refused, MintError::Exceeds(_)));
+/// # Ok::<(), fgac::Error>(())
+/// ```
+pub fn mint(
+    parent: &Credential,
+    child: &CredentialDef,
+    now: Timestamp,
+    limits: &Limits,
+) -> Result<Credential, MintError> {
+    if parent.expiry().is_expired(now) {
+        return Err(MintError::ParentExpired);
+    }
+    if matches!(child.permissions, Permissions::SuperUser { .. }) {
+        return Err(MintError::SuperUser);
+    }
+    match child.expiry {
+        Expiry::At(at) if at <= now => {
+            return Err(MintError::AlreadyExpired { expiry: at, now });
+        }
+        Expiry::At(at) if child.kind == CredentialKind::Token => {
+            let seconds = at.unix_seconds() - now.unix_seconds();
+            if seconds > limits.max_token_lifetime_seconds {
+                return Err(MintError::TooLong {
+                    seconds,
+                    max: limits.max_token_lifetime_seconds,
+                });
+            }
+        }
+        _ => {}
+    }
+    let doc = Document {
+        credentials: vec![child.clone()],
+    };
+    let compiled = AuthorizerBuilder::default()
+        .limits(limits.clone())
+        .compile(&doc)
+        .map_err(MintError::Invalid)?;
+    let Some(minted) = compiled.into_credentials().pop() else {
+        return Err(MintError::Invalid(Error::from_diagnostics(Vec::new())));
+    };
+    if !expires_no_later(&minted, parent) {
+        return Err(MintError::OutlivesParent {
+            parent: parent.expiry(),
+        });
+    }
+    contains(&minted, parent, now).map_err(MintError::Exceeds)?;
+    Ok(minted)
+}

@@ -1,0 +1,543 @@
+//! Regions: a finite partition of every request two compiled credentials can be asked, on each part
+//! of which both decide uniformly, each part with a concrete witness request. Containment and diff
+//! compare the two credentials region by region: exactly, with no sampling and no solver.
+//!
+//! **Why it is exact.** A credential decides a data-plane request by the cell its compiled
+//! structure reaches for the request's cache and key (or topic): the need is allowed exactly when it
+//! is non-empty and within the cell's allowed-and-not-denied rights. So two credentials decide
+//! every request of a part alike as soon as each reaches one cell for the whole part.
+//!
+//! * **Caches.** A name resolves to a profile by its exact entry, or else by the deepest node of
+//!   the cache-prefix trie it passes. Put every exact name and every prefix-trie node string of both
+//!   credentials in one trie: a name that is one of those strings forms a part of its own; any other
+//!   name resolves, on each side, like the deepest of those strings it starts with, continued by a
+//!   byte no string continues with. So each string `s` gives two parts, "exactly `s`" and "starting
+//!   with `s`, except the longer strings", plus the part of names starting with none.
+//! * **Keys and topics.** Within a pair of profiles, walk both tries together one byte at a time
+//!   over the union of their next bytes. A cell can change only at a node's end; between ends, a
+//!   key reaches the cell its last node end gives for longer keys. So every position where either
+//!   side is at a node end gives the parts "exactly here" and "longer, leaving both tries here";
+//!   every other position belongs to the "longer" part of the last such position above it.
+//!
+//! Each part's witness is its string, or its string continued by a byte that neither side's
+//! structure continues with (for cache and topic names, a whole UTF-8 character whose first byte
+//! is such a byte): a real request in the part, found, not guessed. A part with no such member
+//! (every byte taken) is empty and has no witness. The walk is a loop over an explicit stack with
+//! one shared path buffer: its cost is the number of label bytes of both structures.
+
+use crate::decision::OwnedResource;
+use crate::engine::{Arena, Cell, Credential, Cursor, Grants, NONE};
+use crate::limits::Budget;
+use crate::ops::{Need, Operation, Rights};
+use crate::time::Timestamp;
+use std::collections::HashMap;
+use std::fmt;
+use std::ops::ControlFlow;
+
+/// A set of names or keys: the cache, item-key or topic part of a [`Region`].
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Class {
+    /// Exactly these bytes.
+    Exact(Vec<u8>),
+    /// Everything starting with these bytes, except the more specific regions reported beside
+    /// it.
+    StartingWith(Vec<u8>),
+    /// Anything, except the more specific regions reported beside it.
+    Any,
+}
+
+/// What, within the selected caches, a region covers.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Target {
+    /// Cache items.
+    Items(Class),
+    /// Topics.
+    Topics(Class),
+    /// The control plane: caches as a whole and the account.
+    ControlPlane,
+}
+
+/// A set of requests on which two credentials each decide uniformly: a class of cache names and a
+/// class of items or topics, or the control plane.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Region {
+    /// The caches.
+    pub cache: Class,
+    /// The items or topics in them, or the control plane.
+    pub target: Target,
+}
+
+/// `bytes` in double quotes, escaped: text shows as itself where it is plainly visible, anything
+/// else as `\xNN` or `\u{...}`.
+fn quoted(bytes: &[u8]) -> String {
+    let mut out = String::from("\"");
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '"' | '\\' => {
+                    out.push('\\');
+                    out.push(c);
+                }
+                c if crate::escape::plainly_visible(c) => out.push(c),
+                c => crate::escape::push_escaped(&mut out, c),
+            }
+        }
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn class_words(f: &mut fmt::Formatter<'_>, class: &Class, one: &str, many: &str) -> fmt::Result {
+    match class {
+        Class::Exact(s) => write!(f, "{one} {}", quoted(s)),
+        Class::StartingWith(s) => write!(f, "{many} starting {}", quoted(s)),
+        Class::Any => write!(f, "any {one}"),
+    }
+}
+
+impl fmt::Display for Region {
+    /// `cache "c" items starting "user:"`, `caches starting "tmp-" any item`, `any cache topic
+    /// "t"`, `the control plane`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.target == Target::ControlPlane {
+            return f.write_str("the control plane (caches as a whole and the account)");
+        }
+        class_words(f, &self.cache, "cache", "caches")?;
+        f.write_str(" ")?;
+        match &self.target {
+            Target::Items(class) => class_words(f, class, "item", "items"),
+            Target::Topics(class) => class_words(f, class, "topic", "topics"),
+            Target::ControlPlane => Ok(()),
+        }
+    }
+}
+
+/// What one side of a comparison decides with, at a given time.
+#[derive(Clone, Copy)]
+pub(crate) enum Side<'a> {
+    /// Allows nothing: expired, or no credential.
+    Nothing,
+    /// A super user: every right everywhere, and the control plane.
+    Everything,
+    /// Fine-grained grants.
+    Grants(&'a Grants),
+}
+
+impl<'a> Side<'a> {
+    /// The side of `credential` (`None`: not in the store) at `now`.
+    pub(crate) fn of(credential: Option<&'a Credential>, now: Timestamp) -> Side<'a> {
+        match credential {
+            None => Side::Nothing,
+            Some(c) if c.expiry().is_expired(now) => Side::Nothing,
+            Some(c) => c.grants().map_or(Side::Everything, Side::Grants),
+        }
+    }
+
+    /// The profile a cache name resolves to.
+    fn profile(self, cache: &str) -> Profile {
+        match self {
+            Side::Nothing => Profile::Nothing,
+            Side::Everything => Profile::Everything,
+            Side::Grants(g) => g
+                .profile_index(cache)
+                .map_or(Profile::Nothing, Profile::Index),
+        }
+    }
+
+    /// A walker over the item trie (or the topic trie) of `profile`.
+    fn walk(self, profile: Profile, topics: bool) -> Walker<'a> {
+        match (self, profile) {
+            (Side::Grants(g), Profile::Index(p)) => {
+                let (items, topic_root) = g.roots(p);
+                let root = if topics { topic_root } else { items };
+                Walker::Trie(g, g.arena().cursor(root))
+            }
+            (_, Profile::Everything) => Walker::Constant(Cell::ALL),
+            _ => Walker::Constant(Cell::EMPTY),
+        }
+    }
+
+    /// The cell of the control plane: everything for a super user, nothing otherwise.
+    fn control_plane(self) -> Cell {
+        match self {
+            Side::Everything => Cell::ALL,
+            Side::Nothing | Side::Grants(_) => Cell::EMPTY,
+        }
+    }
+}
+
+/// The profile a cache name resolves to on one side.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Profile {
+    Nothing,
+    Everything,
+    Index(u32),
+}
+
+/// A position in one side's item or topic trie, or a constant cell for a side with no trie.
+#[derive(Clone, Copy)]
+enum Walker<'a> {
+    Constant(Cell),
+    Trie(&'a Grants, Cursor),
+}
+
+impl Walker<'_> {
+    fn at_node_end(&self) -> bool {
+        match self {
+            Walker::Constant(_) => false,
+            Walker::Trie(g, c) => g.arena().at_node_end(*c),
+        }
+    }
+
+    fn here(&self) -> Cell {
+        match self {
+            Walker::Constant(cell) => *cell,
+            Walker::Trie(g, c) => g.cell(g.arena().here(*c)),
+        }
+    }
+
+    fn below(&self) -> Cell {
+        match self {
+            Walker::Constant(cell) => *cell,
+            Walker::Trie(g, c) => g.cell(g.arena().below(*c)),
+        }
+    }
+
+    fn next_bytes(&self, out: &mut Vec<u8>) {
+        if let Walker::Trie(g, c) = self {
+            g.arena().next_bytes(*c, out);
+        }
+    }
+
+    fn step(self, b: u8) -> Self {
+        match self {
+            Walker::Constant(_) => self,
+            Walker::Trie(g, c) => Walker::Trie(g, g.arena().step(c, b)),
+        }
+    }
+}
+
+/// The dimension a walk is over: item keys are any bytes; cache and topic names are UTF-8.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Text {
+    Bytes,
+    Utf8,
+}
+
+/// The bytes preferred for a witness's fresh byte: letters and digits first, so witnesses read
+/// well, then the rest.
+fn preferred_bytes() -> impl Iterator<Item = u8> {
+    (b'a'..=b'z')
+        .chain(b'0'..=b'9')
+        .chain(b'A'..=b'Z')
+        .chain((0u8..=255).filter(|b| !b.is_ascii_alphanumeric()))
+}
+
+/// A tail that continues `path` into the part "longer, leaving here": its first byte is none of
+/// `taken` (the bytes the structures continue with), and for `Text::Utf8` the result is valid
+/// UTF-8. `None` when every possible first byte is taken: the part is empty.
+fn fresh_tail(path: &[u8], taken: &[u8], text: Text) -> Option<Vec<u8>> {
+    let free = preferred_bytes().filter(|b| !taken.contains(b));
+    if text == Text::Bytes {
+        return free.map(|b| vec![b]).next();
+    }
+    // The incomplete character `path` ends with, if any; a path that is not UTF-8 already cannot
+    // be continued into a name.
+    let partial = match std::str::from_utf8(path) {
+        Ok(_) => &[][..],
+        Err(e) if e.error_len().is_none() => &path[e.valid_up_to()..],
+        Err(_) => return None,
+    };
+    for b in free {
+        for fill in [
+            &[][..],
+            &[0x80],
+            &[0x80, 0x80],
+            &[0x80, 0x80, 0x80],
+            &[0x90, 0x80, 0x80],
+            &[0xa0, 0x80],
+        ] {
+            let mut tail = vec![b];
+            tail.extend_from_slice(fill);
+            let mut char_bytes = partial.to_vec();
+            char_bytes.extend_from_slice(&tail);
+            if std::str::from_utf8(&char_bytes).is_ok_and(|s| s.chars().count() == 1) {
+                return Some(tail);
+            }
+        }
+    }
+    None
+}
+
+/// What a comparison visits: a region, its witness request, and the cell each side reaches there.
+pub(crate) struct Found<'r> {
+    pub(crate) region: &'r Region,
+    pub(crate) witness: &'r OwnedResource,
+    pub(crate) a: Cell,
+    pub(crate) b: Cell,
+}
+
+/// A key or topic part found by a product walk: its class, its witness, and the two cells.
+struct Part {
+    class: Class,
+    witness: Vec<u8>,
+    a: Cell,
+    b: Cell,
+}
+
+/// Walks two tries together (see the module docs) and returns every part where the two sides'
+/// cells differ.
+fn product_walk(a: Walker<'_>, b: Walker<'_>, text: Text) -> Vec<Part> {
+    let mut parts = Vec::new();
+    let mut path: Vec<u8> = Vec::new();
+    let mut next: Vec<u8> = Vec::new();
+    // (the two walkers, the length of the path at this position, the byte that led here)
+    let mut stack = vec![(a, b, 0usize, None)];
+    while let Some((a, b, depth, byte)) = stack.pop() {
+        path.truncate(depth.saturating_sub(1));
+        if let Some(byte) = byte {
+            path.push(byte);
+        }
+        next.clear();
+        a.next_bytes(&mut next);
+        b.next_bytes(&mut next);
+        next.sort_unstable();
+        next.dedup();
+        if depth == 0 || a.at_node_end() || b.at_node_end() {
+            let (ha, hb) = (a.here(), b.here());
+            let (ba, bb) = (a.below(), b.below());
+            // A point that decides like the longer keys below it is reported with them.
+            let apart = (ha, hb) != (ba, bb);
+            if apart && ha != hb && (text == Text::Bytes || std::str::from_utf8(&path).is_ok()) {
+                parts.push(Part {
+                    class: Class::Exact(path.clone()),
+                    witness: path.clone(),
+                    a: ha,
+                    b: hb,
+                });
+            }
+            if ba != bb
+                && let Some(tail) = fresh_tail(&path, &next, text)
+            {
+                let mut witness = path.clone();
+                witness.extend_from_slice(&tail);
+                parts.push(Part {
+                    class: if depth == 0 {
+                        Class::Any
+                    } else {
+                        Class::StartingWith(path.clone())
+                    },
+                    witness,
+                    a: ba,
+                    b: bb,
+                });
+            }
+        }
+        for &byte in next.iter().rev() {
+            stack.push((a.step(byte), b.step(byte), depth + 1, Some(byte)));
+        }
+    }
+    parts
+}
+
+/// The cache parts of two sides: every name the two distinguish, as (class, witness). A name that
+/// resolves, on both sides, like the names below it is reported with them.
+fn cache_parts(a: Side<'_>, b: Side<'_>) -> Vec<(Class, String)> {
+    let mut strings: Vec<Vec<u8>> = Vec::new();
+    for side in [a, b] {
+        if let Side::Grants(g) = side {
+            g.cache_strings(&mut strings);
+        }
+    }
+    strings.retain(|s| !s.is_empty());
+    strings.sort_unstable();
+    strings.dedup();
+    // One trie of all the strings, a node's payload saying whether its string is one of them.
+    let mut arena = Arena::default();
+    let mut budget = Budget::new(usize::MAX);
+    let refs: Vec<&[u8]> = strings.iter().map(Vec::as_slice).collect();
+    let (Ok(keys), ids) = (
+        arena.add_keys(&refs, &mut budget),
+        (0..refs.len() as u32).collect::<Vec<u32>>(),
+    ) else {
+        return Vec::new();
+    };
+    let Ok(root) = arena.add_trie(&keys, &ids, &mut budget, (), |_, _, t| {
+        let listed = t.map_or(NONE, |_| 1);
+        Ok(((), listed, NONE))
+    }) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut path: Vec<u8> = Vec::new();
+    let mut next: Vec<u8> = Vec::new();
+    let mut stack = vec![(arena.cursor(root), 0usize, None)];
+    while let Some((cursor, depth, byte)) = stack.pop() {
+        path.truncate(depth.saturating_sub(1));
+        if let Some(byte) = byte {
+            path.push(byte);
+        }
+        next.clear();
+        arena.next_bytes(cursor, &mut next);
+        let listed = arena.at_node_end(cursor) && arena.here(cursor) == 1;
+        if depth == 0 || listed {
+            let below = fresh_tail(&path, &next, Text::Utf8)
+                .and_then(|tail| String::from_utf8([&path[..], &tail].concat()).ok());
+            let exact = std::str::from_utf8(&path).ok().filter(|_| depth > 0);
+            let resolves = |name: &str| (a.profile(name), b.profile(name));
+            let apart = match (exact, &below) {
+                (Some(e), Some(w)) => resolves(e) != resolves(w),
+                _ => true,
+            };
+            if let Some(name) = exact.filter(|_| apart) {
+                out.push((Class::Exact(path.clone()), name.to_owned()));
+            }
+            if let Some(name) = below {
+                let class = if depth == 0 {
+                    Class::Any
+                } else {
+                    Class::StartingWith(path.clone())
+                };
+                out.push((class, name));
+            }
+        }
+        for &byte in next.iter().rev() {
+            stack.push((arena.step(cursor, byte), depth + 1, Some(byte)));
+        }
+    }
+    out
+}
+
+/// Visits every region where `a` and `b` reach different cells, with its witness: the control
+/// plane first, then each cache part's items and topics. Stops when `visit` breaks.
+pub(crate) fn compare(
+    a: Side<'_>,
+    b: Side<'_>,
+    visit: &mut dyn FnMut(Found<'_>) -> ControlFlow<()>,
+) -> ControlFlow<()> {
+    let (ca, cb) = (a.control_plane(), b.control_plane());
+    if ca != cb {
+        let region = Region {
+            cache: Class::Any,
+            target: Target::ControlPlane,
+        };
+        visit(Found {
+            region: &region,
+            witness: &OwnedResource::Account,
+            a: ca,
+            b: cb,
+        })?;
+    }
+    // Many cache parts resolve to the same pair of profiles: walk each pair once.
+    let mut walked: HashMap<(Profile, Profile), (Vec<Part>, Vec<Part>)> = HashMap::new();
+    for (cache_class, cache) in cache_parts(a, b) {
+        let pair = (a.profile(&cache), b.profile(&cache));
+        if pair.0 == pair.1 {
+            // The same profile of the same structure, or nothing on both sides.
+            if matches!(pair.0, Profile::Nothing | Profile::Everything) {
+                continue;
+            }
+        }
+        let (items, topics) = walked.entry(pair).or_insert_with(|| {
+            (
+                product_walk(a.walk(pair.0, false), b.walk(pair.1, false), Text::Bytes),
+                product_walk(a.walk(pair.0, true), b.walk(pair.1, true), Text::Utf8),
+            )
+        });
+        for part in items.iter() {
+            let region = Region {
+                cache: cache_class.clone(),
+                target: Target::Items(part.class.clone()),
+            };
+            let witness = OwnedResource::Item {
+                cache: cache.clone(),
+                key: part.witness.clone(),
+            };
+            visit(Found {
+                region: &region,
+                witness: &witness,
+                a: part.a,
+                b: part.b,
+            })?;
+        }
+        for part in topics.iter() {
+            let region = Region {
+                cache: cache_class.clone(),
+                target: Target::Topics(part.class.clone()),
+            };
+            let witness = OwnedResource::Topic {
+                cache: cache.clone(),
+                topic: String::from_utf8_lossy(&part.witness).into_owned(),
+            };
+            visit(Found {
+                region: &region,
+                witness: &witness,
+                a: part.a,
+                b: part.b,
+            })?;
+        }
+    }
+    ControlFlow::Continue(())
+}
+
+/// The needs a region's requests have, each with the operation that stands for it: read, write and
+/// read+write on items; publish and subscribe on topics; the control plane.
+pub(crate) fn needs_of(target: &Target) -> &'static [(Need, Operation)] {
+    const ITEMS: &[(Need, Operation)] = &[
+        (Need::Item(Rights::READ), Operation::Get),
+        (Need::Item(Rights::WRITE), Operation::Set),
+        (Need::Item(Rights::READ_WRITE), Operation::Increment),
+    ];
+    const TOPICS: &[(Need, Operation)] = &[
+        (Need::Topic(Rights::PUBLISH), Operation::Publish),
+        (Need::Topic(Rights::SUBSCRIBE), Operation::Subscribe),
+    ];
+    const CONTROL: &[(Need, Operation)] = &[(Need::ControlPlane, Operation::ListCaches)];
+    match target {
+        Target::Items(_) => ITEMS,
+        Target::Topics(_) => TOPICS,
+        Target::ControlPlane => CONTROL,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_operations_standing_for_needs_have_those_needs() {
+        for target in [
+            Target::Items(Class::Any),
+            Target::Topics(Class::Any),
+            Target::ControlPlane,
+        ] {
+            for (need, op) in needs_of(&target) {
+                assert_eq!(op.need(), *need, "{op}");
+                assert!(!op.is_multi_key());
+            }
+        }
+    }
+
+    #[test]
+    fn fresh_tails_avoid_taken_bytes_and_stay_utf8() {
+        assert_eq!(fresh_tail(b"k", b"", Text::Bytes), Some(b"a".to_vec()));
+        assert_eq!(fresh_tail(b"k", b"ab", Text::Bytes), Some(b"c".to_vec()));
+        let every: Vec<u8> = (0..=255).collect();
+        assert_eq!(fresh_tail(b"k", &every, Text::Bytes), None);
+        // In the middle of `é` (C3 A9), a fresh continuation completes another character.
+        let tail = fresh_tail(b"caf\xc3", &[0xa9], Text::Utf8).unwrap();
+        let name = [&b"caf\xc3"[..], &tail].concat();
+        assert!(std::str::from_utf8(&name).is_ok(), "{name:?}");
+        assert_ne!(tail[0], 0xa9);
+        // With every ASCII byte taken, a multi-byte character.
+        let ascii: Vec<u8> = (0..0x80).collect();
+        let tail = fresh_tail(b"", &ascii, Text::Utf8).unwrap();
+        assert!(
+            tail[0] >= 0xc2 && std::str::from_utf8(&tail).is_ok(),
+            "{tail:?}"
+        );
+    }
+}
