@@ -83,6 +83,16 @@ def amplification_report():
     return None
 
 
+def analysis_memory_report():
+    """The memory test's line for the diff of two 100,000-grant documents (release build)."""
+    run = subprocess.run(["cargo", "test", "--release", "--test", "memory", "--", "--nocapture"],
+                         cwd=ROOT, capture_output=True, text=True)
+    for line in run.stdout.splitlines():
+        if line.startswith("diff of two 100000-grant"):
+            return "Memory: " + line + "."
+    return None
+
+
 def svg_chart(series, path):
     """A log-log line chart of median ns against grants, one line per engine."""
     width, height, left, right, top, bottom = 720, 420, 70, 150, 20, 50
@@ -128,7 +138,7 @@ def main():
              "benchmarks or re-run them, never this file.", "",
              "## How to run", "",
              "```sh",
-             "cargo bench --bench authorize --bench parse        # fgac alone",
+             "cargo bench --bench authorize --bench parse --bench analysis   # fgac alone",
              "(cd benches/peers && cargo bench)                  # beside the reference evaluator, Cedar and casbin",
              "python3 benches/report.py                          # this file and benches/authorize.svg",
              "```", "",
@@ -199,6 +209,32 @@ def main():
             nested[mb] = t / tp["Elements"]
             lines.append(f"| {mb} MB | {tp['Elements']:,} | {fmt_ns(t)} | {fmt_ns(nested[mb])} |")
 
+    lines += ["", "## Analysis", "",
+              "Containment of a 20-grant token (20 of the key's own grants) within the key, and the diff",
+              "of two versions of the generated policy, every `n / k`-th grant widened to a key prefix",
+              "(`benches/analysis.rs`). Brute force enumerates every selector string, plain and",
+              "continued by a byte none holds, for caches and keys, with the engine deciding each request",
+              "(Cedar answers these questions through an SMT solver, out of reach here).", "",
+              "| what | grants | median |", "| --- | ---: | ---: |"]
+    contain_1k = get("contains", "20-grant token within", 1000)
+    brute_1k = get("contains", "brute force", 1000)
+    for n in [1000, 100000]:
+        t = get("contains", "20-grant token within", n)
+        if t:
+            lines.append(f"| contains: 20-grant token within the key | {n:,} | {fmt_ns(t)} |")
+    if brute_1k:
+        lines.append(f"| contains by brute force | 1,000 | {fmt_ns(brute_1k)} |")
+    diffs = {}
+    for n in [10000, 100000]:
+        for k in [1, 100]:
+            t = get("diff", f"{k} changed", n)
+            if t:
+                diffs[(n, k)] = t
+                lines.append(f"| diff, {k} grant{'s' if k > 1 else ''} changed | {n:,} | {fmt_ns(t)} |")
+    analysis_memory = analysis_memory_report()
+    if analysis_memory:
+        lines += ["", analysis_memory]
+
     # Targets, each with its measured figure.
     f20, c20 = get("peers", "fgac/exact hit", 20), get("peers", "cedar/exact hit", 20)
     f1k, r1k = get("peers", "fgac/exact hit", 1000), get("peers", "reference/exact hit", 1000)
@@ -226,6 +262,12 @@ def main():
     if 1 in nested and 8 in nested:
         target("compiling nested prefixes: at most 2x the time per grant from 1 MB to 8 MB",
                f"{nested[8] / nested[1]:.2f}x ({fmt_ns(nested[1])} and {fmt_ns(nested[8])} per grant)", nested[8] / nested[1] <= 2)
+    if contain_1k:
+        extra = f", {brute_1k / contain_1k:,.0f}x faster than brute force" if brute_1k else ""
+        target("contains: a 20-grant token within a 1,000-grant key in at most 50 µs", f"{fmt_ns(contain_1k)}{extra}", contain_1k <= 50_000)
+    big = [t for (n, _), t in diffs.items() if n == 100000]
+    if big:
+        target("diff of two 100,000-grant documents in at most 1 s", ", ".join(fmt_ns(t) for t in big), max(big) <= 1e9)
     memory = memory_report()
     if memory:
         total, names, per_grant = memory

@@ -842,3 +842,164 @@ fn policy_text_reaches_the_terminal_escaped() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Analysis: diff and contains.
+
+const BEFORE: &str = "examples/review/before.fgac";
+const AFTER: &str = "examples/review/after.fgac";
+
+#[test]
+fn diff_reports_what_a_change_opens_and_every_witness_reproduces() {
+    let o = fgac(&["diff", BEFORE, AFTER, "--now", NOW]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains(
+            r#"api-acme: now allowed on caches starting "acme-billing" any item: set, increment (e.g. cache "acme-billinga" item "a": deny (denied_by_rule #1) -> allow)"#
+        ),
+        "{}",
+        stdout(&o)
+    );
+
+    let o = fgac(&["diff", BEFORE, AFTER, "--now", NOW, "--json"]);
+    assert_eq!(code(&o), 1);
+    let changes: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(changes.len() >= 3, "{changes:?}");
+    // Each request is a `decide` line; `decide` answers it on each side as the diff says.
+    let requests: String = changes
+        .iter()
+        .map(|c| format!("{}\n", c["request"]))
+        .collect();
+    for (file, side) in [(BEFORE, "old"), (AFTER, "new")] {
+        let o = fgac_with_stdin(&["decide", file, "--now", NOW], &requests);
+        let answers: Vec<serde_json::Value> = stdout(&o)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let reported: Vec<serde_json::Value> = changes.iter().map(|c| c[side].clone()).collect();
+        assert_eq!(answers, reported, "{side}");
+    }
+    for c in &changes {
+        assert_eq!(c["credential"], "api-acme");
+        assert_eq!(c["change"], "now_allowed");
+    }
+}
+
+#[test]
+fn diff_is_quiet_and_exits_0_when_no_decision_changes() {
+    // The DSL and its JSON twin, and a file and its reformatted self, decide alike.
+    let o = fgac(&[
+        "diff",
+        CHECKOUT,
+        "grammar/examples/checkout.json",
+        "--now",
+        NOW,
+    ]);
+    assert_eq!((code(&o), stdout(&o).as_str()), (0, ""), "{}", stderr(&o));
+    // A credential's changes of kind or expiry are reported, decisions now aside.
+    let dir = scratch("diff-meta");
+    let a = write(
+        &dir,
+        "a.fgac",
+        "key \"k\" {\n    expires 2030-01-01T00:00:00Z\n    allow readonly cache \"c\"\n}\n",
+    );
+    let b = write(
+        &dir,
+        "b.fgac",
+        "key \"k\" {\n    expires 2031-01-01T00:00:00Z\n    allow readonly cache \"c\"\n}\n\nkey \"new\" {\n    expires never\n    allow readonly cache \"d\"\n}\n",
+    );
+    let o = fgac(&["diff", &a, &b, "--now", NOW, "--json"]);
+    assert_eq!(code(&o), 1, "the new key allows what was denied");
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[0],
+        r#"{"credential":"k","change":"expiry","old":1893456000,"new":1924992000}"#
+    );
+    assert_eq!(lines[1], r#"{"credential":"new","change":"added"}"#);
+    assert!(
+        lines[2].contains(r#""old":{"decision":"deny","reason":"unknown_credential"}"#),
+        "{}",
+        lines[2]
+    );
+    // Bad commands and documents that do not compile exit 2.
+    assert_eq!(
+        code(&fgac(&[
+            "diff",
+            &a,
+            &dir.join("missing.fgac").to_string_lossy()
+        ])),
+        2
+    );
+    let broken = write(&dir, "broken.fgac", "key \"k\" { expires never }\n");
+    assert_eq!(code(&fgac(&["diff", &a, &broken])), 2);
+}
+
+#[test]
+fn contains_answers_with_a_counterexample_or_not() {
+    let o = fgac(&[
+        "contains", AFTER, "--key", "api-acme", "--within", "billing", "--now", NOW, "--json",
+    ]);
+    assert_eq!(code(&o), 1);
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(
+        (v["contained"].as_bool(), v["expiry_ok"].as_bool()),
+        (Some(false), Some(true))
+    );
+    let answer = |file: &str| {
+        let o = fgac_with_stdin(
+            &["decide", file, "--now", NOW],
+            &format!("{}\n", v["request"]),
+        );
+        serde_json::from_str::<serde_json::Value>(stdout(&o).trim()).unwrap()
+    };
+    assert_eq!(answer(AFTER), v["inner"], "the request, by api-acme");
+    let mut as_billing = v["request"].clone();
+    as_billing["key"] = "billing".into();
+    let o = fgac_with_stdin(&["decide", AFTER, "--now", NOW], &format!("{as_billing}\n"));
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(stdout(&o).trim()).unwrap(),
+        v["outer"]
+    );
+
+    // A credential within itself; a token of the billing service within it, from another file.
+    let o = fgac(&[
+        "contains", AFTER, "--key", "billing", "--within", "billing", "--now", NOW,
+    ]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    let dir = scratch("contains");
+    let t = write(
+        &dir,
+        "t.fgac",
+        "token \"t\" {\n    expires 2027-01-01T00:00:00Z\n    allow readonly cache \"acme-billing-2026\" items prefix \"inv-\"\n}\n",
+    );
+    let o = fgac(&[
+        "contains",
+        &t,
+        "--key",
+        "t",
+        "--within",
+        "billing",
+        "--within-file",
+        AFTER,
+        "--now",
+        NOW,
+    ]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("`t` expires no later than `billing`"),
+        "{}",
+        stdout(&o)
+    );
+    // Unknown names are usage errors, with a suggestion.
+    let o = fgac(&["contains", AFTER, "--key", "biling", "--within", "billing"]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("did you mean `billing`?"),
+        "{}",
+        stderr(&o)
+    );
+}
