@@ -1,7 +1,7 @@
 //! Containment: is credential A at most credential B? Exact, with a concrete request as evidence
 //! when it is not; and safe minting, which hands out a credential only when it is.
 
-use super::regions::{Found, Region, Side, compare, needs_of};
+use super::regions::{Found, Region, Scope, Side, compare, needs_of};
 use crate::compile::AuthorizerBuilder;
 use crate::decision::{Decision, OwnedResource};
 use crate::engine::Credential;
@@ -121,6 +121,7 @@ pub fn contains(
     let _ = compare(
         Side::of(Some(inner), now),
         Side::of(Some(outer), now),
+        Scope::WhereAAllows,
         &mut |f: Found<'_>| {
             let extra = f.a.effective().difference(f.b.effective());
             for &(need, op) in needs_of(&f.region.target) {

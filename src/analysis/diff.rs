@@ -2,7 +2,7 @@
 //! each with a witness request; and which credentials were added, removed, or changed kind,
 //! expiry or super-user status.
 
-use super::regions::{Found, Region, Side, compare, needs_of};
+use super::regions::{Found, Region, Scope, Side, compare, needs_of};
 use crate::decision::{Outcome, OwnedResource};
 use crate::engine::{Authorizer, Credential};
 use crate::model::{CredentialKind, Expiry};
@@ -333,7 +333,7 @@ fn credential_diff(
     let both_decide = old
         .zip(new)
         .is_some_and(|(o, n)| !o.expiry().is_expired(now) && !n.expiry().is_expired(now));
-    let _ = compare(Side::of(old, now), Side::of(new, now), &mut |f: Found<
+    let _ = compare(Side::of(old, now), Side::of(new, now), Scope::Everywhere, &mut |f: Found<
         '_,
     >| {
         for &(_, op) in needs_of(&f.region.target) {

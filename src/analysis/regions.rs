@@ -288,12 +288,29 @@ struct Part {
     b: Cell,
 }
 
+/// Which regions a comparison visits.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scope {
+    /// Every region where the two sides differ (diff).
+    Everywhere,
+    /// Only regions where side `a` allows some right (containment: `a` within `b` can only fail
+    /// where `a` allows something). Whole subtrees where `a` allows nothing are never walked.
+    WhereAAllows,
+}
+
 /// Walks two tries together (see the module docs) and returns every part where the two sides'
-/// cells differ.
-fn product_walk(a: Walker<'_>, b: Walker<'_>, text: Text) -> Vec<Part> {
+/// cells differ (in `scope`).
+fn product_walk(a: Walker<'_>, b: Walker<'_>, text: Text, scope: Scope) -> Vec<Part> {
     let mut parts = Vec::new();
+    let a_allows = |cell: Cell| scope == Scope::Everywhere || !cell.effective().is_empty();
+    if let Walker::Constant(cell) = a
+        && !a_allows(cell)
+    {
+        return parts;
+    }
     let mut path: Vec<u8> = Vec::new();
     let mut next: Vec<u8> = Vec::new();
+    let mut a_next: Vec<u8> = Vec::new();
     // (the two walkers, the length of the path at this position, the byte that led here)
     let mut stack = vec![(a, b, 0usize, None)];
     while let Some((a, b, depth, byte)) = stack.pop() {
@@ -303,7 +320,10 @@ fn product_walk(a: Walker<'_>, b: Walker<'_>, text: Text) -> Vec<Part> {
         }
         next.clear();
         a.next_bytes(&mut next);
+        let a_len = next.len();
         b.next_bytes(&mut next);
+        a_next.clear();
+        a_next.extend_from_slice(&next[..a_len]);
         next.sort_unstable();
         next.dedup();
         if depth == 0 || a.at_node_end() || b.at_node_end() {
@@ -311,7 +331,11 @@ fn product_walk(a: Walker<'_>, b: Walker<'_>, text: Text) -> Vec<Part> {
             let (ba, bb) = (a.below(), b.below());
             // A point that decides like the longer keys below it is reported with them.
             let apart = (ha, hb) != (ba, bb);
-            if apart && ha != hb && (text == Text::Bytes || std::str::from_utf8(&path).is_ok()) {
+            if apart
+                && ha != hb
+                && a_allows(ha)
+                && (text == Text::Bytes || std::str::from_utf8(&path).is_ok())
+            {
                 parts.push(Part {
                     class: Class::Exact(path.clone()),
                     witness: path.clone(),
@@ -320,6 +344,7 @@ fn product_walk(a: Walker<'_>, b: Walker<'_>, text: Text) -> Vec<Part> {
                 });
             }
             if ba != bb
+                && a_allows(ba)
                 && let Some(tail) = fresh_tail(&path, &next, text)
             {
                 let mut witness = path.clone();
@@ -336,8 +361,13 @@ fn product_walk(a: Walker<'_>, b: Walker<'_>, text: Text) -> Vec<Part> {
                 });
             }
         }
+        // Below a byte `a` does not continue with, `a` decides everything as it does for the
+        // longer keys here: where that allows nothing, nothing below is in scope.
+        let a_leaves_allowing = a_allows(a.below());
         for &byte in next.iter().rev() {
-            stack.push((a.step(byte), b.step(byte), depth + 1, Some(byte)));
+            if a_leaves_allowing || a_next.contains(&byte) {
+                stack.push((a.step(byte), b.step(byte), depth + 1, Some(byte)));
+            }
         }
     }
     parts
@@ -345,11 +375,30 @@ fn product_walk(a: Walker<'_>, b: Walker<'_>, text: Text) -> Vec<Part> {
 
 /// The cache parts of two sides: every name the two distinguish, as (class, witness). A name that
 /// resolves, on both sides, like the names below it is reported with them.
-fn cache_parts(a: Side<'_>, b: Side<'_>) -> Vec<(Class, String)> {
+///
+/// In [`Scope::WhereAAllows`], only the parts where `a` resolves to a profile matter. Those are
+/// `a`'s own names and prefixes, and the parts `b`'s strings cut out of `a`'s prefix and
+/// all-caches parts: a string of `b` is kept only when names starting with it resolve on `a`
+/// through a prefix or all-caches rule. (A `b` string outside those parts splits only parts where
+/// `a` resolves nothing; one that is a prefix of an `a` string leaves each part of `a` uniform
+/// on `b`'s side, as `b` resolves all its names by the same deepest string.) So a token's
+/// containment costs the token's names, not the size of the key it is checked against.
+fn cache_parts(a: Side<'_>, b: Side<'_>, scope: Scope) -> Vec<(Class, String)> {
     let mut strings: Vec<Vec<u8>> = Vec::new();
-    for side in [a, b] {
-        if let Side::Grants(g) = side {
-            g.cache_strings(&mut strings);
+    if let Side::Grants(g) = a {
+        g.cache_strings(&mut strings);
+    }
+    if let Side::Grants(g) = b {
+        match (scope, a) {
+            (Scope::Everywhere, _) | (Scope::WhereAAllows, Side::Everything) => {
+                g.cache_strings(&mut strings)
+            }
+            (Scope::WhereAAllows, Side::Nothing) => {}
+            (Scope::WhereAAllows, Side::Grants(inner)) => {
+                if inner.has_prefix_or_all_caches() {
+                    g.cache_strings_where(|s| inner.covers_names_starting(s), &mut strings);
+                }
+            }
         }
     }
     strings.retain(|s| !s.is_empty());
@@ -416,10 +465,11 @@ fn cache_parts(a: Side<'_>, b: Side<'_>) -> Vec<(Class, String)> {
 pub(crate) fn compare(
     a: Side<'_>,
     b: Side<'_>,
+    scope: Scope,
     visit: &mut dyn FnMut(Found<'_>) -> ControlFlow<()>,
 ) -> ControlFlow<()> {
     let (ca, cb) = (a.control_plane(), b.control_plane());
-    if ca != cb {
+    if ca != cb && (scope == Scope::Everywhere || ca != Cell::EMPTY) {
         let region = Region {
             cache: Class::Any,
             target: Target::ControlPlane,
@@ -433,8 +483,11 @@ pub(crate) fn compare(
     }
     // Many cache parts resolve to the same pair of profiles: walk each pair once.
     let mut walked: HashMap<(Profile, Profile), (Vec<Part>, Vec<Part>)> = HashMap::new();
-    for (cache_class, cache) in cache_parts(a, b) {
+    for (cache_class, cache) in cache_parts(a, b, scope) {
         let pair = (a.profile(&cache), b.profile(&cache));
+        if scope == Scope::WhereAAllows && pair.0 == Profile::Nothing {
+            continue;
+        }
         if pair.0 == pair.1 {
             // The same profile of the same structure, or nothing on both sides.
             if matches!(pair.0, Profile::Nothing | Profile::Everything) {
@@ -443,8 +496,13 @@ pub(crate) fn compare(
         }
         let (items, topics) = walked.entry(pair).or_insert_with(|| {
             (
-                product_walk(a.walk(pair.0, false), b.walk(pair.1, false), Text::Bytes),
-                product_walk(a.walk(pair.0, true), b.walk(pair.1, true), Text::Utf8),
+                product_walk(
+                    a.walk(pair.0, false),
+                    b.walk(pair.1, false),
+                    Text::Bytes,
+                    scope,
+                ),
+                product_walk(a.walk(pair.0, true), b.walk(pair.1, true), Text::Utf8, scope),
             )
         });
         for part in items.iter() {

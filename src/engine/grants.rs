@@ -99,8 +99,41 @@ impl Grants {
     /// Appends every cache name that can change which profile a name resolves to: the exact
     /// names, and the strings of the cache-prefix trie's nodes.
     pub(crate) fn cache_strings(&self, out: &mut Vec<Vec<u8>>) {
-        out.extend(self.exact.entries().map(|(name, _)| name.to_vec()));
+        self.cache_strings_where(|_| true, out);
+    }
+
+    /// The cache strings (see [`Grants::cache_strings`]) for which `keep` holds.
+    pub(crate) fn cache_strings_where(&self, keep: impl Fn(&[u8]) -> bool, out: &mut Vec<Vec<u8>>) {
+        out.extend(
+            self.exact
+                .entries()
+                .filter(|(name, _)| keep(name))
+                .map(|(name, _)| name.to_vec()),
+        );
+        let start = out.len();
         self.arena.node_strings(self.cache_root, out);
+        let mut i = start;
+        while i < out.len() {
+            if keep(&out[i]) {
+                i += 1;
+            } else {
+                out.swap_remove(i);
+            }
+        }
+    }
+
+    /// Whether a name that is no exact cache name of these grants, starting with `prefix`,
+    /// resolves to a profile: through a cache-prefix rule it starts with, or the all-caches rules.
+    pub(crate) fn covers_names_starting(&self, prefix: &[u8]) -> bool {
+        (self.arena.walk(self.cache_root, prefix) as usize) < self.profiles.len()
+    }
+
+    /// Whether any cache-prefix or all-caches rule exists: without one, only exact names resolve.
+    pub(crate) fn has_prefix_or_all_caches(&self) -> bool {
+        let root = self.arena.cursor(self.cache_root);
+        let mut next = Vec::new();
+        self.arena.next_bytes(root, &mut next);
+        !next.is_empty() || (self.arena.below(root) as usize) < self.profiles.len()
     }
 
     /// Bytes of heap the grants hold.
