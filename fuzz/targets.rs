@@ -36,6 +36,8 @@ fn limits() -> Limits {
         max_name_bytes: 1_024,
         max_compiled_bytes: 64 << 20,
         max_token_lifetime_seconds: 25 * 3600,
+        max_networks_per_credential: 64,
+        max_token_bytes: 16 << 10,
     }
 }
 
@@ -250,6 +252,7 @@ fn small_document(u: &mut Unstructured<'_>) -> arbitrary::Result<Document> {
             kind,
             expiry,
             token_id: None,
+            networks: Vec::new(),
             permissions: if super_user {
                 Permissions::SuperUser {
                     span: Span::default(),

@@ -250,11 +250,17 @@ impl fmt::Display for Outcome {
 
 /// Why a credential denied a request.
 ///
-/// Checked in this order: expiry, then the resource's kind, then the control plane, then the
-/// grants.
+/// Checked in this order: a presented credential's authentication (see
+/// [`DenyReason::Unauthenticated`]), expiry, then the resource's kind, then the control plane,
+/// then the grants.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DenyReason {
+    /// What the client presented is not a credential this server accepts, or no longer: a
+    /// malformed or forged token, one signed by an unknown key, revoked, not valid yet, or used
+    /// from a network it is not allowed from. Distinct from every reason below, which a valid
+    /// credential's permissions give.
+    Unauthenticated(AuthFailure),
     /// The credential had expired at the request's time.
     Expired,
     /// The operation acts on another kind of resource (a topic operation on an item, ...).
@@ -274,6 +280,7 @@ impl DenyReason {
     #[must_use]
     pub const fn kind(self) -> DenyKind {
         match self {
+            DenyReason::Unauthenticated(_) => DenyKind::Unauthenticated,
             DenyReason::Expired => DenyKind::Expired,
             DenyReason::WrongResourceKind => DenyKind::WrongResourceKind,
             DenyReason::SuperUserRequired => DenyKind::SuperUserRequired,
@@ -320,6 +327,8 @@ macro_rules! deny_kinds {
 }
 
 deny_kinds! {
+    /// [`DenyReason::Unauthenticated`].
+    Unauthenticated = "unauthenticated",
     /// [`DenyReason::Expired`].
     Expired = "expired",
     /// [`DenyReason::WrongResourceKind`].
@@ -350,7 +359,73 @@ impl fmt::Display for DenyReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             DenyReason::DeniedByRule(id) => write!(f, "denied_by_rule {id}"),
+            DenyReason::Unauthenticated(why) => write!(f, "unauthenticated: {why}"),
             other => f.write_str(other.as_str()),
         }
     }
 }
+
+macro_rules! auth_failures {
+    ($( $(#[$doc:meta])* $kind:ident = $name:literal, )*) => {
+        /// Why a presented credential (a signed API key or disposable token) was not accepted:
+        /// the data of [`DenyReason::Unauthenticated`]. Small and `Copy`, so that refusing
+        /// costs no allocation; the `fgac inspect` command and
+        /// `Keyring::inspect` (feature `credentials`) say more.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum AuthFailure {
+            $( $(#[$doc])* $kind, )*
+        }
+
+        impl AuthFailure {
+            /// Every failure.
+            pub const ALL: &'static [AuthFailure] = &[ $( AuthFailure::$kind, )* ];
+
+            /// The snake_case name: `bad_signature`, `revoked`, ...
+            #[must_use]
+            pub const fn as_str(self) -> &'static str {
+                match self { $( AuthFailure::$kind => $name, )* }
+            }
+        }
+    };
+}
+
+auth_failures! {
+    /// Not a compact JWS of three base64url parts with an fgac header, or a part that does not
+    /// decode.
+    Malformed = "malformed",
+    /// Longer than `Limits::max_token_bytes`: refused before any decoding.
+    Oversized = "oversized",
+    /// The header names an algorithm other than EdDSA (`none`, `HS256`, ...).
+    UnsupportedAlgorithm = "unsupported_algorithm",
+    /// Signed with a key id the store does not hold.
+    UnknownKey = "unknown_key",
+    /// Signed with a key the store has retired.
+    RetiredKey = "retired_key",
+    /// The signature does not verify.
+    BadSignature = "bad_signature",
+    /// The signature verifies but the claims are not a valid credential (bad JSON, a duplicated
+    /// or unknown claim, a super-user token, more grants than a token may hold, ...).
+    InvalidClaims = "invalid_claims",
+    /// The issuer (`iss`) is not the one the store requires.
+    WrongIssuer = "wrong_issuer",
+    /// Not valid yet (`nbf`, or `iat` in the future).
+    NotYetValid = "not_yet_valid",
+    /// Expired (`exp`).
+    Expired = "expired",
+    /// Revoked, by its token id or its signing key, or withdrawn by a reload of the store.
+    Revoked = "revoked",
+    /// Presented from an address outside the credential's networks.
+    NetworkNotAllowed = "network_not_allowed",
+    /// A key that refers to a credential of the store's document by name, and the document
+    /// holds no credential of that name.
+    UnknownCredential = "unknown_credential",
+}
+
+impl fmt::Display for AuthFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::error::Error for AuthFailure {}

@@ -61,6 +61,8 @@ pub enum ErrorKind {
     TokenWithoutExpiry,
     /// A disposable token with super-user permissions.
     SuperUserToken,
+    /// A network listed twice in a credential's allowlist.
+    DuplicateNetwork,
     /// A construct the target form cannot express (a deny rule in Momento's JSON, ...).
     Unsupported,
     /// A lint: valid, but likely a mistake. The name says which (`never_expires`, ...).

@@ -117,7 +117,8 @@ pub mod reference;
 
 pub use compile::{AuthorizerBuilder, Compiled, validate};
 pub use decision::{
-    BatchDecision, Decision, DenyKind, DenyReason, Outcome, OwnedResource, Resource, RuleId,
+    AuthFailure, BatchDecision, Decision, DenyKind, DenyReason, Outcome, OwnedResource, Resource,
+    RuleId,
 };
 pub use engine::{Authorizer, Credential};
 pub use error::{Diagnostic, Error, ErrorKind, Location, Severity};

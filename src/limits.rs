@@ -31,6 +31,11 @@ pub struct Limits {
     /// The longest a minted disposable token may live, in seconds. Default 90,000: Momento's 25
     /// hours.
     pub max_token_lifetime_seconds: u64,
+    /// The most networks one credential's allowlist may name. Default 256.
+    pub max_networks_per_credential: usize,
+    /// The longest signed credential (API key or token) accepted, in bytes: checked before any
+    /// decoding. Default 64 KiB.
+    pub max_token_bytes: usize,
 }
 
 impl Default for Limits {
@@ -43,6 +48,8 @@ impl Default for Limits {
             max_name_bytes: 4096,
             max_compiled_bytes: 512 << 20,
             max_token_lifetime_seconds: 25 * 3600,
+            max_networks_per_credential: 256,
+            max_token_bytes: 64 << 10,
         }
     }
 }
@@ -60,6 +67,8 @@ impl Limits {
             max_name_bytes: usize::MAX,
             max_compiled_bytes: usize::MAX,
             max_token_lifetime_seconds: u64::MAX,
+            max_networks_per_credential: usize::MAX,
+            max_token_bytes: usize::MAX,
         }
     }
 }

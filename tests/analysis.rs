@@ -227,6 +227,43 @@ fn stand_in(op: Operation) -> Operation {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 120, ..ProptestConfig::default() })]
 
+    /// Network containment against every address of a small space: networks inside
+    /// 10.0.0.0/24, so the 256 addresses (and one outside) are the whole universe.
+    #[test]
+    fn network_containment_agrees_with_enumeration(
+        child in proptest::collection::vec((0u32..256, 24u8..=32), 0..4),
+        parent in proptest::collection::vec((0u32..256, 24u8..=32), 0..5),
+    ) {
+        use fgac::model::Network;
+        use std::net::{IpAddr, Ipv4Addr};
+        let nets = |list: &[(u32, u8)]| -> Vec<Network> {
+            list.iter()
+                .map(|&(host, prefix)| {
+                    let mask = u32::MAX << (32 - u32::from(prefix));
+                    let addr = Ipv4Addr::from_bits((0x0a00_0000 | host) & mask);
+                    Network::new(IpAddr::V4(addr), prefix).unwrap()
+                })
+                .collect()
+        };
+        let (child, parent) = (nets(&child), nets(&parent));
+        let in_any = |list: &[Network], a: IpAddr| list.is_empty() || list.iter().any(|n| n.contains(a));
+        let space: Vec<IpAddr> = (0..256u32)
+            .map(|h| IpAddr::V4(Ipv4Addr::from_bits(0x0a00_0000 | h)))
+            .chain([IpAddr::V4(Ipv4Addr::new(11, 0, 0, 0)), "2001:db8::1".parse().unwrap()])
+            .collect();
+        let escapes: Vec<IpAddr> = space
+            .iter()
+            .copied()
+            .filter(|&a| in_any(&child, a) && !in_any(&parent, a))
+            .collect();
+        match fgac::analysis::networks_within(&child, &parent) {
+            None => prop_assert!(escapes.is_empty(), "missed {escapes:?}"),
+            Some(a) => {
+                prop_assert!(in_any(&child, a) && !in_any(&parent, a), "{a} is no escape");
+            }
+        }
+    }
+
     #[test]
     fn containment_agrees_with_brute_force(a in strategies::document(), b in strategies::document()) {
         let (a, b) = (Authorizer::compile(&a).unwrap(), Authorizer::compile(&b).unwrap());
@@ -309,6 +346,7 @@ fn key(name: &str, expiry: Expiry, grants: Vec<Grant>) -> CredentialDef {
         kind: CredentialKind::ApiKey,
         expiry,
         token_id: None,
+        networks: Vec::new(),
         permissions: Permissions::Explicit(grants),
         span: Span::default(),
     }
@@ -318,6 +356,7 @@ fn token(name: &str, expires: u64, grants: Vec<Grant>) -> CredentialDef {
     CredentialDef {
         kind: CredentialKind::Token,
         token_id: Some("user-1".into()),
+        networks: Vec::new(),
         ..key(
             name,
             Expiry::At(Timestamp::from_unix_seconds(expires)),
@@ -516,6 +555,34 @@ fn minting_hands_out_at_most_what_the_parent_holds() {
         )],
     );
     assert!(mint(&root, &anything, now, &limits).is_ok());
+
+    // Networks: a parent restricted to networks mints only children restricted within them.
+    let net = |s: &str| s.parse::<fgac::model::Network>().unwrap();
+    let office = compiled(CredentialDef {
+        networks: vec![net("10.0.0.0/9"), net("10.128.0.0/9")],
+        ..key(
+            "office",
+            Expiry::Never,
+            vec![items(Role::ReadWrite, "c", ItemSelector::All)],
+        )
+    });
+    let child = |networks: Vec<fgac::model::Network>| CredentialDef {
+        networks,
+        ..token(
+            "t",
+            1_000_000 + 3600,
+            vec![items(Role::ReadOnly, "c", ItemSelector::All)],
+        )
+    };
+    assert!(mint(&office, &child(vec![net("10.0.0.0/8")]), now, &limits).is_ok());
+    assert!(matches!(
+        mint(&office, &child(vec![]), now, &limits),
+        Err(fgac::analysis::MintError::Network { address }) if address.to_string() == "0.0.0.0"
+    ));
+    assert!(matches!(
+        mint(&office, &child(vec![net("10.0.0.0/8"), net("192.168.0.0/16")]), now, &limits),
+        Err(fgac::analysis::MintError::Network { address }) if address.to_string() == "192.168.0.0"
+    ));
 }
 
 #[test]

@@ -84,6 +84,7 @@ fn document(grants: Vec<Grant>) -> Document {
             kind: CredentialKind::ApiKey,
             expiry: Expiry::Never,
             token_id: None,
+            networks: Vec::new(),
             permissions: Permissions::Explicit(grants),
             span: Span::default(),
         }],

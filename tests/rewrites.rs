@@ -18,13 +18,15 @@ use fgac::{Authorizer, ErrorKind, Limits};
 use proptest::prelude::*;
 
 /// `doc` as the first credential alone, made expressible in Momento's scope JSON: an API key named
-/// `default` that never expires, with its allow rules on named or all caches.
+/// `default` that never expires and may be used from anywhere, with its allow rules on named or
+/// all caches.
 fn momento_expressible(doc: &Document) -> Option<Document> {
     let mut c: CredentialDef = doc.credentials.first()?.clone();
     c.name = "default".into();
     c.kind = CredentialKind::ApiKey;
     c.expiry = Expiry::Never;
     c.token_id = None;
+    c.networks.clear();
     if let Permissions::Explicit(grants) = &mut c.permissions {
         grants
             .retain(|g| g.effect == Effect::Allow && !matches!(g.cache, CacheSelector::Prefix(_)));

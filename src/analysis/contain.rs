@@ -7,10 +7,11 @@ use crate::decision::{Decision, OwnedResource};
 use crate::engine::Credential;
 use crate::error::Error;
 use crate::limits::Limits;
-use crate::model::{CredentialDef, CredentialKind, Document, Expiry, Permissions};
+use crate::model::{CredentialDef, CredentialKind, Document, Expiry, Network, Permissions};
 use crate::ops::{Need, Operation};
 use crate::time::Timestamp;
 use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::ops::ControlFlow;
 
 /// A request the inner credential is allowed and the outer one is not: why `inner ⊆ outer` fails.
@@ -209,11 +210,83 @@ pub enum MintError {
     /// The requested credential would be allowed something its parent is not.
     #[error("the requested credential exceeds its parent: {0}")]
     Exceeds(Box<Counterexample>),
+    /// The requested credential could be used from an address its parent cannot: `address`,
+    /// the first address of the requested network that reaches beyond the parent's (or of every
+    /// address, for a request without networks).
+    #[error("the requested credential could be used from {address}, which its parent cannot")]
+    Network {
+        /// An address the child would accept and the parent does not.
+        address: IpAddr,
+    },
+}
+
+/// An address in the union of `child` (every address, when empty) that no network of `parent`
+/// holds, or `None` when the child's networks lie within the parent's (always, for a parent
+/// without networks). Exact for unions: a child network covered only by several parent networks
+/// together is within them.
+///
+/// ```
+/// use fgac::analysis::networks_within;
+/// let nets = |list: &[&str]| list.iter().map(|n| n.parse().unwrap()).collect::<Vec<fgac::model::Network>>();
+/// assert_eq!(networks_within(&nets(&["10.0.0.0/8"]), &nets(&["10.0.0.0/9", "10.128.0.0/9"])), None);
+/// assert_eq!(networks_within(&nets(&["10.0.0.0/8"]), &nets(&["10.0.0.0/9"])), Some("10.128.0.0".parse().unwrap()));
+/// assert_eq!(networks_within(&[], &nets(&["10.0.0.0/8"])), Some("0.0.0.0".parse().unwrap()));
+/// assert_eq!(networks_within(&nets(&["192.0.2.0/24"]), &[]), None);
+/// ```
+#[must_use]
+pub fn networks_within(child: &[Network], parent: &[Network]) -> Option<IpAddr> {
+    if parent.is_empty() {
+        return None;
+    }
+    let every = [
+        Network::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0),
+        Network::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), 0),
+    ];
+    let everywhere: Vec<Network> = every.into_iter().filter_map(Result::ok).collect();
+    let child = if child.is_empty() {
+        &everywhere[..]
+    } else {
+        child
+    };
+    child.iter().find_map(|&c| uncovered(c, parent))
+}
+
+/// The first address of `net` that no network of `cover` holds. Splits `net` in halves only
+/// where a network of `cover` lies strictly inside it, so the work is bounded by the size of
+/// `cover` times the address length.
+fn uncovered(net: Network, cover: &[Network]) -> Option<IpAddr> {
+    let holds = |outer: Network, inner: Network| {
+        outer.prefix() <= inner.prefix() && outer.contains(inner.addr())
+    };
+    if cover.iter().any(|&p| holds(p, net)) {
+        return None;
+    }
+    if !cover.iter().any(|&p| holds(net, p)) {
+        return Some(net.addr());
+    }
+    let bits = match net.addr() {
+        IpAddr::V4(_) => 32,
+        IpAddr::V6(_) => 128,
+    };
+    let prefix = net.prefix() + 1;
+    // Some network of `cover` lies strictly inside `net`, so `net` is wider than one address.
+    let low = Network::new(net.addr(), prefix).ok()?;
+    let high_addr = match net.addr() {
+        IpAddr::V4(a) => IpAddr::V4(Ipv4Addr::from_bits(
+            a.to_bits() | (1u32 << (bits - u32::from(prefix))),
+        )),
+        IpAddr::V6(a) => IpAddr::V6(Ipv6Addr::from_bits(
+            a.to_bits() | (1u128 << (bits - u32::from(prefix))),
+        )),
+    };
+    let high = Network::new(high_addr, prefix).ok()?;
+    uncovered(low, cover).or_else(|| uncovered(high, cover))
 }
 
 /// Mints `child` from `parent` at `now`: a credential is handed out only for at most what its
 /// parent holds (`child ⊆ parent`, checked exactly), expiring no later than the parent and, for a
-/// token, within `limits.max_token_lifetime_seconds`. Anyone may mint this way, so Momento's "only
+/// token, within `limits.max_token_lifetime_seconds`, and usable from no address the parent is
+/// not ([`networks_within`]). Anyone may mint this way, so Momento's "only
 /// a super-user key mints" is the special case of a super-user parent, which holds everything (it
 /// still cannot mint a super user).
 ///
@@ -275,6 +348,9 @@ pub fn mint(
         return Err(MintError::OutlivesParent {
             parent: parent.expiry(),
         });
+    }
+    if let Some(address) = networks_within(minted.networks(), parent.networks()) {
+        return Err(MintError::Network { address });
     }
     contains(&minted, parent, now).map_err(MintError::Exceeds)?;
     Ok(minted)

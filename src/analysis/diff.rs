@@ -1,11 +1,11 @@
 //! Diff: which requests change decision between two versions of a key store, region by region,
 //! each with a witness request; and which credentials were added, removed, or changed kind,
-//! expiry or super-user status.
+//! expiry, super-user status or networks.
 
 use super::regions::{Found, Region, Scope, Side, compare, needs_of};
 use crate::decision::{Outcome, OwnedResource};
 use crate::engine::{Authorizer, Credential};
-use crate::model::{CredentialKind, Expiry};
+use crate::model::{CredentialKind, Expiry, Network};
 use crate::ops::Operation;
 use crate::syntax::json;
 use crate::time::Timestamp;
@@ -90,6 +90,13 @@ pub enum Change {
         old: bool,
         /// Now.
         new: bool,
+    },
+    /// The networks it may be used from changed (empty: every address).
+    Networks {
+        /// Before.
+        old: Vec<Network>,
+        /// Now.
+        new: Vec<Network>,
     },
     /// Requests changed decision.
     Decision(DecisionChange),
@@ -183,6 +190,13 @@ fn change_line(name: &str, change: &Change) -> String {
             raw(old.to_string()),
             raw(new.to_string()),
         ),
+        Change::Networks { old, new } => {
+            let list = |n: &[Network]| {
+                let names: Vec<String> = n.iter().map(ToString::to_string).collect();
+                raw(json::compact(&names))
+            };
+            ("networks", None, list(old), list(new))
+        }
         Change::Decision(d) => (
             d.kind.as_str(),
             raw(json::request_to_json(name, d.op, d.resource.as_resource())),
@@ -263,6 +277,19 @@ impl fmt::Display for Change {
                 describe_expiry(*new)
             ),
             Change::SuperUser { old, new } => write!(f, "super user: {old} -> {new}"),
+            Change::Networks { old, new } => {
+                let list = |n: &[Network]| {
+                    if n.is_empty() {
+                        "any address".to_owned()
+                    } else {
+                        n.iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    }
+                };
+                write!(f, "networks: {} -> {}", list(old), list(new))
+            }
             Change::Decision(d) => write!(
                 f,
                 "{}: {} on {}, e.g. {} {} ({} -> {})",
@@ -325,6 +352,12 @@ fn credential_diff(
                     new: n.is_super_user(),
                 });
             }
+            if o.networks() != n.networks() {
+                changes.push(Change::Networks {
+                    old: o.networks().to_vec(),
+                    new: n.networks().to_vec(),
+                });
+            }
         }
         (None, None) => {}
     }
@@ -333,31 +366,36 @@ fn credential_diff(
     let both_decide = old
         .zip(new)
         .is_some_and(|(o, n)| !o.expiry().is_expired(now) && !n.expiry().is_expired(now));
-    let _ = compare(Side::of(old, now), Side::of(new, now), Scope::Everywhere, &mut |f: Found<
-        '_,
-    >| {
-        for &(_, op) in needs_of(&f.region.target) {
-            let (o, n) = (
-                outcome(old, op, f.witness, now),
-                outcome(new, op, f.witness, now),
-            );
-            let kind = match (o.is_allowed(), n.is_allowed()) {
-                (false, true) => ChangeKind::NowAllowed,
-                (true, false) => ChangeKind::NowDenied,
-                (false, false) if options.reasons && both_decide && o != n => ChangeKind::Reason,
-                _ => continue,
-            };
-            changes.push(Change::Decision(DecisionChange {
-                kind,
-                region: f.region.clone(),
-                op,
-                resource: f.witness.clone(),
-                old: o,
-                new: n,
-            }));
-        }
-        ControlFlow::Continue(())
-    });
+    let _ = compare(
+        Side::of(old, now),
+        Side::of(new, now),
+        Scope::Everywhere,
+        &mut |f: Found<'_>| {
+            for &(_, op) in needs_of(&f.region.target) {
+                let (o, n) = (
+                    outcome(old, op, f.witness, now),
+                    outcome(new, op, f.witness, now),
+                );
+                let kind = match (o.is_allowed(), n.is_allowed()) {
+                    (false, true) => ChangeKind::NowAllowed,
+                    (true, false) => ChangeKind::NowDenied,
+                    (false, false) if options.reasons && both_decide && o != n => {
+                        ChangeKind::Reason
+                    }
+                    _ => continue,
+                };
+                changes.push(Change::Decision(DecisionChange {
+                    kind,
+                    region: f.region.clone(),
+                    op,
+                    resource: f.witness.clone(),
+                    old: o,
+                    new: n,
+                }));
+            }
+            ControlFlow::Continue(())
+        },
+    );
     changes
 }
 

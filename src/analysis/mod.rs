@@ -14,7 +14,9 @@ mod explain;
 mod lint;
 mod regions;
 
-pub use contain::{Counterexample, MintError, containment_json, contains, expires_no_later, mint};
+pub use contain::{
+    Counterexample, MintError, containment_json, contains, expires_no_later, mint, networks_within,
+};
 pub use diff::{Change, ChangeKind, CredentialDiff, DecisionChange, Diff, DiffOptions, diff};
 pub use explain::{Explanation, Miss, NearMiss, explain};
 pub use lint::lint;

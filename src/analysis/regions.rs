@@ -502,7 +502,12 @@ pub(crate) fn compare(
                     Text::Bytes,
                     scope,
                 ),
-                product_walk(a.walk(pair.0, true), b.walk(pair.1, true), Text::Utf8, scope),
+                product_walk(
+                    a.walk(pair.0, true),
+                    b.walk(pair.1, true),
+                    Text::Utf8,
+                    scope,
+                ),
             )
         });
         for part in items.iter() {

@@ -147,6 +147,28 @@ fn credential(c: &CredentialDef, limits: &Limits, out: &mut Diagnostics) {
         }
     }
 
+    if c.networks.len() > limits.max_networks_per_credential {
+        out.push(Diagnostic::limit(
+            "max_networks_per_credential",
+            limits.max_networks_per_credential,
+            c.span,
+            format!("credential {who} lists {} networks", c.networks.len()),
+        ));
+    } else {
+        let mut networks: Vec<_> = c.networks.iter().collect();
+        networks.sort_unstable();
+        if let Some(w) = networks.windows(2).find(|w| w[0] == w[1]) {
+            out.push(
+                Diagnostic::new(
+                    ErrorKind::DuplicateNetwork,
+                    c.span,
+                    format!("credential {who} lists the network `{}` twice", w[0]),
+                )
+                .with_help("list each network once"),
+            );
+        }
+    }
+
     let Permissions::Explicit(grants) = &c.permissions else {
         return;
     };

@@ -17,12 +17,13 @@ pub(crate) use cell::Cell;
 pub(crate) use grants::Grants;
 pub(crate) use trie::{Arena, Cursor, NONE};
 
-use crate::decision::{BatchDecision, Decision, DenyReason, Resource};
+use crate::decision::{AuthFailure, BatchDecision, Decision, DenyReason, Resource};
 use crate::limits::{Budget, TooLarge};
-use crate::model::{CredentialDef, CredentialKind, Expiry, Permissions};
+use crate::model::{CredentialDef, CredentialKind, Expiry, Network, Permissions};
 use crate::ops::{Need, Operation};
 use crate::time::Timestamp;
 use names::NameTable;
+use std::net::IpAddr;
 
 #[derive(Clone, Debug)]
 enum Body {
@@ -38,6 +39,7 @@ pub struct Credential {
     kind: CredentialKind,
     expiry: Expiry,
     token_id: Option<Box<str>>,
+    networks: Box<[Network]>,
     body: Body,
 }
 
@@ -45,6 +47,7 @@ impl Credential {
     /// Compiles a validated credential, charging `budget`.
     fn build(c: &CredentialDef, budget: &mut Budget) -> Result<Credential, TooLarge> {
         budget.charge(c.name.len() + c.token_id.as_ref().map_or(0, String::len))?;
+        budget.charge_for::<Network>(c.networks.len())?;
         let body = match &c.permissions {
             Permissions::SuperUser { .. } => Body::SuperUser,
             Permissions::Explicit(grants) => {
@@ -57,8 +60,27 @@ impl Credential {
             kind: c.kind,
             expiry: c.expiry,
             token_id: c.token_id.as_deref().map(Into::into),
+            networks: {
+                // A set: sorted, so that two credentials listing the same networks compare equal.
+                let mut networks = c.networks.clone();
+                networks.sort_unstable();
+                networks.into_boxed_slice()
+            },
             body,
         })
+    }
+
+    /// The networks the credential may be used from, sorted; empty for every address.
+    #[must_use]
+    pub fn networks(&self) -> &[Network] {
+        &self.networks
+    }
+
+    /// Whether a client at `peer` may use this credential: it lists no networks, or `peer` is in
+    /// one of them (an IPv4-mapped IPv6 peer matching as its IPv4 address).
+    #[must_use]
+    pub fn allows_peer(&self, peer: IpAddr) -> bool {
+        self.networks.is_empty() || self.networks.iter().any(|n| n.contains(peer))
     }
 
     /// The credential's name.
@@ -168,6 +190,7 @@ impl Credential {
         std::mem::size_of::<Self>()
             + self.name.len()
             + self.token_id.as_ref().map_or(0, |t| t.len())
+            + std::mem::size_of_val::<[Network]>(&self.networks)
             + match &self.body {
                 Body::SuperUser => 0,
                 Body::Explicit(g) => std::mem::size_of::<Grants>() + g.memory_usage(),
@@ -222,11 +245,48 @@ impl Authorizer {
 
     /// The credential named `name` (no allocation): look it up once, when a connection presents
     /// it, then authorize each of its requests. `None` for a name the document does not hold.
+    ///
+    /// The name is trusted: this does not check the credential's networks. A server that knows
+    /// the client's address uses [`Authorizer::credential_for`]; one that receives signed
+    /// credentials, `Keyring::resolve` (feature `credentials`).
     #[inline]
     #[must_use]
     pub fn credential(&self, name: &str) -> Option<&Credential> {
         let index = self.by_name.get(name)?;
         self.credentials.get(index as usize)
+    }
+
+    /// The credential named `name`, for a client at `peer`: `None` for a name the document does
+    /// not hold, [`AuthFailure::NetworkNotAllowed`] when the credential lists networks and `peer`
+    /// is in none of them. For servers that learn the name from an authenticated channel (a
+    /// client certificate, a service mesh identity) rather than from a signed credential, which
+    /// `Keyring::resolve` (feature `credentials`) checks the same way.
+    ///
+    /// ```
+    /// use fgac::{AuthFailure, Authorizer};
+    /// let authz = Authorizer::from_source(r#"key "ops" {
+    ///     expires never
+    ///     networks "10.0.0.0/8", "2001:db8::/32"
+    ///     allow readonly cache "c"
+    /// }"#)?;
+    /// assert!(authz.credential_for("ops", "10.1.2.3".parse()?).unwrap().is_ok());
+    /// assert!(authz.credential_for("ops", "::ffff:10.1.2.3".parse()?).unwrap().is_ok());
+    /// assert_eq!(authz.credential_for("ops", "192.0.2.1".parse()?).unwrap().unwrap_err(), AuthFailure::NetworkNotAllowed);
+    /// assert!(authz.credential_for("nobody", "10.1.2.3".parse()?).is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn credential_for(
+        &self,
+        name: &str,
+        peer: IpAddr,
+    ) -> Option<Result<&Credential, AuthFailure>> {
+        let c = self.credential(name)?;
+        Some(if c.allows_peer(peer) {
+            Ok(c)
+        } else {
+            Err(AuthFailure::NetworkNotAllowed)
+        })
     }
 
     /// The name of the credential `name` is likely a typo of, for "did you mean" messages: the

@@ -4,8 +4,10 @@
 //! equality: two models are equal when they *mean* the same thing, wherever they were written, so
 //! that `parse(print(x)) == x` can be checked directly.
 
+mod network;
 mod test_file;
 
+pub use network::{Network, NetworkError};
 pub use test_file::{Expectation, Expected, ExpectedReason, TestCase, TestFile};
 
 use crate::ops::Rights;
@@ -155,6 +157,10 @@ pub struct CredentialDef {
     pub token_id: Option<String>,
     /// Super user, or an explicit list of grants.
     pub permissions: Permissions,
+    /// The networks the credential may be used from; empty for every address. Enforced where a
+    /// presented credential is resolved for a client's address (`Keyring::resolve`, feature
+    /// `credentials`, and [`Authorizer::credential_for`](crate::Authorizer::credential_for)).
+    pub networks: Vec<Network>,
     /// Where the credential was written.
     pub span: Span,
 }

@@ -72,7 +72,8 @@ pub enum ExpectedReason {
 }
 
 impl ExpectedReason {
-    /// Every reason a test may name, in the order the engine checks them.
+    /// Every reason a test may name, in the order the engine checks them. Tests look credentials
+    /// up by name and never present a signed one, so `unauthenticated` is not among them.
     pub const ALL: [ExpectedReason; 6] = [
         ExpectedReason::UnknownCredential,
         ExpectedReason::Denied(DenyKind::Expired),
@@ -177,6 +178,9 @@ mod tests {
                 Some(ExpectedReason::Denied(reason.kind()))
             );
         }
-        assert_eq!(DenyKind::ALL.len() + 1, ExpectedReason::ALL.len());
+        // Tests name credentials, never present one: every kind but `unauthenticated`, and
+        // `unknown_credential`.
+        assert_eq!(ExpectedReason::from_name("unauthenticated"), None);
+        assert_eq!(DenyKind::ALL.len() - 1 + 1, ExpectedReason::ALL.len());
     }
 }

@@ -82,8 +82,9 @@ pub fn credential(name: String) -> impl Strategy<Value = CredentialDef> {
         prop_oneof![1 => Just(None), 3 => (900u64..1100).prop_map(Some)],
         prop_oneof![1 => Just(true), 12 => Just(false)],
         proptest::collection::vec(grant(), 1..10),
+        prop_oneof![3 => Just(Vec::new()), 1 => proptest::collection::vec(network(), 1..3)],
     )
-        .prop_map(move |(is_token, expiry, super_user, grants)| {
+        .prop_map(move |(is_token, expiry, super_user, grants, networks)| {
             let kind = if is_token {
                 CredentialKind::Token
             } else {
@@ -104,6 +105,11 @@ pub fn credential(name: String) -> impl Strategy<Value = CredentialDef> {
                 kind,
                 expiry,
                 token_id: is_token.then(|| "tok".to_owned()),
+                networks: networks
+                    .into_iter()
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
+                    .collect(),
                 permissions: if super_user && !is_token {
                     Permissions::SuperUser {
                         span: Span::default(),
@@ -221,13 +227,14 @@ pub fn any_document() -> impl Strategy<Value = Document> {
             any::<u64>().prop_map(|t| Expiry::At(Timestamp::from_unix_seconds(t)))
         ],
         proptest::option::of(text),
+        proptest::collection::vec(network(), 0..3),
         prop_oneof![
             1 => Just(Permissions::SuperUser { span: Span::default() }),
             4 => proptest::collection::vec(grant, 0..5).prop_map(Permissions::Explicit),
         ],
     )
         .prop_map(
-            |(name, token, expiry, token_id, permissions)| CredentialDef {
+            |(name, token, expiry, token_id, networks, permissions)| CredentialDef {
                 name,
                 kind: if token {
                     CredentialKind::Token
@@ -236,9 +243,31 @@ pub fn any_document() -> impl Strategy<Value = Document> {
                 },
                 expiry,
                 token_id,
+                networks,
                 permissions,
                 span: Span::default(),
             },
         );
     proptest::collection::vec(credential, 0..4).prop_map(|credentials| Document { credentials })
+}
+
+/// A canonical IPv4 or IPv6 network (host bits clear; IPv6 outside the IPv4-mapped range).
+pub fn network() -> impl Strategy<Value = fgac::model::Network> {
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+    prop_oneof![
+        (any::<u32>(), 0u8..=32).prop_map(|(bits, prefix)| {
+            let mask = u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0);
+            fgac::model::Network::new(IpAddr::V4(Ipv4Addr::from_bits(bits & mask)), prefix).unwrap()
+        }),
+        (any::<u128>(), 0u8..=128).prop_map(|(bits, prefix)| {
+            let mask = u128::MAX.checked_shl(128 - u32::from(prefix)).unwrap_or(0);
+            // Set the top bit (kept by every prefix but /0) so that it is never IPv4-mapped.
+            let bits = if prefix > 0 {
+                (bits | (1 << 127)) & mask
+            } else {
+                0
+            };
+            fgac::model::Network::new(IpAddr::V6(Ipv6Addr::from_bits(bits)), prefix).unwrap()
+        }),
+    ]
 }

@@ -3,7 +3,9 @@
 //! into the [`model`](crate::model).
 
 use crate::error::{Diagnostic, Diagnostics, Error, ErrorKind};
-use crate::model::{CredentialDef, CredentialKind, Document, Expiry, Grant, Permissions, Span};
+use crate::model::{
+    CredentialDef, CredentialKind, Document, Expiry, Grant, Network, Permissions, Span,
+};
 use crate::model::{Expectation, TestCase, TestFile};
 
 /// Stands for a blank line among comment lines (a comment's text never holds a line break).
@@ -95,6 +97,7 @@ pub(crate) struct Field {
 pub(crate) enum FieldValue {
     Expires(Expiry),
     Id(String),
+    Networks(Vec<Network>),
     SuperUser,
     Rule(Grant),
 }
@@ -105,8 +108,9 @@ impl FieldValue {
         match self {
             FieldValue::Expires(_) => 0,
             FieldValue::Id(_) => 1,
-            FieldValue::SuperUser => 2,
-            FieldValue::Rule(_) => 3,
+            FieldValue::Networks(_) => 2,
+            FieldValue::SuperUser => 3,
+            FieldValue::Rule(_) => 4,
         }
     }
 }
@@ -124,6 +128,7 @@ pub(crate) fn lower(file: &SourceFile) -> Result<Document, Error> {
         let who = format!("{} `{}`", keyword(block.kind), block.name);
         let mut expiry: Option<Expiry> = None;
         let mut token_id: Option<String> = None;
+        let mut networks: Option<Vec<Network>> = None;
         let mut super_user: Option<Span> = None;
         let mut grants = Vec::new();
         for field in &block.fields {
@@ -145,6 +150,10 @@ pub(crate) fn lower(file: &SourceFile) -> Result<Document, Error> {
                 FieldValue::Id(id) => match &token_id {
                     Some(_) => errors.push(twice("id")),
                     None => token_id = Some(id.clone()),
+                },
+                FieldValue::Networks(list) => match &networks {
+                    Some(_) => errors.push(twice("networks")),
+                    None => networks = Some(list.clone()),
                 },
                 FieldValue::SuperUser => match super_user {
                     Some(_) => errors.push(twice("superuser")),
@@ -183,6 +192,7 @@ pub(crate) fn lower(file: &SourceFile) -> Result<Document, Error> {
             expiry: expiry.unwrap_or(Expiry::Never),
             token_id,
             permissions,
+            networks: networks.unwrap_or_default(),
             span: block.header,
         });
     }
@@ -205,6 +215,9 @@ pub(crate) fn from_model(doc: &Document) -> SourceFile {
             let mut fields = vec![field(FieldValue::Expires(c.expiry))];
             if let Some(id) = &c.token_id {
                 fields.push(field(FieldValue::Id(id.clone())));
+            }
+            if !c.networks.is_empty() {
+                fields.push(field(FieldValue::Networks(c.networks.clone())));
             }
             match &c.permissions {
                 Permissions::SuperUser { .. } => fields.push(field(FieldValue::SuperUser)),

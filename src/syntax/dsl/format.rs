@@ -115,6 +115,14 @@ fn print_block(out: &mut String, block: &Block) {
             FieldValue::Expires(Expiry::Never) => line.push_str("expires never"),
             FieldValue::Expires(Expiry::At(t)) => line += &format!("expires {t}"),
             FieldValue::Id(id) => line += &format!("id {}", quote(id.as_bytes())),
+            FieldValue::Networks(list) => {
+                line.push_str("networks ");
+                let quoted: Vec<String> = list
+                    .iter()
+                    .map(|n| quote(n.to_string().as_bytes()))
+                    .collect();
+                line += &quoted.join(", ");
+            }
             FieldValue::SuperUser => line.push_str("superuser"),
             FieldValue::Rule(_) => {
                 let columns = rules.next().unwrap_or_default();

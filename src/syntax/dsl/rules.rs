@@ -4,7 +4,8 @@ use super::ast::FieldValue;
 use super::perror::{PError, PResult, Src, commit, expected_quoted, failure, recoverable};
 use super::tokens::{identifier, instant, keyword, list, name, space, string};
 use crate::model::{
-    CacheSelector, Effect, Expiry, Grant, ItemSelector, ResourceSelector, Role, TopicSelector,
+    CacheSelector, Effect, Expiry, Grant, ItemSelector, Network, ResourceSelector, Role,
+    TopicSelector,
 };
 use crate::suggest::did_you_mean;
 use nom::Parser;
@@ -12,7 +13,8 @@ use nom::bytes::complete::tag;
 use nom::character::complete::char;
 use nom::combinator::{cut, opt};
 
-pub(super) const FIELD_KEYWORDS: &[&str] = &["allow", "deny", "expires", "id", "superuser"];
+pub(super) const FIELD_KEYWORDS: &[&str] =
+    &["allow", "deny", "expires", "id", "networks", "superuser"];
 pub(super) const ROLES: &[&str] = &[
     "readwrite",
     "readonly",
@@ -50,6 +52,35 @@ pub(super) fn expires(i: &str) -> PResult<'_, Expiry> {
         other => other,
     })?;
     Ok((rest, Expiry::At(t)))
+}
+
+/// `networks`: after the keyword, one or more networks in double quotes, separated by commas.
+pub(super) fn networks(i: &str, max: usize) -> PResult<'_, Vec<Network>> {
+    let mut list = Vec::new();
+    let mut rest = i;
+    loop {
+        let (at, _) = space(rest)?;
+        let (after, text) = name(at, max).map_err(|e| {
+            commit(e, || {
+                PError::expected(at, "a network in double quotes, such as `\"10.0.0.0/8\"`")
+                    .help("write `networks \"10.0.0.0/8\", \"2001:db8::/32\"`")
+            })
+        })?;
+        let network = text.parse::<Network>().map_err(|e| {
+            let (message, help) = e.parts();
+            let err = PError::new(at, at.len() - after.len(), message);
+            nom::Err::Failure(match help {
+                Some(h) => err.help(h),
+                None => err,
+            })
+        })?;
+        list.push(network);
+        let (next, _) = space(after)?;
+        match char::<_, PError<'_>>(',').parse(next) {
+            Ok((r, _)) => rest = r,
+            Err(_) => return Ok((after, list)),
+        }
+    }
 }
 
 /// `rule`: after the effect keyword.
@@ -186,7 +217,7 @@ pub(super) fn field<'a>(i: &'a str, src: Src<'_>, max: usize) -> PResult<'a, Fie
     let (after, word) = identifier(i).map_err(|_| {
         nom::Err::Failure(PError::expected(
             i,
-            "a rule (`allow` or `deny`), `expires`, `id`, `superuser` or `}`",
+            "a rule (`allow` or `deny`), `expires`, `id`, `networks`, `superuser` or `}`",
         ))
     })?;
     let effect = match word {
@@ -204,6 +235,9 @@ pub(super) fn field<'a>(i: &'a str, src: Src<'_>, max: usize) -> PResult<'a, Fie
                         PError::expected(r, "the token id in double quotes after `id`")
                     })
                 });
+        }
+        "networks" => {
+            return networks(after, max).map(|(r, n)| (r, FieldValue::Networks(n)));
         }
         "superuser" => return Ok((after, FieldValue::SuperUser)),
         other => {

@@ -16,7 +16,7 @@ use crate::error::{Diagnostic, Error, ErrorKind, floor_char_boundary};
 use crate::limits::Limits;
 use crate::model::{
     CacheSelector, CredentialDef, CredentialKind, Document, Effect, Expiry, Grant, ItemSelector,
-    Permissions, ResourceSelector, Role, Span, TopicSelector,
+    Network, Permissions, ResourceSelector, Role, Span, TopicSelector,
 };
 use crate::suggest::did_you_mean;
 use crate::time::Timestamp;
@@ -82,6 +82,7 @@ pub(crate) fn read(text: &str, limits: &Limits) -> Result<(Document, JsonForm), 
                 expiry: Expiry::Never,
                 token_id: None,
                 permissions,
+                networks: Vec::new(),
                 span: whole,
             };
             Ok((
@@ -314,14 +315,60 @@ fn credential(text: &str, raw: &RawValue, limits: &Limits) -> Result<CredentialD
     let expiry = value::<ExpiryJson>(text, c.expires_at)?.0;
     let token_id = optional(text, c.token_id)?;
     let permissions = permission_set(text, span, &name, kind, limits, c.permissions, c.super_user)?;
+    let networks = networks(text, c.networks, limits)?;
     Ok(CredentialDef {
         name,
         kind,
         expiry,
         token_id,
         permissions,
+        networks,
         span,
     })
+}
+
+/// `"networks": ["10.0.0.0/8", ...]`: absent is every address; an empty list is refused rather
+/// than read as "no address" or "every address".
+pub(super) fn networks(
+    text: &str,
+    raw: Option<&RawValue>,
+    limits: &Limits,
+) -> Result<Vec<Network>, Error> {
+    let Some(raw) = raw else {
+        return Ok(Vec::new());
+    };
+    let list: Vec<&RawValue> = value(text, raw)?;
+    if list.is_empty() {
+        return Err(Error::one(
+            Diagnostic::new(
+                ErrorKind::Json,
+                span_of(text, raw),
+                "`networks` is empty, which would allow no address",
+            )
+            .with_help("leave `networks` out to allow every address, or list the networks"),
+        ));
+    }
+    if list.len() > limits.max_networks_per_credential {
+        return Err(Error::one(Diagnostic::limit(
+            "max_networks_per_credential",
+            limits.max_networks_per_credential,
+            span_of(text, raw),
+            format!("`networks` lists {} networks", list.len()),
+        )));
+    }
+    list.into_iter()
+        .map(|raw| {
+            let cidr: String = value(text, raw)?;
+            cidr.parse::<Network>().map_err(|e| {
+                let (message, help) = e.parts();
+                let d = Diagnostic::new(ErrorKind::Json, span_of(text, raw), message.to_owned());
+                Error::one(match help {
+                    Some(h) => d.with_help(h.to_owned()),
+                    None => d,
+                })
+            })
+        })
+        .collect()
 }
 
 /// The permissions of a credential of `kind`; a list longer than its limit is refused before any
@@ -444,6 +491,8 @@ struct CredentialJson<'a> {
     permissions: Option<&'a RawValue>,
     #[serde(borrow, default, deserialize_with = "super::raw")]
     super_user: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "super::raw")]
+    networks: Option<&'a RawValue>,
 }
 
 #[derive(serde::Deserialize)]

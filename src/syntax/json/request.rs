@@ -18,6 +18,10 @@ use serde_json::value::RawValue;
 pub struct RequestLine {
     /// The credential's name, when given.
     pub key: Option<String>,
+    /// A presented credential (a signed API key or token), when given instead of a name.
+    pub token: Option<String>,
+    /// The client's address, when given.
+    pub peer: Option<std::net::IpAddr>,
     /// The operation.
     pub op: Operation,
     /// What it acts on.
@@ -43,6 +47,10 @@ pub enum RequestTarget {
 struct Fields<'a> {
     #[serde(borrow, default, deserialize_with = "super::raw")]
     key: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "super::raw")]
+    token: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "super::raw")]
+    peer: Option<&'a RawValue>,
     #[serde(borrow)]
     op: &'a RawValue,
     #[serde(borrow, default, deserialize_with = "super::raw")]
@@ -74,6 +82,17 @@ pub fn parse_request(line: &str) -> Result<RequestLine, String> {
     }
     let f: Fields<'_> = serde_json::from_str(line).map_err(|e| e.to_string())?;
     let key: Option<String> = field("key", f.key)?;
+    let token: Option<String> = field("token", f.token)?;
+    if key.is_some() && token.is_some() {
+        return Err("give `key` (a name) or `token` (a presented credential), not both".to_owned());
+    }
+    let peer =
+        match field::<String>("peer", f.peer)? {
+            None => None,
+            Some(text) => Some(text.parse().map_err(|_| {
+                format!("`peer` holds `{text}`, which is not an IPv4 or IPv6 address")
+            })?),
+        };
     let op_name: String = field("op", Some(f.op))?.unwrap_or_default();
     let op: Operation = op_name.parse().map_err(|e| format!("{e}"))?;
     let cache: Option<String> = field("cache", f.cache)?;
@@ -123,7 +142,13 @@ pub fn parse_request(line: &str) -> Result<RequestLine, String> {
         }
         (Some(cache), None, None, None) => RequestTarget::One(OwnedResource::Cache { cache }),
     };
-    Ok(RequestLine { key, op, target })
+    Ok(RequestLine {
+        key,
+        token,
+        peer,
+        op,
+        target,
+    })
 }
 
 /// A field's value: absent is `None`; `null` and a value of the wrong type are errors naming the
@@ -218,7 +243,8 @@ impl From<Outcome> for Answer {
 }
 
 /// An answer as `decide` prints it: `{"decision":"allow"}`, or `{"decision":"deny",
-/// "reason":REASON}` with `"rule":N` for `denied_by_rule`. Reasons beyond a [`DenyReason`]'s are
+/// "reason":REASON}` with `"rule":N` for `denied_by_rule` and `"failure":WHY` for
+/// `unauthenticated` (an [`AuthFailure`](crate::AuthFailure)'s name). Reasons beyond a [`DenyReason`]'s are
 /// `unknown_credential` and `empty_batch`.
 ///
 /// ```
@@ -227,17 +253,23 @@ impl From<Outcome> for Answer {
 /// let d = Decision::Deny(DenyReason::DeniedByRule(RuleId::new(2)));
 /// assert_eq!(answer_to_json(Answer::Decision(d)), r#"{"decision":"deny","reason":"denied_by_rule","rule":2}"#);
 /// assert_eq!(answer_to_json(Answer::UnknownCredential), r#"{"decision":"deny","reason":"unknown_credential"}"#);
+/// let forged = Decision::Deny(DenyReason::Unauthenticated(fgac::AuthFailure::BadSignature));
+/// assert_eq!(answer_to_json(Answer::Decision(forged)), r#"{"decision":"deny","reason":"unauthenticated","failure":"bad_signature"}"#);
 /// ```
 #[must_use]
 pub fn answer_to_json(answer: Answer) -> String {
     let deny = |reason: &str| format!(r#"{{"decision":"deny","reason":"{reason}"}}"#);
-    let denied = |reason: DenyReason| match reason.rule() {
-        Some(rule) => format!(
+    let denied = |reason: DenyReason| match reason {
+        DenyReason::DeniedByRule(rule) => format!(
             r#"{{"decision":"deny","reason":"{}","rule":{}}}"#,
             reason.as_str(),
             rule.index()
         ),
-        None => deny(reason.as_str()),
+        DenyReason::Unauthenticated(why) => format!(
+            r#"{{"decision":"deny","reason":"{}","failure":"{why}"}}"#,
+            reason.as_str()
+        ),
+        _ => deny(reason.as_str()),
     };
     match answer {
         Answer::Decision(Decision::Allow) | Answer::Batch(BatchDecision::Allow) => {

@@ -44,6 +44,10 @@ pub fn to_string(doc: &Document) -> String {
         if let Some(id) = &c.token_id {
             fields.push(("token_id", one_line(id)));
         }
+        if !c.networks.is_empty() {
+            let list: Vec<String> = c.networks.iter().map(ToString::to_string).collect();
+            fields.push(("networks", one_line(&list)));
+        }
         match &c.permissions {
             Permissions::SuperUser { .. } => fields.push(("super_user", one_line(&true))),
             Permissions::Explicit(grants) => {
@@ -164,8 +168,8 @@ fn one_line<T: Serialize + ?Sized>(value: &T) -> String {
 /// `default` that never expires.
 ///
 /// Refuses, naming each, what that form cannot say: deny rules, cache-name prefixes, and a
-/// credential that is not an API key named `default` that never expires (a disposable token, an
-/// expiry, a token id, another name). Printing those anyway would give a document that decides
+/// credential that is not an API key named `default` that never expires and may be used from
+/// anywhere (a disposable token, an expiry, a token id, networks, another name). Printing those anyway would give a document that decides
 /// differently.
 ///
 /// ```
@@ -197,6 +201,14 @@ pub fn to_momento_scope(credential: &CredentialDef) -> Result<String, Error> {
     }
     if let Some(id) = &credential.token_id {
         lost.push(format!("the token id `{id}`"));
+    }
+    if !credential.networks.is_empty() {
+        let list: Vec<String> = credential
+            .networks
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        lost.push(format!("the networks ({})", list.join(", ")));
     }
     if !lost.is_empty() {
         unsupported(
