@@ -114,6 +114,9 @@ mod engine;
 pub mod analysis;
 pub mod policy_tests;
 pub mod reference;
+// Stage 6: signed credentials and the key ring that resolves them.
+#[cfg(feature = "credentials")]
+pub mod credentials;
 
 pub use compile::{AuthorizerBuilder, Compiled, validate};
 pub use decision::{

@@ -29,6 +29,8 @@ const ORDER: &[&str] = &[
     "reference",
     "analysis",
     "policy_tests",
+    // Signed credentials and the key ring (feature `credentials`): mint through the analyses.
+    "credentials",
 ];
 
 /// The Rust source files of module `name`: `src/name.rs`, or everything under `src/name/`.

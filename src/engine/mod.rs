@@ -70,6 +70,16 @@ impl Credential {
         })
     }
 
+    /// The same credential expiring at `expiry`: for a signed key that refers to this credential
+    /// and expires earlier than it.
+    #[cfg(feature = "credentials")]
+    pub(crate) fn with_expiry(&self, expiry: Expiry) -> Credential {
+        Credential {
+            expiry,
+            ..self.clone()
+        }
+    }
+
     /// The networks the credential may be used from, sorted; empty for every address.
     #[must_use]
     pub fn networks(&self) -> &[Network] {

@@ -22,9 +22,20 @@
 //! Unknown fields, duplicated fields, `null` (which never means "left out") and numbers where
 //! strings belong are errors, each underlining the value at fault with its line and column.
 
+#[cfg(feature = "credentials")]
+mod claims;
 mod read;
 mod request;
 mod write;
+
+#[cfg(feature = "credentials")]
+pub(crate) use claims::{ClaimsRead, read_claims, valid_id, write_claims};
+/// The strict field readers of the JSON forms, for the other JSON files fgac reads (key-store
+/// configurations, signing keys).
+#[cfg(feature = "credentials")]
+pub(crate) mod fields {
+    pub(crate) use super::read::{decode, expect_object, optional, span_of, value};
+}
 
 pub use request::{
     Answer, RequestLine, RequestTarget, answer_to_json, error_to_json, parse_request,
@@ -46,7 +57,7 @@ const HELP_MARK: &str = "\nhelp: ";
 /// Reads a field present in the JSON as its raw text, whatever it holds, `null` included. Every
 /// optional field is read with it (`#[serde(default, deserialize_with = "raw")]`): serde's own
 /// `Option` reads `null` as a missing field.
-fn raw<'de, D: serde::Deserializer<'de>>(
+pub(crate) fn raw<'de, D: serde::Deserializer<'de>>(
     d: D,
 ) -> Result<Option<&'de serde_json::value::RawValue>, D::Error> {
     <&'de serde_json::value::RawValue as serde::Deserialize>::deserialize(d).map(Some)

@@ -120,7 +120,7 @@ fn describe(raw: &str) -> String {
 }
 
 /// Requires `raw` (a slice of `text`) to be a JSON object.
-fn expect_object(text: &str, raw: &str, what: &str) -> Result<(), Error> {
+pub(crate) fn expect_object(text: &str, raw: &str, what: &str) -> Result<(), Error> {
     if raw.starts_with('{') {
         return Ok(());
     }
@@ -148,14 +148,14 @@ fn offset_of(text: &str, raw: &str) -> usize {
         .min(text.len())
 }
 
-fn span_of(text: &str, raw: &RawValue) -> Span {
+pub(crate) fn span_of(text: &str, raw: &RawValue) -> Span {
     let start = offset_of(text, raw.get());
     Span::new(start, start + raw.get().len())
 }
 
 /// Decodes `raw`, a slice of `text` holding one JSON value, reporting errors at their place in
 /// `text`.
-fn decode<'a, T: Deserialize<'a>>(text: &str, raw: &'a str) -> Result<T, Error> {
+pub(crate) fn decode<'a, T: Deserialize<'a>>(text: &str, raw: &'a str) -> Result<T, Error> {
     serde_json::from_str(raw).map_err(|e| Error::one(json_diagnostic(text, raw, &e)))
 }
 
@@ -208,7 +208,7 @@ fn syntax_error(text: &str, raw: &str) -> Option<Error> {
 }
 
 /// Refuses a field given as `null`.
-fn not_null(text: &str, raw: &RawValue) -> Result<(), Error> {
+pub(crate) fn not_null(text: &str, raw: &RawValue) -> Result<(), Error> {
     if raw.get() != "null" {
         return Ok(());
     }
@@ -223,13 +223,13 @@ fn not_null(text: &str, raw: &RawValue) -> Result<(), Error> {
 }
 
 /// Decodes a field's value: anything but `null`.
-fn value<'a, T: Deserialize<'a>>(text: &str, raw: &'a RawValue) -> Result<T, Error> {
+pub(crate) fn value<'a, T: Deserialize<'a>>(text: &str, raw: &'a RawValue) -> Result<T, Error> {
     not_null(text, raw)?;
     decode(text, raw.get())
 }
 
 /// Decodes an optional field's value: absent is `None`, `null` an error.
-fn optional<'a, T: Deserialize<'a>>(
+pub(crate) fn optional<'a, T: Deserialize<'a>>(
     text: &str,
     raw: Option<&'a RawValue>,
 ) -> Result<Option<T>, Error> {
@@ -329,7 +329,7 @@ fn credential(text: &str, raw: &RawValue, limits: &Limits) -> Result<CredentialD
 
 /// `"networks": ["10.0.0.0/8", ...]`: absent is every address; an empty list is refused rather
 /// than read as "no address" or "every address".
-pub(super) fn networks(
+pub(crate) fn networks(
     text: &str,
     raw: Option<&RawValue>,
     limits: &Limits,
@@ -373,7 +373,7 @@ pub(super) fn networks(
 
 /// The permissions of a credential of `kind`; a list longer than its limit is refused before any
 /// grant is built.
-fn permission_set(
+pub(crate) fn permission_set(
     text: &str,
     span: Span,
     name: &str,

@@ -257,7 +257,7 @@ pub fn to_momento_scope(credential: &CredentialDef) -> Result<String, Error> {
 }
 
 #[derive(Serialize)]
-struct PermissionOut {
+pub(super) struct PermissionOut {
     #[serde(skip_serializing_if = "Option::is_none")]
     effect: Option<&'static str>,
     role: &'static str,
@@ -268,7 +268,7 @@ struct PermissionOut {
     topic: Option<serde_json::Value>,
 }
 
-fn permission_out(g: &Grant, with_effect: bool) -> PermissionOut {
+pub(super) fn permission_out(g: &Grant, with_effect: bool) -> PermissionOut {
     use serde_json::{Value, json};
     let name_or_object = |name: &str| {
         if name == "*" {

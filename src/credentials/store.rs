@@ -1,0 +1,416 @@
+//! A key store: what a key ring verifies signed credentials with. Built in code
+//! ([`Store::builder`]) or read from a JSON file ([`Store::from_file`]):
+//!
+//! ```json
+//! {
+//!   "issuer": "auth.example",
+//!   "keys": [
+//!     {"kty": "OKP", "crv": "Ed25519", "kid": "2026-11", "x": "..."},
+//!     {"kty": "OKP", "crv": "Ed25519", "kid": "2026-05", "x": "...", "retired": true}
+//!   ],
+//!   "signing_keys": ["keys/2026-11.jwk"],
+//!   "document": "policy.fgac",
+//!   "revocations": "revocations.log",
+//!   "leeway_seconds": 0
+//! }
+//! ```
+//!
+//! * `keys` (required): the public signing keys. A credential verifies against the key its
+//!   header names, unless that key is `retired`: rotation adds the new key, signs with it, and
+//!   retires the old one once its credentials should no longer be accepted.
+//! * `issuer`: when given, every credential must carry exactly this `iss`.
+//! * `signing_keys`: private key files (JWK, as `fgac keygen` writes them), for a server that
+//!   mints or refreshes credentials itself: it signs with the last one listed whose key is in
+//!   `keys` and not retired.
+//! * `document`: a policy document (DSL or JSON) for API keys that carry no permissions and
+//!   refer to one of its credentials by name (`sub`).
+//! * `revocations`: the revocation log ([`RevocationLog`](super::RevocationLog)).
+//! * `leeway_seconds`: how far in the future a credential's `iat` and `nbf` may be, for clocks
+//!   that disagree a little (default 0; at most 300).
+//!
+//! Paths are relative to the store file. Unknown and duplicated fields, `null`, two keys with one
+//! `kid`, and a private key in `keys` are errors with a line and column.
+
+use super::keys::{PublicKey, SigningKey};
+use crate::compile::{AuthorizerBuilder, Compiled};
+use crate::error::{Diagnostic, Error, ErrorKind};
+use crate::limits::Limits;
+use crate::model::{CredentialDef, Span};
+use crate::syntax::json::fields::{decode, expect_object, optional, span_of, value};
+use serde_json::value::RawValue;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The most leeway a store may give clocks, in seconds.
+pub const MAX_LEEWAY_SECONDS: u64 = 300;
+
+/// A public key of a store, and whether it is retired.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoreKey {
+    /// The key.
+    pub key: PublicKey,
+    /// Retired: credentials it signed are refused.
+    pub retired: bool,
+}
+
+/// What a key ring verifies with (see the module docs). Immutable; a key ring swaps whole
+/// stores.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pub(crate) keys: Vec<StoreKey>,
+    pub(crate) issuer: Option<String>,
+    pub(crate) signing: Vec<SigningKey>,
+    pub(crate) document: Option<Arc<Compiled>>,
+    pub(crate) revocations: Option<PathBuf>,
+    pub(crate) leeway_seconds: u64,
+    pub(crate) limits: Limits,
+    /// The files it was read from (the store file, its document, its signing keys), to watch.
+    pub(crate) sources: Vec<PathBuf>,
+}
+
+impl Store {
+    /// A builder, for a store made in code.
+    #[must_use]
+    pub fn builder() -> StoreBuilder {
+        StoreBuilder::default()
+    }
+
+    /// The public keys, in the order given.
+    #[must_use]
+    pub fn keys(&self) -> &[StoreKey] {
+        &self.keys
+    }
+
+    /// The issuer credentials must carry, if one is required.
+    #[must_use]
+    pub fn issuer(&self) -> Option<&str> {
+        self.issuer.as_deref()
+    }
+
+    /// The key new credentials are signed with: the last signing key given whose public key is
+    /// in the store and not retired.
+    #[must_use]
+    pub fn signer(&self) -> Option<&SigningKey> {
+        self.signing.iter().rev().find(|s| {
+            self.keys
+                .iter()
+                .any(|k| !k.retired && k.key == s.public_key())
+        })
+    }
+
+    /// The document API keys may refer to by name.
+    #[must_use]
+    pub fn document(&self) -> Option<&Compiled> {
+        self.document.as_deref()
+    }
+
+    /// The revocation log's path, if the store names one.
+    #[must_use]
+    pub fn revocation_log(&self) -> Option<&Path> {
+        self.revocations.as_deref()
+    }
+
+    /// The limits credentials are read and compiled under.
+    #[must_use]
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// The definition of the document's credential `name`.
+    pub(crate) fn document_def(&self, name: &str) -> Option<&CredentialDef> {
+        self.document
+            .as_ref()?
+            .loaded()
+            .document
+            .credentials
+            .iter()
+            .find(|c| c.name == name)
+    }
+
+    /// Reads a store file under the default [`Limits`], with its document and signing keys.
+    /// Errors name the file and carry line and column.
+    pub fn from_file(path: &Path) -> Result<Store, Error> {
+        Store::from_file_with(path, &Limits::default())
+    }
+
+    /// Reads a store file under `limits`.
+    pub fn from_file_with(path: &Path, limits: &Limits) -> Result<Store, Error> {
+        let origin = path.display().to_string();
+        let read = |p: &Path| -> Result<String, Error> {
+            let bytes = std::fs::read(p).map_err(|e| {
+                Error::one(Diagnostic::new(
+                    ErrorKind::Json,
+                    Span::default(),
+                    format!("cannot read `{}`: {e}", p.display()),
+                ))
+            })?;
+            crate::syntax::utf8(&bytes, limits)
+                .map(str::to_owned)
+                .map_err(|e| e.with_origin(p.display().to_string()))
+        };
+        let text = read(path)?;
+        let dir = path.parent().unwrap_or(Path::new(""));
+        let file =
+            read_store_text(&text).map_err(|e| e.with_source(&text).with_origin(origin.clone()))?;
+        let mut builder = Store::builder().limits(limits.clone());
+        let mut sources = vec![path.to_owned()];
+        for (key, retired) in file.keys {
+            builder = if retired {
+                builder.retired_key(key)
+            } else {
+                builder.key(key)
+            };
+        }
+        if let Some(issuer) = file.issuer {
+            builder = builder.issuer(issuer);
+        }
+        for rel in file.signing_keys {
+            let p = dir.join(&rel);
+            check_private_file(&p)?;
+            let key_text = read(&p)?;
+            let key = SigningKey::from_jwk(&key_text)
+                .map_err(|e| e.with_origin(p.display().to_string()))?;
+            builder = builder.signing_key(key);
+            sources.push(p);
+        }
+        if let Some(rel) = file.document {
+            let p = dir.join(&rel);
+            let doc_text = read(&p)?;
+            let compiled = AuthorizerBuilder::default()
+                .limits(limits.clone())
+                .read(doc_text.as_bytes(), None)
+                .map_err(|e| e.with_origin(p.display().to_string()))?;
+            builder = builder.document(compiled);
+            sources.push(p);
+        }
+        if let Some(rel) = file.revocations {
+            builder = builder.revocation_log(dir.join(rel));
+        }
+        builder = builder.leeway_seconds(file.leeway_seconds);
+        let mut store = builder
+            .build()
+            .map_err(|e| e.with_source(&text).with_origin(origin))?;
+        store.sources = sources;
+        Ok(store)
+    }
+}
+
+/// Refuses a private key file others can read, as ssh does: a signing key readable by the group
+/// or the world is a leaked key.
+fn check_private_file(path: &Path) -> Result<(), Error> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        if let Ok(meta) = std::fs::metadata(path)
+            && meta.permissions().mode() & 0o077 != 0
+        {
+            return Err(Error::one(
+                Diagnostic::new(
+                    ErrorKind::Json,
+                    Span::default(),
+                    format!(
+                        "the signing key `{}` can be read by others (mode {:o})",
+                        path.display(),
+                        meta.permissions().mode() & 0o777
+                    ),
+                )
+                .with_help(format!("run `chmod 600 {}`", path.display())),
+            ));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+struct StoreFile {
+    keys: Vec<(PublicKey, bool)>,
+    issuer: Option<String>,
+    signing_keys: Vec<String>,
+    document: Option<String>,
+    revocations: Option<String>,
+    leeway_seconds: u64,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StoreJson<'a> {
+    #[serde(borrow)]
+    keys: &'a RawValue,
+    #[serde(borrow, default, deserialize_with = "crate::syntax::json::raw")]
+    issuer: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "crate::syntax::json::raw")]
+    signing_keys: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "crate::syntax::json::raw")]
+    document: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "crate::syntax::json::raw")]
+    revocations: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "crate::syntax::json::raw")]
+    leeway_seconds: Option<&'a RawValue>,
+}
+
+fn read_store_text(text: &str) -> Result<StoreFile, Error> {
+    let body = text.trim_start().trim_end();
+    expect_object(text, body, "a key store")?;
+    let s: StoreJson<'_> = decode(text, body)?;
+    let list: Vec<&RawValue> = value(text, s.keys)?;
+    let mut keys = Vec::with_capacity(list.len());
+    let mut kids = HashSet::new();
+    for raw in list {
+        let (key, retired) = PublicKey::from_raw(text, raw)?;
+        if !kids.insert(key.kid().to_owned()) {
+            return Err(Error::one(
+                Diagnostic::new(
+                    ErrorKind::Json,
+                    span_of(text, raw),
+                    format!("the key id `{}` is given twice", key.kid()),
+                )
+                .with_help("every key of a store has its own `kid`"),
+            ));
+        }
+        keys.push((key, retired));
+    }
+    let leeway_seconds = optional::<u64>(text, s.leeway_seconds)?.unwrap_or(0);
+    if leeway_seconds > MAX_LEEWAY_SECONDS
+        && let Some(raw) = s.leeway_seconds
+    {
+        return Err(Error::one(
+            Diagnostic::new(
+                ErrorKind::Json,
+                span_of(text, raw),
+                format!("a leeway of {leeway_seconds} seconds is more than {MAX_LEEWAY_SECONDS}"),
+            )
+            .with_help(
+                "leeway covers clocks that disagree by seconds; fix a clock that is minutes off",
+            ),
+        ));
+    }
+    Ok(StoreFile {
+        keys,
+        issuer: optional(text, s.issuer)?,
+        signing_keys: optional(text, s.signing_keys)?.unwrap_or_default(),
+        document: optional(text, s.document)?,
+        revocations: optional(text, s.revocations)?,
+        leeway_seconds,
+    })
+}
+
+/// Builds a [`Store`] in code.
+///
+/// ```
+/// use fgac::credentials::{SigningKey, Store};
+/// let key = SigningKey::generate(Some("2026-11")).unwrap();
+/// let store = Store::builder().key(key.public_key()).signing_key(key).issuer("auth.example").build()?;
+/// assert_eq!(store.signer().map(|k| k.kid()), Some("2026-11"));
+/// # Ok::<(), fgac::Error>(())
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct StoreBuilder {
+    keys: Vec<StoreKey>,
+    issuer: Option<String>,
+    signing: Vec<SigningKey>,
+    document: Option<Arc<Compiled>>,
+    revocations: Option<PathBuf>,
+    leeway_seconds: u64,
+    limits: Option<Limits>,
+}
+
+impl StoreBuilder {
+    /// A public key credentials may be signed with.
+    #[must_use]
+    pub fn key(mut self, key: PublicKey) -> StoreBuilder {
+        self.keys.push(StoreKey {
+            key,
+            retired: false,
+        });
+        self
+    }
+
+    /// A retired key: listed, and refused.
+    #[must_use]
+    pub fn retired_key(mut self, key: PublicKey) -> StoreBuilder {
+        self.keys.push(StoreKey { key, retired: true });
+        self
+    }
+
+    /// The issuer every credential must carry.
+    #[must_use]
+    pub fn issuer(mut self, issuer: impl Into<String>) -> StoreBuilder {
+        self.issuer = Some(issuer.into());
+        self
+    }
+
+    /// A private key to mint and refresh credentials with (the last one given whose public key
+    /// is in the store and not retired signs).
+    #[must_use]
+    pub fn signing_key(mut self, key: SigningKey) -> StoreBuilder {
+        self.signing.push(key);
+        self
+    }
+
+    /// The document API keys may refer to by name.
+    #[must_use]
+    pub fn document(mut self, compiled: Compiled) -> StoreBuilder {
+        self.document = Some(Arc::new(compiled));
+        self
+    }
+
+    /// The revocation log a key ring opened on this store appends to and reads.
+    #[must_use]
+    pub fn revocation_log(mut self, path: impl Into<PathBuf>) -> StoreBuilder {
+        self.revocations = Some(path.into());
+        self
+    }
+
+    /// Leeway for clocks, in seconds (at most [`MAX_LEEWAY_SECONDS`]).
+    #[must_use]
+    pub fn leeway_seconds(mut self, seconds: u64) -> StoreBuilder {
+        self.leeway_seconds = seconds;
+        self
+    }
+
+    /// The limits credentials are read and compiled under (default: [`Limits::default`]).
+    #[must_use]
+    pub fn limits(mut self, limits: Limits) -> StoreBuilder {
+        self.limits = Some(limits);
+        self
+    }
+
+    /// The store; refuses two keys with one key id, and a leeway over the maximum.
+    pub fn build(self) -> Result<Store, Error> {
+        let mut kids = HashSet::new();
+        for k in &self.keys {
+            if !kids.insert(k.key.kid()) {
+                return Err(Error::one(
+                    Diagnostic::new(
+                        ErrorKind::Json,
+                        Span::default(),
+                        format!("the key id `{}` is given twice", k.key.kid()),
+                    )
+                    .with_help("every key of a store has its own `kid`"),
+                ));
+            }
+        }
+        if self.leeway_seconds > MAX_LEEWAY_SECONDS {
+            return Err(Error::one(Diagnostic::new(
+                ErrorKind::Json,
+                Span::default(),
+                format!(
+                    "a leeway of {} seconds is more than {MAX_LEEWAY_SECONDS}",
+                    self.leeway_seconds
+                ),
+            )));
+        }
+        Ok(Store {
+            keys: self.keys,
+            issuer: self.issuer,
+            signing: self.signing,
+            document: self.document,
+            revocations: self.revocations,
+            leeway_seconds: self.leeway_seconds,
+            limits: self.limits.unwrap_or_default(),
+            sources: Vec::new(),
+        })
+    }
+}

@@ -1,0 +1,290 @@
+//! The claims of a signed credential (the payload of an fgac JWT): the standard claims and the
+//! credential in the key-store JSON's shape.
+//!
+//! ```text
+//! {"iss": "auth.example", "sub": "checkout", "jti": "Jq3v9x0d2Lw8YkQm4TgR7A", "iat": 1795651200,
+//!  "nbf": 1795651200, "exp": 1795654800, "kind": "token", "token_id": "user-42",
+//!  "networks": ["10.0.0.0/8"], "permissions": [{"role": "readonly", "cache": "c"}]}
+//! ```
+//!
+//! `jti`, `sub`, `iat` and `kind` are required; `exp` is required for tokens (validation refuses a
+//! token that never expires) and means "never" when an API key leaves it out; `iss` and `nbf` are
+//! optional. With `permissions` or `"super_user": true` the credential is self-contained; with
+//! neither, it is an API key that refers by `sub` to a credential of the verifier's document.
+//! Everything is read as strictly as a key-store document: unknown and duplicated claims and
+//! `null` are errors, numbers are whole seconds.
+
+use super::read::{networks, optional, permission_set, span_of, value};
+use super::write::{compact, permission_out};
+use crate::error::{Diagnostic, Error, ErrorKind};
+use crate::limits::Limits;
+use crate::model::{CredentialKind, Expiry, Network, Permissions, Span};
+use crate::time::Timestamp;
+use serde_json::value::RawValue;
+
+/// The longest credential id (`jti`) or signing-key id (`kid`), in bytes.
+pub(crate) const MAX_ID_BYTES: usize = 128;
+
+/// Whether `id` is a valid credential or key id: 1 to 128 characters from `A-Z a-z 0-9 . _ ~ -`
+/// (what needs no escaping in a URL, a file name or a revocation log line).
+pub(crate) fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_ID_BYTES
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'~' | b'-'))
+}
+
+/// The claims as read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ClaimsRead {
+    /// `jti`.
+    pub(crate) id: String,
+    /// `iss`.
+    pub(crate) issuer: Option<String>,
+    /// `iat`.
+    pub(crate) issued_at: Timestamp,
+    /// `nbf`.
+    pub(crate) not_before: Option<Timestamp>,
+    /// `sub`: the credential's name.
+    pub(crate) subject: String,
+    /// `kind`.
+    pub(crate) kind: CredentialKind,
+    /// `exp`, or never.
+    pub(crate) expiry: Expiry,
+    /// Momento's token id (`token_id`).
+    pub(crate) token_id: Option<String>,
+    /// `networks`.
+    pub(crate) networks: Vec<Network>,
+    /// `permissions` or `super_user`; `None` for a key that refers to the verifier's document.
+    pub(crate) permissions: Option<Permissions>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClaimsJson<'a> {
+    #[serde(borrow, default, deserialize_with = "super::raw")]
+    iss: Option<&'a RawValue>,
+    #[serde(borrow)]
+    sub: &'a RawValue,
+    #[serde(borrow)]
+    jti: &'a RawValue,
+    #[serde(borrow)]
+    iat: &'a RawValue,
+    #[serde(borrow, default, deserialize_with = "super::raw")]
+    nbf: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "super::raw")]
+    exp: Option<&'a RawValue>,
+    #[serde(borrow)]
+    kind: &'a RawValue,
+    #[serde(borrow, default, deserialize_with = "super::raw")]
+    token_id: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "super::raw")]
+    networks: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "super::raw")]
+    permissions: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "super::raw")]
+    super_user: Option<&'a RawValue>,
+}
+
+fn problem(span: Span, message: impl Into<String>, help: &str) -> Error {
+    Error::one(Diagnostic::new(ErrorKind::Json, span, message).with_help(help.to_owned()))
+}
+
+/// Reads the claims in `text` under `limits` (the grant and network limits apply before any
+/// grant is built). Errors carry spans into `text`.
+pub(crate) fn read_claims(text: &str, limits: &Limits) -> Result<ClaimsRead, Error> {
+    let read = || -> Result<ClaimsRead, Error> {
+        super::read::expect_object(text, text.trim_start(), "the claims")?;
+        let c: ClaimsJson<'_> = super::read::decode(text, text.trim_start())?;
+        let whole = Span::new(0, text.len());
+        let id: String = value(text, c.jti)?;
+        if !valid_id(&id) {
+            return Err(problem(
+                span_of(text, c.jti),
+                format!("`{id}` is not a credential id"),
+                "a `jti` is 1 to 128 characters from `A-Z a-z 0-9 . _ ~ -`",
+            ));
+        }
+        let subject: String = value(text, c.sub)?;
+        let seconds = |raw: &RawValue| value::<u64>(text, raw).map(Timestamp::from_unix_seconds);
+        let issued_at = seconds(c.iat)?;
+        let not_before = c.nbf.map(seconds).transpose()?;
+        let expiry = c
+            .exp
+            .map(seconds)
+            .transpose()?
+            .map_or(Expiry::Never, Expiry::At);
+        let kind = match value::<String>(text, c.kind)?.as_str() {
+            "api_key" => CredentialKind::ApiKey,
+            "token" => CredentialKind::Token,
+            other => {
+                return Err(problem(
+                    span_of(text, c.kind),
+                    format!("unknown kind `{other}`"),
+                    "a credential's `kind` is `api_key` or `token`",
+                ));
+            }
+        };
+        let token_id: Option<String> = optional(text, c.token_id)?;
+        let networks = networks(text, c.networks, limits)?;
+        let permissions = if c.permissions.is_none() && c.super_user.is_none() {
+            if kind == CredentialKind::Token {
+                return Err(problem(
+                    whole,
+                    "a token carries its permissions",
+                    "add `permissions`; only an API key may refer to the verifier's document by `sub`",
+                ));
+            }
+            if token_id.is_some() || !networks.is_empty() {
+                return Err(problem(
+                    whole,
+                    "a key that refers to the verifier's document takes its networks from there and has no token id",
+                    "drop `networks` and `token_id`, or give the key its `permissions`",
+                ));
+            }
+            None
+        } else {
+            Some(permission_set(
+                text,
+                whole,
+                &subject,
+                kind,
+                limits,
+                c.permissions,
+                c.super_user,
+            )?)
+        };
+        Ok(ClaimsRead {
+            id,
+            issuer: optional(text, c.iss)?,
+            issued_at,
+            not_before,
+            subject,
+            kind,
+            expiry,
+            token_id,
+            networks,
+            permissions,
+        })
+    };
+    read().map_err(|e| e.with_source(text))
+}
+
+/// The claims as compact JSON, in the order the module docs show.
+pub(crate) fn write_claims(c: &ClaimsRead) -> String {
+    #[derive(serde::Serialize)]
+    struct Out<'a> {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        iss: Option<&'a str>,
+        sub: &'a str,
+        jti: &'a str,
+        iat: u64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        nbf: Option<u64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        exp: Option<u64>,
+        kind: &'static str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        token_id: Option<&'a str>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        networks: Vec<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        permissions: Option<Vec<super::write::PermissionOut>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        super_user: Option<bool>,
+    }
+    let (permissions, super_user) = match &c.permissions {
+        None => (None, None),
+        Some(Permissions::SuperUser { .. }) => (None, Some(true)),
+        Some(Permissions::Explicit(grants)) => (
+            Some(grants.iter().map(|g| permission_out(g, true)).collect()),
+            None,
+        ),
+    };
+    compact(&Out {
+        iss: c.issuer.as_deref(),
+        sub: &c.subject,
+        jti: &c.id,
+        iat: c.issued_at.unix_seconds(),
+        nbf: c.not_before.map(Timestamp::unix_seconds),
+        exp: match c.expiry {
+            Expiry::Never => None,
+            Expiry::At(t) => Some(t.unix_seconds()),
+        },
+        kind: c.kind.as_str(),
+        token_id: c.token_id.as_deref(),
+        networks: c.networks.iter().map(ToString::to_string).collect(),
+        permissions,
+        super_user,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Result<ClaimsRead, String> {
+        read_claims(text, &Limits::default()).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn claims_round_trip() {
+        let text = r#"{"iss":"auth","sub":"checkout","jti":"a-1","iat":10,"nbf":10,"exp":20,"kind":"token","token_id":"user-42","networks":["10.0.0.0/8"],"permissions":[{"role":"readonly","cache":"c","item":"*"},{"effect":"deny","role":"readonly","cache":{"namePrefix":"s"},"item":{"keyPrefix":"x"}}]}"#;
+        let c = read(text).unwrap();
+        assert_eq!(write_claims(&c), text);
+        let reference = r#"{"sub":"svc","jti":"b","iat":10,"kind":"api_key"}"#;
+        let c = read(reference).unwrap();
+        assert_eq!((c.permissions.as_ref(), c.expiry), (None, Expiry::Never));
+        assert_eq!(write_claims(&c), reference);
+    }
+
+    #[test]
+    fn refuses_what_is_not_exactly_claims() {
+        for (text, wanted) in [
+            (
+                r#"{"sub":"s","jti":"a","iat":1,"kind":"api_key","sub":"t"}"#,
+                "duplicate field `sub`",
+            ),
+            (
+                r#"{"sub":"s","jti":"a","iat":1,"kind":"api_key","admin":true}"#,
+                "unknown field `admin`",
+            ),
+            (
+                r#"{"sub":"s","jti":"a","iat":1,"exp":null,"kind":"api_key"}"#,
+                "`null` is not a value here",
+            ),
+            (
+                r#"{"sub":"s","jti":"a","iat":1.5,"kind":"api_key"}"#,
+                "invalid type",
+            ),
+            (
+                r#"{"sub":"s","jti":"a b","iat":1,"kind":"api_key"}"#,
+                "is not a credential id",
+            ),
+            (
+                r#"{"sub":"s","jti":"a","iat":1,"kind":"token","exp":5}"#,
+                "a token carries its permissions",
+            ),
+            (
+                r#"{"sub":"s","jti":"a","iat":1,"kind":"api_key","networks":["10.0.0.0/8"]}"#,
+                "takes its networks from there",
+            ),
+            (
+                r#"["s","a",1,"api_key"]"#,
+                "expected the claims as a JSON object",
+            ),
+        ] {
+            let err = read(text).unwrap_err();
+            assert!(err.contains(wanted), "{text}: {err}");
+        }
+        let many: Vec<String> = (0..21)
+            .map(|i| format!(r#"{{"role":"readonly","cache":"c{i}"}}"#))
+            .collect();
+        let text = format!(
+            r#"{{"sub":"s","jti":"a","iat":1,"exp":9,"kind":"token","permissions":[{}]}}"#,
+            many.join(",")
+        );
+        assert!(read(&text).unwrap_err().contains("max_grants_per_token"));
+    }
+}
