@@ -745,12 +745,17 @@ impl Keyring {
         lock(&self.last_error).clone()
     }
 
-    /// The files the store was read from and the revocation log: what a watcher watches.
-    pub(crate) fn watched_files(&self) -> Vec<PathBuf> {
+    /// The files the store was read from and the revocation log (last), with the fingerprints
+    /// they had when read (the log's as it is now): what a watcher watches.
+    pub(crate) fn watched_files(&self) -> (Vec<PathBuf>, Vec<super::store::Fingerprint>) {
         let state = self.state.load();
-        let mut files = state.store.sources.clone();
-        files.extend(state.store.revocations.clone());
-        files
+        let mut files: Vec<PathBuf> = state.store.sources.iter().map(|(p, _)| p.clone()).collect();
+        let mut seen: Vec<_> = state.store.sources.iter().map(|(_, f)| *f).collect();
+        if let Some(log) = &state.store.revocations {
+            files.push(log.clone());
+            seen.push(super::store::Fingerprint::of(log));
+        }
+        (files, seen)
     }
 
     /// Whether the store was opened from a file.

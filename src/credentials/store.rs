@@ -65,8 +65,27 @@ pub struct Store {
     pub(crate) revocations: Option<PathBuf>,
     pub(crate) leeway_seconds: u64,
     pub(crate) limits: Limits,
-    /// The files it was read from (the store file, its document, its signing keys), to watch.
-    pub(crate) sources: Vec<PathBuf>,
+    /// The files it was read from (the store file, its document, its signing keys), each with
+    /// its fingerprint taken just before it was read, to watch.
+    pub(crate) sources: Vec<(PathBuf, Fingerprint)>,
+}
+
+/// What identifies a file's version: its length, modification time and (on Unix) inode; `None`
+/// when it cannot be read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Fingerprint(Option<(u64, std::time::SystemTime, u64)>);
+
+impl Fingerprint {
+    pub(crate) fn of(path: &Path) -> Fingerprint {
+        Fingerprint((|| {
+            let m = std::fs::metadata(path).ok()?;
+            #[cfg(unix)]
+            let ino = std::os::unix::fs::MetadataExt::ino(&m);
+            #[cfg(not(unix))]
+            let ino = 0;
+            Some((m.len(), m.modified().ok()?, ino))
+        })())
+    }
 }
 
 impl Store {
@@ -137,7 +156,11 @@ impl Store {
     /// Reads a store file under `limits`.
     pub fn from_file_with(path: &Path, limits: &Limits) -> Result<Store, Error> {
         let origin = path.display().to_string();
+        let sources = std::cell::RefCell::new(Vec::new());
         let read = |p: &Path| -> Result<String, Error> {
+            sources
+                .borrow_mut()
+                .push((p.to_owned(), Fingerprint::of(p)));
             let bytes = std::fs::read(p).map_err(|e| {
                 Error::one(Diagnostic::new(
                     ErrorKind::Json,
@@ -154,7 +177,6 @@ impl Store {
         let file =
             read_store_text(&text).map_err(|e| e.with_source(&text).with_origin(origin.clone()))?;
         let mut builder = Store::builder().limits(limits.clone());
-        let mut sources = vec![path.to_owned()];
         for (key, retired) in file.keys {
             builder = if retired {
                 builder.retired_key(key)
@@ -172,7 +194,6 @@ impl Store {
             let key = SigningKey::from_jwk(&key_text)
                 .map_err(|e| e.with_origin(p.display().to_string()))?;
             builder = builder.signing_key(key);
-            sources.push(p);
         }
         if let Some(rel) = file.document {
             let p = dir.join(&rel);
@@ -182,7 +203,6 @@ impl Store {
                 .read(doc_text.as_bytes(), None)
                 .map_err(|e| e.with_origin(p.display().to_string()))?;
             builder = builder.document(compiled);
-            sources.push(p);
         }
         if let Some(rel) = file.revocations {
             builder = builder.revocation_log(dir.join(rel));
@@ -191,7 +211,7 @@ impl Store {
         let mut store = builder
             .build()
             .map_err(|e| e.with_source(&text).with_origin(origin))?;
-        store.sources = sources;
+        store.sources = sources.into_inner();
         Ok(store)
     }
 }

@@ -1,10 +1,11 @@
 //! Reloading a key ring when its files change.
 
 use super::keyring::{Keyring, ReloadError};
+use super::store::Fingerprint;
 use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::JoinHandle;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 /// What a watcher saw and did, for the embedder's log.
 #[derive(Debug)]
@@ -42,19 +43,8 @@ impl Drop for Watcher {
     }
 }
 
-/// What identifies a file's version: its length, modification time and (on Unix) inode.
-fn fingerprint(paths: &[PathBuf]) -> Vec<Option<(u64, SystemTime, u64)>> {
-    paths
-        .iter()
-        .map(|p| {
-            let m = std::fs::metadata(p).ok()?;
-            #[cfg(unix)]
-            let ino = std::os::unix::fs::MetadataExt::ino(&m);
-            #[cfg(not(unix))]
-            let ino = 0;
-            Some((m.len(), m.modified().ok()?, ino))
-        })
-        .collect()
+fn fingerprint(paths: &[PathBuf]) -> Vec<Fingerprint> {
+    paths.iter().map(|p| Fingerprint::of(p)).collect()
 }
 
 impl Keyring {
@@ -76,8 +66,9 @@ impl Keyring {
         let thread = std::thread::Builder::new()
             .name("fgac-keyring-watch".into())
             .spawn(move || {
-                let mut files = ring.watched_files();
-                let mut seen = fingerprint(&files);
+                // What the store in force was read from, as it was then: a change made since
+                // (even before this thread started) is seen.
+                let (mut files, mut seen) = ring.watched_files();
                 loop {
                     let (flag, wake) = &*signal;
                     let guard = flag.lock().unwrap_or_else(PoisonError::into_inner);
@@ -107,7 +98,7 @@ impl Keyring {
                             }),
                             Err(e) => on_event(WatchEvent::Kept(&e)),
                         }
-                        files = ring.watched_files();
+                        files = ring.watched_files().0;
                     }
                     seen = fingerprint(&files);
                 }
