@@ -1003,3 +1003,168 @@ fn contains_answers_with_a_counterexample_or_not() {
         stderr(&o)
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Signed credentials: keygen, mint, inspect, revoke, and decide with tokens.
+
+#[test]
+fn keygen_mint_inspect_revoke_and_decide_a_token() {
+    let dir = scratch("credentials");
+    let d = dir.to_string_lossy().into_owned();
+    let key = format!("{d}/k1.jwk");
+    let o = fgac(&["keygen", "--kid", "k1", "--out", &key]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the private key is its owner's alone");
+    }
+    let o = fgac(&["keygen", "--kid", "k1", "--out", &key]);
+    assert_eq!(code(&o), 2, "never overwrites a key");
+
+    let policy = write(
+        &dir,
+        "policy.fgac",
+        "key \"billing\" {\n    expires 2027-06-01T00:00:00Z\n    allow readwrite cache \"invoices\" items prefix \"inv-\"\n    deny  readwrite cache \"invoices\" item \"inv-admin\"\n}\n",
+    );
+    let mint_args = |rule: &'static str| {
+        vec![
+            "mint",
+            policy.as_str(),
+            "--from",
+            "billing",
+            "--signing-key",
+            key.as_str(),
+            "--expires",
+            "2026-11-26T01:00:00Z",
+            "--now",
+            NOW,
+            "--id",
+            "tok-1",
+            "--token-id",
+            "user-42",
+            "--network",
+            "10.0.0.0/8",
+            rule,
+        ]
+    };
+    let o = fgac(&mint_args(
+        r#"allow readonly cache "invoices" items prefix "inv-42""#,
+    ));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let token = stdout(&o).trim().to_owned();
+    assert_eq!(token.matches('.').count(), 2);
+
+    // Beyond the parent: refused with a counterexample the parent denies.
+    let o = fgac(&mint_args(
+        r#"allow readonly cache "invoices" items prefix "inv-""#,
+    ));
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains(r#"get cache "invoices" item "inv-admin""#),
+        "{}",
+        stderr(&o)
+    );
+    // Not a rule, or two: a usage error.
+    let o = fgac(&mint_args(
+        r#"allow readonly cache "c" } key "x" { expires never superuser"#,
+    ));
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+
+    // Inspect: claims in the DSL, the signature checked against the public key.
+    let public = format!("{d}/k1.pub.jwk");
+    let o = fgac(&["inspect", &token, "--verify-with", &public, "--now", NOW]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let shown = stdout(&o);
+    for line in [
+        "key id: k1",
+        "signature: valid",
+        "id: tok-1",
+        "expires: 2026-11-26T01:00:00Z",
+        "    networks \"10.0.0.0/8\"",
+        "    allow readonly cache \"invoices\" items prefix \"inv-42\"",
+    ] {
+        assert!(shown.contains(line), "{line} in {shown}");
+    }
+    let other = format!("{d}/k2.jwk");
+    assert_eq!(code(&fgac(&["keygen", "--kid", "k1", "--out", &other])), 0);
+    let o = fgac(&[
+        "inspect",
+        &token,
+        "--verify-with",
+        &format!("{d}/k2.pub.jwk"),
+        "--now",
+        NOW,
+    ]);
+    assert_eq!(code(&o), 1);
+    assert!(stdout(&o).contains("signature: INVALID"), "{}", stdout(&o));
+    let o = fgac(&["inspect", &token, "--now", "2026-11-26T02:00:00Z"]);
+    assert_eq!(code(&o), 1, "expired");
+    assert_eq!(code(&fgac(&["inspect", "not.a.token"])), 2);
+
+    // Decide through a key store: the peer decides, and a revocation takes effect.
+    let pk = std::fs::read_to_string(&public).unwrap();
+    let store = write(
+        &dir,
+        "store.json",
+        &format!(
+            r#"{{"keys": [{}], "document": "policy.fgac", "revocations": "revoked.log"}}"#,
+            pk.trim()
+        ),
+    );
+    let request = |peer: &str| {
+        format!(
+            r#"{{"token":"{token}","peer":"{peer}","op":"get","cache":"invoices","item":"inv-42-a"}}"#
+        )
+    };
+    let lines = format!(
+        "{}\n{}\n{}\n",
+        request("10.1.1.1"),
+        request("192.0.2.1"),
+        r#"{"key":"billing","op":"get","cache":"invoices","item":"inv-1"}"#
+    );
+    let o = fgac_with_stdin(
+        &[
+            "decide",
+            &policy,
+            "--store",
+            &store,
+            "--now",
+            "2026-11-26T00:10:00Z",
+        ],
+        &lines,
+    );
+    assert_eq!(
+        stdout(&o),
+        "{\"decision\":\"allow\"}\n{\"decision\":\"deny\",\"reason\":\"unauthenticated\",\"failure\":\"network_not_allowed\"}\n{\"decision\":\"allow\"}\n"
+    );
+    let o = fgac(&["revoke", "--store", &store, "--token", &token, "--now", NOW]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("revoked.log")).unwrap(),
+        "# fgac revocations v1\nid tok-1 2026-11-26T00:00:00Z\n"
+    );
+    let o = fgac_with_stdin(
+        &[
+            "decide",
+            &policy,
+            "--store",
+            &store,
+            "--now",
+            "2026-11-26T00:10:00Z",
+        ],
+        &format!("{}\n", request("10.1.1.1")),
+    );
+    assert_eq!(
+        stdout(&o),
+        "{\"decision\":\"deny\",\"reason\":\"unauthenticated\",\"failure\":\"revoked\"}\n"
+    );
+    assert_eq!(
+        code(&fgac(&["revoke", "--store", &store, "--id", "a b"])),
+        2
+    );
+    // A token without --store, and without a peer, is an error line, not a guess.
+    let o = fgac_with_stdin(&["decide", &policy], &format!("{}\n", request("10.1.1.1")));
+    assert!(stdout(&o).contains("needs `--store`"), "{}", stdout(&o));
+}

@@ -119,6 +119,50 @@ impl SigningKey {
         )
     }
 
+    /// Reads a private key file (a JWK, as `fgac keygen` writes it). Refused when the file can be
+    /// read by anyone but its owner (as ssh refuses such keys); errors name the file and carry
+    /// line and column.
+    pub fn from_file(path: &std::path::Path) -> Result<SigningKey, Error> {
+        super::store::check_private_file(path)?;
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::one(Diagnostic::new(
+                ErrorKind::Json,
+                Span::default(),
+                format!("cannot read `{}`: {e}", path.display()),
+            ))
+        })?;
+        SigningKey::from_jwk(&text).map_err(|e| e.with_origin(path.display().to_string()))
+    }
+
+    /// Writes the private key to `path` (created, never overwritten, readable by its owner
+    /// only) and the public key beside it with `.pub` before the extension (`k1.jwk`,
+    /// `k1.pub.jwk`); both synced to disk. Returns the public key's path.
+    pub fn write_files(&self, path: &std::path::Path) -> std::io::Result<std::path::PathBuf> {
+        use std::io::Write as _;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut private = options.open(path)?;
+        private.write_all(self.to_jwk().as_bytes())?;
+        private.sync_all()?;
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let public_path = path.with_file_name(match path.extension() {
+            Some(ext) => format!("{stem}.pub.{}", ext.to_string_lossy()),
+            None => format!("{stem}.pub"),
+        });
+        let mut public = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&public_path)?;
+        public.write_all(self.public_key().to_jwk().as_bytes())?;
+        public.sync_all()?;
+        Ok(public_path)
+    }
+
     /// Reads a private key JWK; errors carry line and column. The public key it states (`x`)
     /// must be the one its secret (`d`) derives.
     pub fn from_jwk(text: &str) -> Result<SigningKey, Error> {
@@ -155,6 +199,18 @@ impl PublicKey {
     #[must_use]
     pub fn to_jwk(&self) -> String {
         jwk_text(&self.kid, self.key.as_bytes(), None)
+    }
+
+    /// Reads a public key file (a JWK); errors name the file and carry line and column.
+    pub fn from_file(path: &std::path::Path) -> Result<PublicKey, Error> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::one(Diagnostic::new(
+                ErrorKind::Json,
+                Span::default(),
+                format!("cannot read `{}`: {e}", path.display()),
+            ))
+        })?;
+        PublicKey::from_jwk(&text).map_err(|e| e.with_origin(path.display().to_string()))
     }
 
     /// Reads a public key JWK (a private one is refused: a verifier has no use for the secret).

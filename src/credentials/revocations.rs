@@ -159,8 +159,19 @@ impl RevocationLog {
         ))
     }
 
-    /// Appends `revocation`, made at `at`, and returns once it is on disk.
+    /// Appends `revocation`, made at `at`, and returns once it is on disk. Refuses an id that
+    /// is not 1 to 128 of `A-Z a-z 0-9 . _ ~ -` (no credential or key has one, and the line
+    /// would not read back).
     pub fn append(&mut self, revocation: &Revocation, at: Timestamp) -> io::Result<()> {
+        if !valid_id(revocation.id()) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "`{}` is not an id: ids are 1 to 128 of `A-Z a-z 0-9 . _ ~ -`",
+                    revocation.id().escape_debug()
+                ),
+            ));
+        }
         let line = format!("{} {} {at}\n", revocation.word(), revocation.id());
         self.file.write_all(line.as_bytes())?;
         self.file.sync_data()

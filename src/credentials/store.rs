@@ -218,7 +218,7 @@ impl Store {
 
 /// Refuses a private key file others can read, as ssh does: a signing key readable by the group
 /// or the world is a leaked key.
-fn check_private_file(path: &Path) -> Result<(), Error> {
+pub(crate) fn check_private_file(path: &Path) -> Result<(), Error> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;

@@ -1,19 +1,32 @@
-//! `fgac decide FILE [--now TIME]`: one JSON request per line on stdin, one JSON answer per line
-//! on stdout, in order. A line that is not a valid request (not JSON, not UTF-8, too long) gets
-//! `{"error": ...}` and the stream goes on.
+//! `fgac decide FILE [--now TIME] [--store STORE]`: one JSON request per line on stdin, one JSON
+//! answer per line on stdout, in order. A line that is not a valid request (not JSON, not UTF-8,
+//! too long) gets `{"error": ...}` and the stream goes on.
+//!
+//! A request names a credential of FILE (`key`), or presents a signed credential (`token`),
+//! which the key ring of STORE resolves for the request's `peer` (required with a token, and
+//! with a credential that lists networks). A token that is refused is a deny with reason
+//! `unauthenticated`.
 
 use crate::input;
 use crate::out::{Status, Stop, say};
+use fgac::credentials::Keyring;
 use fgac::syntax::json::{self, Answer, RequestTarget};
-use fgac::{Authorizer, Timestamp};
+use fgac::{Authorizer, BatchDecision, Decision, DenyReason, Resource, Timestamp};
 use std::io::{BufRead, Read};
 use std::path::Path;
 
 /// The longest request line read; a longer one is answered with an error and skipped.
 const MAX_LINE_BYTES: u64 = 16 << 20;
 
-pub fn run(file: &Path, now: Option<&str>) -> Result<Status, Stop> {
+pub fn run(file: &Path, now: Option<&str>, store: Option<&Path>) -> Result<Status, Stop> {
     let fixed_now = now.map(input::time).transpose()?;
+    let ring = match store {
+        None => None,
+        Some(path) => Some(Keyring::open(path).map_err(|e| {
+            crate::out::report(&format!("{e}\n"));
+            Stop::Usage(format!("cannot open the key store `{}`", path.display()))
+        })?),
+    };
     let doc = match input::compile(file)? {
         Ok(doc) => doc,
         Err(status) => return Ok(status),
@@ -58,7 +71,7 @@ pub fn run(file: &Path, now: Option<&str>) -> Result<Status, Stop> {
                 "line {number} is not UTF-8 (at byte {}); give keys that are not UTF-8 as `item_b64` or `items_b64`",
                 e.valid_up_to()
             )),
-            Ok(text) => match decide_line(authz, only.as_deref(), text, now) {
+            Ok(text) => match decide_line(authz, ring.as_ref(), only.as_deref(), text, now) {
                 Ok(answer) => json::answer_to_json(answer),
                 Err(message) => json::error_to_json(&message),
             },
@@ -89,13 +102,48 @@ fn skip_rest_of_line(stdin: &mut impl BufRead) -> Result<(), Stop> {
     }
 }
 
+/// A denial of the whole request for `reason`.
+fn refused(target: &RequestTarget, reason: DenyReason) -> Answer {
+    match target {
+        RequestTarget::One(_) => Answer::Decision(Decision::Deny(reason)),
+        RequestTarget::Batch { .. } => Answer::Batch(BatchDecision::Deny { index: 0, reason }),
+    }
+}
+
+/// What `session` (or a credential: both decide the same way) answers.
+fn answer(
+    target: &RequestTarget,
+    one: impl Fn(Resource<'_>) -> Decision,
+    batch: impl Fn(&str, &[Vec<u8>]) -> BatchDecision,
+) -> Answer {
+    match target {
+        RequestTarget::One(resource) => Answer::Decision(one(resource.as_resource())),
+        RequestTarget::Batch { cache, keys } => Answer::Batch(batch(cache, keys)),
+    }
+}
+
 fn decide_line(
     authz: &Authorizer,
+    ring: Option<&Keyring>,
     only: Option<&str>,
     line: &str,
     now: Timestamp,
 ) -> Result<Answer, String> {
     let r = json::parse_request(line)?;
+    if let Some(token) = &r.token {
+        let ring = ring.ok_or("a request with `token` needs `--store`, to verify it with")?;
+        let peer = r
+            .peer
+            .ok_or("`peer` is required with `token`: credentials are resolved for an address")?;
+        return Ok(match ring.resolve(token, peer, now) {
+            Ok(s) => answer(
+                &r.target,
+                |resource| s.authorize(r.op, resource, now),
+                |cache, keys| s.authorize_batch(r.op, cache, keys.iter().map(Vec::as_slice), now),
+            ),
+            Err(why) => refused(&r.target, DenyReason::Unauthenticated(why)),
+        });
+    }
     let key = match (&r.key, only) {
         (Some(k), _) => k.as_str(),
         (None, Some(only)) => only,
@@ -106,15 +154,17 @@ fn decide_line(
     let Some(credential) = authz.credential(key) else {
         return Ok(Answer::UnknownCredential);
     };
-    Ok(match &r.target {
-        RequestTarget::One(resource) => {
-            Answer::Decision(credential.authorize(r.op, resource.as_resource(), now))
+    if !credential.networks().is_empty() {
+        let peer = r.peer.ok_or_else(|| {
+            format!("`peer` is required: credential `{key}` may only be used from its networks")
+        })?;
+        if let Some(Err(why)) = authz.credential_for(key, peer) {
+            return Ok(refused(&r.target, DenyReason::Unauthenticated(why)));
         }
-        RequestTarget::Batch { cache, keys } => Answer::Batch(credential.authorize_batch(
-            r.op,
-            cache,
-            keys.iter().map(Vec::as_slice),
-            now,
-        )),
-    })
+    }
+    Ok(answer(
+        &r.target,
+        |resource| credential.authorize(r.op, resource, now),
+        |cache, keys| credential.authorize_batch(r.op, cache, keys.iter().map(Vec::as_slice), now),
+    ))
 }

@@ -1,4 +1,5 @@
-//! `fgac`: check, format, explain, decide, test and convert permission documents.
+//! `fgac`: check, format, explain, decide, test, compare and convert permission documents; make,
+//! mint, inspect and revoke signed credentials.
 //!
 //! Exit codes: 0 success; 1 a document has errors, a test failed, or `fmt --check` found a file to
 //! reformat; 2 the command itself is wrong (a missing file, an unknown operation or credential, a
@@ -14,7 +15,11 @@ mod diff;
 mod explain;
 mod fmt;
 mod input;
+mod inspect;
+mod keygen;
+mod mint;
 mod out;
+mod revoke;
 mod test;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -56,13 +61,18 @@ enum Command {
     /// Show the decision on one request, the rules that made it, and for a request no rule
     /// allows, the rules that almost did.
     Explain(explain::Args),
-    /// Decide requests read as JSON lines on stdin; write one JSON line per request.
+    /// Decide requests read as JSON lines on stdin; write one JSON line per request. A request
+    /// names a credential of the document (`key`) or presents a signed one (`token`, with
+    /// `--store`), and gives the client's address as `peer`.
     Decide {
         /// The document.
         file: PathBuf,
         /// The time: RFC 3339 or epoch seconds; default the time each request is read.
         #[arg(long)]
         now: Option<String>,
+        /// A key store file, to verify the `token` of requests that present one.
+        #[arg(long)]
+        store: Option<PathBuf>,
     },
     /// Run the `test` blocks of documents (files, or directories searched for `.fgac` files).
     Test {
@@ -93,6 +103,16 @@ enum Command {
     /// Whether one credential may do at most what another may: exit 0 when it may, 1 (with a
     /// counterexample request) when not.
     Contains(contains::Args),
+    /// Write a new Ed25519 signing key pair (the private key with mode 0600).
+    Keygen(keygen::Args),
+    /// Mint a signed API key or disposable token for at most what a credential holds; exit 1,
+    /// with a counterexample request, when it would exceed it.
+    Mint(mint::Args),
+    /// Show a signed credential's claims and permissions, and check its signature.
+    Inspect(inspect::Args),
+    /// Revoke a signed credential or a signing key: append to a revocation log, on disk before
+    /// this returns.
+    Revoke(revoke::Args),
     /// Print a document in another form.
     Convert {
         /// The document.
@@ -125,7 +145,13 @@ fn main() -> ExitCode {
         } => check::run(&files, deny_warnings),
         Command::Fmt { check, files } => fmt::run(&files, check),
         Command::Explain(args) => explain::run(&args),
-        Command::Decide { file, now } => decide::run(&file, now.as_deref()),
+        Command::Decide { file, now, store } => {
+            decide::run(&file, now.as_deref(), store.as_deref())
+        }
+        Command::Keygen(args) => keygen::run(&args),
+        Command::Mint(args) => mint::run(&args),
+        Command::Inspect(args) => inspect::run(&args),
+        Command::Revoke(args) => revoke::run(&args),
         Command::Test { paths, now } => test::run(&paths, now.as_deref()),
         Command::Diff {
             old,
