@@ -24,6 +24,8 @@ pub const TARGETS: &[Target] = &[
     ("differential", differential),
     ("mutated_document", mutated_document),
     ("analysis", analysis),
+    #[cfg(feature = "credentials")]
+    ("credentials", credentials),
 ];
 
 /// Small limits, so that every input is parsed in bounded time and memory.
@@ -517,4 +519,144 @@ pub fn analysis(data: &[u8]) {
         !changed,
         "the diff and the enumeration disagree on whether anything changed"
     );
+}
+
+/// Signed credentials, three ways by the first byte: arbitrary text presented to a key ring; a
+/// valid token with arbitrary byte edits; arbitrary claims signed with the ring's own key. Never
+/// a panic; text resolves only when it is exactly a signed token; and signed claims resolve
+/// exactly when `inspect` reads them as a valid, current, self-contained credential, which then
+/// decides as its claims compiled as a document.
+#[cfg(feature = "credentials")]
+pub fn credentials(data: &[u8]) {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use ed25519_dalek::Signer as _;
+    use fgac::AuthFailure;
+    use fgac::credentials::{Keyring, SignatureCheck, SigningKey, Store, inspect};
+    const SECRET: [u8; 32] = [7; 32];
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
+    let signer = SigningKey::from_secret_bytes("k1", &SECRET).expect("a key");
+    let store = Store::builder()
+        .key(signer.public_key())
+        .limits(limits())
+        .build()
+        .expect("a store");
+    let ring = Keyring::new(store).expect("a key ring");
+    let now = Timestamp::from_unix_seconds(1000);
+    let peer: std::net::IpAddr = "10.1.2.3".parse().expect("an address");
+    let sign = |claims: &str| {
+        let input = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(br#"{"alg":"EdDSA","kid":"k1","typ":"JWT"}"#),
+            URL_SAFE_NO_PAD.encode(claims.as_bytes())
+        );
+        let signature = ed25519_dalek::SigningKey::from_bytes(&SECRET).sign(input.as_bytes());
+        format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature.to_bytes()))
+    };
+    match mode % 3 {
+        0 => {
+            let text = String::from_utf8_lossy(rest);
+            assert!(
+                ring.resolve(&text, peer, now).is_err(),
+                "arbitrary text resolved"
+            );
+        }
+        1 => {
+            let base = sign(
+                r#"{"sub":"t","jti":"a","iat":900,"exp":2000,"kind":"token","permissions":[{"role":"readonly","cache":"c"}]}"#,
+            );
+            assert!(ring.resolve(&base, peer, now).is_ok());
+            let mut bytes = base.clone().into_bytes();
+            for edit in rest.chunks(3) {
+                match edit {
+                    [0, ..] if !bytes.is_empty() => {
+                        bytes.truncate(
+                            usize::from(edit.get(1).copied().unwrap_or(0)) * 8 % bytes.len(),
+                        );
+                    }
+                    [_, at, byte] if !bytes.is_empty() => {
+                        let i = usize::from(*at) * bytes.len() / 256;
+                        bytes[i] = *byte;
+                    }
+                    _ => {}
+                }
+            }
+            let edited = String::from_utf8_lossy(&bytes);
+            if edited != base {
+                assert!(
+                    ring.resolve(&edited, peer, now).is_err(),
+                    "an edited token resolved: {edited}"
+                );
+            }
+        }
+        _ => {
+            let claims = String::from_utf8_lossy(rest);
+            let token = sign(&claims);
+            let resolved = ring.resolve(&token, peer, now);
+            let seen = match inspect(&token, Some(&signer.public_key()), &limits()) {
+                // Too long, or no claims at all: the framing refuses, the same way both times.
+                Err(why) => {
+                    assert_eq!(resolved.err(), Some(why), "{claims}");
+                    return;
+                }
+                Ok(seen) => seen,
+            };
+            assert_eq!(seen.signature, SignatureCheck::Valid);
+            let c = match seen.claims {
+                Err(e) => {
+                    check_error(&claims, &e);
+                    assert_eq!(resolved.err(), Some(AuthFailure::InvalidClaims), "{claims}");
+                    return;
+                }
+                Ok(c) => c,
+            };
+            let doc = Document {
+                credentials: vec![c.credential.clone()],
+            };
+            // What the ring must answer, in the order it checks.
+            let started = c.not_before.map_or(c.issued_at, |n| n.max(c.issued_at)) <= now;
+            let expected = if c.credential.expiry.is_expired(now) {
+                Err(AuthFailure::Expired)
+            } else if !c.self_contained {
+                Err(AuthFailure::UnknownCredential)
+            } else if fgac::validate(&doc, &limits()).is_err() {
+                Err(AuthFailure::InvalidClaims)
+            } else if !started {
+                Err(AuthFailure::NotYetValid)
+            } else if !c.credential.networks.is_empty()
+                && !c.credential.networks.iter().any(|n| n.contains(peer))
+            {
+                Err(AuthFailure::NetworkNotAllowed)
+            } else {
+                Ok(())
+            };
+            match (&resolved, expected) {
+                (Ok(session), Ok(())) => {
+                    let authz = Authorizer::builder()
+                        .limits(limits())
+                        .compile(&doc)
+                        .expect("validated");
+                    let cred = &authz.credentials()[0];
+                    for cache in ["", "a", "c", "ab"] {
+                        for key in [&b""[..], b"a", b"k", b"ab\xff"] {
+                            for op in [Operation::Get, Operation::Set, Operation::ListCaches] {
+                                let r = Resource::item(cache, key);
+                                assert_eq!(
+                                    session.authorize(op, r, now),
+                                    cred.authorize(op, r, now)
+                                );
+                            }
+                        }
+                    }
+                }
+                (Err(got), Err(want)) => assert_eq!(*got, want, "{claims}"),
+                (got, want) => panic!(
+                    "{claims}: resolved {:?}, expected {want:?}",
+                    got.as_ref().map(|_| ())
+                ),
+            }
+        }
+    }
 }

@@ -215,9 +215,8 @@ impl State {
             None => true,
             Some(required) => e.issuer.as_deref() == Some(required.as_str()),
         };
-        let reference_kept = !e.reference
-            || (self.store.document_def(&e.subject).is_some()
-                && self.store.document_def(&e.subject) == old.store.document_def(&e.subject));
+        let reference_kept =
+            !e.reference || self.store.same_document_credential(&old.store, &e.subject);
         key_kept && issuer_kept && reference_kept && self.store.limits == old.store.limits
     }
 }

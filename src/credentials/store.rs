@@ -136,15 +136,22 @@ impl Store {
         &self.limits
     }
 
-    /// The definition of the document's credential `name`.
+    /// The definition of the document's credential `name` (one hash lookup).
     pub(crate) fn document_def(&self, name: &str) -> Option<&CredentialDef> {
-        self.document
-            .as_ref()?
-            .loaded()
-            .document
-            .credentials
-            .iter()
-            .find(|c| c.name == name)
+        let compiled = self.document.as_ref()?;
+        let index = compiled.authorizer().index_of(name)?;
+        compiled.loaded().document.credentials.get(index)
+    }
+
+    /// Whether the document's credential `name` is the same in `self` and `other`: both hold
+    /// it, alike (the same document shared by both stores holds it alike at no cost).
+    pub(crate) fn same_document_credential(&self, other: &Store, name: &str) -> bool {
+        match (&self.document, &other.document) {
+            (Some(a), Some(b)) if Arc::ptr_eq(a, b) => a.authorizer().index_of(name).is_some(),
+            _ => self
+                .document_def(name)
+                .is_some_and(|d| other.document_def(name) == Some(d)),
+        }
     }
 
     /// Reads a store file under the default [`Limits`], with its document and signing keys.

@@ -266,6 +266,11 @@ impl Authorizer {
         self.credentials.get(index as usize)
     }
 
+    /// The position of the credential named `name` in document order.
+    pub(crate) fn index_of(&self, name: &str) -> Option<usize> {
+        self.by_name.get(name).map(|i| i as usize)
+    }
+
     /// The credential named `name`, for a client at `peer`: `None` for a name the document does
     /// not hold, [`AuthFailure::NetworkNotAllowed`] when the credential lists networks and `peer`
     /// is in none of them. For servers that learn the name from an authenticated channel (a

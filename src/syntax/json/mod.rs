@@ -3,11 +3,14 @@
 //! Two document forms are read, told apart by their top-level field:
 //!
 //! * **Momento scope** (one credential): `{"permissions": [...]}` or `{"super_user": true}`. It is
-//!   loaded as an API key named [`DEFAULT_CREDENTIAL_NAME`] that never expires.
+//!   loaded as an API key named [`DEFAULT_CREDENTIAL_NAME`] that never expires. fgac reads its
+//!   extensions here too (deny rules, cache prefixes, and a top-level `"networks"` allowlist);
+//!   [`to_momento_scope`] refuses to write them, as Momento cannot read them.
 //! * **Key store** (many credentials): `{"credentials": [{"name": "svc", "kind": "api_key",
 //!   "expires_at": 1798761600, "permissions": [...]}]}`, where `kind` is `api_key` or `token`,
 //!   `expires_at` is epoch seconds or `"never"` (required: an expiry is never implied), and a
-//!   credential has `permissions` or `"super_user": true`, and optionally a `token_id`.
+//!   credential has `permissions` or `"super_user": true`, and optionally a `token_id` and
+//!   `networks` (CIDR strings; left out, every address).
 //!
 //! A permission is `{"role": ..., "cache": ..., "item": ...}` or `{"role": ..., "cache": ...,
 //! "topic": ...}`, with an optional `"effect": "deny"` (fgac's extension; `allow` when left out).
@@ -218,6 +221,28 @@ mod tests {
                 .contains("missing field `expires_at`")
         );
         assert!(err(r#"{}"#).contains("expected `permissions`"));
+    }
+
+    #[test]
+    fn networks_in_either_form_and_nowhere_else() {
+        let scope = parse(
+            r#"{"networks": ["10.0.0.0/8"], "permissions": [{"role": "readonly", "cache": "c"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            scope.credentials[0].networks,
+            vec!["10.0.0.0/8".parse().unwrap()]
+        );
+        assert!(to_momento_scope(&scope.credentials[0]).is_err());
+        let store = to_string(&scope);
+        assert_eq!(parse(&store).unwrap(), scope);
+        assert!(
+            err(r#"{"credentials": [], "networks": ["10.0.0.0/8"]}"#)
+                .contains("move `networks` into the credential")
+        );
+        assert!(
+            err(r#"{"networks": null, "super_user": true}"#).contains("`null` is not a value here")
+        );
     }
 
     #[test]

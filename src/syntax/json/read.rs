@@ -43,11 +43,26 @@ pub(crate) fn read(text: &str, limits: &Limits) -> Result<(Document, JsonForm), 
     let top: TopJson<'_> =
         decode(text, trimmed).map_err(|e| syntax_error(text, trimmed).unwrap_or(e))?;
     let whole = Span::new(0, text.len());
-    for raw in [top.credentials, top.permissions, top.super_user]
-        .into_iter()
-        .flatten()
+    for raw in [
+        top.credentials,
+        top.permissions,
+        top.super_user,
+        top.networks,
+    ]
+    .into_iter()
+    .flatten()
     {
         not_null(text, raw)?;
+    }
+    if let (Some(_), Some(raw)) = (top.credentials, top.networks) {
+        return Err(Error::one(
+            Diagnostic::new(
+                ErrorKind::Json,
+                span_of(text, raw),
+                "a key store has `credentials` and nothing else at the top",
+            )
+            .with_help("move `networks` into the credential it restricts"),
+        ));
     }
     match (top.credentials, top.permissions, top.super_user) {
         (Some(credentials), None, None) => {
@@ -82,7 +97,7 @@ pub(crate) fn read(text: &str, limits: &Limits) -> Result<(Document, JsonForm), 
                 expiry: Expiry::Never,
                 token_id: None,
                 permissions,
-                networks: Vec::new(),
+                networks: networks(text, top.networks, limits)?,
                 span: whole,
             };
             Ok((
@@ -470,6 +485,8 @@ fn grant(text: &str, raw: &RawValue) -> Result<Grant, Error> {
 struct TopJson<'a> {
     #[serde(borrow, default, deserialize_with = "super::raw")]
     credentials: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "super::raw")]
+    networks: Option<&'a RawValue>,
     #[serde(borrow, default, deserialize_with = "super::raw")]
     permissions: Option<&'a RawValue>,
     #[serde(borrow, default, deserialize_with = "super::raw")]
