@@ -1124,19 +1124,19 @@ fn keygen_mint_inspect_revoke_and_decide_a_token() {
         request("192.0.2.1"),
         r#"{"key":"billing","op":"get","cache":"invoices","item":"inv-1"}"#
     );
-    let o = fgac_with_stdin(
-        &[
+    let decide = |lines: &str| {
+        let args = [
             "decide",
             &policy,
             "--store",
             &store,
             "--now",
             "2026-11-26T00:10:00Z",
-        ],
-        &lines,
-    );
+        ];
+        stdout(&fgac_with_stdin(&args, lines))
+    };
     assert_eq!(
-        stdout(&o),
+        decide(&lines),
         "{\"decision\":\"allow\"}\n{\"decision\":\"deny\",\"reason\":\"unauthenticated\",\"failure\":\"network_not_allowed\"}\n{\"decision\":\"allow\"}\n"
     );
     let o = fgac(&["revoke", "--store", &store, "--token", &token, "--now", NOW]);
@@ -1145,19 +1145,8 @@ fn keygen_mint_inspect_revoke_and_decide_a_token() {
         std::fs::read_to_string(dir.join("revoked.log")).unwrap(),
         "# fgac revocations v1\nid tok-1 2026-11-26T00:00:00Z\n"
     );
-    let o = fgac_with_stdin(
-        &[
-            "decide",
-            &policy,
-            "--store",
-            &store,
-            "--now",
-            "2026-11-26T00:10:00Z",
-        ],
-        &format!("{}\n", request("10.1.1.1")),
-    );
     assert_eq!(
-        stdout(&o),
+        decide(&format!("{}\n", request("10.1.1.1"))),
         "{\"decision\":\"deny\",\"reason\":\"unauthenticated\",\"failure\":\"revoked\"}\n"
     );
     assert_eq!(

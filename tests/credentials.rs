@@ -357,17 +357,19 @@ proptest! {
     }
 }
 
+/// A document of one API key, `svc`, that may read and write the cache `cache`.
+fn svc_document(cache: &str) -> fgac::Compiled {
+    Authorizer::builder()
+        .read(
+            format!(r#"key "svc" {{ expires never  allow readwrite cache "{cache}" }}"#).as_bytes(),
+            None,
+        )
+        .unwrap()
+}
+
 #[test]
 fn keys_that_refer_to_the_document_follow_it() {
-    let doc = |cache: &str| {
-        Authorizer::builder()
-            .read(
-                format!(r#"key "svc" {{ expires never  allow readwrite cache "{cache}" }}"#)
-                    .as_bytes(),
-                None,
-            )
-            .unwrap()
-    };
+    let doc = svc_document;
     let store = |cache: &str| {
         Store::builder()
             .key(signer().public_key())
@@ -532,15 +534,7 @@ fn rotation_refreshes_keys_and_retires_signing_keys() {
 /// later request with that token is allowed. Bounded in count and in time.
 #[test]
 fn swaps_and_revocations_under_load() {
-    let doc = |cache: &str| {
-        Authorizer::builder()
-            .read(
-                format!(r#"key "svc" {{ expires never  allow readwrite cache "{cache}" }}"#)
-                    .as_bytes(),
-                None,
-            )
-            .unwrap()
-    };
+    let doc = svc_document;
     let a = Store::builder()
         .key(signer().public_key())
         .document(doc("a"))

@@ -124,13 +124,7 @@ impl SigningKey {
     /// line and column.
     pub fn from_file(path: &std::path::Path) -> Result<SigningKey, Error> {
         super::store::check_private_file(path)?;
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            Error::one(Diagnostic::new(
-                ErrorKind::Json,
-                Span::default(),
-                format!("cannot read `{}`: {e}", path.display()),
-            ))
-        })?;
+        let text = read_text(path)?;
         SigningKey::from_jwk(&text).map_err(|e| e.with_origin(path.display().to_string()))
     }
 
@@ -203,13 +197,7 @@ impl PublicKey {
 
     /// Reads a public key file (a JWK); errors name the file and carry line and column.
     pub fn from_file(path: &std::path::Path) -> Result<PublicKey, Error> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            Error::one(Diagnostic::new(
-                ErrorKind::Json,
-                Span::default(),
-                format!("cannot read `{}`: {e}", path.display()),
-            ))
-        })?;
+        let text = read_text(path)?;
         PublicKey::from_jwk(&text).map_err(|e| e.with_origin(path.display().to_string()))
     }
 
@@ -257,6 +245,17 @@ impl PublicKey {
         let signature = ed25519_dalek::Signature::from_bytes(signature);
         self.key.verify_strict(message, &signature).is_ok()
     }
+}
+
+/// A key file's text, or an error naming it.
+pub(crate) fn read_text(path: &std::path::Path) -> Result<String, Error> {
+    std::fs::read_to_string(path).map_err(|e| {
+        Error::one(Diagnostic::new(
+            ErrorKind::Json,
+            Span::default(),
+            format!("cannot read `{}`: {e}", path.display()),
+        ))
+    })
 }
 
 fn jwk_text(kid: &str, x: &[u8; 32], d: Option<&[u8; 32]>) -> String {

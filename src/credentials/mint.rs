@@ -90,24 +90,37 @@ pub fn mint(
     limits: &Limits,
 ) -> Result<String, IssueError> {
     mint_within(parent, request, now, limits)?;
-    let id = match &options.id {
-        Some(id) if valid_id(id) => id.clone(),
-        Some(id) => return Err(IssueError::BadId(id.clone())),
-        None => random_id()?,
-    };
     let claims = ClaimsRead {
-        id,
-        issuer: options.issuer.clone(),
-        issued_at: now,
-        not_before: options.not_before,
         subject: request.name.clone(),
         kind: request.kind,
         expiry: request.expiry,
         token_id: request.token_id.clone(),
         networks: request.networks.clone(),
         permissions: Some(request.permissions.clone()),
+        ..standard_claims(options, now)?
     };
     signed(&claims, signer, limits)
+}
+
+/// The standard claims of a new credential (its id, issuer, times) from `options`, around an
+/// API key that refers to the document (what the callers then replace).
+fn standard_claims(options: &MintOptions, now: Timestamp) -> Result<ClaimsRead, IssueError> {
+    Ok(ClaimsRead {
+        id: match &options.id {
+            Some(id) if valid_id(id) => id.clone(),
+            Some(id) => return Err(IssueError::BadId(id.clone())),
+            None => random_id()?,
+        },
+        issuer: options.issuer.clone(),
+        issued_at: now,
+        not_before: options.not_before,
+        subject: String::new(),
+        kind: CredentialKind::ApiKey,
+        expiry: Expiry::Never,
+        token_id: None,
+        networks: Vec::new(),
+        permissions: None,
+    })
 }
 
 /// Signs an API key that refers by name to a credential of the verifier's document and carries
@@ -122,22 +135,10 @@ pub fn sign_reference(
     now: Timestamp,
     limits: &Limits,
 ) -> Result<String, IssueError> {
-    let id = match &options.id {
-        Some(id) if valid_id(id) => id.clone(),
-        Some(id) => return Err(IssueError::BadId(id.clone())),
-        None => random_id()?,
-    };
     let claims = ClaimsRead {
-        id,
-        issuer: options.issuer.clone(),
-        issued_at: now,
-        not_before: options.not_before,
         subject: name.to_owned(),
-        kind: CredentialKind::ApiKey,
         expiry,
-        token_id: None,
-        networks: Vec::new(),
-        permissions: None,
+        ..standard_claims(options, now)?
     };
     signed(&claims, signer, limits)
 }
