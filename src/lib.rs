@@ -130,7 +130,8 @@ pub use limits::Limits;
 pub use ops::{Need, Operation, Rights, UnknownOperation};
 pub use time::{BeforeEpoch, TimeError, Timestamp};
 
-/// The README's examples, compiled and run as doctests so that they stay true.
-#[cfg(doctest)]
+/// The README's examples, compiled and run as doctests so that they stay true (they use the
+/// `credentials` feature, on by default).
+#[cfg(all(doctest, feature = "credentials"))]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;

@@ -267,6 +267,7 @@ impl Authorizer {
     }
 
     /// The position of the credential named `name` in document order.
+    #[cfg(feature = "credentials")]
     pub(crate) fn index_of(&self, name: &str) -> Option<usize> {
         self.by_name.get(name).map(|i| i as usize)
     }
