@@ -7,6 +7,7 @@ the repository root) and
 under target/criterion and benches/peers/target/criterion, and writes no number it did not read.
 """
 
+import functools
 import json
 import math
 import os
@@ -61,11 +62,17 @@ def machine():
     return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, {rustc}"
 
 
-def memory_report():
-    """(total bytes, name bytes, bytes per grant beyond the names) at 1,000 grants, from the memory test."""
+@functools.lru_cache(maxsize=None)
+def memory_test_lines():
+    """The lines the memory test prints (release build), run once for every figure it gives."""
     run = subprocess.run(["cargo", "test", "--release", "--test", "memory", "--", "--nocapture"],
                          cwd=ROOT, capture_output=True, text=True)
-    for line in run.stdout.splitlines():
+    return tuple(run.stdout.splitlines())
+
+
+def memory_report():
+    """(total bytes, name bytes, bytes per grant beyond the names) at 1,000 grants, from the memory test."""
+    for line in memory_test_lines():
         if line.startswith("1000 grants:"):
             words = line.replace(",", "").split()
             return int(words[2]), int(words[5]), float(words[9])
@@ -74,9 +81,7 @@ def memory_report():
 
 def amplification_report():
     """The memory test's line for the amplification document (release build: full size)."""
-    run = subprocess.run(["cargo", "test", "--release", "--test", "memory", "--", "--nocapture"],
-                         cwd=ROOT, capture_output=True, text=True)
-    for line in run.stdout.splitlines():
+    for line in memory_test_lines():
         if line.startswith("8000 rules x 4000 bytes"):
             words = line.replace(",", "").replace("(", "").split()
             compiled, peak = int(words[words.index("names:") + 1]), int(words[words.index("compiling") + 1])
@@ -86,9 +91,7 @@ def amplification_report():
 
 def analysis_memory_report():
     """The memory test's line for the diff of two 100,000-grant documents (release build)."""
-    run = subprocess.run(["cargo", "test", "--release", "--test", "memory", "--", "--nocapture"],
-                         cwd=ROOT, capture_output=True, text=True)
-    for line in run.stdout.splitlines():
+    for line in memory_test_lines():
         if line.startswith("diff of two 100000-grant"):
             return "Memory: " + line + "."
     return None

@@ -305,28 +305,38 @@ impl DenyReason {
     }
 }
 
-macro_rules! deny_kinds {
-    ($( $(#[$doc:meta])* $kind:ident = $name:literal, )*) => {
-        /// The kind of a [`DenyReason`], without its data: what a policy test's `reason` names.
+/// A fieldless enum whose variants have snake_case names: the enum, `ALL` (in the order
+/// written) and `as_str`. Written once for [`DenyKind`] and [`AuthFailure`].
+macro_rules! named_variants {
+    (
+        $(#[$enum_doc:meta])* $enum:ident, $(#[$all_doc:meta])*;
+        $( $(#[$doc:meta])* $kind:ident = $name:literal, )*
+    ) => {
+        $(#[$enum_doc])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         #[non_exhaustive]
-        pub enum DenyKind {
+        pub enum $enum {
             $( $(#[$doc])* $kind, )*
         }
 
-        impl DenyKind {
-            /// Every kind, in the order the engine checks them.
-            pub const ALL: &'static [DenyKind] = &[ $( DenyKind::$kind, )* ];
+        impl $enum {
+            $(#[$all_doc])*
+            pub const ALL: &'static [$enum] = &[ $( $enum::$kind, )* ];
 
-            /// The snake_case name, as decisions and policy tests spell it.
+            /// The snake_case name, as decisions, policy tests and `decide` lines spell it.
+            #[must_use]
             pub const fn as_str(self) -> &'static str {
-                match self { $( DenyKind::$kind => $name, )* }
+                match self { $( $enum::$kind => $name, )* }
             }
         }
     };
 }
 
-deny_kinds! {
+named_variants! {
+    /// The kind of a [`DenyReason`], without its data: what a policy test's `reason` names.
+    DenyKind,
+    /// Every kind, in the order the engine checks them.
+    ;
     /// [`DenyReason::Unauthenticated`].
     Unauthenticated = "unauthenticated",
     /// [`DenyReason::Expired`].
@@ -365,32 +375,14 @@ impl fmt::Display for DenyReason {
     }
 }
 
-macro_rules! auth_failures {
-    ($( $(#[$doc:meta])* $kind:ident = $name:literal, )*) => {
-        /// Why a presented credential (a signed API key or disposable token) was not accepted:
-        /// the data of [`DenyReason::Unauthenticated`]. Small and `Copy`, so that refusing
-        /// costs no allocation; the `fgac inspect` command and
-        /// `Keyring::inspect` (feature `credentials`) say more.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        #[non_exhaustive]
-        pub enum AuthFailure {
-            $( $(#[$doc])* $kind, )*
-        }
-
-        impl AuthFailure {
-            /// Every failure.
-            pub const ALL: &'static [AuthFailure] = &[ $( AuthFailure::$kind, )* ];
-
-            /// The snake_case name: `bad_signature`, `revoked`, ...
-            #[must_use]
-            pub const fn as_str(self) -> &'static str {
-                match self { $( AuthFailure::$kind => $name, )* }
-            }
-        }
-    };
-}
-
-auth_failures! {
+named_variants! {
+    /// Why a presented credential (a signed API key or disposable token) was not accepted: the
+    /// data of [`DenyReason::Unauthenticated`]. Small and `Copy`, so that refusing costs no
+    /// allocation; the `fgac inspect` command and `credentials::inspect` (feature
+    /// `credentials`) say more.
+    AuthFailure,
+    /// Every failure.
+    ;
     /// Not a compact JWS of three base64url parts with an fgac header, or a part that does not
     /// decode.
     Malformed = "malformed",

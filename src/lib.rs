@@ -90,7 +90,7 @@
 //! ## Performance
 //!
 //! See [`Authorizer::memory_usage`] for the compiled size, and `BENCHMARKS.md` for measurements
-//! (about 17 ns per decision at 20 grants and 31 ns at 100,000, on the development machine).
+//! (about 18 ns per decision at 20 grants and 28 ns at 100,000, on the development machine).
 
 #![forbid(unsafe_code)]
 #![warn(clippy::must_use_candidate)]

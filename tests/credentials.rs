@@ -367,6 +367,19 @@ fn svc_document(cache: &str) -> fgac::Compiled {
         .unwrap()
 }
 
+/// An API key that refers to the document's `svc`, expiring at `expires`.
+fn svc_key(expires: Expiry) -> String {
+    sign_reference(
+        "svc",
+        expires,
+        &signer(),
+        &MintOptions::default(),
+        now(),
+        &Limits::default(),
+    )
+    .unwrap()
+}
+
 #[test]
 fn keys_that_refer_to_the_document_follow_it() {
     let doc = svc_document;
@@ -379,15 +392,7 @@ fn keys_that_refer_to_the_document_follow_it() {
     };
     let ring = Keyring::new(store("a")).unwrap();
     let expires = Expiry::At(Timestamp::from_unix_seconds(NOW + 100));
-    let key = sign_reference(
-        "svc",
-        expires,
-        &signer(),
-        &MintOptions::default(),
-        now(),
-        &Limits::default(),
-    )
-    .unwrap();
+    let key = svc_key(expires);
     let session = resolve(&ring, &key).unwrap();
     assert!(session.is_reference());
     assert!(
@@ -546,15 +551,7 @@ fn swaps_and_revocations_under_load() {
         .build()
         .unwrap();
     let ring = Arc::new(Keyring::new(a.clone()).unwrap());
-    let reference = sign_reference(
-        "svc",
-        Expiry::Never,
-        &signer(),
-        &MintOptions::default(),
-        now(),
-        &Limits::default(),
-    )
-    .unwrap();
+    let reference = svc_key(Expiry::Never);
     const TOKENS: usize = 200;
     let tokens: Arc<Vec<String>> = Arc::new(
         (0..TOKENS)
@@ -796,15 +793,7 @@ fn reload_keeps_the_last_good_store_and_says_where_it_is_wrong() {
     );
     write(&store_file, &store_text(""));
     let ring = Arc::new(Keyring::open(&store_file).unwrap());
-    let key = sign_reference(
-        "svc",
-        Expiry::Never,
-        &signer(),
-        &MintOptions::default(),
-        now(),
-        &Limits::default(),
-    )
-    .unwrap();
+    let key = svc_key(Expiry::Never);
     let session = resolve(&ring, &key).unwrap();
 
     // A broken store file: reported with its line and column, the store in force kept.

@@ -510,30 +510,29 @@ pub(crate) fn compare(
                 ),
             )
         });
-        for part in items.iter() {
+        let parts = items.iter().map(|p| (p, false));
+        for (part, topic) in parts.chain(topics.iter().map(|p| (p, true))) {
+            let (target, witness) = if topic {
+                let name = String::from_utf8_lossy(&part.witness).into_owned();
+                (
+                    Target::Topics(part.class.clone()),
+                    OwnedResource::Topic {
+                        cache: cache.clone(),
+                        topic: name,
+                    },
+                )
+            } else {
+                (
+                    Target::Items(part.class.clone()),
+                    OwnedResource::Item {
+                        cache: cache.clone(),
+                        key: part.witness.clone(),
+                    },
+                )
+            };
             let region = Region {
                 cache: cache_class.clone(),
-                target: Target::Items(part.class.clone()),
-            };
-            let witness = OwnedResource::Item {
-                cache: cache.clone(),
-                key: part.witness.clone(),
-            };
-            visit(Found {
-                region: &region,
-                witness: &witness,
-                a: part.a,
-                b: part.b,
-            })?;
-        }
-        for part in topics.iter() {
-            let region = Region {
-                cache: cache_class.clone(),
-                target: Target::Topics(part.class.clone()),
-            };
-            let witness = OwnedResource::Topic {
-                cache: cache.clone(),
-                topic: String::from_utf8_lossy(&part.witness).into_owned(),
+                target,
             };
             visit(Found {
                 region: &region,

@@ -123,7 +123,7 @@ impl SigningKey {
     /// read by anyone but its owner (as ssh refuses such keys); errors name the file and carry
     /// line and column.
     pub fn from_file(path: &std::path::Path) -> Result<SigningKey, Error> {
-        super::store::check_private_file(path)?;
+        check_private_file(path)?;
         let text = read_text(path)?;
         SigningKey::from_jwk(&text).map_err(|e| e.with_origin(path.display().to_string()))
     }
@@ -247,15 +247,54 @@ impl PublicKey {
     }
 }
 
-/// A key file's text, or an error naming it.
-pub(crate) fn read_text(path: &std::path::Path) -> Result<String, Error> {
-    std::fs::read_to_string(path).map_err(|e| {
+/// A file's bytes, or an error naming it.
+pub(crate) fn read_bytes(path: &std::path::Path) -> Result<Vec<u8>, Error> {
+    std::fs::read(path).map_err(|e| {
         Error::one(Diagnostic::new(
             ErrorKind::Json,
             Span::default(),
             format!("cannot read `{}`: {e}", path.display()),
         ))
     })
+}
+
+/// A key file's text, or an error naming it.
+fn read_text(path: &std::path::Path) -> Result<String, Error> {
+    String::from_utf8(read_bytes(path)?).map_err(|_| {
+        Error::one(Diagnostic::new(
+            ErrorKind::Json,
+            Span::default(),
+            format!("`{}` is not UTF-8 text", path.display()),
+        ))
+    })
+}
+
+/// Refuses a private key file others can read, as ssh does: a signing key readable by the group
+/// or the world is a leaked key.
+fn check_private_file(path: &std::path::Path) -> Result<(), Error> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        if let Ok(meta) = std::fs::metadata(path)
+            && meta.permissions().mode() & 0o077 != 0
+        {
+            return Err(Error::one(
+                Diagnostic::new(
+                    ErrorKind::Json,
+                    Span::default(),
+                    format!(
+                        "the signing key `{}` can be read by others (mode {:o})",
+                        path.display(),
+                        meta.permissions().mode() & 0o777
+                    ),
+                )
+                .with_help(format!("run `chmod 600 {}`", path.display())),
+            ));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 fn jwk_text(kid: &str, x: &[u8; 32], d: Option<&[u8; 32]>) -> String {

@@ -16,7 +16,7 @@
 //! break is a write that was cut short by a crash before it was acknowledged: it is ignored, and
 //! cut off before the next append.
 
-use crate::error::{Diagnostic, Error, ErrorKind};
+use crate::error::{Diagnostic, Diagnostics, Error, ErrorKind};
 use crate::model::Span;
 use crate::syntax::json::valid_id;
 use crate::time::Timestamp;
@@ -62,11 +62,12 @@ impl std::fmt::Display for Revocation {
 const HEADER: &str = "# fgac revocations v1\n";
 
 /// The revocations in a log's text, with the length of the text they come from (the complete
-/// lines: a final line without its line break is not counted). Errors carry line and column.
+/// lines: a final line without its line break is not counted). Errors carry line and column; as
+/// for documents, the first 50 are kept and the rest counted.
 pub fn parse_log(text: &str) -> Result<(Vec<Revocation>, usize), Error> {
     let complete = text.rfind('\n').map_or(0, |i| i + 1);
     let mut out = Vec::new();
-    let mut errors = Vec::new();
+    let mut errors = Diagnostics::default();
     let mut offset = 0;
     for line in text[..complete].split_inclusive('\n') {
         let start = offset;
@@ -93,15 +94,9 @@ pub fn parse_log(text: &str) -> Result<(Vec<Revocation>, usize), Error> {
                 ),
             ),
         }
-        if errors.len() >= 50 {
-            break;
-        }
     }
-    if errors.is_empty() {
-        Ok((out, complete))
-    } else {
-        Err(Error::new(errors).with_source(text))
-    }
+    errors.into_result().map_err(|e| e.with_source(text))?;
+    Ok((out, complete))
 }
 
 /// An open revocation log, to append to.

@@ -31,7 +31,7 @@
 //! Paths are relative to the store file. Unknown and duplicated fields, `null`, two keys with one
 //! `kid`, and a private key in `keys` are errors with a line and column.
 
-use super::keys::{PublicKey, SigningKey};
+use super::keys::{PublicKey, SigningKey, read_bytes};
 use crate::compile::{AuthorizerBuilder, Compiled};
 use crate::error::{Diagnostic, Error, ErrorKind};
 use crate::limits::Limits;
@@ -163,26 +163,15 @@ impl Store {
     /// Reads a store file under `limits`.
     pub fn from_file_with(path: &Path, limits: &Limits) -> Result<Store, Error> {
         let origin = path.display().to_string();
-        let sources = std::cell::RefCell::new(Vec::new());
-        let read = |p: &Path| -> Result<String, Error> {
-            sources
-                .borrow_mut()
-                .push((p.to_owned(), Fingerprint::of(p)));
-            let bytes = std::fs::read(p).map_err(|e| {
-                Error::one(Diagnostic::new(
-                    ErrorKind::Json,
-                    Span::default(),
-                    format!("cannot read `{}`: {e}", p.display()),
-                ))
-            })?;
-            crate::syntax::utf8(&bytes, limits)
-                .map(str::to_owned)
-                .map_err(|e| e.with_origin(p.display().to_string()))
-        };
-        let text = read(path)?;
+        // Each file's fingerprint is taken before it is read, so that a watcher sees a change
+        // made while it was being read.
+        let mut sources = vec![(path.to_owned(), Fingerprint::of(path))];
+        let bytes = read_bytes(path)?;
+        let text =
+            crate::syntax::utf8(&bytes, limits).map_err(|e| e.with_origin(origin.clone()))?;
         let dir = path.parent().unwrap_or(Path::new(""));
         let file =
-            read_store_text(&text).map_err(|e| e.with_source(&text).with_origin(origin.clone()))?;
+            read_store_text(text).map_err(|e| e.with_source(text).with_origin(origin.clone()))?;
         let mut builder = Store::builder().limits(limits.clone());
         for (key, retired) in file.keys {
             builder = if retired {
@@ -196,18 +185,15 @@ impl Store {
         }
         for rel in file.signing_keys {
             let p = dir.join(&rel);
-            check_private_file(&p)?;
-            let key_text = read(&p)?;
-            let key = SigningKey::from_jwk(&key_text)
-                .map_err(|e| e.with_origin(p.display().to_string()))?;
-            builder = builder.signing_key(key);
+            sources.push((p.clone(), Fingerprint::of(&p)));
+            builder = builder.signing_key(SigningKey::from_file(&p)?);
         }
         if let Some(rel) = file.document {
             let p = dir.join(&rel);
-            let doc_text = read(&p)?;
+            sources.push((p.clone(), Fingerprint::of(&p)));
             let compiled = AuthorizerBuilder::default()
                 .limits(limits.clone())
-                .read(doc_text.as_bytes(), None)
+                .read(&read_bytes(&p)?, None)
                 .map_err(|e| e.with_origin(p.display().to_string()))?;
             builder = builder.document(compiled);
         }
@@ -217,38 +203,10 @@ impl Store {
         builder = builder.leeway_seconds(file.leeway_seconds);
         let mut store = builder
             .build()
-            .map_err(|e| e.with_source(&text).with_origin(origin))?;
-        store.sources = sources.into_inner();
+            .map_err(|e| e.with_source(text).with_origin(origin))?;
+        store.sources = sources;
         Ok(store)
     }
-}
-
-/// Refuses a private key file others can read, as ssh does: a signing key readable by the group
-/// or the world is a leaked key.
-pub(crate) fn check_private_file(path: &Path) -> Result<(), Error> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        if let Ok(meta) = std::fs::metadata(path)
-            && meta.permissions().mode() & 0o077 != 0
-        {
-            return Err(Error::one(
-                Diagnostic::new(
-                    ErrorKind::Json,
-                    Span::default(),
-                    format!(
-                        "the signing key `{}` can be read by others (mode {:o})",
-                        path.display(),
-                        meta.permissions().mode() & 0o777
-                    ),
-                )
-                .with_help(format!("run `chmod 600 {}`", path.display())),
-            ));
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = path;
-    Ok(())
 }
 
 struct StoreFile {

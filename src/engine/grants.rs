@@ -110,16 +110,9 @@ impl Grants {
                 .filter(|(name, _)| keep(name))
                 .map(|(name, _)| name.to_vec()),
         );
-        let start = out.len();
-        self.arena.node_strings(self.cache_root, out);
-        let mut i = start;
-        while i < out.len() {
-            if keep(&out[i]) {
-                i += 1;
-            } else {
-                out.swap_remove(i);
-            }
-        }
+        let mut nodes = Vec::new();
+        self.arena.node_strings(self.cache_root, &mut nodes);
+        out.extend(nodes.into_iter().filter(|s| keep(s)));
     }
 
     /// Whether a name that is no exact cache name of these grants, starting with `prefix`,

@@ -5,8 +5,8 @@
 use crate::input;
 use crate::out::{Status, Stop, say};
 use fgac::analysis::{containment_json, contains, expires_no_later};
-use fgac::{Authorizer, Credential, escape_for_terminal as shown};
-use std::path::{Path, PathBuf};
+use fgac::escape_for_terminal as shown;
+use std::path::PathBuf;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -29,18 +29,6 @@ pub struct Args {
     json: bool,
 }
 
-fn credential<'a>(authz: &'a Authorizer, name: &str, file: &Path) -> Result<&'a Credential, Stop> {
-    authz.credential(name).ok_or_else(|| {
-        Stop::Usage(match authz.suggest_credential(name) {
-            Some(s) => format!(
-                "no credential `{name}` in `{}`; did you mean `{s}`?",
-                file.display()
-            ),
-            None => format!("no credential `{name}` in `{}`", file.display()),
-        })
-    })
-}
-
 pub fn run(a: &Args) -> Result<Status, Stop> {
     let now = input::now_or(a.now.as_deref())?;
     let Ok(inner_doc) = input::compile(&a.file)? else {
@@ -54,13 +42,13 @@ pub fn run(a: &Args) -> Result<Status, Stop> {
             Err(_) => return Ok(Status::Usage),
         },
     };
-    let inner = credential(inner_doc.compiled.authorizer(), &a.key, &a.file)?;
+    let inner = input::credential(inner_doc.compiled.authorizer(), &a.key, &a.file)?;
     let outer_authz = outer_doc
         .as_ref()
         .unwrap_or(&inner_doc)
         .compiled
         .authorizer();
-    let outer = credential(outer_authz, &a.within, outer_file)?;
+    let outer = input::credential(outer_authz, &a.within, outer_file)?;
     let result = contains(inner, outer, now);
     let expiry_ok = expires_no_later(inner, outer);
     if a.json {

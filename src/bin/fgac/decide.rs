@@ -11,7 +11,7 @@ use crate::input;
 use crate::out::{Status, Stop, say};
 use fgac::credentials::Keyring;
 use fgac::syntax::json::{self, Answer, RequestTarget};
-use fgac::{Authorizer, BatchDecision, Decision, DenyReason, Resource, Timestamp};
+use fgac::{AuthFailure, Authorizer, BatchDecision, Decision, DenyReason, Resource, Timestamp};
 use std::io::{BufRead, Read};
 use std::path::Path;
 
@@ -158,7 +158,8 @@ fn decide_line(
         let peer = r.peer.ok_or_else(|| {
             format!("`peer` is required: credential `{key}` may only be used from its networks")
         })?;
-        if let Some(Err(why)) = authz.credential_for(key, peer) {
+        if !credential.allows_peer(peer) {
+            let why = AuthFailure::NetworkNotAllowed;
             return Ok(refused(&r.target, DenyReason::Unauthenticated(why)));
         }
     }

@@ -51,13 +51,7 @@ pub fn run(a: &Args) -> Result<Status, Stop> {
     let (Some(credential), Some(valid)) =
         (authz.credential(key), doc.compiled.valid().credential(key))
     else {
-        return Err(Stop::Usage(match authz.suggest_credential(key) {
-            Some(s) => format!(
-                "no credential `{key}` in `{}`; did you mean `{s}`?",
-                a.file.display()
-            ),
-            None => format!("no credential `{key}` in `{}`", a.file.display()),
-        }));
+        return Err(input::no_credential(authz, key, &a.file));
     };
     let key_bytes = match (&a.item, &a.item_b64) {
         (Some(k), _) => Some(k.as_bytes().to_vec()),

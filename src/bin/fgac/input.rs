@@ -124,3 +124,40 @@ pub fn time(text: &str) -> Result<fgac::Timestamp, Stop> {
 pub fn now_or(given: Option<&str>) -> Result<fgac::Timestamp, Stop> {
     given.map_or(Ok(fgac::Timestamp::now()), time)
 }
+
+/// The credential `name` of `authz` (read from `file`), or a usage error with did-you-mean.
+pub fn credential<'a>(
+    authz: &'a Authorizer,
+    name: &str,
+    file: &Path,
+) -> Result<&'a fgac::Credential, Stop> {
+    authz
+        .credential(name)
+        .ok_or_else(|| no_credential(authz, name, file))
+}
+
+/// The usage error for a credential `name` that `authz` (read from `file`) does not hold.
+pub fn no_credential(authz: &Authorizer, name: &str, file: &Path) -> Stop {
+    Stop::Usage(match authz.suggest_credential(name) {
+        Some(s) => format!(
+            "no credential `{name}` in `{}`; did you mean `{s}`?",
+            file.display()
+        ),
+        None => format!("no credential `{name}` in `{}`", file.display()),
+    })
+}
+
+/// A signed credential given on the command line, or read from stdin for `-` (so that it
+/// stays out of the shell's history); surrounding white space dropped.
+pub fn presented(arg: &str) -> Result<String, Stop> {
+    if arg != "-" {
+        return Ok(arg.trim().to_owned());
+    }
+    let mut text = String::new();
+    std::io::Read::read_to_string(
+        &mut std::io::Read::take(std::io::stdin(), 1 << 20),
+        &mut text,
+    )
+    .map_err(|e| Stop::Usage(format!("cannot read the credential from stdin: {e}")))?;
+    Ok(text.trim().to_owned())
+}

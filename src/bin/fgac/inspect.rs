@@ -10,7 +10,6 @@ use fgac::credentials::{PublicKey, SignatureCheck, inspect};
 use fgac::model::{Document, Expiry};
 use fgac::syntax::Form;
 use fgac::{Limits, escape_for_terminal as shown};
-use std::io::Read;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -27,16 +26,7 @@ pub struct Args {
 
 pub fn run(a: &Args) -> Result<Status, Stop> {
     let now = input::now_or(a.now.as_deref())?;
-    let token = if a.token == "-" {
-        let mut text = String::new();
-        std::io::stdin()
-            .take(1 << 20)
-            .read_to_string(&mut text)
-            .map_err(|e| Stop::Usage(format!("cannot read the credential from stdin: {e}")))?;
-        text.trim().to_owned()
-    } else {
-        a.token.trim().to_owned()
-    };
+    let token = input::presented(&a.token)?;
     let key = match &a.verify_with {
         None => None,
         Some(path) => Some(PublicKey::from_file(path).map_err(|e| {

@@ -69,23 +69,19 @@ fn rules(args: &[String]) -> Result<Vec<Grant>, Stop> {
         })?;
         match doc.credentials.as_slice() {
             [c] if c.token_id.is_none() && c.networks.is_empty() => match &c.permissions {
-                Permissions::Explicit(g) if g.len() == 1 => grants.push(g[0].clone()),
-                _ => {
-                    return Err(Stop::Usage(format!(
-                        "rule argument {} is not one rule: `{}`",
-                        i + 1,
-                        shown(rule)
-                    )));
+                Permissions::Explicit(g) if g.len() == 1 => {
+                    grants.push(g[0].clone());
+                    continue;
                 }
+                _ => {}
             },
-            _ => {
-                return Err(Stop::Usage(format!(
-                    "rule argument {} is not one rule: `{}`",
-                    i + 1,
-                    shown(rule)
-                )));
-            }
+            _ => {}
         }
+        return Err(Stop::Usage(format!(
+            "rule argument {} is not one rule: `{}`",
+            i + 1,
+            shown(rule)
+        )));
     }
     Ok(grants)
 }
@@ -115,16 +111,7 @@ pub fn run(a: &Args) -> Result<Status, Stop> {
         return Ok(Status::Usage);
     };
     let authz = doc.compiled.authorizer();
-    let parent = authz.credential(&a.from).ok_or_else(|| {
-        Stop::Usage(match authz.suggest_credential(&a.from) {
-            Some(s) => format!(
-                "no credential `{}` in `{}`; did you mean `{s}`?",
-                a.from,
-                a.file.display()
-            ),
-            None => format!("no credential `{}` in `{}`", a.from, a.file.display()),
-        })
-    })?;
+    let parent = input::credential(authz, &a.from, &a.file)?;
     let permissions = match &a.permissions {
         Some(file) => {
             let Ok(source) = input::compile(file)? else {

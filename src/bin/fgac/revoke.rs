@@ -54,17 +54,7 @@ pub fn run(a: &Args) -> Result<Status, Stop> {
         (Some(id), _, _) => Revocation::Credential(id.clone()),
         (_, Some(kid), _) => Revocation::Key(kid.clone()),
         (_, _, Some(token)) => {
-            let token = if token == "-" {
-                let mut text = String::new();
-                std::io::Read::read_to_string(
-                    &mut std::io::Read::take(std::io::stdin(), 1 << 20),
-                    &mut text,
-                )
-                .map_err(|e| Stop::Usage(format!("cannot read the credential from stdin: {e}")))?;
-                text.trim().to_owned()
-            } else {
-                token.trim().to_owned()
-            };
+            let token = input::presented(token)?;
             let found = inspect(&token, None, &Limits::default())
                 .map_err(|why| Stop::Usage(format!("not an fgac credential ({why})")))?;
             let claims = found.claims.map_err(|_| {

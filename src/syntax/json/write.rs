@@ -91,7 +91,7 @@ impl serde_json::ser::Formatter for Readable {
         w: &mut W,
         first: bool,
     ) -> io::Result<()> {
-        if first { Ok(()) } else { w.write_all(b", ") }
+        separator(w, first)
     }
 
     fn begin_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
@@ -103,7 +103,7 @@ impl serde_json::ser::Formatter for Readable {
         w: &mut W,
         first: bool,
     ) -> io::Result<()> {
-        if first { Ok(()) } else { w.write_all(b", ") }
+        separator(w, first)
     }
 
     fn write_string_fragment<W: ?Sized + io::Write>(
@@ -113,6 +113,11 @@ impl serde_json::ser::Formatter for Readable {
     ) -> io::Result<()> {
         escaped_fragment(w, fragment)
     }
+}
+
+/// `, ` before every element but the first.
+fn separator<W: ?Sized + io::Write>(w: &mut W, first: bool) -> io::Result<()> {
+    if first { Ok(()) } else { w.write_all(b", ") }
 }
 
 /// serde_json's compact output, with every character that does not show as itself escaped.
@@ -145,22 +150,26 @@ fn escaped_fragment<W: ?Sized + io::Write>(w: &mut W, fragment: &str) -> io::Res
     w.write_all(&fragment.as_bytes()[start..])
 }
 
-/// Serializes `value` compactly (see [`Compact`]).
-pub(crate) fn compact<T: Serialize + ?Sized>(value: &T) -> String {
+/// Serializes `value` with `formatter`.
+fn serialize<T: Serialize + ?Sized>(
+    value: &T,
+    formatter: impl serde_json::ser::Formatter,
+) -> String {
     let mut buf = Vec::new();
-    let mut ser = serde_json::Serializer::with_formatter(&mut buf, Compact);
+    let mut ser = serde_json::Serializer::with_formatter(&mut buf, formatter);
     // Serializing these types cannot fail: every map key is a string, and a Vec never errs.
     let _ = value.serialize(&mut ser);
     String::from_utf8(buf).unwrap_or_default()
 }
 
+/// Serializes `value` compactly (see [`Compact`]).
+pub(crate) fn compact<T: Serialize + ?Sized>(value: &T) -> String {
+    serialize(value, Compact)
+}
+
 /// Serializes `value` on one line (see [`Readable`]).
 fn one_line<T: Serialize + ?Sized>(value: &T) -> String {
-    let mut buf = Vec::new();
-    let mut ser = serde_json::Serializer::with_formatter(&mut buf, Readable);
-    // Serializing these types cannot fail: every map key is a string, and a Vec never errs.
-    let _ = value.serialize(&mut ser);
-    String::from_utf8(buf).unwrap_or_default()
+    serialize(value, Readable)
 }
 
 /// Prints one credential in Momento's scope form (`{"permissions": [...]}` or
