@@ -26,6 +26,8 @@ pub const TARGETS: &[Target] = &[
     ("analysis", analysis),
     #[cfg(feature = "credentials")]
     ("credentials", credentials),
+    #[cfg(feature = "protobuf")]
+    ("protobuf", protobuf),
 ];
 
 /// Small limits, so that every input is parsed in bounded time and memory.
@@ -656,6 +658,108 @@ pub fn credentials(data: &[u8]) {
                     "{claims}: resolved {:?}, expected {want:?}",
                     got.as_ref().map(|_| ())
                 ),
+            }
+        }
+    }
+}
+
+/// Momento's `Permissions` protobuf: any bytes read or are refused with spans inside them and an
+/// error that renders escaped, in bounded time; what reads writes back (when Momento's message can
+/// say it) to bytes that read as the same permissions, and compiles to an engine that decides as
+/// the reference does. With a leading 0xff, the rest builds a model instead, which must survive
+/// being written and read back.
+#[cfg(feature = "protobuf")]
+pub fn protobuf(data: &[u8]) {
+    use fgac::syntax::protobuf;
+    let limits = limits();
+    if let Some((0xff, rest)) = data.split_first() {
+        let Ok(permissions) = Permissions::arbitrary(&mut Unstructured::new(rest)) else {
+            return;
+        };
+        for kind in [CredentialKind::ApiKey, CredentialKind::Token] {
+            if let Ok(bytes) = protobuf::permissions_to_bytes(&permissions, kind) {
+                let back = protobuf::read_permissions(&bytes, &Limits::unbounded())
+                    .unwrap_or_else(|e| panic!("written permissions do not read back: {e}"));
+                assert_eq!(
+                    back, permissions,
+                    "written and read back, the meaning changed"
+                );
+            }
+        }
+        return;
+    }
+    let doc = match protobuf::parse_with(data, &limits) {
+        Ok(doc) => doc,
+        Err(e) => {
+            for d in e.diagnostics() {
+                assert!(
+                    d.span.start <= d.span.end && d.span.end <= data.len(),
+                    "span {:?} outside {} bytes",
+                    d.span,
+                    data.len()
+                );
+            }
+            let rendered = e.with_origin("fuzz.binpb").to_string();
+            assert!(
+                !rendered.chars().any(
+                    |c| c != '\n' && (c.is_control() || ('\u{202a}'..='\u{202e}').contains(&c))
+                ),
+                "the rendered error holds a raw control character:\n{rendered}"
+            );
+            return;
+        }
+    };
+    let credential = &doc.credentials[0];
+    let written = protobuf::to_bytes(credential).expect("a message that reads writes back");
+    let again = protobuf::parse_with(&written, &limits).expect("written bytes read");
+    assert_eq!(again, doc, "written and read back, the meaning changed");
+    let Ok(authz) = Authorizer::builder().limits(limits).compile(&doc) else {
+        return;
+    };
+    let valid = fgac::validate(&doc, &Limits::unbounded()).expect("it compiled");
+    let credential = valid.credential("default").expect("the one credential");
+    let compiled = authz.credential("default").expect("the one credential");
+    let now = Timestamp::from_unix_seconds(1000);
+    // Requests on the names and keys the message holds, and one beside each.
+    let mut names: Vec<String> = vec![String::new(), "x".into()];
+    let mut keys: Vec<Vec<u8>> = vec![Vec::new(), b"x".to_vec()];
+    if let Permissions::Explicit(grants) = &credential.permissions {
+        for g in grants.iter().take(8) {
+            if let CacheSelector::Name(n) = &g.cache {
+                names.push(n.clone());
+                names.push(format!("{n}x"));
+            }
+            match &g.resource {
+                ResourceSelector::Items(ItemSelector::Key(k) | ItemSelector::Prefix(k)) => {
+                    keys.push(k.clone());
+                    keys.push([k.as_slice(), b"x"].concat());
+                }
+                ResourceSelector::Topics(TopicSelector::Name(t) | TopicSelector::Prefix(t)) => {
+                    names.push(t.clone());
+                    names.push(format!("{t}x"));
+                }
+                _ => {}
+            }
+        }
+    }
+    for &op in &[
+        Operation::Get,
+        Operation::Set,
+        Operation::Increment,
+        Operation::Publish,
+        Operation::Subscribe,
+        Operation::CreateCache,
+    ] {
+        for cache in &names {
+            let mut resources = vec![Resource::cache(cache)];
+            resources.extend(keys.iter().map(|k| Resource::item(cache, k)));
+            resources.extend(names.iter().map(|t| Resource::topic(cache, t)));
+            for resource in resources {
+                assert_eq!(
+                    compiled.authorize(op, resource, now),
+                    reference::decide(credential, op.need(), resource, now),
+                    "engine and reference disagree on {op:?} {resource:?}"
+                );
             }
         }
     }

@@ -26,6 +26,8 @@ pub enum ErrorKind {
     Syntax,
     /// The text is not valid JSON, or not the JSON shape fgac expects.
     Json,
+    /// The bytes are not a protobuf message, or not the message shape fgac expects.
+    Protobuf,
     /// An input limit was exceeded.
     Limit {
         /// The limit's field name in [`Limits`](crate::Limits).

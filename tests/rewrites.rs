@@ -1,8 +1,8 @@
 //! A formatter or converter never changes a decision.
 //!
 //! Generated documents are written in each form (the DSL, fgac's key-store JSON, Momento's scope
-//! JSON where it can hold the document), each with and without a byte order mark and with LF and
-//! CRLF line ends. Each source is then reformatted (what `fgac fmt` writes) and converted to every
+//! JSON and Momento's protobuf where they can hold the document), each text form with and without
+//! a byte order mark and with LF and CRLF line ends. Each source is then reformatted (what `fgac fmt` writes) and converted to every
 //! form (what `fgac convert` prints); every result that is produced must decide every generated
 //! request exactly as the source does, and `reformat` must write the form it read. A conversion
 //! may only be refused, naming what the target cannot express.
@@ -39,8 +39,8 @@ fn momento_expressible(doc: &Document) -> Option<Document> {
     })
 }
 
-/// The sources of `doc`: each form it can be written in, each with the layout variants.
-fn sources(doc: &Document) -> Vec<(String, Form)> {
+/// The sources of `doc`: each form it can be written in, each text form with the layout variants.
+fn sources(doc: &Document) -> Vec<(Vec<u8>, Form)> {
     let mut forms = vec![
         (syntax::convert(doc, Form::Dsl).unwrap(), Form::Dsl),
         (
@@ -57,12 +57,24 @@ fn sources(doc: &Document) -> Vec<(String, Form)> {
     let mut out = Vec::new();
     for (text, form) in forms {
         let crlf = text.replace('\n', "\r\n");
-        out.push((format!("\u{feff}{text}"), form));
-        out.push((format!("\u{feff}{crlf}"), form));
-        out.push((crlf, form));
-        out.push((text, form));
+        out.push((format!("\u{feff}{text}").into_bytes(), form));
+        out.push((format!("\u{feff}{crlf}").into_bytes(), form));
+        out.push((crlf.into_bytes(), form));
+        out.push((text.into_bytes(), form));
+    }
+    #[cfg(feature = "protobuf")]
+    if let Some(scope) = momento_expressible(doc) {
+        out.push((
+            syntax::encode(&scope, Form::MomentoProtobuf).unwrap(),
+            Form::MomentoProtobuf,
+        ));
     }
     out
+}
+
+/// The language to read `form` in: the binary form only by name, the text forms by content.
+fn named(form: Form) -> Option<Language> {
+    (form == Form::MomentoProtobuf).then_some(Language::Protobuf)
 }
 
 /// Every request, asked of every credential `a` holds and of one it does not.
@@ -96,33 +108,38 @@ proptest! {
     ) {
         let limits = Limits::default();
         for (source, form) in sources(&doc) {
-            let read = syntax::read(&source, Language::detect(&source), &limits)
-                .map_err(|e| TestCaseError::fail(format!("{e}\n{source}")))?;
+            let read = syntax::read_bytes(&source, named(form), &limits)
+                .map_err(|e| TestCaseError::fail(format!("{e}\n{source:?}")))?;
             prop_assert_eq!(read.form, form);
             let authz = Authorizer::compile(&read.document).unwrap();
 
-            // What `fgac fmt` writes: the same form, the same decisions.
+            // What `fgac convert` prints, to every form: the same decisions, or a refusal.
+            for to in [Form::Dsl, Form::KeyStoreJson, Form::MomentoJson, Form::MomentoProtobuf] {
+                match syntax::encode(&read.document, to) {
+                    Ok(printed) => {
+                        let back = syntax::read_bytes(&printed, named(to), &limits).unwrap();
+                        let compiled = Authorizer::compile(&back.document).unwrap();
+                        same_decisions(&authz, &compiled, &requests, &format!("convert to {to:?}"))?;
+                    }
+                    Err(e) => {
+                        prop_assert!(matches!(to, Form::MomentoJson | Form::MomentoProtobuf), "only Momento's forms refuse: {}", e);
+                        prop_assert!(e.diagnostics().iter().all(|d| d.kind == ErrorKind::Unsupported), "{}", e);
+                    }
+                }
+            }
+
+            // What `fgac fmt` writes: the same form, the same decisions. (A binary message has no
+            // layout to format.)
+            if form == Form::MomentoProtobuf {
+                continue;
+            }
+            let source = String::from_utf8(source).unwrap();
             let formatted = syntax::reformat(&source, form.language(), &limits).unwrap();
             let again = syntax::read(&formatted, form.language(), &limits).unwrap();
             prop_assert_eq!(again.form, form, "reformat wrote another form:\n{}", formatted);
             same_decisions(&authz, &Authorizer::compile(&again.document).unwrap(), &requests, "fmt")?;
             // And formatting is idempotent.
             prop_assert_eq!(&syntax::reformat(&formatted, form.language(), &limits).unwrap(), &formatted);
-
-            // What `fgac convert` prints, to every form: the same decisions, or a refusal.
-            for to in [Form::Dsl, Form::KeyStoreJson, Form::MomentoJson] {
-                match syntax::convert(&read.document, to) {
-                    Ok(printed) => {
-                        let back = syntax::read(&printed, to.language(), &limits).unwrap();
-                        let compiled = Authorizer::compile(&back.document).unwrap();
-                        same_decisions(&authz, &compiled, &requests, &format!("convert to {to:?}"))?;
-                    }
-                    Err(e) => {
-                        prop_assert_eq!(to, Form::MomentoJson, "only Momento's JSON refuses: {}", e);
-                        prop_assert!(e.diagnostics().iter().all(|d| d.kind == ErrorKind::Unsupported), "{}", e);
-                    }
-                }
-            }
         }
     }
 }

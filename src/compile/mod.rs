@@ -115,6 +115,12 @@ impl AuthorizerBuilder {
     /// # Ok::<(), fgac::Error>(())
     /// ```
     pub fn read(&self, bytes: &[u8], language: Option<Language>) -> Result<Compiled, Error> {
+        if language == Some(Language::Protobuf) {
+            // Binary: errors are shown as byte offsets, with no lines to show.
+            let loaded = syntax::read_bytes(bytes, language, &self.limits)?;
+            let authorizer = self.compile(&loaded.document)?;
+            return Ok(Compiled { loaded, authorizer });
+        }
         let text = syntax::utf8(bytes, &self.limits)?;
         let loaded = syntax::read(
             text,

@@ -4,16 +4,19 @@
 use super::json;
 use crate::error::{Diagnostic, Error, ErrorKind};
 use crate::limits::Limits;
-use crate::model::{Document, Span, TestFile};
+use crate::model::{CredentialDef, Document, Span, TestFile};
 
-/// The two languages documents are written in, told apart by their first significant character:
-/// JSON starts with `{`, which no DSL document can.
+/// The languages documents are written in. The two text languages are told apart by their first
+/// significant character (JSON starts with `{`, which no DSL document can); the binary one is
+/// only ever read when asked for by name (a file extension, a flag).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Language {
     /// fgac's permission language (`.fgac`).
     Dsl,
     /// Momento's scope JSON or fgac's key-store JSON (`.json`).
     Json,
+    /// Momento's v1 `Permissions` protobuf message (`.binpb`, `.pb`; feature `protobuf`).
+    Protobuf,
 }
 
 impl Language {
@@ -39,6 +42,9 @@ pub enum Form {
     /// Momento's scope JSON: one credential's permissions, read as an API key named `default`
     /// that never expires.
     MomentoJson,
+    /// Momento's v1 `Permissions` protobuf message: one credential's permissions, read as
+    /// Momento's scope JSON is (feature `protobuf`).
+    MomentoProtobuf,
 }
 
 impl Form {
@@ -48,6 +54,7 @@ impl Form {
         match self {
             Form::Dsl => Language::Dsl,
             Form::KeyStoreJson | Form::MomentoJson => Language::Json,
+            Form::MomentoProtobuf => Language::Protobuf,
         }
     }
 }
@@ -95,6 +102,9 @@ pub fn read_bytes(
     language: Option<Language>,
     limits: &Limits,
 ) -> Result<Loaded, Error> {
+    if language == Some(Language::Protobuf) {
+        return read_binary(bytes, limits);
+    }
     let text = utf8(bytes, limits)?;
     read(text, language.unwrap_or(Language::detect(text)), limits)
 }
@@ -126,9 +136,47 @@ pub fn utf8<'b>(bytes: &'b [u8], limits: &Limits) -> Result<&'b str, Error> {
     })
 }
 
-/// Parses `text` as a document in `language` under `limits`, saying which form it was in.
+/// Reads `bytes` as Momento's `Permissions` protobuf message.
+fn read_binary(bytes: &[u8], limits: &Limits) -> Result<Loaded, Error> {
+    #[cfg(feature = "protobuf")]
+    {
+        Ok(Loaded {
+            document: super::protobuf::parse_with(bytes, limits)?,
+            form: Form::MomentoProtobuf,
+            tests: TestFile::default(),
+        })
+    }
+    #[cfg(not(feature = "protobuf"))]
+    {
+        let _ = (bytes, limits);
+        Err(without_protobuf())
+    }
+}
+
+#[cfg(not(feature = "protobuf"))]
+fn without_protobuf() -> Error {
+    Error::one(
+        Diagnostic::new(
+            ErrorKind::Unsupported,
+            Span::default(),
+            "Momento's protobuf form needs fgac's `protobuf` feature, which this build leaves out",
+        )
+        .with_help("build fgac with `--features protobuf`"),
+    )
+}
+
+/// Parses `text` as a document in `language` under `limits`, saying which form it was in. Text
+/// is never protobuf: [`Language::Protobuf`] is refused here; read bytes with [`read_bytes`].
 pub fn read(text: &str, language: Language, limits: &Limits) -> Result<Loaded, Error> {
     match language {
+        Language::Protobuf => Err(Error::one(
+            Diagnostic::new(
+                ErrorKind::Unsupported,
+                Span::default(),
+                "Momento's protobuf form is binary, not text",
+            )
+            .with_help("read the file's bytes with `fgac::syntax::read_bytes`"),
+        )),
         Language::Json => {
             let (document, form) = json::read_form(text, limits)?;
             Ok(Loaded {
@@ -164,6 +212,14 @@ pub fn read(text: &str, language: Language, limits: &Limits) -> Result<Loaded, E
 pub fn reformat(text: &str, language: Language, limits: &Limits) -> Result<String, Error> {
     match language {
         Language::Dsl => super::dsl::format_source_with(text, limits),
+        Language::Protobuf => Err(Error::one(
+            Diagnostic::new(
+                ErrorKind::Unsupported,
+                Span::default(),
+                "Momento's protobuf form is binary: it has no layout to format",
+            )
+            .with_help("convert it to a text form with `fgac::syntax::encode`"),
+        )),
         Language::Json => {
             let loaded = read(text, Language::Json, limits)?;
             convert(&loaded.document, loaded.form).map_err(|e| e.with_source(text))
@@ -171,27 +227,63 @@ pub fn reformat(text: &str, language: Language, limits: &Limits) -> Result<Strin
     }
 }
 
+/// Writes `doc` in `form`: the text forms as [`convert`] prints them, and Momento's protobuf
+/// form as its binary message. Refuses, one diagnostic each, what the form cannot express.
+pub fn encode(doc: &Document, form: Form) -> Result<Vec<u8>, Error> {
+    match form {
+        Form::MomentoProtobuf => {
+            let one = single(doc, "Momento's protobuf")?;
+            #[cfg(feature = "protobuf")]
+            {
+                super::protobuf::to_bytes(one)
+            }
+            #[cfg(not(feature = "protobuf"))]
+            {
+                let _ = one;
+                Err(without_protobuf())
+            }
+        }
+        _ => convert(doc, form).map(String::into_bytes),
+    }
+}
+
+/// The one credential of `doc`, which `form` (one of Momento's) holds exactly one of.
+fn single<'d>(doc: &'d Document, form: &str) -> Result<&'d CredentialDef, Error> {
+    match doc.credentials.as_slice() {
+        [one] => Ok(one),
+        _ => Err(Error::one(
+            Diagnostic::new(
+                ErrorKind::Unsupported,
+                Span::default(),
+                format!(
+                    "the document holds {} credentials; {form} holds one",
+                    doc.credentials.len()
+                ),
+            )
+            .with_help("print fgac's key-store JSON instead"),
+        )),
+    }
+}
+
 /// Prints `doc` in `form` (ending in a line break). The DSL and fgac's key-store JSON say
 /// everything a document means (comments aside); Momento's JSON holds one credential that is an
 /// API key named `default` that never expires, without deny rules or cache prefixes, and
-/// anything else is refused with one diagnostic for each thing it cannot express.
+/// anything else is refused with one diagnostic for each thing it cannot express. Momento's
+/// protobuf form is binary: write it with [`encode`].
 pub fn convert(doc: &Document, form: Form) -> Result<String, Error> {
     match form {
         Form::Dsl => Ok(super::dsl::format(doc)),
         Form::KeyStoreJson => Ok(json::to_string(doc) + "\n"),
-        Form::MomentoJson => match doc.credentials.as_slice() {
-            [one] => json::to_momento_scope(one).map(|s| s + "\n"),
-            _ => Err(Error::one(
-                Diagnostic::new(
-                    ErrorKind::Unsupported,
-                    Span::default(),
-                    format!(
-                        "the document holds {} credentials; Momento's JSON holds one",
-                        doc.credentials.len()
-                    ),
-                )
-                .with_help("print fgac's key-store JSON instead"),
-            )),
-        },
+        Form::MomentoJson => {
+            json::to_momento_scope(single(doc, "Momento's JSON")?).map(|s| s + "\n")
+        }
+        Form::MomentoProtobuf => Err(Error::one(
+            Diagnostic::new(
+                ErrorKind::Unsupported,
+                Span::default(),
+                "Momento's protobuf form is binary, not text",
+            )
+            .with_help("write it with `fgac::syntax::encode`"),
+        )),
     }
 }

@@ -3,13 +3,19 @@
 //! * [`dsl`]: fgac's permission language (grammar in `grammar/fgac.ebnf`), its parser and its
 //!   canonical formatter;
 //! * [`json`]: Momento's permission JSON and fgac's key-store JSON;
+//! * `protobuf` (feature `protobuf`): Momento's `Permissions` protobuf message, the binary form
+//!   Momento's SDKs send when they mint keys and tokens.
 //!
-//! Both report [`Error`](crate::Error)s with spans into the text they read.
+//! Each reports [`Error`](crate::Error)s with spans into what it read: bytes of text, shown with
+//! their line and column, or bytes of a binary message, shown as offsets.
 
 pub mod dsl;
 pub mod json;
 mod load;
+mod momento;
+#[cfg(feature = "protobuf")]
+pub mod protobuf;
 
 pub use load::{
-    Form, Language, Loaded, convert, parse, parse_with, read, read_bytes, reformat, utf8,
+    Form, Language, Loaded, convert, encode, parse, parse_with, read, read_bytes, reformat, utf8,
 };

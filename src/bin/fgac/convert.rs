@@ -11,13 +11,24 @@ pub fn run(path: &Path, form: Form) -> Result<Status, Stop> {
     let Some((text, loaded)) = input::parse(path, &bytes) else {
         return Ok(Status::Failed);
     };
-    match syntax::convert(&loaded.document, form) {
+    match syntax::encode(&loaded.document, form) {
         Ok(printed) => {
-            out::text(&printed)?;
+            if form.language() == syntax::Language::Protobuf {
+                out::binary(&printed)?;
+            } else {
+                // Every text form prints UTF-8 (`encode` writes what `convert` prints).
+                out::text(&String::from_utf8_lossy(&printed))?;
+            }
             Ok(Status::Ok)
         }
         Err(e) => {
-            input::print_error(path, e.with_source(&text));
+            // A binary document has no lines: its errors show byte offsets.
+            let e = if text.is_empty() {
+                e
+            } else {
+                e.with_source(&text)
+            };
+            input::print_error(path, e);
             Ok(Status::Failed)
         }
     }

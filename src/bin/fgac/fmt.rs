@@ -25,6 +25,13 @@ pub fn run(files: &[PathBuf], check: bool) -> Result<Status, Stop> {
 fn one(path: &Path, check: bool) -> Result<Status, Stop> {
     let bytes = input::read(path)?;
     let limits = Limits::default();
+    if input::language_of(path) == Some(Language::Protobuf) {
+        report(&format!(
+            "error: `{}` is a binary protobuf message, which has no layout to format\n",
+            fgac::escape_for_terminal(&path.display().to_string())
+        ));
+        return Ok(Status::Failed);
+    }
     let formatted = syntax::utf8(&bytes, &limits).and_then(|text| {
         let language = input::language_of(path).unwrap_or(Language::detect(text));
         syntax::reformat(text, language, &limits).map(|f| (f, text))

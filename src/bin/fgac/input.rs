@@ -17,7 +17,17 @@ pub fn language_of(path: &Path) -> Option<Language> {
     match path.extension().and_then(|e| e.to_str()) {
         Some("json") => Some(Language::Json),
         Some("fgac") => Some(Language::Dsl),
+        Some("binpb" | "pb") => Some(Language::Protobuf),
         _ => None,
+    }
+}
+
+/// The text of a file in `language` for showing its lines: empty for a binary form, whose spans
+/// are shown as byte offsets.
+pub fn text_of(bytes: &[u8], language: Language) -> String {
+    match language {
+        Language::Protobuf => String::new(),
+        _ => String::from_utf8_lossy(bytes).into_owned(),
     }
 }
 
@@ -38,7 +48,7 @@ pub fn print_error(path: &Path, e: Error) {
 /// parse.
 pub fn parse(path: &Path, bytes: &[u8]) -> Option<(String, Loaded)> {
     match syntax::read_bytes(bytes, language_of(path), &Limits::default()) {
-        Ok(loaded) => Some((String::from_utf8_lossy(bytes).into_owned(), loaded)),
+        Ok(loaded) => Some((text_of(bytes, loaded.form.language()), loaded)),
         Err(e) => {
             print_error(path, e);
             None
@@ -52,7 +62,7 @@ pub fn compile(path: &Path) -> Result<Result<Compiled, Status>, Stop> {
     let bytes = read(path)?;
     match Authorizer::builder().read(&bytes, language_of(path)) {
         Ok(compiled) => Ok(Ok(Compiled {
-            text: String::from_utf8_lossy(&bytes).into_owned(),
+            text: text_of(&bytes, compiled.loaded().form.language()),
             compiled,
         })),
         Err(e) => {
@@ -101,6 +111,15 @@ pub fn files_under(paths: &[PathBuf], extension: &str) -> Vec<Result<PathBuf, St
 
 /// `file:line:column: source text` of a rule or line, escaped for the terminal.
 pub fn located(origin: &str, text: &str, span: fgac::model::Span) -> String {
+    if text.is_empty() {
+        // A binary document: no lines, only offsets.
+        return format!(
+            "{}: bytes {}..{}",
+            fgac::escape_for_terminal(origin),
+            span.start,
+            span.end
+        );
+    }
     let loc = fgac::Location::find(text, span);
     let snippet = text.get(span.start..span.end).unwrap_or_default();
     let snippet = snippet.lines().next().unwrap_or_default().trim();

@@ -134,6 +134,10 @@ enum ConvertTo {
     /// fgac's permission language.
     #[value(alias = "dsl")]
     Fgac,
+    /// Momento's v1 `Permissions` protobuf message (binary; redirect it to a file): one API key
+    /// named `default` that never expires, without deny rules or cache prefixes.
+    #[value(name = "momento-protobuf", alias = "momento-pb")]
+    MomentoProtobuf,
 }
 
 fn main() -> ExitCode {
@@ -167,6 +171,7 @@ fn main() -> ExitCode {
                 ConvertTo::Json => fgac::syntax::Form::KeyStoreJson,
                 ConvertTo::Momento => fgac::syntax::Form::MomentoJson,
                 ConvertTo::Fgac => fgac::syntax::Form::Dsl,
+                ConvertTo::MomentoProtobuf => fgac::syntax::Form::MomentoProtobuf,
             },
         ),
     };

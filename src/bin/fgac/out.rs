@@ -54,6 +54,21 @@ pub fn text(text: &str) -> Result<(), Stop> {
         .map_err(Stop::Output)
 }
 
+/// Writes binary output to stdout, which must not be a terminal: bytes that are not text would
+/// reach it as control sequences.
+pub fn binary(bytes: &[u8]) -> Result<(), Stop> {
+    use std::io::IsTerminal as _;
+    let mut out = io::stdout().lock();
+    if out.is_terminal() {
+        return Err(Stop::Usage(
+            "the output is binary and stdout is a terminal; redirect it to a file".to_owned(),
+        ));
+    }
+    out.write_all(bytes)
+        .and_then(|()| out.flush())
+        .map_err(Stop::Output)
+}
+
 /// Writes a line to stdout: `say!("{x} passed")?`.
 macro_rules! say {
     ($($arg:tt)*) => {

@@ -111,7 +111,7 @@ fn referenced_policy(path: &Path, text: &str, tests: &TestFile, policy: &Path) -
     match Authorizer::builder().read(&bytes, input::language_of(policy)) {
         Ok(compiled) => Some(Policy {
             origin: policy.display().to_string(),
-            text: String::from_utf8_lossy(&bytes).into_owned(),
+            text: input::text_of(&bytes, compiled.loaded().form.language()),
             compiled,
         }),
         Err(e) => {

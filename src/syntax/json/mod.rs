@@ -51,8 +51,7 @@ use crate::error::Error;
 use crate::limits::Limits;
 use crate::model::Document;
 
-/// The name given to the one credential of a Momento scope document.
-pub const DEFAULT_CREDENTIAL_NAME: &str = "default";
+pub use crate::syntax::momento::DEFAULT_CREDENTIAL_NAME;
 
 /// Separates a message from its help line inside a serde error message.
 const HELP_MARK: &str = "\nhelp: ";

@@ -5,12 +5,11 @@
 //! overrides, zero-width characters) as `\uXXXX`, so a reviewer reading the JSON reads what the
 //! engine matches.
 
-use super::DEFAULT_CREDENTIAL_NAME;
-use crate::error::{Diagnostic, Error, ErrorKind};
+use crate::error::Error;
 use crate::escape::plainly_visible;
 use crate::model::{
-    CacheSelector, CredentialDef, CredentialKind, Document, Effect, Expiry, Grant, ItemSelector,
-    Permissions, ResourceSelector, TopicSelector,
+    CacheSelector, CredentialDef, Document, Effect, Expiry, Grant, ItemSelector, Permissions,
+    ResourceSelector, TopicSelector,
 };
 use base64::Engine as _;
 use serde::Serialize;
@@ -191,68 +190,11 @@ fn one_line<T: Serialize + ?Sized>(value: &T) -> String {
 /// # Ok::<(), fgac::Error>(())
 /// ```
 pub fn to_momento_scope(credential: &CredentialDef) -> Result<String, Error> {
-    let name = &credential.name;
-    let mut problems = Vec::new();
-    let mut unsupported = |span, message: String, help: &str| {
-        problems
-            .push(Diagnostic::new(ErrorKind::Unsupported, span, message).with_help(help.to_owned()))
-    };
-    // What the scope form implies about the credential, and what this one says instead.
-    let mut lost = Vec::new();
-    if name != DEFAULT_CREDENTIAL_NAME {
-        lost.push(format!("the name `{name}`"));
-    }
-    if credential.kind == CredentialKind::Token {
-        lost.push("the kind (a disposable token)".to_owned());
-    }
-    if let Expiry::At(at) = credential.expiry {
-        lost.push(format!("the expiry ({at})"));
-    }
-    if let Some(id) = &credential.token_id {
-        lost.push(format!("the token id `{id}`"));
-    }
-    if !credential.networks.is_empty() {
-        let list: Vec<String> = credential
-            .networks
-            .iter()
-            .map(ToString::to_string)
-            .collect();
-        lost.push(format!("the networks ({})", list.join(", ")));
-    }
-    if !lost.is_empty() {
-        unsupported(
-            credential.span,
-            format!(
-                "Momento's JSON cannot express {} of `{name}`",
-                lost.join(", ")
-            ),
-            "Momento's JSON holds permissions only and loads as an API key named `default` that never expires; print fgac's key-store JSON instead",
-        );
-    }
-    let grants = match &credential.permissions {
-        Permissions::SuperUser { .. } => &[][..],
-        Permissions::Explicit(grants) => grants,
-    };
-    for (index, g) in grants.iter().enumerate() {
-        if g.effect == Effect::Deny {
-            unsupported(
-                g.span,
-                format!(
-                    "grant #{index} of `{name}` is a deny rule, which Momento's JSON cannot express"
-                ),
-                "print fgac's key-store JSON instead",
-            );
-        }
-        if let CacheSelector::Prefix(p) = &g.cache {
-            unsupported(
-                g.span,
-                format!(
-                    "grant #{index} of `{name}` selects caches by the prefix `{p}`, which Momento's JSON cannot express"
-                ),
-                "name each cache, or print fgac's key-store JSON instead",
-            );
-        }
-    }
+    let problems = crate::syntax::momento::refusals(
+        credential,
+        "Momento's JSON",
+        "print fgac's key-store JSON instead",
+    );
     if !problems.is_empty() {
         return Err(Error::new(problems));
     }

@@ -1,0 +1,331 @@
+//! The strict reader against prost's own encoding: every message prost writes from the mirror
+//! types reads as MOMENTO.md's rules say it must, and the wire-level cheats prost would accept are
+//! refused with an offset inside the message.
+
+use super::messages as pb;
+use super::read_permissions;
+use crate::error::ErrorKind;
+use crate::limits::Limits;
+use crate::model::{
+    CacheSelector, Effect, Grant, ItemSelector, Permissions, ResourceSelector, Role, Span,
+    TopicSelector,
+};
+use proptest::prelude::*;
+use prost::Message as _;
+
+/// What a message means by MOMENTO.md's rules, read from prost's decoded form: `None` for a
+/// message fgac must refuse.
+fn meaning(m: &pb::Permissions) -> Option<Permissions> {
+    Some(match m.kind.as_ref()? {
+        pb::PermissionsKind::SuperUser(0) => Permissions::SuperUser {
+            span: Span::default(),
+        },
+        pb::PermissionsKind::SuperUser(_) => return None,
+        pb::PermissionsKind::Explicit(e) => Permissions::Explicit(
+            e.permissions
+                .iter()
+                .map(grant_meaning)
+                .collect::<Option<Vec<_>>>()?,
+        ),
+    })
+}
+
+fn cache_meaning(c: Option<&pb::CacheSelector>, all: bool) -> Option<CacheSelector> {
+    if all {
+        return Some(CacheSelector::All);
+    }
+    match c?.kind.as_ref()? {
+        pb::CacheSelectorKind::CacheName(n) => Some(CacheSelector::Name(n.clone())),
+    }
+}
+
+fn grant_meaning(p: &pb::PermissionsType) -> Option<Grant> {
+    let (role, cache, resource) = match p.kind.as_ref()? {
+        pb::PermissionKind::CachePermissions(c) => {
+            let role = match c.role {
+                1 => Role::ReadWrite,
+                2 => Role::ReadOnly,
+                3 => Role::WriteOnly,
+                _ => return None,
+            };
+            let cache = match c.cache.as_ref()? {
+                pb::Cache::AllCaches(_) => cache_meaning(None, true)?,
+                pb::Cache::CacheSelector(s) => cache_meaning(Some(s), false)?,
+            };
+            let item = match &c.cache_item {
+                None | Some(pb::CacheItem::AllItems(_)) => ItemSelector::All,
+                Some(pb::CacheItem::ItemSelector(s)) => match s.kind.as_ref()? {
+                    pb::CacheItemSelectorKind::Key(k) => ItemSelector::Key(k.clone()),
+                    pb::CacheItemSelectorKind::KeyPrefix(k) => ItemSelector::Prefix(k.clone()),
+                },
+            };
+            (role, cache, ResourceSelector::Items(item))
+        }
+        pb::PermissionKind::TopicPermissions(t) => {
+            let role = match t.role {
+                1 => Role::PublishSubscribe,
+                2 => Role::SubscribeOnly,
+                3 => Role::PublishOnly,
+                _ => return None,
+            };
+            let cache = match t.cache.as_ref()? {
+                pb::TopicCache::AllCaches(_) => cache_meaning(None, true)?,
+                pb::TopicCache::CacheSelector(s) => cache_meaning(Some(s), false)?,
+            };
+            let topic = match t.topic.as_ref()? {
+                pb::Topic::AllTopics(_) => TopicSelector::All,
+                pb::Topic::TopicSelector(s) => match s.kind.as_ref()? {
+                    pb::TopicSelectorKind::TopicName(n) => TopicSelector::Name(n.clone()),
+                    pb::TopicSelectorKind::TopicNamePrefix(n) => TopicSelector::Prefix(n.clone()),
+                },
+            };
+            (role, cache, ResourceSelector::Topics(topic))
+        }
+    };
+    Some(Grant {
+        effect: Effect::Allow,
+        role,
+        cache,
+        resource,
+        span: Span::default(),
+    })
+}
+
+fn name() -> impl Strategy<Value = String> {
+    "[ab\u{e9}]{0,3}"
+}
+
+fn cache_selector() -> impl Strategy<Value = Option<pb::CacheSelector>> {
+    prop_oneof![
+        1 => Just(None),
+        1 => Just(Some(pb::CacheSelector { kind: None })),
+        6 => name().prop_map(|n| Some(pb::CacheSelector { kind: Some(pb::CacheSelectorKind::CacheName(n)) })),
+    ]
+}
+
+fn cache_permissions() -> impl Strategy<Value = pb::CachePermissions> {
+    let item = prop_oneof![
+        2 => Just(None),
+        2 => Just(Some(pb::CacheItem::AllItems(pb::All {}))),
+        1 => Just(Some(pb::CacheItem::ItemSelector(pb::CacheItemSelector { kind: None }))),
+        3 => proptest::collection::vec(any::<u8>(), 0..3).prop_map(|k| Some(pb::CacheItem::ItemSelector(pb::CacheItemSelector { kind: Some(pb::CacheItemSelectorKind::Key(k)) }))),
+        3 => proptest::collection::vec(any::<u8>(), 0..3).prop_map(|k| Some(pb::CacheItem::ItemSelector(pb::CacheItemSelector { kind: Some(pb::CacheItemSelectorKind::KeyPrefix(k)) }))),
+    ];
+    (0i32..6, any::<u8>(), cache_selector(), item).prop_map(|(role, pick, selector, cache_item)| {
+        pb::CachePermissions {
+            role,
+            cache: match (pick % 4, selector) {
+                (0, _) => None,
+                (1, _) => Some(pb::Cache::AllCaches(pb::All {})),
+                (_, s) => s.map(pb::Cache::CacheSelector),
+            },
+            cache_item,
+        }
+    })
+}
+
+fn topic_permissions() -> impl Strategy<Value = pb::TopicPermissions> {
+    let topic = prop_oneof![
+        1 => Just(None),
+        2 => Just(Some(pb::Topic::AllTopics(pb::All {}))),
+        1 => Just(Some(pb::Topic::TopicSelector(pb::TopicSelector { kind: None }))),
+        3 => name().prop_map(|n| Some(pb::Topic::TopicSelector(pb::TopicSelector { kind: Some(pb::TopicSelectorKind::TopicName(n)) }))),
+        3 => name().prop_map(|n| Some(pb::Topic::TopicSelector(pb::TopicSelector { kind: Some(pb::TopicSelectorKind::TopicNamePrefix(n)) }))),
+    ];
+    (0i32..6, any::<u8>(), cache_selector(), topic).prop_map(|(role, pick, selector, topic)| {
+        pb::TopicPermissions {
+            role,
+            cache: match (pick % 4, selector) {
+                (0, _) => None,
+                (1, _) => Some(pb::TopicCache::AllCaches(pb::All {})),
+                (_, s) => s.map(pb::TopicCache::CacheSelector),
+            },
+            topic,
+        }
+    })
+}
+
+fn message() -> impl Strategy<Value = pb::Permissions> {
+    let permission = prop_oneof![
+        1 => Just(pb::PermissionsType { kind: None }),
+        6 => cache_permissions().prop_map(|c| pb::PermissionsType { kind: Some(pb::PermissionKind::CachePermissions(c)) }),
+        6 => topic_permissions().prop_map(|t| pb::PermissionsType { kind: Some(pb::PermissionKind::TopicPermissions(t)) }),
+    ];
+    prop_oneof![
+        1 => Just(pb::Permissions { kind: None }),
+        1 => (0i32..3).prop_map(|v| pb::Permissions { kind: Some(pb::PermissionsKind::SuperUser(v)) }),
+        8 => proptest::collection::vec(permission, 0..5).prop_map(|permissions| pb::Permissions {
+            kind: Some(pb::PermissionsKind::Explicit(pb::ExplicitPermissions { permissions })),
+        }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    /// Whatever prost writes, the strict reader reads as MOMENTO.md says, and what it reads,
+    /// the writer writes back as the same meaning.
+    #[test]
+    fn the_strict_reader_agrees_with_prost(m in message()) {
+        let bytes = m.encode_to_vec();
+        let read = read_permissions(&bytes, &Limits::default());
+        match (meaning(&m), read) {
+            (Some(expected), Ok(got)) => {
+                prop_assert_eq!(&got, &expected);
+                let kind = crate::model::CredentialKind::ApiKey;
+                let again = super::permissions_to_bytes(&got, kind).unwrap();
+                prop_assert_eq!(read_permissions(&again, &Limits::default()).unwrap(), expected);
+            }
+            (None, Err(e)) => {
+                for d in e.diagnostics() {
+                    prop_assert!(d.span.start <= d.span.end && d.span.end <= bytes.len(), "{:?}", d);
+                }
+            }
+            (expected, got) => prop_assert!(false, "{:?} read as {:?} ({:02x?})", expected, got, bytes),
+        }
+    }
+
+    /// Every prefix and every one-byte change of a valid message reads or is refused, in bounds,
+    /// without a panic.
+    #[test]
+    fn damaged_messages_are_refused_in_bounds(m in message(), at in any::<usize>(), byte in any::<u8>()) {
+        let bytes = m.encode_to_vec();
+        let mut variants: Vec<Vec<u8>> = (0..bytes.len()).map(|n| bytes[..n].to_vec()).collect();
+        if !bytes.is_empty() {
+            let mut changed = bytes.clone();
+            changed[at % bytes.len()] = byte;
+            variants.push(changed);
+        }
+        for v in variants {
+            if let Err(e) = read_permissions(&v, &Limits::default()) {
+                for d in e.diagnostics() {
+                    prop_assert!(d.span.start <= d.span.end && d.span.end <= v.len(), "{:?} {:02x?}", d, v);
+                }
+            }
+        }
+    }
+}
+
+/// `Permissions { explicit { permissions: [ cache_permissions { role, cache_selector "c" } ] } }`
+/// with `extra` appended inside the `CachePermissions`.
+fn with_in_cache_permissions(extra: &[u8]) -> Vec<u8> {
+    let mut cache = vec![0x08, 0x02, 0x1a, 0x03, 0x0a, 0x01, b'c'];
+    cache.extend_from_slice(extra);
+    let mut ty = vec![0x0a, cache.len() as u8];
+    ty.extend(cache);
+    let mut explicit = vec![0x0a, ty.len() as u8];
+    explicit.extend(ty);
+    let mut out = vec![0x12, explicit.len() as u8];
+    out.extend(explicit);
+    out
+}
+
+fn message_of(bytes: &[u8]) -> String {
+    read_permissions(bytes, &Limits::default())
+        .unwrap_err()
+        .diagnostics()[0]
+        .message
+        .clone()
+}
+
+#[test]
+fn what_prost_would_accept_is_refused() {
+    // The base message reads.
+    assert!(read_permissions(&with_in_cache_permissions(&[]), &Limits::default()).is_ok());
+    // An unknown field (number 9, a varint).
+    assert_eq!(
+        message_of(&with_in_cache_permissions(&[0x48, 0x01])),
+        "unknown field number 9 in `CachePermissions`"
+    );
+    // The role again: prost would keep the last.
+    assert_eq!(
+        message_of(&with_in_cache_permissions(&[0x08, 0x01])),
+        "field `role` of `CachePermissions` is given twice"
+    );
+    // `all_caches` after `cache_selector`: prost would keep the last, widening to every cache.
+    assert_eq!(
+        message_of(&with_in_cache_permissions(&[0x12, 0x00])),
+        "the oneof `cache` of `CachePermissions` is set twice (field `all_caches` again)"
+    );
+    // A role carried as bytes.
+    assert_eq!(
+        message_of(&[0x12, 0x06, 0x0a, 0x04, 0x0a, 0x02, 0x0a, 0x00]),
+        "field `role` of `CachePermissions` is carried as length-delimited bytes, not as a varint"
+    );
+    // Function permissions.
+    let err =
+        read_permissions(&[0x12, 0x04, 0x0a, 0x02, 0x1a, 0x00], &Limits::default()).unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::Unsupported);
+    // A group (wire type 3).
+    assert!(
+        message_of(&[0x0b])
+            .starts_with("field `super_user` of `Permissions` is carried as a group")
+    );
+    // A length past the end.
+    assert_eq!(
+        message_of(&[0x12, 0x7f, 0x0a]),
+        "field `explicit` of `Permissions` says it holds 127 bytes, but only 1 are left"
+    );
+    // An unknown super-user value, and a name that is not UTF-8.
+    assert_eq!(
+        message_of(&[0x08, 0x01]),
+        "unknown `SuperUserPermissions` value 1 in field `super_user`"
+    );
+    let mut bad = with_in_cache_permissions(&[]);
+    let at = bad.len() - 1;
+    bad[at] = 0xff;
+    assert_eq!(
+        message_of(&bad),
+        format!("field `cache_name` is not UTF-8 at byte {at}")
+    );
+}
+
+#[test]
+fn a_huge_repeated_field_stops_at_the_limit() {
+    // A million copies of one permission: refused at the limit, before they are all read.
+    let one = with_in_cache_permissions(&[]);
+    let entry = &one[2..]; // `permissions` field of `ExplicitPermissions`, key and length included
+    let mut explicit = Vec::with_capacity(entry.len() * 1_000_000);
+    for _ in 0..1_000_000 {
+        explicit.extend_from_slice(entry);
+    }
+    let mut message = vec![0x12];
+    prost::encoding::encode_varint(explicit.len() as u64, &mut message);
+    message.extend(explicit);
+    let limits = Limits {
+        max_grants_per_key: 100,
+        max_grants_per_token: 20,
+        ..Limits::default()
+    };
+    let err = read_permissions(&message, &limits).unwrap_err();
+    assert_eq!(
+        err.kind(),
+        &ErrorKind::Limit {
+            limit: "max_grants_per_key",
+            value: 100
+        }
+    );
+    let too_big = Limits {
+        max_document_bytes: 1000,
+        ..Limits::default()
+    };
+    assert!(matches!(
+        read_permissions(&message, &too_big).unwrap_err().kind(),
+        ErrorKind::Limit {
+            limit: "max_document_bytes",
+            ..
+        }
+    ));
+}
+
+#[test]
+fn fields_in_any_order_read_the_same() {
+    // `cache_selector` before `role`: valid protobuf, the same permission.
+    let reordered = [
+        0x12, 0x0b, 0x0a, 0x09, 0x0a, 0x07, 0x1a, 0x03, 0x0a, 0x01, b'c', 0x08, 0x02,
+    ];
+    assert_eq!(
+        read_permissions(&reordered, &Limits::default()).unwrap(),
+        read_permissions(&with_in_cache_permissions(&[]), &Limits::default()).unwrap()
+    );
+}
