@@ -36,6 +36,7 @@ fn token_within(n: usize) -> Credential {
             kind: CredentialKind::Token,
             expiry: Expiry::At(NOW.saturating_add(3600)),
             token_id: None,
+            account: fgac::AccountRights::NONE,
             networks: Vec::new(),
             permissions: Permissions::Explicit(grants),
             span: Span::default(),

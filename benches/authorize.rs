@@ -86,6 +86,7 @@ fn key_store(n: usize) -> Document {
             kind: CredentialKind::ApiKey,
             expiry: Expiry::Never,
             token_id: None,
+            account: fgac::AccountRights::NONE,
             networks: Vec::new(),
             permissions: Permissions::Explicit(vec![
                 Grant::allow_items(

@@ -44,6 +44,7 @@ fn token_of_20(id: &str) -> String {
         expiry: Expiry::At(NOW.saturating_add(3600)),
         token_id: Some("user-42".into()),
         permissions: Permissions::Explicit(grants),
+        account: fgac::AccountRights::NONE,
         networks: Vec::new(),
         span: Span::default(),
     };

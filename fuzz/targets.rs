@@ -256,6 +256,7 @@ fn small_document(u: &mut Unstructured<'_>) -> arbitrary::Result<Document> {
             kind,
             expiry,
             token_id: None,
+            account: fgac::AccountRights::NONE,
             networks: Vec::new(),
             permissions: if super_user {
                 Permissions::SuperUser {

@@ -63,6 +63,9 @@ pub enum ErrorKind {
     TokenWithoutExpiry,
     /// A disposable token with super-user permissions.
     SuperUserToken,
+    /// Account rights where they cannot be: management rights on a disposable token, or any on a
+    /// super user (who holds them all).
+    MisplacedAccountRights,
     /// A network listed twice in a credential's allowlist.
     DuplicateNetwork,
     /// A construct the target form cannot express (a deny rule in Momento's JSON, ...).

@@ -127,7 +127,7 @@ pub use engine::{Authorizer, Credential};
 pub use error::{Diagnostic, Error, ErrorKind, Location, Severity};
 pub use escape::escape_for_terminal;
 pub use limits::Limits;
-pub use ops::{Need, Operation, Rights, UnknownOperation};
+pub use ops::{AccountRights, Need, Operation, Rights, UnknownOperation};
 pub use time::{BeforeEpoch, TimeError, Timestamp};
 
 /// The README's examples, compiled and run as doctests so that they stay true (they use the

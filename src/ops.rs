@@ -3,7 +3,32 @@
 //! The table at the bottom of this file is the only place that says what an operation needs. The
 //! rule it follows (MOMENTO.md): reads need `read`; blind writes that return nothing about stored
 //! state need `write`; writes that are conditional or return stored state need `read+write`; topics
-//! need `publish` or `subscribe`; control-plane operations need a super-user key.
+//! need `publish` or `subscribe`; control-plane operations need a super-user key or the management
+//! right of Momento's v2 permission rules the table names ([`AccountRights`]).
+//!
+//! The management rights each control-plane operation needs (**fgac rules**, where Momento's
+//! `permissionrules.proto` comments leave the mapping open):
+//!
+//! | operation | needs |
+//! | --- | --- |
+//! | `create_cache`, `delete_cache`, `flush_cache` | `resource_write` (flushing changes a resource as a whole) |
+//! | `list_caches` | `resource_list` |
+//! | `put_webhook`, `delete_webhook`, `rotate_webhook_secret` | `resource_write` |
+//! | `get_webhook_secret` | `resource_write` (retrieving a secret counts as write, as Momento says for auth) |
+//! | `list_webhooks` | `resource_list` |
+//! | `create_signing_key`, `revoke_signing_key` | `auth_write` |
+//! | `list_signing_keys` | `auth_list` |
+//! | `generate_api_key`, `refresh_api_key`, `generate_disposable_token` | `auth_write` (and minting never gives more than the minter holds) |
+//!
+//! | `describe_account`, `update_account`, `list_accounts` | `account_read`, `account_write`, `account_list` |
+//! | `describe_signing_key` | `auth_read` |
+//! | `describe_cache` | `resource_read` |
+//! | `list_keys`, `list_topics`, `list_store_keys` | `cache_list`, `topic_list`, `store_list` |
+//!
+//! A super-user key holds every right. The operations of the last four rows are fgac's names for
+//! what the rights of Momento's v2 rules allow: Momento's protocol (momento-protos 0.139) has no
+//! call for them yet, so that each right has an operation that asks for it. The list rights are
+//! "always total" in v2: no selector restricts them, so they are account rights too.
 
 use std::fmt;
 use std::str::FromStr;
@@ -114,14 +139,166 @@ impl fmt::Display for Rights {
     }
 }
 
-/// What an operation needs: rights on an item, rights on a topic, or a super-user key.
+/// The rights no selector restricts, held by a credential for the account as a whole: Momento's
+/// v2 management rights (account, auth, resource management; each read, write, list) and its list
+/// rights of caches, topics and stores ("always total": a selector cannot restrict them).
+///
+/// ```
+/// use fgac::AccountRights;
+/// let ops = AccountRights::RESOURCE_WRITE.union(AccountRights::RESOURCE_LIST);
+/// assert!(ops.contains(AccountRights::RESOURCE_LIST));
+/// assert_eq!(ops.to_string(), "resource_write+resource_list");
+/// assert_eq!(AccountRights::from_name("auth_write"), Some(AccountRights::AUTH_WRITE));
+/// ```
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AccountRights(u16);
+
+/// Arbitrary sets hold named rights only.
+#[cfg(feature = "arbitrary")]
+impl<'a> arbitrary::Arbitrary<'a> for AccountRights {
+    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<AccountRights> {
+        Ok(AccountRights(u16::arbitrary(u)? & AccountRights::ALL.0))
+    }
+
+    fn size_hint(depth: usize) -> (usize, Option<usize>) {
+        u16::size_hint(depth)
+    }
+}
+
+impl AccountRights {
+    /// No rights.
+    pub const NONE: AccountRights = AccountRights(0);
+    /// Read the account's settings.
+    pub const ACCOUNT_READ: AccountRights = AccountRights(1);
+    /// Change the account's settings.
+    pub const ACCOUNT_WRITE: AccountRights = AccountRights(1 << 1);
+    /// List the account's members and settings.
+    pub const ACCOUNT_LIST: AccountRights = AccountRights(1 << 2);
+    /// Read signing keys and credentials (never their secrets).
+    pub const AUTH_READ: AccountRights = AccountRights(1 << 3);
+    /// Create, revoke and mint signing keys, API keys and tokens.
+    pub const AUTH_WRITE: AccountRights = AccountRights(1 << 4);
+    /// List signing keys and credentials.
+    pub const AUTH_LIST: AccountRights = AccountRights(1 << 5);
+    /// Describe a resource (a cache, a store, a webhook).
+    pub const RESOURCE_READ: AccountRights = AccountRights(1 << 6);
+    /// Create, delete, flush and configure resources.
+    pub const RESOURCE_WRITE: AccountRights = AccountRights(1 << 7);
+    /// List resources.
+    pub const RESOURCE_LIST: AccountRights = AccountRights(1 << 8);
+    /// List the items of caches.
+    pub const CACHE_LIST: AccountRights = AccountRights(1 << 9);
+    /// List the topics of caches.
+    pub const TOPIC_LIST: AccountRights = AccountRights(1 << 10);
+    /// List the items of stores.
+    pub const STORE_LIST: AccountRights = AccountRights(1 << 11);
+    /// The management rights (account, auth, resource), which disposable tokens never hold.
+    pub const MANAGEMENT: AccountRights = AccountRights((1 << 9) - 1);
+    /// Every right.
+    pub const ALL: AccountRights = AccountRights((1 << 12) - 1);
+
+    /// Each right with its name, in bit order: the names the DSL and the JSON forms spell.
+    pub const NAMED: [(AccountRights, &'static str); 12] = [
+        (AccountRights::ACCOUNT_READ, "account_read"),
+        (AccountRights::ACCOUNT_WRITE, "account_write"),
+        (AccountRights::ACCOUNT_LIST, "account_list"),
+        (AccountRights::AUTH_READ, "auth_read"),
+        (AccountRights::AUTH_WRITE, "auth_write"),
+        (AccountRights::AUTH_LIST, "auth_list"),
+        (AccountRights::RESOURCE_READ, "resource_read"),
+        (AccountRights::RESOURCE_WRITE, "resource_write"),
+        (AccountRights::RESOURCE_LIST, "resource_list"),
+        (AccountRights::CACHE_LIST, "cache_list"),
+        (AccountRights::TOPIC_LIST, "topic_list"),
+        (AccountRights::STORE_LIST, "store_list"),
+    ];
+
+    /// The one right named `name` (`resource_write`, `cache_list`, ...).
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<AccountRights> {
+        AccountRights::NAMED
+            .iter()
+            .find(|(_, n)| *n == name)
+            .map(|(r, _)| *r)
+    }
+
+    /// The name of a single right; `None` for a set of several or none.
+    #[must_use]
+    pub fn name(self) -> Option<&'static str> {
+        AccountRights::NAMED
+            .iter()
+            .find(|(r, _)| *r == self)
+            .map(|(_, n)| *n)
+    }
+
+    /// Whether no right is set.
+    #[must_use]
+    pub const fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// Whether every right of `other` is in `self`.
+    #[must_use]
+    pub const fn contains(self, other: AccountRights) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// Rights in either.
+    #[must_use]
+    pub const fn union(self, other: AccountRights) -> AccountRights {
+        AccountRights(self.0 | other.0)
+    }
+
+    /// Rights in both.
+    #[must_use]
+    pub const fn intersection(self, other: AccountRights) -> AccountRights {
+        AccountRights(self.0 & other.0)
+    }
+
+    /// Rights in `self` and not in `other`.
+    #[must_use]
+    pub const fn difference(self, other: AccountRights) -> AccountRights {
+        AccountRights(self.0 & !other.0)
+    }
+
+    /// Each right of the set on its own, in bit order.
+    pub fn each(self) -> impl Iterator<Item = AccountRights> {
+        AccountRights::NAMED
+            .into_iter()
+            .map(|(r, _)| r)
+            .filter(move |r| self.contains(*r))
+    }
+}
+
+impl fmt::Debug for AccountRights {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "AccountRights({self})")
+    }
+}
+
+impl fmt::Display for AccountRights {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_empty() {
+            return f.write_str("none");
+        }
+        let names: Vec<&str> = self.each().filter_map(AccountRights::name).collect();
+        f.write_str(&names.join("+"))
+    }
+}
+
+/// What an operation needs: rights on an item, rights on a topic, rights on the account, or a
+/// super-user key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Need {
     /// These rights on a cache item.
     Item(Rights),
     /// These rights on a topic.
     Topic(Rights),
-    /// A control-plane operation: only a super-user key may do it.
+    /// These rights on the account (a cache as a whole, or the account): management and list
+    /// rights, held by super-user keys and by credentials that Momento's v2 rules give them.
+    Account(AccountRights),
+    /// Only a super-user key may do it (for embedders' own operations; the catalogue names the
+    /// management right of each of Momento's).
     ControlPlane,
 }
 
@@ -168,7 +345,10 @@ macro_rules! catalogue {
 const R: Need = Need::Item(Rights::READ);
 const W: Need = Need::Item(Rights::WRITE);
 const RW: Need = Need::Item(Rights::READ_WRITE);
-const CP: Need = Need::ControlPlane;
+const RESOURCE_WRITE: Need = Need::Account(AccountRights::RESOURCE_WRITE);
+const RESOURCE_LIST: Need = Need::Account(AccountRights::RESOURCE_LIST);
+const AUTH_WRITE: Need = Need::Account(AccountRights::AUTH_WRITE);
+const AUTH_LIST: Need = Need::Account(AccountRights::AUTH_LIST);
 
 catalogue! {
     // Scalar items.
@@ -314,35 +494,54 @@ catalogue! {
 
     // Control plane.
     /// Create a cache.
-    CreateCache = "create_cache" => CP, multi: false;
+    CreateCache = "create_cache" => RESOURCE_WRITE, multi: false;
     /// Delete a cache.
-    DeleteCache = "delete_cache" => CP, multi: false;
+    DeleteCache = "delete_cache" => RESOURCE_WRITE, multi: false;
     /// Flush every item of a cache.
-    FlushCache = "flush_cache" => CP, multi: false;
+    FlushCache = "flush_cache" => RESOURCE_WRITE, multi: false;
     /// List the caches of the account.
-    ListCaches = "list_caches" => CP, multi: false;
+    ListCaches = "list_caches" => RESOURCE_LIST, multi: false;
     /// Create a signing key.
-    CreateSigningKey = "create_signing_key" => CP, multi: false;
+    CreateSigningKey = "create_signing_key" => AUTH_WRITE, multi: false;
     /// Revoke a signing key.
-    RevokeSigningKey = "revoke_signing_key" => CP, multi: false;
+    RevokeSigningKey = "revoke_signing_key" => AUTH_WRITE, multi: false;
     /// List signing keys.
-    ListSigningKeys = "list_signing_keys" => CP, multi: false;
+    ListSigningKeys = "list_signing_keys" => AUTH_LIST, multi: false;
     /// Create or replace a webhook.
-    PutWebhook = "put_webhook" => CP, multi: false;
+    PutWebhook = "put_webhook" => RESOURCE_WRITE, multi: false;
     /// Delete a webhook.
-    DeleteWebhook = "delete_webhook" => CP, multi: false;
+    DeleteWebhook = "delete_webhook" => RESOURCE_WRITE, multi: false;
     /// List webhooks.
-    ListWebhooks = "list_webhooks" => CP, multi: false;
+    ListWebhooks = "list_webhooks" => RESOURCE_LIST, multi: false;
     /// Read a webhook's secret.
-    GetWebhookSecret = "get_webhook_secret" => CP, multi: false;
+    GetWebhookSecret = "get_webhook_secret" => RESOURCE_WRITE, multi: false;
     /// Rotate a webhook's secret.
-    RotateWebhookSecret = "rotate_webhook_secret" => CP, multi: false;
+    RotateWebhookSecret = "rotate_webhook_secret" => RESOURCE_WRITE, multi: false;
     /// Mint an API key.
-    GenerateApiKey = "generate_api_key" => CP, multi: false;
+    GenerateApiKey = "generate_api_key" => AUTH_WRITE, multi: false;
     /// Refresh an API key.
-    RefreshApiKey = "refresh_api_key" => CP, multi: false;
+    RefreshApiKey = "refresh_api_key" => AUTH_WRITE, multi: false;
     /// Mint a disposable token.
-    GenerateDisposableToken = "generate_disposable_token" => CP, multi: false;
+    GenerateDisposableToken = "generate_disposable_token" => AUTH_WRITE, multi: false;
+
+    // Momento's v2 management and list rights: one operation for each right no call above needs,
+    // so that every right has an operation that asks for it (and analysis a witness for it).
+    /// Describe the account's settings.
+    DescribeAccount = "describe_account" => Need::Account(AccountRights::ACCOUNT_READ), multi: false;
+    /// Change the account's settings.
+    UpdateAccount = "update_account" => Need::Account(AccountRights::ACCOUNT_WRITE), multi: false;
+    /// List the accounts of the organisation.
+    ListAccounts = "list_accounts" => Need::Account(AccountRights::ACCOUNT_LIST), multi: false;
+    /// Describe a signing key or credential (never its secret).
+    DescribeSigningKey = "describe_signing_key" => Need::Account(AccountRights::AUTH_READ), multi: false;
+    /// Describe a cache (its settings and limits).
+    DescribeCache = "describe_cache" => Need::Account(AccountRights::RESOURCE_READ), multi: false;
+    /// List the keys of a cache.
+    ListKeys = "list_keys" => Need::Account(AccountRights::CACHE_LIST), multi: false;
+    /// List the topics of a cache.
+    ListTopics = "list_topics" => Need::Account(AccountRights::TOPIC_LIST), multi: false;
+    /// List the keys of a store.
+    ListStoreKeys = "list_store_keys" => Need::Account(AccountRights::STORE_LIST), multi: false;
 }
 
 impl Operation {
@@ -441,7 +640,18 @@ mod tests {
             assert_eq!(op.need(), Need::Item(Rights::READ_WRITE), "{op}");
         }
         assert_eq!(ListRemoveValue.need(), Need::Item(Rights::WRITE));
-        assert_eq!(CreateCache.need(), Need::ControlPlane);
+        assert_eq!(
+            CreateCache.need(),
+            Need::Account(AccountRights::RESOURCE_WRITE)
+        );
+        assert_eq!(
+            ListCaches.need(),
+            Need::Account(AccountRights::RESOURCE_LIST)
+        );
+        assert_eq!(
+            GenerateDisposableToken.need(),
+            Need::Account(AccountRights::AUTH_WRITE)
+        );
         assert_eq!(Publish.need(), Need::Topic(Rights::PUBLISH));
     }
 

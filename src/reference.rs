@@ -43,8 +43,19 @@ pub fn decide(
     // 2. The operation must act on the kind of resource it is for.
     let (rights, cache, target) = match (need, resource) {
         (Need::ControlPlane, Resource::Cache { .. } | Resource::Account) => {
-            // 3. The control plane belongs to super-user keys alone.
+            // 3. The control plane belongs to super-user keys alone...
             return if is_super_user {
+                Decision::Allow
+            } else {
+                Decision::Deny(DenyReason::SuperUserRequired)
+            };
+        }
+        (Need::Account(rights), Resource::Cache { .. } | Resource::Account) => {
+            // ... and to credentials holding the account rights it needs (v2's management and
+            // list rights). A request for no right is never allowed.
+            return if rights.is_empty() {
+                Decision::Deny(DenyReason::NoMatchingGrant)
+            } else if is_super_user || credential.account.contains(rights) {
                 Decision::Allow
             } else {
                 Decision::Deny(DenyReason::SuperUserRequired)

@@ -59,7 +59,12 @@ impl Requests {
 
     /// Calls `f` with every request.
     fn each(&self, mut f: impl FnMut(Operation, Resource<'_>)) {
-        f(Operation::ListCaches, Resource::Account);
+        // Every operation on the account: one or more for each account right.
+        for &op in Operation::ALL {
+            if matches!(op.need(), fgac::Need::Account(_)) {
+                f(op, Resource::Account);
+            }
+        }
         for cache in &self.caches {
             f(Operation::CreateCache, Resource::cache(cache));
             for key in &self.keys {
@@ -216,12 +221,14 @@ fn check_diff(
     Ok(())
 }
 
-/// The operation the diff reports for a request of `op`'s need.
+/// The operation the diff reports for a request of `op`'s need: the catalogue's first operation
+/// of one key with that need.
 fn stand_in(op: Operation) -> Operation {
-    match op {
-        Operation::CreateCache => Operation::ListCaches,
-        other => other,
-    }
+    Operation::ALL
+        .iter()
+        .copied()
+        .find(|o| o.need() == op.need() && !o.is_multi_key())
+        .unwrap()
 }
 
 proptest! {
@@ -346,6 +353,7 @@ fn key(name: &str, expiry: Expiry, grants: Vec<Grant>) -> CredentialDef {
         kind: CredentialKind::ApiKey,
         expiry,
         token_id: None,
+        account: fgac::AccountRights::NONE,
         networks: Vec::new(),
         permissions: Permissions::Explicit(grants),
         span: Span::default(),
@@ -356,6 +364,7 @@ fn token(name: &str, expires: u64, grants: Vec<Grant>) -> CredentialDef {
     CredentialDef {
         kind: CredentialKind::Token,
         token_id: Some("user-1".into()),
+        account: fgac::AccountRights::NONE,
         networks: Vec::new(),
         ..key(
             name,
@@ -402,7 +411,7 @@ fn containment_handles_expiry_and_super_users() {
     let c = contains(&root, &svc, now).unwrap_err();
     assert_eq!(
         (c.op, c.resource.as_resource()),
-        (Operation::ListCaches, Resource::Account)
+        (Operation::DescribeAccount, Resource::Account)
     );
     assert_eq!(c.outer, Decision::Deny(fgac::DenyReason::SuperUserRequired));
     // An expired credential allows nothing: it is within anything, and holds nothing.
@@ -559,6 +568,7 @@ fn minting_hands_out_at_most_what_the_parent_holds() {
     // Networks: a parent restricted to networks mints only children restricted within them.
     let net = |s: &str| s.parse::<fgac::model::Network>().unwrap();
     let office = compiled(CredentialDef {
+        account: fgac::AccountRights::NONE,
         networks: vec![net("10.0.0.0/9"), net("10.128.0.0/9")],
         ..key(
             "office",
@@ -567,6 +577,7 @@ fn minting_hands_out_at_most_what_the_parent_holds() {
         )
     });
     let child = |networks: Vec<fgac::model::Network>| CredentialDef {
+        account: fgac::AccountRights::NONE,
         networks,
         ..token(
             "t",

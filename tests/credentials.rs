@@ -325,6 +325,7 @@ proptest! {
             expiry: Expiry::At(Timestamp::from_unix_seconds(NOW + 600)),
             token_id: Some("user-1".into()),
             permissions: Permissions::Explicit(grants),
+            account: fgac::AccountRights::NONE,
             networks: networks.clone(),
             span: Span::default(),
         };

@@ -84,6 +84,7 @@ fn document(grants: Vec<Grant>) -> Document {
             kind: CredentialKind::ApiKey,
             expiry: Expiry::Never,
             token_id: None,
+            account: fgac::AccountRights::NONE,
             networks: Vec::new(),
             permissions: Permissions::Explicit(grants),
             span: Span::default(),
@@ -209,4 +210,84 @@ fn a_sample_of_three_grant_documents_agrees_with_the_reference() {
         documents += 1;
     }
     println!("{documents} random 3-grant documents, {pairs} (document, request) pairs");
+}
+
+/// Every set of account rights (4,096), on an API key and, with its management rights dropped, on
+/// a token, super users beside them: every account need, single and combined, on the account and
+/// on a cache, decides as the reference does, and exactly as holding the rights says.
+#[test]
+fn every_set_of_account_rights_decides_as_the_reference() {
+    use fgac::AccountRights;
+    let singles: Vec<AccountRights> = AccountRights::ALL.each().collect();
+    let mut needs: Vec<AccountRights> = singles.clone();
+    needs.push(AccountRights::NONE);
+    needs.push(AccountRights::RESOURCE_WRITE.union(AccountRights::RESOURCE_LIST));
+    needs.push(AccountRights::ALL);
+    let now = Timestamp::from_unix_seconds(0);
+    let mut asked = 0u64;
+    for bits in 0u32..(1 << singles.len()) {
+        let held = singles
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| bits & (1 << i) != 0)
+            .fold(AccountRights::NONE, |all, (_, r)| all.union(*r));
+        let mut doc = document(vec![]);
+        doc.credentials[0].account = held;
+        if held.is_empty() {
+            // An explicit list with neither grants nor account rights is refused; give it a grant.
+            doc = document(vec![Grant::allow_items(
+                Role::ReadOnly,
+                CacheSelector::All,
+                ItemSelector::All,
+            )]);
+        }
+        let mut token = doc.credentials[0].clone();
+        token.name = "t".into();
+        token.kind = CredentialKind::Token;
+        token.expiry = Expiry::At(Timestamp::from_unix_seconds(100));
+        token.account = held.difference(AccountRights::MANAGEMENT);
+        if token.account.is_empty() {
+            token.permissions = Permissions::Explicit(vec![Grant::allow_items(
+                Role::ReadOnly,
+                CacheSelector::All,
+                ItemSelector::All,
+            )]);
+        }
+        let mut root = doc.credentials[0].clone();
+        root.name = "root".into();
+        root.account = AccountRights::NONE;
+        root.permissions = Permissions::SuperUser {
+            span: Span::default(),
+        };
+        doc.credentials.push(token);
+        doc.credentials.push(root);
+        let authz = Authorizer::compile(&doc).unwrap_or_else(|e| panic!("{e}"));
+        let valid = fgac::validate(&doc, &fgac::Limits::default()).unwrap();
+        for name in ["k", "t", "root"] {
+            let compiled = authz.credential(name).unwrap();
+            let def = valid.credential(name).unwrap();
+            for &need in &needs {
+                for resource in [Resource::Account, Resource::cache("c")] {
+                    let engine = compiled.authorize_need(Need::Account(need), resource, now);
+                    let truth = reference::decide(def, Need::Account(need), resource, now);
+                    assert_eq!(engine, truth, "{name} holding {held} asked {need}");
+                    let expected =
+                        !need.is_empty() && (name == "root" || def.account.contains(need));
+                    assert_eq!(
+                        engine.is_allowed(),
+                        expected,
+                        "{name} holding {held} asked {need}"
+                    );
+                    asked += 1;
+                }
+                // An account need on an item is the wrong kind of resource.
+                assert!(
+                    !compiled
+                        .authorize_need(Need::Account(need), Resource::item("c", b"k"), now)
+                        .is_allowed()
+                );
+            }
+        }
+    }
+    println!("account rights: {asked} requests");
 }

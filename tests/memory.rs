@@ -109,6 +109,7 @@ fn amplifying(credentials: usize, keys: &[Vec<u8>], names: usize) -> Document {
             kind: CredentialKind::ApiKey,
             expiry: Expiry::Never,
             token_id: None,
+            account: fgac::AccountRights::NONE,
             networks: Vec::new(),
             permissions: Permissions::Explicit(grants),
             span: Span::default(),

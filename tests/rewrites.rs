@@ -27,6 +27,7 @@ fn momento_expressible(doc: &Document) -> Option<Document> {
     c.expiry = Expiry::Never;
     c.token_id = None;
     c.networks.clear();
+    c.account = fgac::AccountRights::NONE;
     if let Permissions::Explicit(grants) = &mut c.permissions {
         grants
             .retain(|g| g.effect == Effect::Allow && !matches!(g.cache, CacheSelector::Prefix(_)));

@@ -133,7 +133,7 @@ pub fn contains(
                     Need::Item(r) | Need::Topic(r) => {
                         r.intersects(extra) && f.a.effective().contains(r)
                     }
-                    Need::ControlPlane => !extra.is_empty(),
+                    Need::Account(_) | Need::ControlPlane => !extra.is_empty(),
                 };
                 if !gives {
                     continue;

@@ -28,7 +28,7 @@
 use crate::decision::OwnedResource;
 use crate::engine::{Arena, Cell, Credential, Cursor, Grants, NONE};
 use crate::limits::Budget;
-use crate::ops::{Need, Operation, Rights};
+use crate::ops::{AccountRights, Need, Operation, Rights};
 use crate::time::Timestamp;
 use std::collections::HashMap;
 use std::fmt;
@@ -53,8 +53,9 @@ pub enum Target {
     Items(Class),
     /// Topics.
     Topics(Class),
-    /// The control plane: caches as a whole and the account.
-    ControlPlane,
+    /// One right on the account as a whole (caches as a whole and the account): a management
+    /// or list right.
+    Account(AccountRights),
 }
 
 /// A set of requests on which two credentials each decide uniformly: a class of cache names and a
@@ -102,15 +103,15 @@ impl fmt::Display for Region {
     /// `cache "c" items starting "user:"`, `caches starting "tmp-" any item`, `any cache topic
     /// "t"`, `the control plane`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.target == Target::ControlPlane {
-            return f.write_str("the control plane (caches as a whole and the account)");
+        if let Target::Account(right) = self.target {
+            return write!(f, "the account right `{right}`");
         }
         class_words(f, &self.cache, "cache", "caches")?;
         f.write_str(" ")?;
         match &self.target {
             Target::Items(class) => class_words(f, class, "item", "items"),
             Target::Topics(class) => class_words(f, class, "topic", "topics"),
-            Target::ControlPlane => Ok(()),
+            Target::Account(_) => Ok(()),
         }
     }
 }
@@ -122,8 +123,8 @@ pub(crate) enum Side<'a> {
     Nothing,
     /// A super user: every right everywhere, and the control plane.
     Everything,
-    /// Fine-grained grants.
-    Grants(&'a Grants),
+    /// Fine-grained grants, and the rights on the account held beside them.
+    Grants(&'a Grants, AccountRights),
 }
 
 impl<'a> Side<'a> {
@@ -132,7 +133,9 @@ impl<'a> Side<'a> {
         match credential {
             None => Side::Nothing,
             Some(c) if c.expiry().is_expired(now) => Side::Nothing,
-            Some(c) => c.grants().map_or(Side::Everything, Side::Grants),
+            Some(c) => c
+                .grants()
+                .map_or(Side::Everything, |g| Side::Grants(g, c.account_rights())),
         }
     }
 
@@ -141,7 +144,7 @@ impl<'a> Side<'a> {
         match self {
             Side::Nothing => Profile::Nothing,
             Side::Everything => Profile::Everything,
-            Side::Grants(g) => g
+            Side::Grants(g, _) => g
                 .profile_index(cache)
                 .map_or(Profile::Nothing, Profile::Index),
         }
@@ -150,7 +153,7 @@ impl<'a> Side<'a> {
     /// A walker over the item trie (or the topic trie) of `profile`.
     fn walk(self, profile: Profile, topics: bool) -> Walker<'a> {
         match (self, profile) {
-            (Side::Grants(g), Profile::Index(p)) => {
+            (Side::Grants(g, _), Profile::Index(p)) => {
                 let (items, topic_root) = g.roots(p);
                 let root = if topics { topic_root } else { items };
                 Walker::Trie(g, g.arena().cursor(root))
@@ -160,11 +163,12 @@ impl<'a> Side<'a> {
         }
     }
 
-    /// The cell of the control plane: everything for a super user, nothing otherwise.
-    fn control_plane(self) -> Cell {
+    /// The rights on the account: all for a super user, the credential's own otherwise.
+    fn account(self) -> AccountRights {
         match self {
-            Side::Everything => Cell::ALL,
-            Side::Nothing | Side::Grants(_) => Cell::EMPTY,
+            Side::Everything => AccountRights::ALL,
+            Side::Nothing => AccountRights::NONE,
+            Side::Grants(_, account) => account,
         }
     }
 }
@@ -385,16 +389,16 @@ fn product_walk(a: Walker<'_>, b: Walker<'_>, text: Text, scope: Scope) -> Vec<P
 /// containment costs the token's names, not the size of the key it is checked against.
 fn cache_parts(a: Side<'_>, b: Side<'_>, scope: Scope) -> Vec<(Class, String)> {
     let mut strings: Vec<Vec<u8>> = Vec::new();
-    if let Side::Grants(g) = a {
+    if let Side::Grants(g, _) = a {
         g.cache_strings(&mut strings);
     }
-    if let Side::Grants(g) = b {
+    if let Side::Grants(g, _) = b {
         match (scope, a) {
             (Scope::Everywhere, _) | (Scope::WhereAAllows, Side::Everything) => {
                 g.cache_strings(&mut strings)
             }
             (Scope::WhereAAllows, Side::Nothing) => {}
-            (Scope::WhereAAllows, Side::Grants(inner)) => {
+            (Scope::WhereAAllows, Side::Grants(inner, _)) => {
                 if inner.has_prefix_or_all_caches() {
                     g.cache_strings_where(|s| inner.covers_names_starting(s), &mut strings);
                 }
@@ -468,18 +472,24 @@ pub(crate) fn compare(
     scope: Scope,
     visit: &mut dyn FnMut(Found<'_>) -> ControlFlow<()>,
 ) -> ControlFlow<()> {
-    let (ca, cb) = (a.control_plane(), b.control_plane());
-    if ca != cb && (scope == Scope::Everywhere || ca != Cell::EMPTY) {
-        let region = Region {
-            cache: Class::Any,
-            target: Target::ControlPlane,
-        };
-        visit(Found {
-            region: &region,
-            witness: &OwnedResource::Account,
-            a: ca,
-            b: cb,
-        })?;
+    // The account rights, one region each where the two sides differ: a right is all or
+    // nothing, shown as a cell of every right or none.
+    let (ra, rb) = (a.account(), b.account());
+    for right in ra.union(rb).each() {
+        let (ha, hb) = (ra.contains(right), rb.contains(right));
+        if ha != hb && (scope == Scope::Everywhere || ha) {
+            let region = Region {
+                cache: Class::Any,
+                target: Target::Account(right),
+            };
+            let cell = |held: bool| if held { Cell::ALL } else { Cell::EMPTY };
+            visit(Found {
+                region: &region,
+                witness: &OwnedResource::Account,
+                a: cell(ha),
+                b: cell(hb),
+            })?;
+        }
     }
     // Many cache parts resolve to the same pair of profiles: walk each pair once.
     let mut walked: HashMap<(Profile, Profile), (Vec<Part>, Vec<Part>)> = HashMap::new();
@@ -557,11 +567,36 @@ pub(crate) fn needs_of(target: &Target) -> &'static [(Need, Operation)] {
         (Need::Topic(Rights::PUBLISH), Operation::Publish),
         (Need::Topic(Rights::SUBSCRIBE), Operation::Subscribe),
     ];
-    const CONTROL: &[(Need, Operation)] = &[(Need::ControlPlane, Operation::ListCaches)];
     match target {
         Target::Items(_) => ITEMS,
         Target::Topics(_) => TOPICS,
-        Target::ControlPlane => CONTROL,
+        Target::Account(right) => account_need(*right),
+    }
+}
+
+/// The need of one account right and an operation that asks exactly it: the catalogue's first.
+fn account_need(right: AccountRights) -> &'static [(Need, Operation)] {
+    macro_rules! needs {
+        ($($right:ident => $op:ident),* $(,)?) => {
+            match right {
+                $(AccountRights::$right => &[(Need::Account(AccountRights::$right), Operation::$op)],)*
+                _ => &[],
+            }
+        };
+    }
+    needs! {
+        ACCOUNT_READ => DescribeAccount,
+        ACCOUNT_WRITE => UpdateAccount,
+        ACCOUNT_LIST => ListAccounts,
+        AUTH_READ => DescribeSigningKey,
+        AUTH_WRITE => CreateSigningKey,
+        AUTH_LIST => ListSigningKeys,
+        RESOURCE_READ => DescribeCache,
+        RESOURCE_WRITE => CreateCache,
+        RESOURCE_LIST => ListCaches,
+        CACHE_LIST => ListKeys,
+        TOPIC_LIST => ListTopics,
+        STORE_LIST => ListStoreKeys,
     }
 }
 
@@ -571,12 +606,14 @@ mod tests {
 
     #[test]
     fn the_operations_standing_for_needs_have_those_needs() {
-        for target in [
-            Target::Items(Class::Any),
-            Target::Topics(Class::Any),
-            Target::ControlPlane,
-        ] {
-            for (need, op) in needs_of(&target) {
+        let accounts = AccountRights::ALL.each().map(Target::Account);
+        for target in [Target::Items(Class::Any), Target::Topics(Class::Any)]
+            .into_iter()
+            .chain(accounts)
+        {
+            let needs = needs_of(&target);
+            assert!(!needs.is_empty(), "{target:?} has a witness operation");
+            for (need, op) in needs {
                 assert_eq!(op.need(), *need, "{op}");
                 assert!(!op.is_multi_key());
             }

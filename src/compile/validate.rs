@@ -7,6 +7,7 @@ use crate::model::{
     CacheSelector, CredentialDef, CredentialKind, Document, Effect, Expiry, Grant, ItemSelector,
     Permissions, ResourceSelector, Span, TopicSelector,
 };
+use crate::ops::AccountRights;
 use ahash::AHashMap as HashMap;
 
 /// The longest token id Momento accepts, in characters.
@@ -169,10 +170,36 @@ fn credential(c: &CredentialDef, limits: &Limits, out: &mut Diagnostics) {
         }
     }
 
+    let management = c.account.intersection(AccountRights::MANAGEMENT);
+    if c.kind == CredentialKind::Token && !management.is_empty() {
+        out.push(
+            Diagnostic::new(
+                ErrorKind::MisplacedAccountRights,
+                c.span,
+                format!("token {who} holds the management rights `{management}`"),
+            )
+            .with_help(
+                "disposable tokens are for the data plane: give management rights to an API key",
+            ),
+        );
+    }
     let Permissions::Explicit(grants) = &c.permissions else {
+        if !c.account.is_empty() {
+            out.push(
+                Diagnostic::new(
+                    ErrorKind::MisplacedAccountRights,
+                    c.span,
+                    format!(
+                        "super user {who} lists the account rights `{}`, which it holds already",
+                        c.account
+                    ),
+                )
+                .with_help("a super user holds every right; remove the list"),
+            );
+        }
         return;
     };
-    if grants.is_empty() {
+    if grants.is_empty() && c.account.is_empty() {
         out.push(
             Diagnostic::new(
                 ErrorKind::EmptyPermissions,

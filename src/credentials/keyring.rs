@@ -549,6 +549,7 @@ impl Keyring {
                     expiry: claims.expiry,
                     token_id: claims.token_id,
                     permissions,
+                    account: claims.account,
                     networks: claims.networks,
                     span: Span::default(),
                 };

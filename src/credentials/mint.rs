@@ -96,6 +96,7 @@ pub fn mint(
         expiry: request.expiry,
         token_id: request.token_id.clone(),
         networks: request.networks.clone(),
+        account: request.account,
         permissions: Some(request.permissions.clone()),
         ..standard_claims(options, now)?
     };
@@ -119,6 +120,7 @@ fn standard_claims(options: &MintOptions, now: Timestamp) -> Result<ClaimsRead, 
         expiry: Expiry::Never,
         token_id: None,
         networks: Vec::new(),
+        account: crate::ops::AccountRights::NONE,
         permissions: None,
     })
 }
@@ -251,6 +253,7 @@ impl From<ClaimsRead> for Claims {
                 expiry: c.expiry,
                 token_id: c.token_id,
                 permissions: c.permissions.unwrap_or(Permissions::Explicit(Vec::new())),
+                account: c.account,
                 networks: c.networks,
                 span: Span::default(),
             },

@@ -20,7 +20,7 @@ pub(crate) use trie::{Arena, Cursor, NONE};
 use crate::decision::{AuthFailure, BatchDecision, Decision, DenyReason, Resource};
 use crate::limits::{Budget, TooLarge};
 use crate::model::{CredentialDef, CredentialKind, Expiry, Network, Permissions};
-use crate::ops::{Need, Operation};
+use crate::ops::{AccountRights, Need, Operation};
 use crate::time::Timestamp;
 use names::NameTable;
 use std::net::IpAddr;
@@ -40,6 +40,7 @@ pub struct Credential {
     expiry: Expiry,
     token_id: Option<Box<str>>,
     networks: Box<[Network]>,
+    account: AccountRights,
     body: Body,
 }
 
@@ -66,6 +67,7 @@ impl Credential {
                 networks.sort_unstable();
                 networks.into_boxed_slice()
             },
+            account: c.account,
             body,
         })
     }
@@ -125,6 +127,16 @@ impl Credential {
         }
     }
 
+    /// The rights it holds on the account as a whole ([`AccountRights`]; a super user holds them
+    /// all).
+    #[must_use]
+    pub fn account_rights(&self) -> AccountRights {
+        match self.body {
+            Body::SuperUser => AccountRights::ALL,
+            Body::Explicit(_) => self.account,
+        }
+    }
+
     /// Whether this is a super-user key.
     #[must_use]
     pub fn is_super_user(&self) -> bool {
@@ -140,8 +152,10 @@ impl Credential {
     }
 
     /// Decides by rights instead of by operation, for embedders whose commands are not Momento's:
-    /// `Need::Item(Rights::READ)`, `Need::Topic(Rights::PUBLISH)`, `Need::ControlPlane`. A need
-    /// with no rights is denied.
+    /// `Need::Item(Rights::READ)`, `Need::Topic(Rights::PUBLISH)`,
+    /// `Need::Account(AccountRights::RESOURCE_WRITE)`, `Need::ControlPlane`. A need with no rights
+    /// is denied. An account right that is not held is denied as
+    /// [`DenyReason::SuperUserRequired`]: Momento's v1 meaning, where only a super user has them.
     #[inline]
     pub fn authorize_need(&self, need: Need, resource: Resource<'_>, now: Timestamp) -> Decision {
         if self.expiry.is_expired(now) {
@@ -151,6 +165,14 @@ impl Credential {
             (Need::ControlPlane, Resource::Cache { .. } | Resource::Account) => {
                 return match self.body {
                     Body::SuperUser => Decision::Allow,
+                    Body::Explicit(_) => Decision::Deny(DenyReason::SuperUserRequired),
+                };
+            }
+            (Need::Account(rights), Resource::Cache { .. } | Resource::Account) => {
+                return match self.body {
+                    _ if rights.is_empty() => Decision::Deny(DenyReason::NoMatchingGrant),
+                    Body::SuperUser => Decision::Allow,
+                    Body::Explicit(_) if self.account.contains(rights) => Decision::Allow,
                     Body::Explicit(_) => Decision::Deny(DenyReason::SuperUserRequired),
                 };
             }

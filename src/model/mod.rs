@@ -10,7 +10,7 @@ mod test_file;
 pub use network::{Network, NetworkError};
 pub use test_file::{Expectation, Expected, ExpectedReason, TestCase, TestFile};
 
-use crate::ops::Rights;
+use crate::ops::{AccountRights, Rights};
 use crate::time::Timestamp;
 use std::fmt;
 
@@ -157,6 +157,11 @@ pub struct CredentialDef {
     pub token_id: Option<String>,
     /// Super user, or an explicit list of grants.
     pub permissions: Permissions,
+    /// The rights no selector restricts (Momento's v2 management rights and list rights), held
+    /// beside the grants of an explicit permission list. [`AccountRights::NONE`] for a super user
+    /// (who holds them all) and for every credential of Momento's v1 forms; disposable tokens
+    /// never hold management rights.
+    pub account: AccountRights,
     /// The networks the credential may be used from; empty for every address. Enforced where a
     /// presented credential is resolved for a client's address (`Keyring::resolve`, feature
     /// `credentials`, and [`Authorizer::credential_for`](crate::Authorizer::credential_for)).

@@ -38,6 +38,9 @@ pub(crate) fn refusals(credential: &CredentialDef, form: &str, instead: &str) ->
             .collect();
         lost.push(format!("the networks ({})", list.join(", ")));
     }
+    if !credential.account.is_empty() {
+        lost.push(format!("the account rights ({})", credential.account));
+    }
     if !lost.is_empty() {
         unsupported(
             credential.span,

@@ -24,6 +24,7 @@ pub fn generated(n: usize) -> Document {
             kind: CredentialKind::ApiKey,
             expiry: Expiry::Never,
             token_id: None,
+            account: fgac::AccountRights::NONE,
             networks: Vec::new(),
             permissions: Permissions::Explicit(grants),
             span: Span::default(),

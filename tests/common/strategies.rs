@@ -76,6 +76,20 @@ pub fn grant() -> impl Strategy<Value = Grant> {
 }
 
 /// A valid credential named `name`: duplicate selectors dropped, token rules respected.
+/// A set of account rights: none most often, else a random few.
+pub fn account_rights() -> impl Strategy<Value = fgac::AccountRights> {
+    prop_oneof![
+        2 => Just(fgac::AccountRights::NONE),
+        1 => any::<u16>().prop_map(|bits| {
+            fgac::AccountRights::NAMED
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| bits & (1 << i) != 0)
+                .fold(fgac::AccountRights::NONE, |all, (_, (r, _))| all.union(*r))
+        }),
+    ]
+}
+
 pub fn credential(name: String) -> impl Strategy<Value = CredentialDef> {
     (
         any::<bool>(),
@@ -83,43 +97,52 @@ pub fn credential(name: String) -> impl Strategy<Value = CredentialDef> {
         prop_oneof![1 => Just(true), 12 => Just(false)],
         proptest::collection::vec(grant(), 1..10),
         prop_oneof![3 => Just(Vec::new()), 1 => proptest::collection::vec(network(), 1..3)],
+        account_rights(),
     )
-        .prop_map(move |(is_token, expiry, super_user, grants, networks)| {
-            let kind = if is_token {
-                CredentialKind::Token
-            } else {
-                CredentialKind::ApiKey
-            };
-            let expiry = match (expiry, is_token) {
-                (Some(t), _) => Expiry::At(Timestamp::from_unix_seconds(t)),
-                (None, true) => Expiry::At(Timestamp::from_unix_seconds(1000)),
-                (None, false) => Expiry::Never,
-            };
-            let mut seen = HashSet::new();
-            let grants: Vec<Grant> = grants
-                .into_iter()
-                .filter(|g| seen.insert((g.effect, g.cache.clone(), g.resource.clone())))
-                .collect();
-            CredentialDef {
-                name: name.clone(),
-                kind,
-                expiry,
-                token_id: is_token.then(|| "tok".to_owned()),
-                networks: networks
-                    .into_iter()
-                    .collect::<std::collections::BTreeSet<_>>()
-                    .into_iter()
-                    .collect(),
-                permissions: if super_user && !is_token {
-                    Permissions::SuperUser {
-                        span: Span::default(),
-                    }
+        .prop_map(
+            move |(is_token, expiry, super_user, grants, networks, account)| {
+                let kind = if is_token {
+                    CredentialKind::Token
                 } else {
-                    Permissions::Explicit(grants)
-                },
-                span: Span::default(),
-            }
-        })
+                    CredentialKind::ApiKey
+                };
+                let expiry = match (expiry, is_token) {
+                    (Some(t), _) => Expiry::At(Timestamp::from_unix_seconds(t)),
+                    (None, true) => Expiry::At(Timestamp::from_unix_seconds(1000)),
+                    (None, false) => Expiry::Never,
+                };
+                let mut seen = HashSet::new();
+                let grants: Vec<Grant> = grants
+                    .into_iter()
+                    .filter(|g| seen.insert((g.effect, g.cache.clone(), g.resource.clone())))
+                    .collect();
+                CredentialDef {
+                    name: name.clone(),
+                    kind,
+                    expiry,
+                    token_id: is_token.then(|| "tok".to_owned()),
+                    // Tokens hold no management rights; super users hold every right already.
+                    account: match (is_token, super_user) {
+                        (_, true) if !is_token => fgac::AccountRights::NONE,
+                        (true, _) => account.difference(fgac::AccountRights::MANAGEMENT),
+                        (false, _) => account,
+                    },
+                    networks: networks
+                        .into_iter()
+                        .collect::<std::collections::BTreeSet<_>>()
+                        .into_iter()
+                        .collect(),
+                    permissions: if super_user && !is_token {
+                        Permissions::SuperUser {
+                            span: Span::default(),
+                        }
+                    } else {
+                        Permissions::Explicit(grants)
+                    },
+                    span: Span::default(),
+                }
+            },
+        )
 }
 
 /// A valid document of one to three credentials named `k0`, `k1`, ...
@@ -173,7 +196,7 @@ pub fn request() -> impl Strategy<Value = OwnedRequest> {
             let kind = match (op.need(), kind % 4) {
                 (_, 0) => kind,
                 (fgac::Need::Topic(_), _) => 2,
-                (fgac::Need::ControlPlane, _) => kind % 2,
+                (fgac::Need::ControlPlane | fgac::Need::Account(_), _) => kind % 2,
                 (fgac::Need::Item(_), _) => 5,
             };
             OwnedRequest {
@@ -232,9 +255,10 @@ pub fn any_document() -> impl Strategy<Value = Document> {
             1 => Just(Permissions::SuperUser { span: Span::default() }),
             4 => proptest::collection::vec(grant, 0..5).prop_map(Permissions::Explicit),
         ],
+        account_rights(),
     )
         .prop_map(
-            |(name, token, expiry, token_id, networks, permissions)| CredentialDef {
+            |(name, token, expiry, token_id, networks, permissions, account)| CredentialDef {
                 name,
                 kind: if token {
                     CredentialKind::Token
@@ -243,6 +267,7 @@ pub fn any_document() -> impl Strategy<Value = Document> {
                 },
                 expiry,
                 token_id,
+                account,
                 networks,
                 permissions,
                 span: Span::default(),

@@ -84,20 +84,28 @@ pub fn run(a: &Args) -> Result<Status, Stop> {
     };
     say!("{decision}: `{}` {verb} {op} {resource}", shown(key))?;
     match decision {
-        Decision::Allow if e.deciding.is_empty() => say!("  `{}` is a super user", shown(key))?,
+        Decision::Allow if e.deciding.is_empty() => match (op.need(), &e.credential.permissions) {
+            (Need::Account(right), fgac::model::Permissions::Explicit(_)) => {
+                say!("  `{}` holds the account right `{right}`", shown(key))?
+            }
+            _ => say!("  `{}` is a super user", shown(key))?,
+        },
         Decision::Deny(DenyReason::Expired) => match e.credential.expiry {
             Expiry::At(t) => say!("  the credential expired at {t}")?,
             Expiry::Never => say!("  the credential has expired")?,
         },
-        Decision::Deny(DenyReason::SuperUserRequired) => {
-            say!("  {op} is a control-plane operation: only a super-user key may do it")?
-        }
+        Decision::Deny(DenyReason::SuperUserRequired) => match op.need() {
+            fgac::Need::Account(right) => say!(
+                "  {op} needs the account right `{right}`, which only a super-user key or a grant of it holds"
+            )?,
+            _ => say!("  {op} is a control-plane operation: only a super-user key may do it")?,
+        },
         Decision::Deny(DenyReason::WrongResourceKind) => say!(
             "  {op} acts on {}, not on this resource",
             match op.need() {
                 Need::Item(_) => "a cache item (--cache and --item)",
                 Need::Topic(_) => "a topic (--cache and --topic)",
-                Need::ControlPlane => "a cache or the account",
+                Need::Account(_) | Need::ControlPlane => "a cache or the account",
             }
         )?,
         _ => {}

@@ -56,8 +56,10 @@ pub struct Args {
 }
 
 /// The grants of the rule arguments: each must be exactly one rule.
-fn rules(args: &[String]) -> Result<Vec<Grant>, Stop> {
+/// The rules given as arguments, and the account rights among them (`allow resource_write`).
+fn rules(args: &[String]) -> Result<(Vec<Grant>, fgac::AccountRights), Stop> {
     let mut grants = Vec::new();
+    let mut account = fgac::AccountRights::NONE;
     for (i, rule) in args.iter().enumerate() {
         let text = format!("key \"rule\" {{\n    expires never\n    {rule}\n}}\n");
         let doc = fgac::syntax::dsl::parse(&text).map_err(|e| {
@@ -69,8 +71,12 @@ fn rules(args: &[String]) -> Result<Vec<Grant>, Stop> {
         })?;
         match doc.credentials.as_slice() {
             [c] if c.token_id.is_none() && c.networks.is_empty() => match &c.permissions {
-                Permissions::Explicit(g) if g.len() == 1 => {
+                Permissions::Explicit(g) if g.len() == 1 && c.account.is_empty() => {
                     grants.push(g[0].clone());
+                    continue;
+                }
+                Permissions::Explicit(g) if g.is_empty() && c.account.name().is_some() => {
+                    account = account.union(c.account);
                     continue;
                 }
                 _ => {}
@@ -83,7 +89,7 @@ fn rules(args: &[String]) -> Result<Vec<Grant>, Stop> {
             shown(rule)
         )));
     }
-    Ok(grants)
+    Ok((grants, account))
 }
 
 pub fn run(a: &Args) -> Result<Status, Stop> {
@@ -112,13 +118,13 @@ pub fn run(a: &Args) -> Result<Status, Stop> {
     };
     let authz = doc.compiled.authorizer();
     let parent = input::credential(authz, &a.from, &a.file)?;
-    let permissions = match &a.permissions {
+    let (permissions, account) = match &a.permissions {
         Some(file) => {
             let Ok(source) = input::compile(file)? else {
                 return Ok(Status::Usage);
             };
             match source.compiled.loaded().document.credentials.as_slice() {
-                [one] => one.permissions.clone(),
+                [one] => (one.permissions.clone(), one.account),
                 _ => {
                     return Err(Stop::Usage(format!(
                         "`{}` holds several credentials; give a document of one",
@@ -127,7 +133,10 @@ pub fn run(a: &Args) -> Result<Status, Stop> {
                 }
             }
         }
-        None => Permissions::Explicit(rules(&a.rules)?),
+        None => {
+            let (grants, account) = rules(&a.rules)?;
+            (Permissions::Explicit(grants), account)
+        }
     };
     let request = CredentialDef {
         name: a.name.clone(),
@@ -139,6 +148,7 @@ pub fn run(a: &Args) -> Result<Status, Stop> {
         expiry,
         token_id: a.token_id.clone(),
         permissions,
+        account,
         networks,
         span: Span::default(),
     };

@@ -7,6 +7,7 @@ use crate::model::{
     CredentialDef, CredentialKind, Document, Expiry, Grant, Network, Permissions, Span,
 };
 use crate::model::{Expectation, TestCase, TestFile};
+use crate::ops::AccountRights;
 
 /// Stands for a blank line among comment lines (a comment's text never holds a line break).
 pub(crate) const BLANK_LINE: &str = "\n";
@@ -99,6 +100,8 @@ pub(crate) enum FieldValue {
     Id(String),
     Networks(Vec<Network>),
     SuperUser,
+    /// `allow resource_write`: one account right.
+    Account(AccountRights),
     Rule(Grant),
 }
 
@@ -110,7 +113,8 @@ impl FieldValue {
             FieldValue::Id(_) => 1,
             FieldValue::Networks(_) => 2,
             FieldValue::SuperUser => 3,
-            FieldValue::Rule(_) => 4,
+            FieldValue::Account(_) => 4,
+            FieldValue::Rule(_) => 5,
         }
     }
 }
@@ -131,6 +135,7 @@ pub(crate) fn lower(file: &SourceFile) -> Result<Document, Error> {
         let mut networks: Option<Vec<Network>> = None;
         let mut super_user: Option<Span> = None;
         let mut grants = Vec::new();
+        let mut account = AccountRights::NONE;
         for field in &block.fields {
             let twice = |what: &str| {
                 Diagnostic::new(
@@ -160,6 +165,10 @@ pub(crate) fn lower(file: &SourceFile) -> Result<Document, Error> {
                     None => super_user = Some(field.span),
                 },
                 FieldValue::Rule(g) => grants.push(g.clone()),
+                FieldValue::Account(right) if account.contains(*right) => {
+                    errors.push(twice(&format!("allow {right}")))
+                }
+                FieldValue::Account(right) => account = account.union(*right),
             }
         }
         if expiry.is_none() {
@@ -192,6 +201,7 @@ pub(crate) fn lower(file: &SourceFile) -> Result<Document, Error> {
             expiry: expiry.unwrap_or(Expiry::Never),
             token_id,
             permissions,
+            account,
             networks: networks.unwrap_or_default(),
             span: block.header,
         });
@@ -219,6 +229,7 @@ pub(crate) fn from_model(doc: &Document) -> SourceFile {
             if !c.networks.is_empty() {
                 fields.push(field(FieldValue::Networks(c.networks.clone())));
             }
+            fields.extend(c.account.each().map(|r| field(FieldValue::Account(r))));
             match &c.permissions {
                 Permissions::SuperUser { .. } => fields.push(field(FieldValue::SuperUser)),
                 Permissions::Explicit(grants) => {

@@ -124,6 +124,7 @@ fn print_block(out: &mut String, block: &Block) {
                 line += &quoted.join(", ");
             }
             FieldValue::SuperUser => line.push_str("superuser"),
+            FieldValue::Account(right) => line += &format!("allow {right}"),
             FieldValue::Rule(_) => {
                 let columns = rules.next().unwrap_or_default();
                 for (i, (column, width)) in columns.iter().zip(widths).enumerate() {

@@ -7,6 +7,7 @@ use crate::model::{
     CacheSelector, Effect, Expiry, Grant, ItemSelector, Network, ResourceSelector, Role,
     TopicSelector,
 };
+use crate::ops::AccountRights;
 use crate::suggest::did_you_mean;
 use nom::Parser;
 use nom::bytes::complete::tag;
@@ -253,6 +254,19 @@ pub(super) fn field<'a>(i: &'a str, src: Src<'_>, max: usize) -> PResult<'a, Fie
             });
         }
     };
+    // `allow resource_write`: an account right (Momento's v2 management and list rights).
+    let (at, _) = space(after)?;
+    if let Ok((rest, word)) = identifier(at)
+        && let Some(right) = AccountRights::from_name(word)
+    {
+        if effect == Effect::Deny {
+            return failure(
+                PError::new(i, rest.len().abs_diff(i.len()), format!("`deny {word}`: account rights cannot be denied"))
+                    .help("deny rules take rights on items and topics away; leave the account right out instead"),
+            );
+        }
+        return Ok((rest, FieldValue::Account(right)));
+    }
     let (rest, (role, cache, resource)) = rule(after, effect, max)?;
     let resource = resource.unwrap_or(if role.is_topic_role() {
         ResourceSelector::Topics(TopicSelector::All)

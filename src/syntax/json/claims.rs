@@ -14,11 +14,12 @@
 //! Everything is read as strictly as a key-store document: unknown and duplicated claims and
 //! `null` are errors, numbers are whole seconds.
 
-use super::read::{networks, optional, permission_set, span_of, value};
+use super::read::{account_rights, networks, optional, permission_set, span_of, value};
 use super::write::{compact, permission_out};
 use crate::error::{Diagnostic, Error, ErrorKind};
 use crate::limits::Limits;
 use crate::model::{CredentialKind, Expiry, Network, Permissions, Span};
+use crate::ops::AccountRights;
 use crate::time::Timestamp;
 use serde_json::value::RawValue;
 
@@ -56,6 +57,8 @@ pub(crate) struct ClaimsRead {
     pub(crate) token_id: Option<String>,
     /// `networks`.
     pub(crate) networks: Vec<Network>,
+    /// `account_rights`.
+    pub(crate) account: AccountRights,
     /// `permissions` or `super_user`; `None` for a key that refers to the verifier's document.
     pub(crate) permissions: Option<Permissions>,
 }
@@ -85,6 +88,8 @@ struct ClaimsJson<'a> {
     permissions: Option<&'a RawValue>,
     #[serde(borrow, default, deserialize_with = "super::raw")]
     super_user: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "super::raw")]
+    account_rights: Option<&'a RawValue>,
 }
 
 fn problem(span: Span, message: impl Into<String>, help: &str) -> Error {
@@ -128,6 +133,7 @@ pub(crate) fn read_claims(text: &str, limits: &Limits) -> Result<ClaimsRead, Err
         };
         let token_id: Option<String> = optional(text, c.token_id)?;
         let networks = networks(text, c.networks, limits)?;
+        let account = account_rights(text, c.account_rights)?;
         let permissions = if c.permissions.is_none() && c.super_user.is_none() {
             if kind == CredentialKind::Token {
                 return Err(problem(
@@ -136,11 +142,11 @@ pub(crate) fn read_claims(text: &str, limits: &Limits) -> Result<ClaimsRead, Err
                     "add `permissions`; only an API key may refer to the verifier's document by `sub`",
                 ));
             }
-            if token_id.is_some() || !networks.is_empty() {
+            if token_id.is_some() || !networks.is_empty() || !account.is_empty() {
                 return Err(problem(
                     whole,
-                    "a key that refers to the verifier's document takes its networks from there and has no token id",
-                    "drop `networks` and `token_id`, or give the key its `permissions`",
+                    "a key that refers to the verifier's document takes its networks and account rights from there and has no token id",
+                    "drop `networks`, `account_rights` and `token_id`, or give the key its `permissions`",
                 ));
             }
             None
@@ -165,6 +171,7 @@ pub(crate) fn read_claims(text: &str, limits: &Limits) -> Result<ClaimsRead, Err
             expiry,
             token_id,
             networks,
+            account,
             permissions,
         })
     };
@@ -189,6 +196,8 @@ pub(crate) fn write_claims(c: &ClaimsRead) -> String {
         token_id: Option<&'a str>,
         #[serde(skip_serializing_if = "Vec::is_empty")]
         networks: Vec<String>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        account_rights: Vec<&'static str>,
         #[serde(skip_serializing_if = "Option::is_none")]
         permissions: Option<Vec<super::write::PermissionOut>>,
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -215,6 +224,7 @@ pub(crate) fn write_claims(c: &ClaimsRead) -> String {
         kind: c.kind.as_str(),
         token_id: c.token_id.as_deref(),
         networks: c.networks.iter().map(ToString::to_string).collect(),
+        account_rights: c.account.each().filter_map(AccountRights::name).collect(),
         permissions,
         super_user,
     })
@@ -268,7 +278,11 @@ mod tests {
             ),
             (
                 r#"{"sub":"s","jti":"a","iat":1,"kind":"api_key","networks":["10.0.0.0/8"]}"#,
-                "takes its networks from there",
+                "takes its networks and account rights from there",
+            ),
+            (
+                r#"{"sub":"s","jti":"a","iat":1,"kind":"api_key","account_rights":["auth_write"]}"#,
+                "takes its networks and account rights from there",
             ),
             (
                 r#"["s","a",1,"api_key"]"#,

@@ -18,6 +18,7 @@ use crate::model::{
     CacheSelector, CredentialDef, CredentialKind, Document, Effect, Expiry, Grant, ItemSelector,
     Network, Permissions, ResourceSelector, Role, Span, TopicSelector,
 };
+use crate::ops::AccountRights;
 use crate::suggest::did_you_mean;
 use crate::time::Timestamp;
 use base64::Engine as _;
@@ -97,6 +98,7 @@ pub(crate) fn read(text: &str, limits: &Limits) -> Result<(Document, JsonForm), 
                 expiry: Expiry::Never,
                 token_id: None,
                 permissions,
+                account: crate::ops::AccountRights::NONE,
                 networks: networks(text, top.networks, limits)?,
                 span: whole,
             };
@@ -331,12 +333,14 @@ fn credential(text: &str, raw: &RawValue, limits: &Limits) -> Result<CredentialD
     let token_id = optional(text, c.token_id)?;
     let permissions = permission_set(text, span, &name, kind, limits, c.permissions, c.super_user)?;
     let networks = networks(text, c.networks, limits)?;
+    let account = account_rights(text, c.account_rights)?;
     Ok(CredentialDef {
         name,
         kind,
         expiry,
         token_id,
         permissions,
+        account,
         networks,
         span,
     })
@@ -344,6 +348,55 @@ fn credential(text: &str, raw: &RawValue, limits: &Limits) -> Result<CredentialD
 
 /// `"networks": ["10.0.0.0/8", ...]`: absent is every address; an empty list is refused rather
 /// than read as "no address" or "every address".
+/// A credential's `account_rights`: a non-empty list of right names, each once; left out, none.
+pub(crate) fn account_rights(text: &str, raw: Option<&RawValue>) -> Result<AccountRights, Error> {
+    let Some(raw) = raw else {
+        return Ok(AccountRights::NONE);
+    };
+    let list: Vec<&RawValue> = value(text, raw)?;
+    if list.is_empty() {
+        return Err(Error::one(
+            Diagnostic::new(
+                ErrorKind::Json,
+                span_of(text, raw),
+                "`account_rights` is empty",
+            )
+            .with_help("leave `account_rights` out for none, or list the rights"),
+        ));
+    }
+    let mut rights = AccountRights::NONE;
+    for raw in list {
+        let name: String = value(text, raw)?;
+        let Some(right) = AccountRights::from_name(&name) else {
+            let names = AccountRights::NAMED.iter().map(|(_, n)| *n);
+            let help = match did_you_mean(&name, names) {
+                Some(near) => format!("did you mean `{near}`?"),
+                None => "the rights are account_read, account_write, account_list, auth_read, auth_write, auth_list, resource_read, resource_write, resource_list, cache_list, topic_list, store_list".to_owned(),
+            };
+            return Err(Error::one(
+                Diagnostic::new(
+                    ErrorKind::Json,
+                    span_of(text, raw),
+                    format!("unknown account right `{name}`"),
+                )
+                .with_help(help),
+            ));
+        };
+        if rights.contains(right) {
+            return Err(Error::one(
+                Diagnostic::new(
+                    ErrorKind::Json,
+                    span_of(text, raw),
+                    format!("the account right `{name}` is listed twice"),
+                )
+                .with_help("list each right once"),
+            ));
+        }
+        rights = rights.union(right);
+    }
+    Ok(rights)
+}
+
 pub(crate) fn networks(
     text: &str,
     raw: Option<&RawValue>,
@@ -510,6 +563,8 @@ struct CredentialJson<'a> {
     super_user: Option<&'a RawValue>,
     #[serde(borrow, default, deserialize_with = "super::raw")]
     networks: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "super::raw")]
+    account_rights: Option<&'a RawValue>,
 }
 
 #[derive(serde::Deserialize)]

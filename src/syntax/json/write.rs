@@ -11,6 +11,7 @@ use crate::model::{
     CacheSelector, CredentialDef, Document, Effect, Expiry, Grant, ItemSelector, Permissions,
     ResourceSelector, TopicSelector,
 };
+use crate::ops::AccountRights;
 use base64::Engine as _;
 use serde::Serialize;
 use std::io;
@@ -46,6 +47,10 @@ pub fn to_string(doc: &Document) -> String {
         if !c.networks.is_empty() {
             let list: Vec<String> = c.networks.iter().map(ToString::to_string).collect();
             fields.push(("networks", one_line(&list)));
+        }
+        if !c.account.is_empty() {
+            let list: Vec<&str> = c.account.each().filter_map(AccountRights::name).collect();
+            fields.push(("account_rights", one_line(&list)));
         }
         match &c.permissions {
             Permissions::SuperUser { .. } => fields.push(("super_user", one_line(&true))),

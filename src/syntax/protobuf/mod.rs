@@ -59,6 +59,7 @@ pub fn parse_with(bytes: &[u8], limits: &Limits) -> Result<Document, Error> {
             expiry: Expiry::Never,
             token_id: None,
             permissions,
+            account: crate::ops::AccountRights::NONE,
             networks: Vec::new(),
             span: Span::new(0, bytes.len()),
         }],
