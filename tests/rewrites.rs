@@ -40,6 +40,24 @@ fn momento_expressible(doc: &Document) -> Option<Document> {
     })
 }
 
+/// `doc` as the first credential alone, made expressible in Momento's v2 JSON: as for v1, but
+/// keeping its networks and account rights.
+fn momento_v2_expressible(doc: &Document) -> Option<Document> {
+    let original = doc.credentials.first()?;
+    let mut scope = momento_expressible(doc)?;
+    let c = &mut scope.credentials[0];
+    c.networks = original.networks.clone();
+    c.account = if c.permissions
+        == (Permissions::SuperUser {
+            span: Default::default(),
+        }) {
+        fgac::AccountRights::NONE
+    } else {
+        original.account
+    };
+    Some(scope)
+}
+
 /// The sources of `doc`: each form it can be written in, each text form with the layout variants.
 fn sources(doc: &Document) -> Vec<(Vec<u8>, Form)> {
     let mut forms = vec![
@@ -54,6 +72,16 @@ fn sources(doc: &Document) -> Vec<(Vec<u8>, Form)> {
             syntax::convert(&scope, Form::MomentoJson).unwrap(),
             Form::MomentoJson,
         ));
+    }
+    if let Some(scope) = momento_v2_expressible(doc) {
+        let text = syntax::convert(&scope, Form::MomentoV2Json).unwrap();
+        // A v2 super user with no conditions is the same text as v1's, and read as v1.
+        let form = if text.starts_with("{\"super_user\": true}") {
+            Form::MomentoJson
+        } else {
+            Form::MomentoV2Json
+        };
+        forms.push((text, form));
     }
     let mut out = Vec::new();
     for (text, form) in forms {
@@ -115,7 +143,7 @@ proptest! {
             let authz = Authorizer::compile(&read.document).unwrap();
 
             // What `fgac convert` prints, to every form: the same decisions, or a refusal.
-            for to in [Form::Dsl, Form::KeyStoreJson, Form::MomentoJson, Form::MomentoProtobuf] {
+            for to in [Form::Dsl, Form::KeyStoreJson, Form::MomentoJson, Form::MomentoV2Json, Form::MomentoProtobuf] {
                 match syntax::encode(&read.document, to) {
                     Ok(printed) => {
                         let back = syntax::read_bytes(&printed, named(to), &limits).unwrap();
@@ -123,7 +151,7 @@ proptest! {
                         same_decisions(&authz, &compiled, &requests, &format!("convert to {to:?}"))?;
                     }
                     Err(e) => {
-                        prop_assert!(matches!(to, Form::MomentoJson | Form::MomentoProtobuf), "only Momento's forms refuse: {}", e);
+                        prop_assert!(matches!(to, Form::MomentoJson | Form::MomentoV2Json | Form::MomentoProtobuf), "only Momento's forms refuse: {}", e);
                         prop_assert!(e.diagnostics().iter().all(|d| d.kind == ErrorKind::Unsupported), "{}", e);
                     }
                 }

@@ -45,6 +45,9 @@ pub enum Form {
     /// Momento's v1 `Permissions` protobuf message: one credential's permissions, read as
     /// Momento's scope JSON is (feature `protobuf`).
     MomentoProtobuf,
+    /// Momento's v2 permission rules as JSON (`{"rules": [...]}`): one credential, read as
+    /// Momento's scope JSON is, which may also hold networks and account rights.
+    MomentoV2Json,
 }
 
 impl Form {
@@ -53,7 +56,7 @@ impl Form {
     pub fn language(self) -> Language {
         match self {
             Form::Dsl => Language::Dsl,
-            Form::KeyStoreJson | Form::MomentoJson => Language::Json,
+            Form::KeyStoreJson | Form::MomentoJson | Form::MomentoV2Json => Language::Json,
             Form::MomentoProtobuf => Language::Protobuf,
         }
     }
@@ -184,6 +187,7 @@ pub fn read(text: &str, language: Language, limits: &Limits) -> Result<Loaded, E
                 form: match form {
                     json::JsonForm::KeyStore => Form::KeyStoreJson,
                     json::JsonForm::MomentoScope => Form::MomentoJson,
+                    json::JsonForm::MomentoV2 => Form::MomentoV2Json,
                 },
                 tests: TestFile::default(),
             })
@@ -276,6 +280,9 @@ pub fn convert(doc: &Document, form: Form) -> Result<String, Error> {
         Form::KeyStoreJson => Ok(json::to_string(doc) + "\n"),
         Form::MomentoJson => {
             json::to_momento_scope(single(doc, "Momento's JSON")?).map(|s| s + "\n")
+        }
+        Form::MomentoV2Json => {
+            json::to_momento_v2(single(doc, "Momento's v2 JSON")?).map(|s| s + "\n")
         }
         Form::MomentoProtobuf => Err(Error::one(
             Diagnostic::new(

@@ -8,9 +8,22 @@ use crate::model::{CacheSelector, CredentialDef, CredentialKind, Effect, Expiry,
 /// The name given to the one credential of a document in one of Momento's forms.
 pub const DEFAULT_CREDENTIAL_NAME: &str = "default";
 
-/// One diagnostic for each thing `credential` says that `form` (`"Momento's JSON"`, ...) cannot:
-/// empty when the form says everything the credential means.
-pub(crate) fn refusals(credential: &CredentialDef, form: &str, instead: &str) -> Vec<Diagnostic> {
+/// Which of Momento's permission models a form is: v2 also says networks (its `ip_filter`
+/// condition) and account rights (its management rules and list permissions).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Model {
+    V1,
+    V2,
+}
+
+/// One diagnostic for each thing `credential` says that `form` (`"Momento's JSON"`, ...) of
+/// `model` cannot: empty when the form says everything the credential means.
+pub(crate) fn refusals(
+    credential: &CredentialDef,
+    form: &str,
+    model: Model,
+    instead: &str,
+) -> Vec<Diagnostic> {
     let name = &credential.name;
     let mut problems = Vec::new();
     let mut unsupported = |span, message: String, help: String| {
@@ -30,7 +43,7 @@ pub(crate) fn refusals(credential: &CredentialDef, form: &str, instead: &str) ->
     if let Some(id) = &credential.token_id {
         lost.push(format!("the token id `{id}`"));
     }
-    if !credential.networks.is_empty() {
+    if model == Model::V1 && !credential.networks.is_empty() {
         let list: Vec<String> = credential
             .networks
             .iter()
@@ -38,7 +51,7 @@ pub(crate) fn refusals(credential: &CredentialDef, form: &str, instead: &str) ->
             .collect();
         lost.push(format!("the networks ({})", list.join(", ")));
     }
-    if !credential.account.is_empty() {
+    if model == Model::V1 && !credential.account.is_empty() {
         lost.push(format!("the account rights ({})", credential.account));
     }
     if !lost.is_empty() {
@@ -46,7 +59,8 @@ pub(crate) fn refusals(credential: &CredentialDef, form: &str, instead: &str) ->
             credential.span,
             format!("{form} cannot express {} of `{name}`", lost.join(", ")),
             format!(
-                "{form} holds permissions only and loads as an API key named `default` that never expires; {instead}"
+                "{form} holds permissions only and loads as an API key named `default` that never expires; {}",
+                instead
             ),
         );
     }

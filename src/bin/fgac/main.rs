@@ -131,6 +131,11 @@ enum ConvertTo {
     /// Momento's scope JSON: one API key named `default` that never expires, without deny rules
     /// or cache prefixes.
     Momento,
+    /// Momento's v2 permission rules as JSON (`{"rules": [...]}`): one API key named `default`
+    /// that never expires, which may hold networks and account rights, without deny rules or
+    /// cache prefixes.
+    #[value(name = "momento-v2")]
+    MomentoV2,
     /// fgac's permission language.
     #[value(alias = "dsl")]
     Fgac,
@@ -171,6 +176,7 @@ fn main() -> ExitCode {
                 ConvertTo::Json => fgac::syntax::Form::KeyStoreJson,
                 ConvertTo::Momento => fgac::syntax::Form::MomentoJson,
                 ConvertTo::Fgac => fgac::syntax::Form::Dsl,
+                ConvertTo::MomentoV2 => fgac::syntax::Form::MomentoV2Json,
                 ConvertTo::MomentoProtobuf => fgac::syntax::Form::MomentoProtobuf,
             },
         ),

@@ -29,6 +29,7 @@
 mod claims;
 mod read;
 mod request;
+mod v2;
 mod write;
 
 #[cfg(feature = "credentials")]
@@ -44,6 +45,7 @@ pub use request::{
     Answer, RequestLine, RequestTarget, answer_to_json, error_to_json, parse_request,
     request_to_json,
 };
+pub use v2::to_momento_v2;
 pub(crate) use write::compact;
 pub use write::{to_momento_scope, to_string};
 
@@ -85,6 +87,8 @@ pub(crate) enum JsonForm {
     MomentoScope,
     /// fgac's key-store JSON: named credentials with their kind and expiry.
     KeyStore,
+    /// Momento's v2 permission rules: one credential's rules.
+    MomentoV2,
 }
 
 /// Parses a JSON document (either form) with the default [`Limits`].

@@ -49,11 +49,40 @@ pub(crate) fn read(text: &str, limits: &Limits) -> Result<(Document, JsonForm), 
         top.permissions,
         top.super_user,
         top.networks,
+        top.rules,
+        top.conditions,
     ]
     .into_iter()
     .flatten()
     {
         not_null(text, raw)?;
+    }
+    if top.rules.is_some() || top.conditions.is_some() {
+        // Momento's v2 rules: nothing of the other forms beside them.
+        if let Some(raw) = top.credentials.or(top.permissions).or(top.networks) {
+            return Err(Error::one(
+                Diagnostic::new(
+                    ErrorKind::Json,
+                    span_of(text, raw),
+                    "a v2 document has `rules` (or `super_user`) and `conditions`, and nothing of v1's forms",
+                )
+                .with_help("write v1's `permissions` or v2's `rules`, not both; v2 restricts addresses with an `ip_filter` condition"),
+            ));
+        }
+        let credential = super::v2::credential(
+            text,
+            whole,
+            top.rules,
+            top.super_user,
+            top.conditions,
+            limits,
+        )?;
+        return Ok((
+            Document {
+                credentials: vec![credential],
+            },
+            JsonForm::MomentoV2,
+        ));
     }
     if let (Some(_), Some(raw)) = (top.credentials, top.networks) {
         return Err(Error::one(
@@ -544,6 +573,10 @@ struct TopJson<'a> {
     permissions: Option<&'a RawValue>,
     #[serde(borrow, default, deserialize_with = "super::raw")]
     super_user: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "super::raw")]
+    rules: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "super::raw")]
+    conditions: Option<&'a RawValue>,
 }
 
 #[derive(serde::Deserialize)]

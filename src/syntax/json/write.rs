@@ -172,7 +172,7 @@ pub(crate) fn compact<T: Serialize + ?Sized>(value: &T) -> String {
 }
 
 /// Serializes `value` on one line (see [`Readable`]).
-fn one_line<T: Serialize + ?Sized>(value: &T) -> String {
+pub(super) fn one_line<T: Serialize + ?Sized>(value: &T) -> String {
     serialize(value, Readable)
 }
 
@@ -198,6 +198,7 @@ pub fn to_momento_scope(credential: &CredentialDef) -> Result<String, Error> {
     let problems = crate::syntax::momento::refusals(
         credential,
         "Momento's JSON",
+        crate::syntax::momento::Model::V1,
         "print fgac's key-store JSON instead",
     );
     if !problems.is_empty() {

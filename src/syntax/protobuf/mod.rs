@@ -81,6 +81,7 @@ pub fn to_bytes(credential: &CredentialDef) -> Result<Vec<u8>, Error> {
     let problems = super::momento::refusals(
         credential,
         "Momento's protobuf",
+        crate::syntax::momento::Model::V1,
         "print fgac's key-store JSON instead",
     );
     if !problems.is_empty() {

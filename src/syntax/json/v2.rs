@@ -1,0 +1,721 @@
+//! Momento's "Version 2" permission rules as JSON (fgac's spelling of `permissionrules.proto`,
+//! following MOMENTO.md's sketch): one credential, read as an API key named `default` that never
+//! expires, as Momento's v1 scope JSON is.
+//!
+//! ```text
+//! {"rules": [
+//!   {"type": "cache", "permissions": ["read", "write"], "caches": {"name": "prod"}, "items": {"key_prefix": "public/"}},
+//!   {"type": "topic", "permissions": ["read"], "caches": "*", "topics": {"prefix": "news-"}},
+//!   {"type": "cache", "permissions": ["list"], "caches": "*", "items": "*"},
+//!   {"type": "resource_management", "permissions": ["write", "list"]}
+//! ], "conditions": [{"ip_filter": {"allowed_cidr_ranges": ["10.0.0.0/8"]}}]}
+//! ```
+//!
+//! * `type`: `cache`, `topic`, `store` (with `list` only: fgac does not authorize store items),
+//!   `account_management`, `auth_management`, `resource_management` (`function` and `database`
+//!   rules are refused by name: fgac does not authorize them);
+//! * `permissions`: a non-empty list of `read`, `write`, `list`, each once. On caches, `read` and
+//!   `write` are the v1 roles' rights (both: `readwrite`); on topics, `read` is subscribe and
+//!   `write` publish. `list` is "always total" (Momento): it is written only with `"*"` for every
+//!   selector of its rule, since a selector beside it would not restrict it, and is held as an
+//!   account right (`cache_list`, `topic_list`, `store_list`);
+//! * `caches`: `"*"` or `{"name": "..."}`; `items`: `"*"`, `{"key": "..."}`, `{"key_prefix": "..."}`
+//!   (or `key_base64`, `key_prefix_base64` for bytes that are not UTF-8); `topics`: `"*"`,
+//!   `{"name": "..."}`, `{"prefix": "..."}`; `stores`: `"*"` or `{"name": "..."}`. Every selector of a rule is required: none is implied;
+//! * management rules have `permissions` only (Momento's management rules select everything);
+//! * `conditions`: at most one `ip_filter`, whose `allowed_cidr_ranges` become the credential's
+//!   networks.
+//!
+//! A super user is `{"super_user": true}`, the same text as in v1 (and read as v1, which means the
+//! same).
+
+use super::read::{decode, expect_object, not_null, optional, span_of, value};
+use crate::error::{Diagnostic, Error, ErrorKind};
+use crate::limits::Limits;
+use crate::model::{
+    CacheSelector, CredentialDef, CredentialKind, Effect, Expiry, Grant, ItemSelector, Network,
+    Permissions, ResourceSelector, Role, Span, TopicSelector,
+};
+use crate::ops::AccountRights;
+use serde_json::value::RawValue;
+
+fn problem(span: Span, message: impl Into<String>, help: impl Into<String>) -> Error {
+    Error::one(Diagnostic::new(ErrorKind::Json, span, message).with_help(help))
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleJson<'a> {
+    #[serde(borrow, rename = "type")]
+    kind: &'a RawValue,
+    #[serde(borrow)]
+    permissions: &'a RawValue,
+    #[serde(borrow, default, deserialize_with = "super::raw")]
+    caches: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "super::raw")]
+    items: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "super::raw")]
+    topics: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "super::raw")]
+    stores: Option<&'a RawValue>,
+}
+
+/// A selector object: exactly one of these, by selector kind.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SelectorJson<'a> {
+    #[serde(borrow, default, deserialize_with = "super::raw")]
+    name: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "super::raw")]
+    prefix: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "super::raw")]
+    key: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "super::raw")]
+    key_prefix: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "super::raw")]
+    key_base64: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "super::raw")]
+    key_prefix_base64: Option<&'a RawValue>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConditionJson<'a> {
+    #[serde(borrow)]
+    ip_filter: &'a RawValue,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IpFilterJson<'a> {
+    #[serde(borrow)]
+    allowed_cidr_ranges: &'a RawValue,
+}
+
+/// `"*"`, or a selector object's one field: its name and its value.
+enum Selector<'a> {
+    All,
+    Field(&'static str, &'a RawValue),
+}
+
+/// Reads the selector `raw` (the field `field` of a rule), whose object may hold one of `allowed`.
+fn selector<'a>(
+    text: &str,
+    raw: &'a RawValue,
+    field: &str,
+    allowed: &[&'static str],
+) -> Result<Selector<'a>, Error> {
+    not_null(text, raw)?;
+    let spelled = allowed
+        .iter()
+        .map(|f| format!("{{\"{f}\": ...}}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if raw.get().starts_with('"') {
+        let s: String = value(text, raw)?;
+        if s == "*" {
+            return Ok(Selector::All);
+        }
+        return Err(problem(
+            span_of(text, raw),
+            format!("`{field}` is the string `{s}`, which v2 rules do not read as a name"),
+            format!("write `\"*\"` for all, or {spelled}"),
+        ));
+    }
+    expect_object(text, raw.get(), &format!("`{field}`"))?;
+    let s: SelectorJson<'_> = decode(text, raw.get())?;
+    let given: Vec<(&'static str, &RawValue)> = [
+        ("name", s.name),
+        ("prefix", s.prefix),
+        ("key", s.key),
+        ("key_prefix", s.key_prefix),
+        ("key_base64", s.key_base64),
+        ("key_prefix_base64", s.key_prefix_base64),
+    ]
+    .into_iter()
+    .filter_map(|(n, v)| v.map(|v| (n, v)))
+    .collect();
+    match given.as_slice() {
+        [(name, v)] if allowed.contains(name) => Ok(Selector::Field(name, v)),
+        [(name, v)] => Err(problem(
+            span_of(text, v),
+            format!("`{field}` does not select by `{name}`"),
+            format!("write `\"*\"` for all, or {spelled}"),
+        )),
+        _ => Err(problem(
+            span_of(text, raw),
+            format!("`{field}` must hold exactly one of {spelled}"),
+            "a selector selects one way",
+        )),
+    }
+}
+
+fn string(text: &str, raw: &RawValue) -> Result<String, Error> {
+    value(text, raw)
+}
+
+fn key_bytes(text: &str, name: &str, raw: &RawValue) -> Result<Vec<u8>, Error> {
+    let s = string(text, raw)?;
+    if name.ends_with("_base64") {
+        super::key_from_base64(&s).ok_or_else(|| {
+            problem(
+                span_of(text, raw),
+                format!("`{s}` is not standard padded base64"),
+                "write the key bytes as base64 with `+`, `/` and `=` padding",
+            )
+        })
+    } else {
+        Ok(s.into_bytes())
+    }
+}
+
+/// The three permissions of v2, each at most once.
+#[derive(Clone, Copy, Default)]
+struct Perms {
+    read: bool,
+    write: bool,
+    list: bool,
+}
+
+fn perms(text: &str, raw: &RawValue) -> Result<Perms, Error> {
+    let list: Vec<&RawValue> = value(text, raw)?;
+    if list.is_empty() {
+        return Err(problem(
+            span_of(text, raw),
+            "`permissions` is empty",
+            "list `read`, `write` or `list`; a rule that permits nothing is not written",
+        ));
+    }
+    let mut out = Perms::default();
+    for raw in list {
+        let name = string(text, raw)?;
+        let slot = match name.as_str() {
+            "read" => &mut out.read,
+            "write" => &mut out.write,
+            "list" => &mut out.list,
+            _ => {
+                return Err(problem(
+                    span_of(text, raw),
+                    format!("unknown permission `{name}`"),
+                    match crate::suggest::did_you_mean(&name, ["read", "write", "list"]) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => "the permissions are `read`, `write` and `list`".to_owned(),
+                    },
+                ));
+            }
+        };
+        if *slot {
+            return Err(problem(
+                span_of(text, raw),
+                format!("the permission `{name}` is listed twice"),
+                "list each permission once",
+            ));
+        }
+        *slot = true;
+    }
+    Ok(out)
+}
+
+/// What the rules read so far hold.
+struct Reading {
+    grants: Vec<Grant>,
+    account: AccountRights,
+}
+
+impl Reading {
+    fn add_account(
+        &mut self,
+        text: &str,
+        at: &RawValue,
+        right: AccountRights,
+    ) -> Result<(), Error> {
+        if self.account.contains(right) {
+            return Err(problem(
+                span_of(text, at),
+                format!("the account right `{right}` is given by two rules"),
+                "give each permission once",
+            ));
+        }
+        self.account = self.account.union(right);
+        Ok(())
+    }
+}
+
+fn required<'a>(
+    text: &str,
+    rule: &RawValue,
+    raw: Option<&'a RawValue>,
+    field: &str,
+) -> Result<&'a RawValue, Error> {
+    raw.ok_or_else(|| {
+        problem(
+            span_of(text, rule),
+            format!("the rule has no `{field}`"),
+            format!("write `\"{field}\": \"*\"` for all: v2 rules imply no selector"),
+        )
+    })
+}
+
+/// Refuses the fields a rule of `kind` does not have.
+fn refuse_fields(
+    text: &str,
+    fields: &[(&str, Option<&RawValue>)],
+    kind: &str,
+) -> Result<(), Error> {
+    for (name, raw) in fields {
+        if let Some(raw) = raw {
+            return Err(problem(
+                span_of(text, raw),
+                format!("a `{kind}` rule has no `{name}`"),
+                format!("remove `{name}`"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn rule(text: &str, raw: &RawValue, out: &mut Reading) -> Result<(), Error> {
+    let span = span_of(text, raw);
+    expect_object(text, raw.get(), "a rule")?;
+    let r: RuleJson<'_> = decode(text, raw.get())?;
+    let kind = string(text, r.kind)?;
+    let p = perms(text, r.permissions)?;
+    match kind.as_str() {
+        "cache" | "topic" => {
+            let topics = kind == "topic";
+            let caches = required(text, raw, r.caches, "caches")?;
+            let cache = match selector(text, caches, "caches", &["name"])? {
+                Selector::All => CacheSelector::All,
+                Selector::Field(_, v) => CacheSelector::Name(string(text, v)?),
+            };
+            let (resource, all) = if topics {
+                refuse_fields(text, &[("items", r.items), ("stores", r.stores)], "topic")?;
+                let t = required(text, raw, r.topics, "topics")?;
+                let topic = match selector(text, t, "topics", &["name", "prefix"])? {
+                    Selector::All => TopicSelector::All,
+                    Selector::Field("name", v) => TopicSelector::Name(string(text, v)?),
+                    Selector::Field(_, v) => TopicSelector::Prefix(string(text, v)?),
+                };
+                let all = topic == TopicSelector::All;
+                (ResourceSelector::Topics(topic), all)
+            } else {
+                refuse_fields(text, &[("topics", r.topics), ("stores", r.stores)], "cache")?;
+                let i = required(text, raw, r.items, "items")?;
+                let item = match selector(
+                    text,
+                    i,
+                    "items",
+                    &["key", "key_prefix", "key_base64", "key_prefix_base64"],
+                )? {
+                    Selector::All => ItemSelector::All,
+                    Selector::Field(name, v) if name.starts_with("key_prefix") => {
+                        ItemSelector::Prefix(key_bytes(text, name, v)?)
+                    }
+                    Selector::Field(name, v) => ItemSelector::Key(key_bytes(text, name, v)?),
+                };
+                let all = item == ItemSelector::All;
+                (ResourceSelector::Items(item), all)
+            };
+            if p.list {
+                if cache != CacheSelector::All || !all {
+                    return Err(problem(
+                        span,
+                        "`list` is written with a selector, which cannot restrict it",
+                        "Momento's `list` is always total: give it a rule of its own with `\"*\"` for every selector",
+                    ));
+                }
+                let right = if topics {
+                    AccountRights::TOPIC_LIST
+                } else {
+                    AccountRights::CACHE_LIST
+                };
+                out.add_account(text, r.permissions, right)?;
+            }
+            let role = match (topics, p.read, p.write) {
+                (_, false, false) => None,
+                (false, true, true) => Some(Role::ReadWrite),
+                (false, true, false) => Some(Role::ReadOnly),
+                (false, false, true) => Some(Role::WriteOnly),
+                (true, true, true) => Some(Role::PublishSubscribe),
+                (true, true, false) => Some(Role::SubscribeOnly),
+                (true, false, true) => Some(Role::PublishOnly),
+            };
+            if let Some(role) = role {
+                out.grants.push(Grant {
+                    effect: Effect::Allow,
+                    role,
+                    cache,
+                    resource,
+                    span,
+                });
+            }
+            Ok(())
+        }
+        "account_management" | "auth_management" | "resource_management" => {
+            refuse_fields(
+                text,
+                &[
+                    ("caches", r.caches),
+                    ("items", r.items),
+                    ("topics", r.topics),
+                    ("stores", r.stores),
+                ],
+                &kind,
+            )?;
+            let [read, write, list] = match kind.as_str() {
+                "account_management" => [
+                    AccountRights::ACCOUNT_READ,
+                    AccountRights::ACCOUNT_WRITE,
+                    AccountRights::ACCOUNT_LIST,
+                ],
+                "auth_management" => [
+                    AccountRights::AUTH_READ,
+                    AccountRights::AUTH_WRITE,
+                    AccountRights::AUTH_LIST,
+                ],
+                _ => [
+                    AccountRights::RESOURCE_READ,
+                    AccountRights::RESOURCE_WRITE,
+                    AccountRights::RESOURCE_LIST,
+                ],
+            };
+            for (held, right) in [(p.read, read), (p.write, write), (p.list, list)] {
+                if held {
+                    out.add_account(text, r.permissions, right)?;
+                }
+            }
+            Ok(())
+        }
+        "store" if p.list && !p.read && !p.write => {
+            refuse_fields(text, &[("caches", r.caches), ("topics", r.topics)], "store")?;
+            let stores = required(text, raw, r.stores, "stores")?;
+            let items = required(text, raw, r.items, "items")?;
+            let all_stores = matches!(selector(text, stores, "stores", &["name"])?, Selector::All);
+            let all_items = matches!(
+                selector(text, items, "items", &["key", "key_prefix", "key_base64", "key_prefix_base64"])?,
+                Selector::All
+            );
+            if !all_stores || !all_items {
+                return Err(problem(
+                    span,
+                    "`list` is written with a selector, which cannot restrict it",
+                    "Momento's `list` is always total: give it a rule of its own with `\"*\"` for every selector",
+                ));
+            }
+            out.add_account(text, r.permissions, AccountRights::STORE_LIST)
+        }
+        "store" => Err(Error::one(
+            Diagnostic::new(
+                ErrorKind::Unsupported,
+                span_of(text, r.permissions),
+                "`read` and `write` on store items are not supported: fgac authorizes cache items and topics, and lists stores",
+            )
+            .with_help("keep the store rule's `list` only, or remove the rule"),
+        )),
+        "function" | "database" => Err(Error::one(
+            Diagnostic::new(
+                ErrorKind::Unsupported,
+                span_of(text, r.kind),
+                format!("`{kind}` rules are not supported: fgac authorizes caches, topics, store listing and account management"),
+            )
+            .with_help("remove the rule"),
+        )),
+        other => Err(problem(
+            span_of(text, r.kind),
+            format!("unknown rule type `{other}`"),
+            "the types are `cache`, `topic`, `store`, `account_management`, `auth_management` and `resource_management`",
+        )),
+    }
+}
+
+/// Reads the `conditions` of a v2 document: the networks of its one `ip_filter`.
+fn conditions(text: &str, raw: &RawValue, limits: &Limits) -> Result<Vec<Network>, Error> {
+    let list: Vec<&RawValue> = value(text, raw)?;
+    match list.as_slice() {
+        [] => Err(problem(
+            span_of(text, raw),
+            "`conditions` is empty",
+            "leave `conditions` out for none",
+        )),
+        [one] => {
+            expect_object(text, one.get(), "a condition")?;
+            let c: ConditionJson<'_> = decode(text, one.get())?;
+            expect_object(text, c.ip_filter.get(), "an `ip_filter`")?;
+            let f: IpFilterJson<'_> = decode(text, c.ip_filter.get())?;
+            let ranges: Vec<&RawValue> = value(text, f.allowed_cidr_ranges)?;
+            if ranges.is_empty() {
+                return Err(problem(
+                    span_of(text, f.allowed_cidr_ranges),
+                    "`allowed_cidr_ranges` is empty, which would allow no address",
+                    "leave the condition out to allow every address, or list the ranges",
+                ));
+            }
+            super::read::networks(text, Some(f.allowed_cidr_ranges), limits)
+        }
+        [_, second, ..] => Err(problem(
+            span_of(text, second),
+            "more than one condition",
+            "fgac reads one `ip_filter`; list every range in its `allowed_cidr_ranges`",
+        )),
+    }
+}
+
+/// Reads a v2 document's credential from its top-level `rules` / `super_user` and `conditions`.
+pub(super) fn credential(
+    text: &str,
+    whole: Span,
+    rules: Option<&RawValue>,
+    super_user: Option<&RawValue>,
+    conditions_raw: Option<&RawValue>,
+    limits: &Limits,
+) -> Result<CredentialDef, Error> {
+    let networks = match conditions_raw {
+        Some(raw) => conditions(text, raw, limits)?,
+        None => Vec::new(),
+    };
+    let (permissions, account) = match (rules, optional::<bool>(text, super_user)?) {
+        (Some(raw), None) => {
+            let list: Vec<&RawValue> = value(text, raw)?;
+            if list.len() > limits.max_grants_per_key {
+                return Err(Error::one(Diagnostic::limit(
+                    "max_grants_per_key",
+                    limits.max_grants_per_key,
+                    span_of(text, raw),
+                    format!("the document holds {} rules", list.len()),
+                )));
+            }
+            let mut reading = Reading {
+                grants: Vec::with_capacity(list.len()),
+                account: AccountRights::NONE,
+            };
+            for r in list {
+                rule(text, r, &mut reading)?;
+            }
+            (Permissions::Explicit(reading.grants), reading.account)
+        }
+        (None, Some(true)) => (Permissions::SuperUser { span: whole }, AccountRights::NONE),
+        (Some(_), Some(_)) => {
+            return Err(problem(
+                whole,
+                "`super_user` and `rules` cannot both be given",
+                "a super user has every permission; drop one of the two",
+            ));
+        }
+        _ => {
+            return Err(problem(
+                whole,
+                "expected `rules` or `\"super_user\": true`",
+                "a v2 document is `{\"rules\": [...]}`",
+            ));
+        }
+    };
+    Ok(CredentialDef {
+        name: super::DEFAULT_CREDENTIAL_NAME.to_owned(),
+        kind: CredentialKind::ApiKey,
+        expiry: Expiry::Never,
+        token_id: None,
+        permissions,
+        account,
+        networks,
+        span: whole,
+    })
+}
+
+/// Prints one credential as a v2 document, refusing (one diagnostic each) what v2 cannot say: a
+/// credential that is not an API key named `default` that never expires, deny rules, and cache
+/// prefixes. Networks become an `ip_filter` condition; account rights, management rules and
+/// `list` permissions.
+///
+/// ```
+/// let doc = fgac::syntax::parse(r#"key "default" {
+///     expires never
+///     allow resource_write
+///     allow readwrite cache "c" items prefix "user:"
+/// }"#)?;
+/// let v2 = fgac::syntax::json::to_momento_v2(&doc.credentials[0])?;
+/// assert_eq!(v2, concat!(
+///     "{\"rules\": [\n",
+///     "  {\"type\": \"cache\", \"permissions\": [\"read\", \"write\"], \"caches\": {\"name\": \"c\"}, \"items\": {\"key_prefix\": \"user:\"}},\n",
+///     "  {\"type\": \"resource_management\", \"permissions\": [\"write\"]}\n",
+///     "]}"));
+/// assert_eq!(fgac::syntax::parse(&v2)?, doc);
+/// # Ok::<(), fgac::Error>(())
+/// ```
+pub fn to_momento_v2(credential: &CredentialDef) -> Result<String, Error> {
+    use serde_json::{Value, json};
+    /// A rule, its fields in the documented order.
+    #[derive(serde::Serialize)]
+    struct RuleOut {
+        #[serde(rename = "type")]
+        kind: &'static str,
+        permissions: Value,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        caches: Option<Value>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        stores: Option<Value>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        items: Option<Value>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        topics: Option<Value>,
+    }
+    let rule = |kind, permissions, caches, items, topics| RuleOut {
+        kind,
+        permissions,
+        caches,
+        stores: None,
+        items,
+        topics,
+    };
+    let problems = crate::syntax::momento::refusals(
+        credential,
+        "Momento's v2 JSON",
+        crate::syntax::momento::Model::V2,
+        "print fgac's key-store JSON instead",
+    );
+    if !problems.is_empty() {
+        return Err(Error::new(problems));
+    }
+    let conditions = (!credential.networks.is_empty()).then(|| {
+        let ranges: Vec<String> = credential
+            .networks
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        super::write::one_line(&json!([{ "ip_filter": { "allowed_cidr_ranges": ranges } }]))
+    });
+    let grants = match &credential.permissions {
+        Permissions::SuperUser { .. } => {
+            return Ok(match conditions {
+                Some(c) => format!("{{\"super_user\": true, \"conditions\": {c}}}"),
+                None => "{\"super_user\": true}".to_owned(),
+            });
+        }
+        Permissions::Explicit(grants) => grants,
+    };
+    let names = |read: bool, write: bool, list: bool| -> Value {
+        let all = [(read, "read"), (write, "write"), (list, "list")];
+        Value::from(
+            all.iter()
+                .filter(|(on, _)| *on)
+                .map(|(_, n)| *n)
+                .collect::<Vec<_>>(),
+        )
+    };
+    let bytes = |field: &str, b: &[u8]| match std::str::from_utf8(b) {
+        Ok(s) => json!({ field: s }),
+        Err(_) => {
+            use base64::Engine as _;
+            json!({ format!("{field}_base64"): base64::engine::general_purpose::STANDARD.encode(b) })
+        }
+    };
+    let mut rules: Vec<RuleOut> = Vec::new();
+    for g in grants {
+        let caches = match &g.cache {
+            CacheSelector::Name(n) => json!({ "name": n }),
+            _ => Value::from("*"),
+        };
+        let rights = g.role.rights();
+        use crate::ops::Rights;
+        rules.push(match &g.resource {
+            ResourceSelector::Items(item) => rule(
+                "cache",
+                names(
+                    rights.contains(Rights::READ),
+                    rights.contains(Rights::WRITE),
+                    false,
+                ),
+                Some(caches),
+                Some(match item {
+                    ItemSelector::All => Value::from("*"),
+                    ItemSelector::Key(k) => bytes("key", k),
+                    ItemSelector::Prefix(p) => bytes("key_prefix", p),
+                }),
+                None,
+            ),
+            ResourceSelector::Topics(topic) => rule(
+                "topic",
+                names(
+                    rights.contains(Rights::SUBSCRIBE),
+                    rights.contains(Rights::PUBLISH),
+                    false,
+                ),
+                Some(caches),
+                None,
+                Some(match topic {
+                    TopicSelector::All => Value::from("*"),
+                    TopicSelector::Name(n) => json!({ "name": n }),
+                    TopicSelector::Prefix(p) => json!({ "prefix": p }),
+                }),
+            ),
+        });
+    }
+    let a = credential.account;
+    for (kind, [read, write, list]) in [
+        (
+            "account_management",
+            [
+                AccountRights::ACCOUNT_READ,
+                AccountRights::ACCOUNT_WRITE,
+                AccountRights::ACCOUNT_LIST,
+            ],
+        ),
+        (
+            "auth_management",
+            [
+                AccountRights::AUTH_READ,
+                AccountRights::AUTH_WRITE,
+                AccountRights::AUTH_LIST,
+            ],
+        ),
+        (
+            "resource_management",
+            [
+                AccountRights::RESOURCE_READ,
+                AccountRights::RESOURCE_WRITE,
+                AccountRights::RESOURCE_LIST,
+            ],
+        ),
+    ] {
+        if a.intersection(read.union(write).union(list)).is_empty() {
+            continue;
+        }
+        rules.push(rule(
+            kind,
+            names(a.contains(read), a.contains(write), a.contains(list)),
+            None,
+            None,
+            None,
+        ));
+    }
+    let all = || Some(Value::from("*"));
+    let list = || names(false, false, true);
+    if a.contains(AccountRights::CACHE_LIST) {
+        rules.push(rule("cache", list(), all(), all(), None));
+    }
+    if a.contains(AccountRights::TOPIC_LIST) {
+        rules.push(rule("topic", list(), all(), None, all()));
+    }
+    if a.contains(AccountRights::STORE_LIST) {
+        rules.push(RuleOut {
+            kind: "store",
+            permissions: list(),
+            caches: None,
+            stores: all(),
+            items: all(),
+            topics: None,
+        });
+    }
+    let lines: Vec<String> = rules
+        .iter()
+        .map(|r| format!("  {}", super::write::one_line(r)))
+        .collect();
+    let rules = if lines.is_empty() {
+        "[]".to_owned()
+    } else {
+        format!("[\n{}\n]", lines.join(",\n"))
+    };
+    Ok(match conditions {
+        Some(c) => format!("{{\"rules\": {rules}, \"conditions\": {c}}}"),
+        None => format!("{{\"rules\": {rules}}}"),
+    })
+}

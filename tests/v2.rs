@@ -1,0 +1,168 @@
+//! Momento's v2 permission rules as JSON: what they read as, what is refused and why, and that
+//! v1 documents converted to v2 (and back, where v1 can say it) decide the same.
+
+use fgac::model::{CacheSelector, Grant, ItemSelector, Permissions, Role, TopicSelector};
+use fgac::syntax::{self, Form};
+use fgac::{AccountRights, Authorizer};
+
+fn message(text: &str) -> String {
+    match syntax::parse(text) {
+        Ok(doc) => panic!("read: {doc:?}"),
+        Err(e) => e.diagnostics()[0].message.clone(),
+    }
+}
+
+#[test]
+fn the_documented_example_reads_as_grants_and_account_rights() {
+    let text = r#"{"rules": [
+      {"type": "cache", "permissions": ["read", "write"], "caches": {"name": "prod"}, "items": {"key_prefix": "public/"}},
+      {"type": "topic", "permissions": ["read"], "caches": "*", "topics": {"prefix": "news-"}},
+      {"type": "cache", "permissions": ["list"], "caches": "*", "items": "*"},
+      {"type": "resource_management", "permissions": ["write", "list"]}
+    ], "conditions": [{"ip_filter": {"allowed_cidr_ranges": ["10.0.0.0/8"]}}]}"#;
+    let read = syntax::read(text, syntax::Language::Json, &fgac::Limits::default()).unwrap();
+    assert_eq!(read.form, Form::MomentoV2Json);
+    let c = &read.document.credentials[0];
+    assert_eq!(c.name, "default");
+    assert_eq!(
+        c.permissions,
+        Permissions::Explicit(vec![
+            Grant::allow_items(
+                Role::ReadWrite,
+                CacheSelector::Name("prod".into()),
+                ItemSelector::Prefix(b"public/".to_vec())
+            ),
+            Grant::allow_topics(
+                Role::SubscribeOnly,
+                CacheSelector::All,
+                TopicSelector::Prefix("news-".into())
+            ),
+        ])
+    );
+    assert_eq!(
+        c.account,
+        AccountRights::CACHE_LIST
+            .union(AccountRights::RESOURCE_WRITE)
+            .union(AccountRights::RESOURCE_LIST)
+    );
+    assert_eq!(c.networks.len(), 1);
+    // Written back in v2 and read again: the same document; reformatting keeps the form.
+    let printed = syntax::convert(&read.document, Form::MomentoV2Json).unwrap();
+    assert_eq!(syntax::parse(&printed).unwrap(), read.document);
+    let formatted =
+        syntax::reformat(text, syntax::Language::Json, &fgac::Limits::default()).unwrap();
+    assert_eq!(formatted, printed);
+    // v1 cannot say the account rights or the networks: refused by name.
+    let err = syntax::convert(&read.document, Form::MomentoJson).unwrap_err();
+    assert_eq!(
+        err.diagnostics()[0].message,
+        "Momento's JSON cannot express the networks (10.0.0.0/8), the account rights (resource_write+resource_list+cache_list) of `default`"
+    );
+}
+
+#[test]
+fn what_v2_rules_cannot_mean_is_refused() {
+    for (text, wanted) in [
+        (
+            r#"{"rules": [{"type": "cache", "permissions": ["list"], "caches": {"name": "c"}, "items": "*"}]}"#,
+            "`list` is written with a selector, which cannot restrict it",
+        ),
+        (
+            r#"{"rules": [{"type": "store", "permissions": ["read"], "stores": "*", "items": "*"}]}"#,
+            "`read` and `write` on store items are not supported: fgac authorizes cache items and topics, and lists stores",
+        ),
+        (
+            r#"{"rules": [{"type": "function", "permissions": ["read"]}]}"#,
+            "`function` rules are not supported: fgac authorizes caches, topics, store listing and account management",
+        ),
+        (
+            r#"{"rules": [{"type": "cahce", "permissions": ["read"]}]}"#,
+            "unknown rule type `cahce`",
+        ),
+        (
+            r#"{"rules": [{"type": "cache", "permissions": ["read"], "caches": "*"}]}"#,
+            "the rule has no `items`",
+        ),
+        (
+            r#"{"rules": [{"type": "cache", "permissions": [], "caches": "*", "items": "*"}]}"#,
+            "`permissions` is empty",
+        ),
+        (
+            r#"{"rules": [{"type": "cache", "permissions": ["read", "read"], "caches": "*", "items": "*"}]}"#,
+            "the permission `read` is listed twice",
+        ),
+        (
+            r#"{"rules": [{"type": "cache", "permissions": ["raed"], "caches": "*", "items": "*"}]}"#,
+            "unknown permission `raed`",
+        ),
+        (
+            r#"{"rules": [{"type": "cache", "permissions": ["read"], "caches": "prod", "items": "*"}]}"#,
+            "`caches` is the string `prod`, which v2 rules do not read as a name",
+        ),
+        (
+            r#"{"rules": [{"type": "cache", "permissions": ["read"], "caches": {"prefix": "p"}, "items": "*"}]}"#,
+            "`caches` does not select by `prefix`",
+        ),
+        (
+            r#"{"rules": [{"type": "cache", "permissions": ["read"], "caches": "*", "items": {"key": "a", "key_prefix": "b"}}]}"#,
+            "`items` must hold exactly one of {\"key\": ...}, {\"key_prefix\": ...}, {\"key_base64\": ...}, {\"key_prefix_base64\": ...}",
+        ),
+        (
+            r#"{"rules": [{"type": "cache", "permissions": ["read"], "caches": "*", "items": null}]}"#,
+            "`null` is not a value here",
+        ),
+        (
+            r#"{"rules": [{"type": "auth_management", "permissions": ["write"]}, {"type": "auth_management", "permissions": ["write"]}]}"#,
+            "the account right `auth_write` is given by two rules",
+        ),
+        (
+            r#"{"rules": [{"type": "auth_management", "permissions": ["write"], "caches": "*"}]}"#,
+            "a `auth_management` rule has no `caches`",
+        ),
+        (
+            r#"{"rules": [{"type": "cache", "permissions": ["read"], "caches": "*", "items": "*"}], "conditions": [{"ip_filter": {"allowed_cidr_ranges": ["10.0.0.0/8"]}}, {"ip_filter": {"allowed_cidr_ranges": ["10.0.0.0/8"]}}]}"#,
+            "more than one condition",
+        ),
+        (
+            r#"{"rules": [{"type": "cache", "permissions": ["read"], "caches": "*", "items": "*"}], "permissions": []}"#,
+            "a v2 document has `rules` (or `super_user`) and `conditions`, and nothing of v1's forms",
+        ),
+        (r#"{"conditions": []}"#, "`conditions` is empty"),
+    ] {
+        assert_eq!(message(text), wanted, "{text}");
+    }
+    // Two rules with the same selectors are refused as in v1 (validation).
+    let twice = r#"{"rules": [
+        {"type": "cache", "permissions": ["read"], "caches": "*", "items": "*"},
+        {"type": "cache", "permissions": ["write"], "caches": "*", "items": "*"}]}"#;
+    assert!(Authorizer::from_source(twice).is_err());
+    // A list right beside read on all caches and items is fine: one rule, a grant and a right.
+    let both = syntax::parse(
+        r#"{"rules": [{"type": "cache", "permissions": ["read", "list"], "caches": "*", "items": "*"}]}"#,
+    )
+    .unwrap();
+    assert_eq!(both.credentials[0].account, AccountRights::CACHE_LIST);
+}
+
+/// Momento's own SDK messages (the protobuf corpus), converted to v2 and back to v1: the same
+/// document all the way.
+#[cfg(feature = "protobuf")]
+#[test]
+fn the_sdk_corpus_converts_to_v2_and_back() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/protobuf");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "binpb") {
+            continue;
+        }
+        let doc = fgac::syntax::protobuf::parse(&std::fs::read(&path).unwrap()).unwrap();
+        let v2 = syntax::convert(&doc, Form::MomentoV2Json).unwrap();
+        let back = syntax::parse(&v2).unwrap();
+        assert_eq!(back, doc, "{}", path.display());
+        let v1 = syntax::convert(&back, Form::MomentoJson).unwrap();
+        assert_eq!(syntax::parse(&v1).unwrap(), doc);
+        seen += 1;
+    }
+    assert!(seen >= 7);
+}
