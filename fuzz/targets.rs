@@ -668,11 +668,46 @@ pub fn credentials(data: &[u8]) {
 /// error that renders escaped, in bounded time; what reads writes back (when Momento's message can
 /// say it) to bytes that read as the same permissions, and compiles to an engine that decides as
 /// the reference does. With a leading 0xff, the rest builds a model instead, which must survive
-/// being written and read back.
+/// being written and read back; with a leading 0xfe, the rest is a v2 `PermissionSet`, held to
+/// the same.
 #[cfg(feature = "protobuf")]
 pub fn protobuf(data: &[u8]) {
     use fgac::syntax::protobuf;
     let limits = limits();
+    if let Some((0xfe, rest)) = data.split_first() {
+        match protobuf::parse_v2_with(rest, &limits) {
+            Ok(doc) => {
+                let written = protobuf::to_v2_bytes(&doc.credentials[0])
+                    .expect("a v2 message that reads writes back");
+                let again = protobuf::parse_v2_with(&written, &limits).expect("written bytes read");
+                assert_eq!(again, doc, "written and read back, the meaning changed");
+                // v2 JSON says the same.
+                let json = fgac::syntax::json::to_momento_v2(&doc.credentials[0])
+                    .expect("v2 JSON says what v2 protobuf says");
+                assert_eq!(json::parse(&json).expect("v2 JSON reads"), doc);
+                if let Ok(authz) = Authorizer::builder().limits(limits).compile(&doc) {
+                    let valid = fgac::validate(&doc, &Limits::unbounded()).expect("it compiled");
+                    let credential = valid.credential("default").expect("the one credential");
+                    let compiled = authz.credential("default").expect("the one credential");
+                    let now = Timestamp::from_unix_seconds(1000);
+                    for &op in Operation::ALL {
+                        for resource in [Resource::Account, Resource::cache("c")] {
+                            assert_eq!(
+                                compiled.authorize(op, resource, now),
+                                reference::decide(credential, op.need(), resource, now),
+                            );
+                        }
+                    }
+                }
+            }
+            Err(e) => {
+                for d in e.diagnostics() {
+                    assert!(d.span.start <= d.span.end && d.span.end <= rest.len());
+                }
+            }
+        }
+        return;
+    }
     if let Some((0xff, rest)) = data.split_first() {
         let Ok(permissions) = Permissions::arbitrary(&mut Unstructured::new(rest)) else {
             return;

@@ -1221,3 +1221,48 @@ fn momento_protobuf_files_are_read_and_written() {
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     assert!(stderr(&o).contains("binary"), "{}", stderr(&o));
 }
+
+#[test]
+fn momento_v2_forms_are_read_and_written() {
+    let dir = scratch("v2");
+    let doc = write(
+        &dir,
+        "ops.fgac",
+        "key \"default\" {\n    expires never\n    networks \"10.0.0.0/8\"\n    allow resource_write\n    allow readonly cache \"c\"\n}\n",
+    );
+    let o = fgac(&["convert", &doc, "--to", "momento-v2"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "{\"rules\": [\n  {\"type\": \"cache\", \"permissions\": [\"read\"], \"caches\": {\"name\": \"c\"}, \"items\": \"*\"},\n  {\"type\": \"resource_management\", \"permissions\": [\"write\"]}\n], \"conditions\": [{\"ip_filter\": {\"allowed_cidr_ranges\": [\"10.0.0.0/8\"]}}]}\n"
+    );
+    let json = write(&dir, "ops.json", &stdout(&o));
+    // The binary v2 form, read back by its `.v2.binpb` name.
+    let o = fgac(&["convert", &json, "--to", "momento-v2-protobuf"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let binary = dir.join("ops.v2.binpb");
+    std::fs::write(&binary, &o.stdout).unwrap();
+    let o = fgac(&["convert", binary.to_str().unwrap(), "--to", "fgac"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o), std::fs::read_to_string(&doc).unwrap());
+    // v1 cannot say the networks or the account right.
+    let o = fgac(&["convert", &json, "--to", "momento"]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains(
+            "cannot express the networks (10.0.0.0/8), the account rights (resource_write)"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    // The account right decides: create_cache is allowed, minting is not.
+    let o = fgac_with_stdin(
+        &["decide", &json, "--now", NOW],
+        "{\"key\":\"default\",\"peer\":\"10.1.2.3\",\"op\":\"create_cache\",\"cache\":\"new\"}\n{\"key\":\"default\",\"peer\":\"10.1.2.3\",\"op\":\"generate_api_key\",\"cache\":\"new\"}\n",
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].contains("\"allow\""), "{}", lines[0]);
+    assert!(lines[1].contains("super_user_required"), "{}", lines[1]);
+}

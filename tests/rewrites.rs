@@ -98,12 +98,23 @@ fn sources(doc: &Document) -> Vec<(Vec<u8>, Form)> {
             Form::MomentoProtobuf,
         ));
     }
+    #[cfg(feature = "protobuf")]
+    if let Some(scope) = momento_v2_expressible(doc) {
+        out.push((
+            syntax::encode(&scope, Form::MomentoV2Protobuf).unwrap(),
+            Form::MomentoV2Protobuf,
+        ));
+    }
     out
 }
 
 /// The language to read `form` in: the binary form only by name, the text forms by content.
 fn named(form: Form) -> Option<Language> {
-    (form == Form::MomentoProtobuf).then_some(Language::Protobuf)
+    match form {
+        Form::MomentoProtobuf => Some(Language::Protobuf),
+        Form::MomentoV2Protobuf => Some(Language::ProtobufV2),
+        _ => None,
+    }
 }
 
 /// Every request, asked of every credential `a` holds and of one it does not.
@@ -143,7 +154,7 @@ proptest! {
             let authz = Authorizer::compile(&read.document).unwrap();
 
             // What `fgac convert` prints, to every form: the same decisions, or a refusal.
-            for to in [Form::Dsl, Form::KeyStoreJson, Form::MomentoJson, Form::MomentoV2Json, Form::MomentoProtobuf] {
+            for to in [Form::Dsl, Form::KeyStoreJson, Form::MomentoJson, Form::MomentoV2Json, Form::MomentoProtobuf, Form::MomentoV2Protobuf] {
                 match syntax::encode(&read.document, to) {
                     Ok(printed) => {
                         let back = syntax::read_bytes(&printed, named(to), &limits).unwrap();
@@ -151,7 +162,7 @@ proptest! {
                         same_decisions(&authz, &compiled, &requests, &format!("convert to {to:?}"))?;
                     }
                     Err(e) => {
-                        prop_assert!(matches!(to, Form::MomentoJson | Form::MomentoV2Json | Form::MomentoProtobuf), "only Momento's forms refuse: {}", e);
+                        prop_assert!(matches!(to, Form::MomentoJson | Form::MomentoV2Json | Form::MomentoProtobuf | Form::MomentoV2Protobuf), "only Momento's forms refuse: {}", e);
                         prop_assert!(e.diagnostics().iter().all(|d| d.kind == ErrorKind::Unsupported), "{}", e);
                     }
                 }
@@ -159,7 +170,7 @@ proptest! {
 
             // What `fgac fmt` writes: the same form, the same decisions. (A binary message has no
             // layout to format.)
-            if form == Form::MomentoProtobuf {
+            if matches!(form, Form::MomentoProtobuf | Form::MomentoV2Protobuf) {
                 continue;
             }
             let source = String::from_utf8(source).unwrap();

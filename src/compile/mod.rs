@@ -115,7 +115,7 @@ impl AuthorizerBuilder {
     /// # Ok::<(), fgac::Error>(())
     /// ```
     pub fn read(&self, bytes: &[u8], language: Option<Language>) -> Result<Compiled, Error> {
-        if language == Some(Language::Protobuf) {
+        if matches!(language, Some(Language::Protobuf | Language::ProtobufV2)) {
             // Binary: errors are shown as byte offsets, with no lines to show.
             let loaded = syntax::read_bytes(bytes, language, &self.limits)?;
             let authorizer = self.compile(&loaded.document)?;

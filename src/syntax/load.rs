@@ -17,6 +17,8 @@ pub enum Language {
     Json,
     /// Momento's v1 `Permissions` protobuf message (`.binpb`, `.pb`; feature `protobuf`).
     Protobuf,
+    /// Momento's v2 `PermissionSet` protobuf message (`.v2.binpb`, `.v2.pb`; feature `protobuf`).
+    ProtobufV2,
 }
 
 impl Language {
@@ -48,6 +50,9 @@ pub enum Form {
     /// Momento's v2 permission rules as JSON (`{"rules": [...]}`): one credential, read as
     /// Momento's scope JSON is, which may also hold networks and account rights.
     MomentoV2Json,
+    /// Momento's v2 `PermissionSet` protobuf message: what [`Form::MomentoV2Json`] says, binary
+    /// (feature `protobuf`).
+    MomentoV2Protobuf,
 }
 
 impl Form {
@@ -58,6 +63,7 @@ impl Form {
             Form::Dsl => Language::Dsl,
             Form::KeyStoreJson | Form::MomentoJson | Form::MomentoV2Json => Language::Json,
             Form::MomentoProtobuf => Language::Protobuf,
+            Form::MomentoV2Protobuf => Language::ProtobufV2,
         }
     }
 }
@@ -105,8 +111,8 @@ pub fn read_bytes(
     language: Option<Language>,
     limits: &Limits,
 ) -> Result<Loaded, Error> {
-    if language == Some(Language::Protobuf) {
-        return read_binary(bytes, limits);
+    if let Some(binary @ (Language::Protobuf | Language::ProtobufV2)) = language {
+        return read_binary(bytes, binary, limits);
     }
     let text = utf8(bytes, limits)?;
     read(text, language.unwrap_or(Language::detect(text)), limits)
@@ -139,19 +145,30 @@ pub fn utf8<'b>(bytes: &'b [u8], limits: &Limits) -> Result<&'b str, Error> {
     })
 }
 
-/// Reads `bytes` as Momento's `Permissions` protobuf message.
-fn read_binary(bytes: &[u8], limits: &Limits) -> Result<Loaded, Error> {
+/// Reads `bytes` as Momento's v1 `Permissions` or v2 `PermissionSet` protobuf message.
+fn read_binary(bytes: &[u8], language: Language, limits: &Limits) -> Result<Loaded, Error> {
     #[cfg(feature = "protobuf")]
     {
+        let (document, form) = if language == Language::ProtobufV2 {
+            (
+                super::protobuf::parse_v2_with(bytes, limits)?,
+                Form::MomentoV2Protobuf,
+            )
+        } else {
+            (
+                super::protobuf::parse_with(bytes, limits)?,
+                Form::MomentoProtobuf,
+            )
+        };
         Ok(Loaded {
-            document: super::protobuf::parse_with(bytes, limits)?,
-            form: Form::MomentoProtobuf,
+            document,
+            form,
             tests: TestFile::default(),
         })
     }
     #[cfg(not(feature = "protobuf"))]
     {
-        let _ = (bytes, limits);
+        let _ = (bytes, language, limits);
         Err(without_protobuf())
     }
 }
@@ -172,7 +189,7 @@ fn without_protobuf() -> Error {
 /// is never protobuf: [`Language::Protobuf`] is refused here; read bytes with [`read_bytes`].
 pub fn read(text: &str, language: Language, limits: &Limits) -> Result<Loaded, Error> {
     match language {
-        Language::Protobuf => Err(Error::one(
+        Language::Protobuf | Language::ProtobufV2 => Err(Error::one(
             Diagnostic::new(
                 ErrorKind::Unsupported,
                 Span::default(),
@@ -216,7 +233,7 @@ pub fn read(text: &str, language: Language, limits: &Limits) -> Result<Loaded, E
 pub fn reformat(text: &str, language: Language, limits: &Limits) -> Result<String, Error> {
     match language {
         Language::Dsl => super::dsl::format_source_with(text, limits),
-        Language::Protobuf => Err(Error::one(
+        Language::Protobuf | Language::ProtobufV2 => Err(Error::one(
             Diagnostic::new(
                 ErrorKind::Unsupported,
                 Span::default(),
@@ -235,15 +252,27 @@ pub fn reformat(text: &str, language: Language, limits: &Limits) -> Result<Strin
 /// form as its binary message. Refuses, one diagnostic each, what the form cannot express.
 pub fn encode(doc: &Document, form: Form) -> Result<Vec<u8>, Error> {
     match form {
-        Form::MomentoProtobuf => {
-            let one = single(doc, "Momento's protobuf")?;
+        Form::MomentoProtobuf | Form::MomentoV2Protobuf => {
+            let v2 = form == Form::MomentoV2Protobuf;
+            let one = single(
+                doc,
+                if v2 {
+                    "Momento's v2 protobuf"
+                } else {
+                    "Momento's protobuf"
+                },
+            )?;
             #[cfg(feature = "protobuf")]
             {
-                super::protobuf::to_bytes(one)
+                if v2 {
+                    super::protobuf::to_v2_bytes(one)
+                } else {
+                    super::protobuf::to_bytes(one)
+                }
             }
             #[cfg(not(feature = "protobuf"))]
             {
-                let _ = one;
+                let _ = (one, v2);
                 Err(without_protobuf())
             }
         }
@@ -284,7 +313,7 @@ pub fn convert(doc: &Document, form: Form) -> Result<String, Error> {
         Form::MomentoV2Json => {
             json::to_momento_v2(single(doc, "Momento's v2 JSON")?).map(|s| s + "\n")
         }
-        Form::MomentoProtobuf => Err(Error::one(
+        Form::MomentoProtobuf | Form::MomentoV2Protobuf => Err(Error::one(
             Diagnostic::new(
                 ErrorKind::Unsupported,
                 Span::default(),

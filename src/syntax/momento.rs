@@ -3,7 +3,10 @@
 //! `default` that never expires, usable from anywhere, without deny rules or cache prefixes.
 
 use crate::error::{Diagnostic, ErrorKind};
-use crate::model::{CacheSelector, CredentialDef, CredentialKind, Effect, Expiry, Permissions};
+use crate::model::{
+    CacheSelector, CredentialDef, CredentialKind, Effect, Expiry, Grant, Permissions, Role,
+};
+use crate::ops::{AccountRights, Rights};
 
 /// The name given to the one credential of a document in one of Momento's forms.
 pub const DEFAULT_CREDENTIAL_NAME: &str = "default";
@@ -73,7 +76,7 @@ pub(crate) fn refusals(
 /// One diagnostic for each deny rule and each cache prefix among `grants`: fgac's extensions,
 /// which none of Momento's forms can say.
 pub(crate) fn refuse_extensions(
-    grants: &[crate::model::Grant],
+    grants: &[Grant],
     name: &str,
     form: &str,
     instead: &str,
@@ -105,4 +108,146 @@ pub(crate) fn refuse_extensions(
             );
         }
     }
+}
+
+/// The kinds of rule of Momento's v2 permission model that fgac reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RuleKind {
+    Cache,
+    Topic,
+    Store,
+    AccountManagement,
+    AuthManagement,
+    ResourceManagement,
+}
+
+impl RuleKind {
+    /// The JSON spelling (`cache`, `account_management`, ...).
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            RuleKind::Cache => "cache",
+            RuleKind::Topic => "topic",
+            RuleKind::Store => "store",
+            RuleKind::AccountManagement => "account_management",
+            RuleKind::AuthManagement => "auth_management",
+            RuleKind::ResourceManagement => "resource_management",
+        }
+    }
+
+    /// The account rights `read`, `write` and `list` stand for in a management rule, or `list`
+    /// alone (third) in a cache, topic or store rule.
+    pub(crate) fn account_rights(self) -> [AccountRights; 3] {
+        use AccountRights as A;
+        match self {
+            RuleKind::AccountManagement => [A::ACCOUNT_READ, A::ACCOUNT_WRITE, A::ACCOUNT_LIST],
+            RuleKind::AuthManagement => [A::AUTH_READ, A::AUTH_WRITE, A::AUTH_LIST],
+            RuleKind::ResourceManagement => [A::RESOURCE_READ, A::RESOURCE_WRITE, A::RESOURCE_LIST],
+            RuleKind::Cache => [A::NONE, A::NONE, A::CACHE_LIST],
+            RuleKind::Topic => [A::NONE, A::NONE, A::TOPIC_LIST],
+            RuleKind::Store => [A::NONE, A::NONE, A::STORE_LIST],
+        }
+    }
+
+    /// Whether the rule holds management rights (no selectors).
+    pub(crate) fn is_management(self) -> bool {
+        matches!(
+            self,
+            RuleKind::AccountManagement | RuleKind::AuthManagement | RuleKind::ResourceManagement
+        )
+    }
+}
+
+/// The permissions of a v2 rule.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Perms {
+    pub(crate) read: bool,
+    pub(crate) write: bool,
+    pub(crate) list: bool,
+}
+
+/// The role a cache or topic rule's `read` and `write` give (v1's roles), if any.
+pub(crate) fn role_of(kind: RuleKind, p: Perms) -> Option<Role> {
+    match (kind, p.read, p.write) {
+        (_, false, false) => None,
+        (RuleKind::Cache, true, true) => Some(Role::ReadWrite),
+        (RuleKind::Cache, true, false) => Some(Role::ReadOnly),
+        (RuleKind::Cache, false, true) => Some(Role::WriteOnly),
+        (RuleKind::Topic, true, true) => Some(Role::PublishSubscribe),
+        (RuleKind::Topic, true, false) => Some(Role::SubscribeOnly),
+        (RuleKind::Topic, false, true) => Some(Role::PublishOnly),
+        _ => None,
+    }
+}
+
+/// Why `list` beside a selector is refused.
+pub(crate) const LIST_IS_TOTAL: (&str, &str) = (
+    "`list` is written with a selector, which cannot restrict it",
+    "Momento's `list` is always total: give it a rule of its own with every selector `all`",
+);
+
+/// One v2 rule to write: its kind, its permissions, and for cache and topic rules the grant it
+/// comes from (`None` for a `list` rule, whose selectors are all `all`).
+pub(crate) struct RuleOut<'g> {
+    pub(crate) kind: RuleKind,
+    pub(crate) perms: Perms,
+    pub(crate) grant: Option<&'g Grant>,
+}
+
+/// The v2 rules that say `credential`'s grants and account rights, in the order fgac writes
+/// them: the grants as written, then management rules, then `list` rules. The caller has
+/// refused what v2 cannot say (deny rules, cache prefixes, a role on the wrong resource).
+pub(crate) fn rules_of(credential: &CredentialDef) -> Vec<RuleOut<'_>> {
+    let mut out = Vec::new();
+    if let Permissions::Explicit(grants) = &credential.permissions {
+        for g in grants {
+            let rights = g.role.rights();
+            let (kind, read, write) = if g.resource.is_topics() {
+                (RuleKind::Topic, Rights::SUBSCRIBE, Rights::PUBLISH)
+            } else {
+                (RuleKind::Cache, Rights::READ, Rights::WRITE)
+            };
+            out.push(RuleOut {
+                kind,
+                perms: Perms {
+                    read: rights.contains(read),
+                    write: rights.contains(write),
+                    list: false,
+                },
+                grant: Some(g),
+            });
+        }
+    }
+    let a = credential.account;
+    for kind in [
+        RuleKind::AccountManagement,
+        RuleKind::AuthManagement,
+        RuleKind::ResourceManagement,
+    ] {
+        let [read, write, list] = kind.account_rights();
+        let perms = Perms {
+            read: a.contains(read),
+            write: a.contains(write),
+            list: a.contains(list),
+        };
+        if perms != Perms::default() {
+            out.push(RuleOut {
+                kind,
+                perms,
+                grant: None,
+            });
+        }
+    }
+    for kind in [RuleKind::Cache, RuleKind::Topic, RuleKind::Store] {
+        if a.contains(kind.account_rights()[2]) {
+            out.push(RuleOut {
+                kind,
+                perms: Perms {
+                    list: true,
+                    ..Perms::default()
+                },
+                grant: None,
+            });
+        }
+    }
+    out
 }

@@ -13,7 +13,10 @@ pub fn run(path: &Path, form: Form) -> Result<Status, Stop> {
     };
     match syntax::encode(&loaded.document, form) {
         Ok(printed) => {
-            if form.language() == syntax::Language::Protobuf {
+            if matches!(
+                form.language(),
+                syntax::Language::Protobuf | syntax::Language::ProtobufV2
+            ) {
                 out::binary(&printed)?;
             } else {
                 // Every text form prints UTF-8 (`encode` writes what `convert` prints).

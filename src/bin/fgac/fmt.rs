@@ -25,7 +25,10 @@ pub fn run(files: &[PathBuf], check: bool) -> Result<Status, Stop> {
 fn one(path: &Path, check: bool) -> Result<Status, Stop> {
     let bytes = input::read(path)?;
     let limits = Limits::default();
-    if input::language_of(path) == Some(Language::Protobuf) {
+    if matches!(
+        input::language_of(path),
+        Some(Language::Protobuf | Language::ProtobufV2)
+    ) {
         report(&format!(
             "error: `{}` is a binary protobuf message, which has no layout to format\n",
             fgac::escape_for_terminal(&path.display().to_string())

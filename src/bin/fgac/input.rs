@@ -14,6 +14,13 @@ pub fn read(path: &Path) -> Result<Vec<u8>, Stop> {
 /// The language a file's extension names, if it names one; otherwise the library tells by the
 /// content.
 pub fn language_of(path: &Path) -> Option<Language> {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    if name.ends_with(".v2.binpb") || name.ends_with(".v2.pb") {
+        return Some(Language::ProtobufV2);
+    }
     match path.extension().and_then(|e| e.to_str()) {
         Some("json") => Some(Language::Json),
         Some("fgac") => Some(Language::Dsl),
@@ -26,7 +33,7 @@ pub fn language_of(path: &Path) -> Option<Language> {
 /// are shown as byte offsets.
 pub fn text_of(bytes: &[u8], language: Language) -> String {
     match language {
-        Language::Protobuf => String::new(),
+        Language::Protobuf | Language::ProtobufV2 => String::new(),
         _ => String::from_utf8_lossy(bytes).into_owned(),
     }
 }

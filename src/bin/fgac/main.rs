@@ -143,6 +143,10 @@ enum ConvertTo {
     /// named `default` that never expires, without deny rules or cache prefixes.
     #[value(name = "momento-protobuf", alias = "momento-pb")]
     MomentoProtobuf,
+    /// Momento's v2 `PermissionSet` protobuf message (binary; redirect it to a file, named
+    /// `*.v2.binpb` to be read back as v2).
+    #[value(name = "momento-v2-protobuf", alias = "momento-v2-pb")]
+    MomentoV2Protobuf,
 }
 
 fn main() -> ExitCode {
@@ -178,6 +182,7 @@ fn main() -> ExitCode {
                 ConvertTo::Fgac => fgac::syntax::Form::Dsl,
                 ConvertTo::MomentoV2 => fgac::syntax::Form::MomentoV2Json,
                 ConvertTo::MomentoProtobuf => fgac::syntax::Form::MomentoProtobuf,
+                ConvertTo::MomentoV2Protobuf => fgac::syntax::Form::MomentoV2Protobuf,
             },
         ),
     };

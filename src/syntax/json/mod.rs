@@ -1,6 +1,7 @@
-//! The JSON front end: Momento's documented permission JSON, and fgac's key-store JSON.
+//! The JSON front end: Momento's documented permission JSON (v1 scopes and v2 rules), and fgac's
+//! key-store JSON.
 //!
-//! Two document forms are read, told apart by their top-level field:
+//! Three document forms are read, told apart by their top-level field:
 //!
 //! * **Momento scope** (one credential): `{"permissions": [...]}` or `{"super_user": true}`. It is
 //!   loaded as an API key named [`DEFAULT_CREDENTIAL_NAME`] that never expires. fgac reads its
@@ -10,7 +11,10 @@
 //!   "expires_at": 1798761600, "permissions": [...]}]}`, where `kind` is `api_key` or `token`,
 //!   `expires_at` is epoch seconds or `"never"` (required: an expiry is never implied), and a
 //!   credential has `permissions` or `"super_user": true`, and optionally a `token_id` and
-//!   `networks` (CIDR strings; left out, every address).
+//!   `networks` (CIDR strings; left out, every address), and `account_rights` (Momento's v2
+//!   management and list rights by name: `["resource_write", "cache_list"]`).
+//! * **Momento v2 rules** (one credential): `{"rules": [...], "conditions": [...]}`, read as the
+//!   scope form is, with networks and account rights (see [`to_momento_v2`] for the spelling).
 //!
 //! A permission is `{"role": ..., "cache": ..., "item": ...}` or `{"role": ..., "cache": ...,
 //! "topic": ...}`, with an optional `"effect": "deny"` (fgac's extension; `allow` when left out).

@@ -1,42 +1,15 @@
-//! Momento's "Version 2" permission rules as JSON (fgac's spelling of `permissionrules.proto`,
-//! following MOMENTO.md's sketch): one credential, read as an API key named `default` that never
-//! expires, as Momento's v1 scope JSON is.
-//!
-//! ```text
-//! {"rules": [
-//!   {"type": "cache", "permissions": ["read", "write"], "caches": {"name": "prod"}, "items": {"key_prefix": "public/"}},
-//!   {"type": "topic", "permissions": ["read"], "caches": "*", "topics": {"prefix": "news-"}},
-//!   {"type": "cache", "permissions": ["list"], "caches": "*", "items": "*"},
-//!   {"type": "resource_management", "permissions": ["write", "list"]}
-//! ], "conditions": [{"ip_filter": {"allowed_cidr_ranges": ["10.0.0.0/8"]}}]}
-//! ```
-//!
-//! * `type`: `cache`, `topic`, `store` (with `list` only: fgac does not authorize store items),
-//!   `account_management`, `auth_management`, `resource_management` (`function` and `database`
-//!   rules are refused by name: fgac does not authorize them);
-//! * `permissions`: a non-empty list of `read`, `write`, `list`, each once. On caches, `read` and
-//!   `write` are the v1 roles' rights (both: `readwrite`); on topics, `read` is subscribe and
-//!   `write` publish. `list` is "always total" (Momento): it is written only with `"*"` for every
-//!   selector of its rule, since a selector beside it would not restrict it, and is held as an
-//!   account right (`cache_list`, `topic_list`, `store_list`);
-//! * `caches`: `"*"` or `{"name": "..."}`; `items`: `"*"`, `{"key": "..."}`, `{"key_prefix": "..."}`
-//!   (or `key_base64`, `key_prefix_base64` for bytes that are not UTF-8); `topics`: `"*"`,
-//!   `{"name": "..."}`, `{"prefix": "..."}`; `stores`: `"*"` or `{"name": "..."}`. Every selector of a rule is required: none is implied;
-//! * management rules have `permissions` only (Momento's management rules select everything);
-//! * `conditions`: at most one `ip_filter`, whose `allowed_cidr_ranges` become the credential's
-//!   networks.
-//!
-//! A super user is `{"super_user": true}`, the same text as in v1 (and read as v1, which means the
-//! same).
+//! Momento's "Version 2" permission rules as JSON: the reader of `{"rules": [...]}` documents
+//! and [`to_momento_v2`], whose docs give the spelling.
 
 use super::read::{decode, expect_object, not_null, optional, span_of, value};
 use crate::error::{Diagnostic, Error, ErrorKind};
 use crate::limits::Limits;
 use crate::model::{
     CacheSelector, CredentialDef, CredentialKind, Effect, Expiry, Grant, ItemSelector, Network,
-    Permissions, ResourceSelector, Role, Span, TopicSelector,
+    Permissions, ResourceSelector, Span, TopicSelector,
 };
 use crate::ops::AccountRights;
+use crate::syntax::momento::{LIST_IS_TOTAL, Perms, RuleKind, role_of, rules_of};
 use serde_json::value::RawValue;
 
 fn problem(span: Span, message: impl Into<String>, help: impl Into<String>) -> Error {
@@ -169,14 +142,6 @@ fn key_bytes(text: &str, name: &str, raw: &RawValue) -> Result<Vec<u8>, Error> {
     }
 }
 
-/// The three permissions of v2, each at most once.
-#[derive(Clone, Copy, Default)]
-struct Perms {
-    read: bool,
-    write: bool,
-    list: bool,
-}
-
 fn perms(text: &str, raw: &RawValue) -> Result<Perms, Error> {
     let list: Vec<&RawValue> = value(text, raw)?;
     if list.is_empty() {
@@ -278,154 +243,124 @@ fn rule(text: &str, raw: &RawValue, out: &mut Reading) -> Result<(), Error> {
     let span = span_of(text, raw);
     expect_object(text, raw.get(), "a rule")?;
     let r: RuleJson<'_> = decode(text, raw.get())?;
-    let kind = string(text, r.kind)?;
+    let name = string(text, r.kind)?;
+    let kind = match name.as_str() {
+        "cache" => RuleKind::Cache,
+        "topic" => RuleKind::Topic,
+        "store" => RuleKind::Store,
+        "account_management" => RuleKind::AccountManagement,
+        "auth_management" => RuleKind::AuthManagement,
+        "resource_management" => RuleKind::ResourceManagement,
+        "function" | "database" => {
+            return Err(Error::one(
+                Diagnostic::new(
+                    ErrorKind::Unsupported,
+                    span_of(text, r.kind),
+                    format!("`{name}` rules are not supported: fgac authorizes caches, topics, store listing and account management"),
+                )
+                .with_help("remove the rule"),
+            ));
+        }
+        other => {
+            return Err(problem(
+                span_of(text, r.kind),
+                format!("unknown rule type `{other}`"),
+                "the types are `cache`, `topic`, `store`, `account_management`, `auth_management` and `resource_management`",
+            ));
+        }
+    };
     let p = perms(text, r.permissions)?;
-    match kind.as_str() {
-        "cache" | "topic" => {
-            let topics = kind == "topic";
-            let caches = required(text, raw, r.caches, "caches")?;
-            let cache = match selector(text, caches, "caches", &["name"])? {
-                Selector::All => CacheSelector::All,
-                Selector::Field(_, v) => CacheSelector::Name(string(text, v)?),
-            };
-            let (resource, all) = if topics {
-                refuse_fields(text, &[("items", r.items), ("stores", r.stores)], "topic")?;
-                let t = required(text, raw, r.topics, "topics")?;
-                let topic = match selector(text, t, "topics", &["name", "prefix"])? {
-                    Selector::All => TopicSelector::All,
-                    Selector::Field("name", v) => TopicSelector::Name(string(text, v)?),
-                    Selector::Field(_, v) => TopicSelector::Prefix(string(text, v)?),
-                };
-                let all = topic == TopicSelector::All;
-                (ResourceSelector::Topics(topic), all)
-            } else {
-                refuse_fields(text, &[("topics", r.topics), ("stores", r.stores)], "cache")?;
-                let i = required(text, raw, r.items, "items")?;
-                let item = match selector(
-                    text,
-                    i,
-                    "items",
-                    &["key", "key_prefix", "key_base64", "key_prefix_base64"],
-                )? {
-                    Selector::All => ItemSelector::All,
-                    Selector::Field(name, v) if name.starts_with("key_prefix") => {
-                        ItemSelector::Prefix(key_bytes(text, name, v)?)
-                    }
-                    Selector::Field(name, v) => ItemSelector::Key(key_bytes(text, name, v)?),
-                };
-                let all = item == ItemSelector::All;
-                (ResourceSelector::Items(item), all)
-            };
-            if p.list {
-                if cache != CacheSelector::All || !all {
-                    return Err(problem(
-                        span,
-                        "`list` is written with a selector, which cannot restrict it",
-                        "Momento's `list` is always total: give it a rule of its own with `\"*\"` for every selector",
-                    ));
-                }
-                let right = if topics {
-                    AccountRights::TOPIC_LIST
-                } else {
-                    AccountRights::CACHE_LIST
-                };
+    let [read, write, list] = kind.account_rights();
+    if kind.is_management() {
+        refuse_fields(
+            text,
+            &[
+                ("caches", r.caches),
+                ("items", r.items),
+                ("topics", r.topics),
+                ("stores", r.stores),
+            ],
+            kind.name(),
+        )?;
+        for (held, right) in [(p.read, read), (p.write, write), (p.list, list)] {
+            if held {
                 out.add_account(text, r.permissions, right)?;
             }
-            let role = match (topics, p.read, p.write) {
-                (_, false, false) => None,
-                (false, true, true) => Some(Role::ReadWrite),
-                (false, true, false) => Some(Role::ReadOnly),
-                (false, false, true) => Some(Role::WriteOnly),
-                (true, true, true) => Some(Role::PublishSubscribe),
-                (true, true, false) => Some(Role::SubscribeOnly),
-                (true, false, true) => Some(Role::PublishOnly),
-            };
-            if let Some(role) = role {
-                out.grants.push(Grant {
-                    effect: Effect::Allow,
-                    role,
-                    cache,
-                    resource,
-                    span,
-                });
-            }
-            Ok(())
         }
-        "account_management" | "auth_management" | "resource_management" => {
-            refuse_fields(
-                text,
-                &[
-                    ("caches", r.caches),
-                    ("items", r.items),
-                    ("topics", r.topics),
-                    ("stores", r.stores),
-                ],
-                &kind,
-            )?;
-            let [read, write, list] = match kind.as_str() {
-                "account_management" => [
-                    AccountRights::ACCOUNT_READ,
-                    AccountRights::ACCOUNT_WRITE,
-                    AccountRights::ACCOUNT_LIST,
-                ],
-                "auth_management" => [
-                    AccountRights::AUTH_READ,
-                    AccountRights::AUTH_WRITE,
-                    AccountRights::AUTH_LIST,
-                ],
-                _ => [
-                    AccountRights::RESOURCE_READ,
-                    AccountRights::RESOURCE_WRITE,
-                    AccountRights::RESOURCE_LIST,
-                ],
-            };
-            for (held, right) in [(p.read, read), (p.write, write), (p.list, list)] {
-                if held {
-                    out.add_account(text, r.permissions, right)?;
-                }
+        return Ok(());
+    }
+    const ITEMS: &[&str] = &["key", "key_prefix", "key_base64", "key_prefix_base64"];
+    let item_of = |raw: &RawValue| -> Result<ItemSelector, Error> {
+        Ok(match selector(text, raw, "items", ITEMS)? {
+            Selector::All => ItemSelector::All,
+            Selector::Field(name, v) if name.starts_with("key_prefix") => {
+                ItemSelector::Prefix(key_bytes(text, name, v)?)
             }
-            Ok(())
-        }
-        "store" if p.list && !p.read && !p.write => {
+            Selector::Field(name, v) => ItemSelector::Key(key_bytes(text, name, v)?),
+        })
+    };
+    let name_of = |raw: &RawValue, field: &str| -> Result<CacheSelector, Error> {
+        Ok(match selector(text, raw, field, &["name"])? {
+            Selector::All => CacheSelector::All,
+            Selector::Field(_, v) => CacheSelector::Name(string(text, v)?),
+        })
+    };
+    let (cache, resource) = match kind {
+        RuleKind::Store => {
             refuse_fields(text, &[("caches", r.caches), ("topics", r.topics)], "store")?;
-            let stores = required(text, raw, r.stores, "stores")?;
-            let items = required(text, raw, r.items, "items")?;
-            let all_stores = matches!(selector(text, stores, "stores", &["name"])?, Selector::All);
-            let all_items = matches!(
-                selector(text, items, "items", &["key", "key_prefix", "key_base64", "key_prefix_base64"])?,
-                Selector::All
-            );
-            if !all_stores || !all_items {
-                return Err(problem(
-                    span,
-                    "`list` is written with a selector, which cannot restrict it",
-                    "Momento's `list` is always total: give it a rule of its own with `\"*\"` for every selector",
+            if p.read || p.write {
+                return Err(Error::one(
+                    Diagnostic::new(
+                        ErrorKind::Unsupported,
+                        span_of(text, r.permissions),
+                        "`read` and `write` on store items are not supported: fgac authorizes cache items and topics, and lists stores",
+                    )
+                    .with_help("keep the store rule's `list` only, or remove the rule"),
                 ));
             }
-            out.add_account(text, r.permissions, AccountRights::STORE_LIST)
+            let store = name_of(required(text, raw, r.stores, "stores")?, "stores")?;
+            let item = item_of(required(text, raw, r.items, "items")?)?;
+            (store, ResourceSelector::Items(item))
         }
-        "store" => Err(Error::one(
-            Diagnostic::new(
-                ErrorKind::Unsupported,
-                span_of(text, r.permissions),
-                "`read` and `write` on store items are not supported: fgac authorizes cache items and topics, and lists stores",
-            )
-            .with_help("keep the store rule's `list` only, or remove the rule"),
-        )),
-        "function" | "database" => Err(Error::one(
-            Diagnostic::new(
-                ErrorKind::Unsupported,
-                span_of(text, r.kind),
-                format!("`{kind}` rules are not supported: fgac authorizes caches, topics, store listing and account management"),
-            )
-            .with_help("remove the rule"),
-        )),
-        other => Err(problem(
-            span_of(text, r.kind),
-            format!("unknown rule type `{other}`"),
-            "the types are `cache`, `topic`, `store`, `account_management`, `auth_management` and `resource_management`",
-        )),
+        RuleKind::Topic => {
+            refuse_fields(text, &[("items", r.items), ("stores", r.stores)], "topic")?;
+            let cache = name_of(required(text, raw, r.caches, "caches")?, "caches")?;
+            let t = required(text, raw, r.topics, "topics")?;
+            let topic = match selector(text, t, "topics", &["name", "prefix"])? {
+                Selector::All => TopicSelector::All,
+                Selector::Field("name", v) => TopicSelector::Name(string(text, v)?),
+                Selector::Field(_, v) => TopicSelector::Prefix(string(text, v)?),
+            };
+            (cache, ResourceSelector::Topics(topic))
+        }
+        _ => {
+            refuse_fields(text, &[("topics", r.topics), ("stores", r.stores)], "cache")?;
+            let cache = name_of(required(text, raw, r.caches, "caches")?, "caches")?;
+            let item = item_of(required(text, raw, r.items, "items")?)?;
+            (cache, ResourceSelector::Items(item))
+        }
+    };
+    if p.list {
+        let all = matches!(
+            resource,
+            ResourceSelector::Items(ItemSelector::All)
+                | ResourceSelector::Topics(TopicSelector::All)
+        );
+        if cache != CacheSelector::All || !all {
+            return Err(problem(span, LIST_IS_TOTAL.0, LIST_IS_TOTAL.1));
+        }
+        out.add_account(text, r.permissions, list)?;
     }
+    if let Some(role) = role_of(kind, p) {
+        out.grants.push(Grant {
+            effect: Effect::Allow,
+            role,
+            cache,
+            resource,
+            span,
+        });
+    }
+    Ok(())
 }
 
 /// Reads the `conditions` of a v2 document: the networks of its one `ip_filter`.
@@ -521,6 +456,37 @@ pub(super) fn credential(
     })
 }
 
+/// Momento's "Version 2" permission rules as JSON (fgac's spelling of `permissionrules.proto`,
+/// following MOMENTO.md's sketch): one credential, read as an API key named `default` that never
+/// expires, as Momento's v1 scope JSON is.
+///
+/// ```text
+/// {"rules": [
+///   {"type": "cache", "permissions": ["read", "write"], "caches": {"name": "prod"}, "items": {"key_prefix": "public/"}},
+///   {"type": "topic", "permissions": ["read"], "caches": "*", "topics": {"prefix": "news-"}},
+///   {"type": "cache", "permissions": ["list"], "caches": "*", "items": "*"},
+///   {"type": "resource_management", "permissions": ["write", "list"]}
+/// ], "conditions": [{"ip_filter": {"allowed_cidr_ranges": ["10.0.0.0/8"]}}]}
+/// ```
+///
+/// * `type`: `cache`, `topic`, `store` (with `list` only: fgac does not authorize store items),
+///   `account_management`, `auth_management`, `resource_management` (`function` and `database`
+///   rules are refused by name: fgac does not authorize them);
+/// * `permissions`: a non-empty list of `read`, `write`, `list`, each once. On caches, `read` and
+///   `write` are the v1 roles' rights (both: `readwrite`); on topics, `read` is subscribe and
+///   `write` publish. `list` is "always total" (Momento): it is written only with `"*"` for every
+///   selector of its rule, since a selector beside it would not restrict it, and is held as an
+///   account right (`cache_list`, `topic_list`, `store_list`);
+/// * `caches`: `"*"` or `{"name": "..."}`; `items`: `"*"`, `{"key": "..."}`, `{"key_prefix": "..."}`
+///   (or `key_base64`, `key_prefix_base64` for bytes that are not UTF-8); `topics`: `"*"`,
+///   `{"name": "..."}`, `{"prefix": "..."}`; `stores`: `"*"` or `{"name": "..."}`. Every selector of a rule is required: none is implied;
+/// * management rules have `permissions` only (Momento's management rules select everything);
+/// * `conditions`: at most one `ip_filter`, whose `allowed_cidr_ranges` become the credential's
+///   networks.
+///
+/// A super user is `{"super_user": true}`, the same text as in v1 (and read as v1, which means the
+/// same).
+///
 /// Prints one credential as a v2 document, refusing (one diagnostic each) what v2 cannot say: a
 /// credential that is not an API key named `default` that never expires, deny rules, and cache
 /// prefixes. Networks become an `ip_filter` condition; account rights, management rules and
@@ -558,14 +524,7 @@ pub fn to_momento_v2(credential: &CredentialDef) -> Result<String, Error> {
         #[serde(skip_serializing_if = "Option::is_none")]
         topics: Option<Value>,
     }
-    let rule = |kind, permissions, caches, items, topics| RuleOut {
-        kind,
-        permissions,
-        caches,
-        stores: None,
-        items,
-        topics,
-    };
+
     let problems = crate::syntax::momento::refusals(
         credential,
         "Momento's v2 JSON",
@@ -583,24 +542,12 @@ pub fn to_momento_v2(credential: &CredentialDef) -> Result<String, Error> {
             .collect();
         super::write::one_line(&json!([{ "ip_filter": { "allowed_cidr_ranges": ranges } }]))
     });
-    let grants = match &credential.permissions {
-        Permissions::SuperUser { .. } => {
-            return Ok(match conditions {
-                Some(c) => format!("{{\"super_user\": true, \"conditions\": {c}}}"),
-                None => "{\"super_user\": true}".to_owned(),
-            });
-        }
-        Permissions::Explicit(grants) => grants,
-    };
-    let names = |read: bool, write: bool, list: bool| -> Value {
-        let all = [(read, "read"), (write, "write"), (list, "list")];
-        Value::from(
-            all.iter()
-                .filter(|(on, _)| *on)
-                .map(|(_, n)| *n)
-                .collect::<Vec<_>>(),
-        )
-    };
+    if let Permissions::SuperUser { .. } = credential.permissions {
+        return Ok(match conditions {
+            Some(c) => format!("{{\"super_user\": true, \"conditions\": {c}}}"),
+            None => "{\"super_user\": true}".to_owned(),
+        });
+    }
     let bytes = |field: &str, b: &[u8]| match std::str::from_utf8(b) {
         Ok(s) => json!({ field: s }),
         Err(_) => {
@@ -608,102 +555,52 @@ pub fn to_momento_v2(credential: &CredentialDef) -> Result<String, Error> {
             json!({ format!("{field}_base64"): base64::engine::general_purpose::STANDARD.encode(b) })
         }
     };
-    let mut rules: Vec<RuleOut> = Vec::new();
-    for g in grants {
-        let caches = match &g.cache {
-            CacheSelector::Name(n) => json!({ "name": n }),
-            _ => Value::from("*"),
-        };
-        let rights = g.role.rights();
-        use crate::ops::Rights;
-        rules.push(match &g.resource {
-            ResourceSelector::Items(item) => rule(
-                "cache",
-                names(
-                    rights.contains(Rights::READ),
-                    rights.contains(Rights::WRITE),
-                    false,
-                ),
-                Some(caches),
-                Some(match item {
-                    ItemSelector::All => Value::from("*"),
-                    ItemSelector::Key(k) => bytes("key", k),
-                    ItemSelector::Prefix(p) => bytes("key_prefix", p),
-                }),
-                None,
-            ),
-            ResourceSelector::Topics(topic) => rule(
-                "topic",
-                names(
-                    rights.contains(Rights::SUBSCRIBE),
-                    rights.contains(Rights::PUBLISH),
-                    false,
-                ),
-                Some(caches),
-                None,
-                Some(match topic {
-                    TopicSelector::All => Value::from("*"),
-                    TopicSelector::Name(n) => json!({ "name": n }),
-                    TopicSelector::Prefix(p) => json!({ "prefix": p }),
-                }),
-            ),
-        });
-    }
-    let a = credential.account;
-    for (kind, [read, write, list]) in [
-        (
-            "account_management",
-            [
-                AccountRights::ACCOUNT_READ,
-                AccountRights::ACCOUNT_WRITE,
-                AccountRights::ACCOUNT_LIST,
-            ],
-        ),
-        (
-            "auth_management",
-            [
-                AccountRights::AUTH_READ,
-                AccountRights::AUTH_WRITE,
-                AccountRights::AUTH_LIST,
-            ],
-        ),
-        (
-            "resource_management",
-            [
-                AccountRights::RESOURCE_READ,
-                AccountRights::RESOURCE_WRITE,
-                AccountRights::RESOURCE_LIST,
-            ],
-        ),
-    ] {
-        if a.intersection(read.union(write).union(list)).is_empty() {
-            continue;
-        }
-        rules.push(rule(
-            kind,
-            names(a.contains(read), a.contains(write), a.contains(list)),
-            None,
-            None,
-            None,
-        ));
-    }
     let all = || Some(Value::from("*"));
-    let list = || names(false, false, true);
-    if a.contains(AccountRights::CACHE_LIST) {
-        rules.push(rule("cache", list(), all(), all(), None));
-    }
-    if a.contains(AccountRights::TOPIC_LIST) {
-        rules.push(rule("topic", list(), all(), None, all()));
-    }
-    if a.contains(AccountRights::STORE_LIST) {
-        rules.push(RuleOut {
-            kind: "store",
-            permissions: list(),
+    let mut rules: Vec<RuleOut> = Vec::new();
+    for r in rules_of(credential) {
+        let p = r.perms;
+        let permissions = [(p.read, "read"), (p.write, "write"), (p.list, "list")]
+            .iter()
+            .filter(|(on, _)| *on)
+            .map(|(_, n)| Value::from(*n))
+            .collect();
+        let mut out = RuleOut {
+            kind: r.kind.name(),
+            permissions,
             caches: None,
-            stores: all(),
-            items: all(),
+            stores: None,
+            items: None,
             topics: None,
-        });
+        };
+        match (r.kind, r.grant) {
+            (RuleKind::Cache | RuleKind::Topic, Some(g)) => {
+                out.caches = Some(match &g.cache {
+                    CacheSelector::Name(n) => json!({ "name": n }),
+                    _ => Value::from("*"),
+                });
+                match &g.resource {
+                    ResourceSelector::Items(item) => {
+                        out.items = Some(match item {
+                            ItemSelector::All => Value::from("*"),
+                            ItemSelector::Key(k) => bytes("key", k),
+                            ItemSelector::Prefix(p) => bytes("key_prefix", p),
+                        })
+                    }
+                    ResourceSelector::Topics(topic) => {
+                        out.topics = Some(match topic {
+                            TopicSelector::All => Value::from("*"),
+                            TopicSelector::Name(n) => json!({ "name": n }),
+                            TopicSelector::Prefix(p) => json!({ "prefix": p }),
+                        })
+                    }
+                }
+            }
+            (RuleKind::Cache, None) => (out.caches, out.items) = (all(), all()),
+            (RuleKind::Topic, None) => (out.caches, out.topics) = (all(), all()),
+            (RuleKind::Store, _) => (out.stores, out.items) = (all(), all()),
+            _ => {}
+        }
+        rules.push(out);
     }
     let lines: Vec<String> = rules
         .iter()

@@ -33,9 +33,11 @@
 //! ```
 
 mod messages;
+mod messages_v2;
 mod read;
 #[cfg(test)]
 mod tests;
+mod v2;
 mod wire;
 mod write;
 
@@ -64,6 +66,49 @@ pub fn parse_with(bytes: &[u8], limits: &Limits) -> Result<Document, Error> {
             span: Span::new(0, bytes.len()),
         }],
     })
+}
+
+/// Reads Momento's v2 `PermissionSet` message (`permissionrules.proto`) as a document with the
+/// default [`Limits`].
+pub fn parse_v2(bytes: &[u8]) -> Result<Document, Error> {
+    parse_v2_with(bytes, &Limits::default())
+}
+
+/// Reads a v2 `PermissionSet` message as a document (one API key named `default` that never
+/// expires, with the grants, account rights and networks the message gives) under `limits`.
+/// Store rules are read with their `list` permission only, and function and database rules are
+/// refused: fgac does not authorize them.
+pub fn parse_v2_with(bytes: &[u8], limits: &Limits) -> Result<Document, Error> {
+    let set = v2::permission_set(bytes, limits).map_err(|d| Error::one(*d))?;
+    Ok(Document {
+        credentials: vec![CredentialDef {
+            name: super::json::DEFAULT_CREDENTIAL_NAME.to_owned(),
+            kind: CredentialKind::ApiKey,
+            expiry: Expiry::Never,
+            token_id: None,
+            permissions: set.permissions,
+            account: set.account,
+            networks: set.networks,
+            span: Span::new(0, bytes.len()),
+        }],
+    })
+}
+
+/// `credential` as a v2 `PermissionSet` message, refusing (one diagnostic each) what it cannot
+/// say: anything but an API key named `default` that never expires, deny rules, and cache
+/// prefixes. Networks become an `ip_filter` condition, account rights management rules and
+/// `list` permissions.
+pub fn to_v2_bytes(credential: &CredentialDef) -> Result<Vec<u8>, Error> {
+    let problems = super::momento::refusals(
+        credential,
+        "Momento's v2 protobuf",
+        super::momento::Model::V2,
+        "print fgac's key-store JSON instead",
+    );
+    if !problems.is_empty() {
+        return Err(Error::new(problems));
+    }
+    write::permission_set(credential)
 }
 
 /// Reads a `Permissions` message as the permissions of a credential a server is about to mint

@@ -177,23 +177,7 @@ fn cache_permission(m: Message<'_>, span: Span) -> Result<Grant, Refusal> {
                 })
             }
             2 | 3 => cache = Some(cache_selector(f)?),
-            4 => {
-                all(f)?;
-                item = Some(ItemSelector::All);
-            }
-            _ => {
-                let mut selector = None;
-                read_fields(message_of(f)?, &CACHE_ITEM_SELECTOR, |s| {
-                    let bytes = message_of(s)?.bytes.to_vec();
-                    selector = Some(if s.def.number == 1 {
-                        ItemSelector::Key(bytes)
-                    } else {
-                        ItemSelector::Prefix(bytes)
-                    });
-                    Ok(())
-                })?;
-                item = Some(selector.ok_or_else(|| empty_selector(f, "CacheItemSelector"))?);
-            }
+            _ => item = Some(item_selector(f, "CacheItemSelector")?),
         }
         Ok(())
     })?;
@@ -225,23 +209,7 @@ fn topic_permission(m: Message<'_>, span: Span) -> Result<Grant, Refusal> {
                 })
             }
             2 | 3 => cache = Some(cache_selector(f)?),
-            4 => {
-                all(f)?;
-                topic = Some(TopicSelector::All);
-            }
-            _ => {
-                let mut selector = None;
-                read_fields(message_of(f)?, &TOPIC_SELECTOR, |s| {
-                    let name = string_of(s)?;
-                    selector = Some(if s.def.number == 1 {
-                        TopicSelector::Name(name)
-                    } else {
-                        TopicSelector::Prefix(name)
-                    });
-                    Ok(())
-                })?;
-                topic = Some(selector.ok_or_else(|| empty_selector(f, "TopicSelector"))?);
-            }
+            _ => topic = Some(topic_selector(f)?),
         }
         Ok(())
     })?;
@@ -260,8 +228,48 @@ fn topic_permission(m: Message<'_>, span: Span) -> Result<Grant, Refusal> {
 const CACHE_ROLES: &str = "CacheReadWrite (1), CacheReadOnly (2), CacheWriteOnly (3)";
 const TOPIC_ROLES: &str = "TopicReadWrite (1), TopicReadOnly (2), TopicWriteOnly (3)";
 
-/// The `cache` oneof's member `f`: `all_caches` or a `cache_selector` naming one cache.
-fn cache_selector(f: Field<'_>) -> Result<CacheSelector, Refusal> {
+/// The item oneof's member `f` (field 4 `all_items`, or field 5 a selector message named
+/// `message` with `key` 1 and `key_prefix` 2: v1's and v2's caches, v2's stores).
+pub(super) fn item_selector(f: Field<'_>, message: &str) -> Result<ItemSelector, Refusal> {
+    if f.def.number == 4 {
+        all(f)?;
+        return Ok(ItemSelector::All);
+    }
+    let mut selector = None;
+    read_fields(message_of(f)?, &CACHE_ITEM_SELECTOR, |s| {
+        let bytes = message_of(s)?.bytes.to_vec();
+        selector = Some(if s.def.number == 1 {
+            ItemSelector::Key(bytes)
+        } else {
+            ItemSelector::Prefix(bytes)
+        });
+        Ok(())
+    })?;
+    selector.ok_or_else(|| empty_selector(f, message))
+}
+
+/// The `topic` oneof's member `f`: field 4 `all_topics`, or field 5 a `topic_selector`.
+pub(super) fn topic_selector(f: Field<'_>) -> Result<TopicSelector, Refusal> {
+    if f.def.number == 4 {
+        all(f)?;
+        return Ok(TopicSelector::All);
+    }
+    let mut selector = None;
+    read_fields(message_of(f)?, &TOPIC_SELECTOR, |s| {
+        let name = string_of(s)?;
+        selector = Some(if s.def.number == 1 {
+            TopicSelector::Name(name)
+        } else {
+            TopicSelector::Prefix(name)
+        });
+        Ok(())
+    })?;
+    selector.ok_or_else(|| empty_selector(f, "TopicSelector"))
+}
+
+/// The `cache` oneof's member `f`: `all_caches` (2) or a `cache_selector` (3) naming one cache
+/// (v2's stores likewise: `all_stores`, a `store_selector` with `store_name` 1).
+pub(super) fn cache_selector(f: Field<'_>) -> Result<CacheSelector, Refusal> {
     if f.def.number == 2 {
         all(f)?;
         return Ok(CacheSelector::All);
@@ -276,25 +284,25 @@ fn cache_selector(f: Field<'_>) -> Result<CacheSelector, Refusal> {
 }
 
 /// An `All` message: empty.
-fn all(f: Field<'_>) -> Result<(), Refusal> {
+pub(super) fn all(f: Field<'_>) -> Result<(), Refusal> {
     read_fields(message_of(f)?, &ALL, |_| Ok(()))
 }
 
-fn message_of<'b>(f: Field<'b>) -> Result<Message<'b>, Refusal> {
+pub(super) fn message_of<'b>(f: Field<'b>) -> Result<Message<'b>, Refusal> {
     match f.value {
         Value::Len(m) => Ok(m),
         Value::Varint(_) => unreachable_wire(f),
     }
 }
 
-fn varint_of(f: Field<'_>) -> Result<u64, Refusal> {
+pub(super) fn varint_of(f: Field<'_>) -> Result<u64, Refusal> {
     match f.value {
         Value::Varint(n) => Ok(n),
         Value::Len(_) => unreachable_wire(f),
     }
 }
 
-fn string_of(f: Field<'_>) -> Result<String, Refusal> {
+pub(super) fn string_of(f: Field<'_>) -> Result<String, Refusal> {
     let m = message_of(f)?;
     match std::str::from_utf8(m.bytes) {
         Ok(s) => Ok(s.to_owned()),
@@ -312,7 +320,7 @@ fn string_of(f: Field<'_>) -> Result<String, Refusal> {
 
 /// The reader checked the wire type against the schema, so a value of the other kind is a schema
 /// mistake; it is an error (never a panic) all the same.
-fn unreachable_wire<T>(f: Field<'_>) -> Result<T, Refusal> {
+pub(super) fn unreachable_wire<T>(f: Field<'_>) -> Result<T, Refusal> {
     Err(error(
         f.span,
         format!("field `{}` is carried on the wrong wire type", f.def.name),
@@ -320,7 +328,7 @@ fn unreachable_wire<T>(f: Field<'_>) -> Result<T, Refusal> {
     .into())
 }
 
-fn unknown_enum(f: Field<'_>, enumeration: &str, value: u64, known: &str) -> Refusal {
+pub(super) fn unknown_enum(f: Field<'_>, enumeration: &str, value: u64, known: &str) -> Refusal {
     Box::new(
         error(
             f.span,
@@ -355,9 +363,14 @@ fn role_unset(m: Message<'_>, message: &str, roles: &str) -> Refusal {
     )
 }
 
-fn oneof_unset(m: Message<'_>, message: &str, oneof: &str) -> Refusal {
+pub(super) fn oneof_unset(m: Message<'_>, message: &str, oneof: &str) -> Refusal {
     let choices = match oneof {
         "topic" => "`all_topics` or a `topic_selector`",
+        "store" => "`all_stores` or a `store_selector`",
+        "cache_item" | "store_item" => "`all_items` or an `item_selector`",
+        "auth_items" => "`all_items`",
+        "resources" => "`all_resources`",
+        "range" => "`ipv4` or `ipv6`",
         _ => "`all_caches` or a `cache_selector`",
     };
     Box::new(
@@ -371,7 +384,7 @@ fn oneof_unset(m: Message<'_>, message: &str, oneof: &str) -> Refusal {
     )
 }
 
-fn empty_selector(f: Field<'_>, selector: &str) -> Refusal {
+pub(super) fn empty_selector(f: Field<'_>, selector: &str) -> Refusal {
     Box::new(
         error(
             f.span,

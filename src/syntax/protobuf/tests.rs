@@ -39,7 +39,7 @@ fn cache_meaning(c: Option<&pb::CacheSelector>, all: bool) -> Option<CacheSelect
     }
 }
 
-fn grant_meaning(p: &pb::PermissionsType) -> Option<Grant> {
+pub(super) fn grant_meaning(p: &pb::PermissionsType) -> Option<Grant> {
     let (role, cache, resource) = match p.kind.as_ref()? {
         pb::PermissionKind::CachePermissions(c) => {
             let role = match c.role {
@@ -91,7 +91,7 @@ fn grant_meaning(p: &pb::PermissionsType) -> Option<Grant> {
     })
 }
 
-fn name() -> impl Strategy<Value = String> {
+pub(super) fn name() -> impl Strategy<Value = String> {
     "[ab\u{e9}]{0,3}"
 }
 
@@ -103,7 +103,7 @@ fn cache_selector() -> impl Strategy<Value = Option<pb::CacheSelector>> {
     ]
 }
 
-fn cache_permissions() -> impl Strategy<Value = pb::CachePermissions> {
+pub(super) fn cache_permissions() -> impl Strategy<Value = pb::CachePermissions> {
     let item = prop_oneof![
         2 => Just(None),
         2 => Just(Some(pb::CacheItem::AllItems(pb::All {}))),
@@ -124,7 +124,7 @@ fn cache_permissions() -> impl Strategy<Value = pb::CachePermissions> {
     })
 }
 
-fn topic_permissions() -> impl Strategy<Value = pb::TopicPermissions> {
+pub(super) fn topic_permissions() -> impl Strategy<Value = pb::TopicPermissions> {
     let topic = prop_oneof![
         1 => Just(None),
         2 => Just(Some(pb::Topic::AllTopics(pb::All {}))),
@@ -328,4 +328,405 @@ fn fields_in_any_order_read_the_same() {
         read_permissions(&reordered, &Limits::default()).unwrap(),
         read_permissions(&with_in_cache_permissions(&[]), &Limits::default()).unwrap()
     );
+}
+
+mod v2 {
+    //! The v2 reader against prost's encoding of the v2 mirror types, as for v1.
+
+    use super::super::messages as pb;
+    use super::super::messages_v2 as v2;
+    use super::{cache_permissions, name, topic_permissions};
+    use crate::limits::Limits;
+    use crate::model::{Network, Permissions, Span};
+    use crate::ops::AccountRights;
+    use crate::syntax::momento::{Perms, RuleKind, role_of};
+    use proptest::prelude::*;
+    use prost::Message as _;
+
+    type Meaning = (Permissions, AccountRights, Vec<Network>);
+
+    /// The permissions a list names, by the numbering of `kind`; `None` when empty, unknown or
+    /// repeated.
+    fn perms(kind: RuleKind, list: &[i32]) -> Option<Perms> {
+        let mut p = Perms::default();
+        for &n in list {
+            let slot = match (kind.is_management(), n) {
+                (false, 0) | (true, 2) => &mut p.list,
+                (false, 1) | (true, 0) => &mut p.read,
+                (false, 2) | (true, 1) => &mut p.write,
+                _ => return None,
+            };
+            if *slot {
+                return None;
+            }
+            *slot = true;
+        }
+        (p != Perms::default()).then_some(p)
+    }
+
+    fn meaning(m: &v2::PermissionSet) -> Option<Meaning> {
+        let networks = match m.conditions.as_slice() {
+            [] => Vec::new(),
+            [c] => {
+                let ranges = &c.ip_filter.as_ref()?.allowed_cidr_ranges;
+                if ranges.is_empty() {
+                    return None;
+                }
+                let mut out = Vec::new();
+                for r in ranges {
+                    let (text, v4) = match r.range.as_ref()? {
+                        v2::CidrRangeKind::Ipv4(t) => (t, true),
+                        v2::CidrRangeKind::Ipv6(t) => (t, false),
+                    };
+                    let n: Network = text.parse().ok()?;
+                    if n.addr().is_ipv4() != v4 {
+                        return None;
+                    }
+                    out.push(n);
+                }
+                out
+            }
+            _ => return None,
+        };
+        let rules = match m.kind.as_ref()? {
+            v2::PermissionSetKind::SuperUser(0) => {
+                return Some((
+                    Permissions::SuperUser {
+                        span: Span::default(),
+                    },
+                    AccountRights::NONE,
+                    networks,
+                ));
+            }
+            v2::PermissionSetKind::SuperUser(_) => return None,
+            v2::PermissionSetKind::Explicit(e) => &e.rules,
+        };
+        let mut grants = Vec::new();
+        let mut account = AccountRights::NONE;
+        let mut add = |right: AccountRights| -> Option<()> {
+            if account.contains(right) {
+                return None;
+            }
+            account = account.union(right);
+            Some(())
+        };
+        for rule in rules {
+            let (kind, list, grant, selected_all) = match rule.kind.as_ref()? {
+                v2::RuleKind::AccountManagementRule(r) => {
+                    if r.all.is_some() {
+                        return None;
+                    }
+                    (RuleKind::AccountManagement, &r.permissions, None, true)
+                }
+                v2::RuleKind::AuthManagementRule(r) => {
+                    r.all?;
+                    (RuleKind::AuthManagement, &r.permissions, None, true)
+                }
+                v2::RuleKind::ResourceManagementRule(r) => {
+                    r.all?;
+                    (RuleKind::ResourceManagement, &r.permissions, None, true)
+                }
+                v2::RuleKind::StorageRule(r) => {
+                    r.all_stores?;
+                    r.all_items?;
+                    (RuleKind::Store, &r.permissions, None, true)
+                }
+                v2::RuleKind::CacheRule(r) => {
+                    // As a v1 cache permission with a valid role, "every item" explicit.
+                    r.cache_item.as_ref()?;
+                    let v1 = pb::PermissionsType {
+                        kind: Some(pb::PermissionKind::CachePermissions(pb::CachePermissions {
+                            role: 1,
+                            cache: r.cache.clone(),
+                            cache_item: r.cache_item.clone(),
+                        })),
+                    };
+                    let g = super::grant_meaning(&v1)?;
+                    let all = matches!(r.cache, Some(pb::Cache::AllCaches(_)))
+                        && matches!(r.cache_item, Some(pb::CacheItem::AllItems(_)));
+                    (RuleKind::Cache, &r.permissions, Some(g), all)
+                }
+                v2::RuleKind::TopicRule(r) => {
+                    let v1 = pb::PermissionsType {
+                        kind: Some(pb::PermissionKind::TopicPermissions(pb::TopicPermissions {
+                            role: 1,
+                            cache: r.cache.clone(),
+                            topic: r.topic.clone(),
+                        })),
+                    };
+                    let g = super::grant_meaning(&v1)?;
+                    let all = matches!(r.cache, Some(pb::TopicCache::AllCaches(_)))
+                        && matches!(r.topic, Some(pb::Topic::AllTopics(_)));
+                    (RuleKind::Topic, &r.permissions, Some(g), all)
+                }
+            };
+            let p = perms(kind, list)?;
+            let [read, write, listing] = kind.account_rights();
+            if kind.is_management() {
+                for (on, right) in [(p.read, read), (p.write, write), (p.list, listing)] {
+                    if on {
+                        add(right)?;
+                    }
+                }
+                continue;
+            }
+            if kind == RuleKind::Store && (p.read || p.write) {
+                return None;
+            }
+            if p.list {
+                if !selected_all {
+                    return None;
+                }
+                add(listing)?;
+            }
+            if let (Some(role), Some(mut g)) = (role_of(kind, p), grant) {
+                g.role = role;
+                grants.push(g);
+            }
+        }
+        Some((Permissions::Explicit(grants), account, networks))
+    }
+
+    fn permission_list() -> impl Strategy<Value = Vec<i32>> {
+        prop_oneof![
+            1 => Just(vec![]),
+            8 => proptest::collection::vec(0i32..3, 1..3),
+            1 => proptest::collection::vec(0i32..5, 1..4),
+        ]
+    }
+
+    fn rule() -> impl Strategy<Value = v2::Rule> {
+        fn management() -> impl Strategy<Value = v2::ManagementRule> {
+            (permission_list(), any::<bool>()).prop_map(|(permissions, all)| v2::ManagementRule {
+                permissions,
+                all: all.then_some(pb::All {}),
+            })
+        }
+        prop_oneof![
+            management().prop_map(v2::RuleKind::AccountManagementRule),
+            management().prop_map(v2::RuleKind::AuthManagementRule),
+            management().prop_map(v2::RuleKind::ResourceManagementRule),
+            (permission_list(), cache_permissions()).prop_map(|(permissions, c)| {
+                v2::RuleKind::CacheRule(v2::CacheRule {
+                    permissions,
+                    cache: c.cache,
+                    cache_item: c.cache_item,
+                })
+            }),
+            (permission_list(), topic_permissions()).prop_map(|(permissions, t)| {
+                v2::RuleKind::TopicRule(v2::TopicRule {
+                    permissions,
+                    cache: t.cache,
+                    topic: t.topic,
+                })
+            }),
+            (permission_list(), any::<bool>(), any::<bool>()).prop_map(|(permissions, s, i)| {
+                v2::RuleKind::StorageRule(v2::StoreRule {
+                    permissions,
+                    all_stores: s.then_some(pb::All {}),
+                    all_items: i.then_some(pb::All {}),
+                })
+            }),
+        ]
+        .prop_map(|kind| v2::Rule { kind: Some(kind) })
+    }
+
+    fn condition() -> impl Strategy<Value = v2::Condition> {
+        let range = prop_oneof![
+            Just(None),
+            Just(Some(v2::CidrRangeKind::Ipv4("10.0.0.0/8".into()))),
+            Just(Some(v2::CidrRangeKind::Ipv6("2001:db8::/32".into()))),
+            Just(Some(v2::CidrRangeKind::Ipv4("2001:db8::/32".into()))),
+            name().prop_map(|n| Some(v2::CidrRangeKind::Ipv4(n))),
+        ];
+        (any::<bool>(), proptest::collection::vec(range, 0..3)).prop_map(|(set, ranges)| {
+            v2::Condition {
+                ip_filter: set.then(|| v2::IpFilter {
+                    allowed_cidr_ranges: ranges
+                        .into_iter()
+                        .map(|range| v2::CidrRange { range })
+                        .collect(),
+                }),
+            }
+        })
+    }
+
+    fn message() -> impl Strategy<Value = v2::PermissionSet> {
+        let kind = prop_oneof![
+            1 => Just(None),
+            1 => (0i32..2).prop_map(|v| Some(v2::PermissionSetKind::SuperUser(v))),
+            8 => proptest::collection::vec(rule(), 0..3).prop_map(|rules| {
+                Some(v2::PermissionSetKind::Explicit(v2::ExplicitPermissions { rules }))
+            }),
+        ];
+        (kind, proptest::collection::vec(condition(), 0..2))
+            .prop_map(|(kind, conditions)| v2::PermissionSet { conditions, kind })
+    }
+
+    /// The same message with its permission lists unpacked: one varint field per value.
+    fn unpacked(m: &v2::PermissionSet) -> Vec<u8> {
+        use prost::encoding::{WireType, encode_key, encode_varint};
+        fn rule_bytes(r: &v2::Rule) -> Vec<u8> {
+            let Some(kind) = &r.kind else {
+                return Vec::new();
+            };
+            let (tag, body) = match kind {
+                v2::RuleKind::AccountManagementRule(x) => (
+                    1,
+                    repack(
+                        x.permissions.clone(),
+                        &v2::ManagementRule {
+                            permissions: vec![],
+                            ..x.clone()
+                        }
+                        .encode_to_vec(),
+                    ),
+                ),
+                v2::RuleKind::AuthManagementRule(x) => (
+                    2,
+                    repack(
+                        x.permissions.clone(),
+                        &v2::ManagementRule {
+                            permissions: vec![],
+                            ..x.clone()
+                        }
+                        .encode_to_vec(),
+                    ),
+                ),
+                v2::RuleKind::ResourceManagementRule(x) => (
+                    3,
+                    repack(
+                        x.permissions.clone(),
+                        &v2::ManagementRule {
+                            permissions: vec![],
+                            ..x.clone()
+                        }
+                        .encode_to_vec(),
+                    ),
+                ),
+                v2::RuleKind::CacheRule(x) => (
+                    4,
+                    repack(
+                        x.permissions.clone(),
+                        &v2::CacheRule {
+                            permissions: vec![],
+                            ..x.clone()
+                        }
+                        .encode_to_vec(),
+                    ),
+                ),
+                v2::RuleKind::TopicRule(x) => (
+                    5,
+                    repack(
+                        x.permissions.clone(),
+                        &v2::TopicRule {
+                            permissions: vec![],
+                            ..x.clone()
+                        }
+                        .encode_to_vec(),
+                    ),
+                ),
+                v2::RuleKind::StorageRule(x) => (
+                    6,
+                    repack(
+                        x.permissions.clone(),
+                        &v2::StoreRule {
+                            permissions: vec![],
+                            ..x.clone()
+                        }
+                        .encode_to_vec(),
+                    ),
+                ),
+            };
+            let mut out = Vec::new();
+            encode_key(tag, WireType::LengthDelimited, &mut out);
+            encode_varint(body.len() as u64, &mut out);
+            out.extend(body);
+            out
+        }
+        fn repack(permissions: Vec<i32>, rest: &[u8]) -> Vec<u8> {
+            let mut out = Vec::new();
+            for p in permissions {
+                encode_key(1, WireType::Varint, &mut out);
+                encode_varint(p as u64, &mut out);
+            }
+            out.extend_from_slice(rest);
+            out
+        }
+        let mut out = Vec::new();
+        match &m.kind {
+            Some(v2::PermissionSetKind::Explicit(e)) => {
+                let mut body = Vec::new();
+                for r in &e.rules {
+                    let bytes = rule_bytes(r);
+                    encode_key(1, WireType::LengthDelimited, &mut body);
+                    encode_varint(bytes.len() as u64, &mut body);
+                    body.extend(bytes);
+                }
+                encode_key(2, WireType::LengthDelimited, &mut out);
+                encode_varint(body.len() as u64, &mut out);
+                out.extend(body);
+            }
+            other => out.extend(
+                v2::PermissionSet {
+                    conditions: vec![],
+                    kind: other.clone(),
+                }
+                .encode_to_vec(),
+            ),
+        }
+        out.extend(
+            v2::PermissionSet {
+                conditions: m.conditions.clone(),
+                kind: None,
+            }
+            .encode_to_vec(),
+        );
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+        #[test]
+        fn the_strict_v2_reader_agrees_with_prost(m in message()) {
+            let limits = Limits::default();
+            for bytes in [m.encode_to_vec(), unpacked(&m)] {
+                let read = super::super::v2::permission_set(&bytes, &limits);
+                match (meaning(&m), read) {
+                    (Some((permissions, account, networks)), Ok(got)) => {
+                        prop_assert_eq!(&got.permissions, &permissions);
+                        prop_assert_eq!(got.account, account);
+                        prop_assert_eq!(&got.networks, &networks);
+                    }
+                    (None, Err(d)) => {
+                        prop_assert!(d.span.start <= d.span.end && d.span.end <= bytes.len(), "{:?}", d);
+                    }
+                    (expected, got) => prop_assert!(
+                        false,
+                        "{:?} read as {:?} ({:02x?})",
+                        expected,
+                        got.map(|s| (s.permissions, s.account, s.networks)),
+                        bytes
+                    ),
+                }
+            }
+        }
+
+        #[test]
+        fn damaged_v2_messages_are_refused_in_bounds(m in message(), at in any::<usize>(), byte in any::<u8>()) {
+            let bytes = m.encode_to_vec();
+            let mut variants: Vec<Vec<u8>> = (0..bytes.len()).map(|n| bytes[..n].to_vec()).collect();
+            if !bytes.is_empty() {
+                let mut changed = bytes.clone();
+                changed[at % bytes.len()] = byte;
+                variants.push(changed);
+            }
+            for v in variants {
+                if let Err(d) = super::super::v2::permission_set(&v, &Limits::default()) {
+                    prop_assert!(d.span.start <= d.span.end && d.span.end <= v.len(), "{:?} {:02x?}", d, v);
+                }
+            }
+        }
+    }
 }

@@ -171,7 +171,11 @@ pub(super) fn read_fields<'b>(
                     .with_help("the message is truncated or is not a protobuf message")
                 })?)
             }
-            (Wire::Len, WireType::LengthDelimited) => {
+            // A repeated varint (a list of enum values) may be packed into one length-delimited
+            // field, as proto3 writes it; the caller reads the varints (see `varints`).
+            (Wire::Len, WireType::LengthDelimited) | (Wire::Varint, WireType::LengthDelimited)
+                if def.wire == Wire::Len || def.repeated =>
+            {
                 let len = prost::encoding::decode_varint(&mut rest).map_err(|_| {
                     error(
                         Span::new(start, message.span().end),
@@ -266,5 +270,31 @@ fn wire_name(wire: WireType) -> &'static str {
         WireType::LengthDelimited => "length-delimited bytes",
         WireType::StartGroup | WireType::EndGroup => "a group",
         WireType::ThirtyTwoBit => "a 32-bit value",
+    }
+}
+
+/// The varints of a repeated varint field: one, or a packed run of them.
+pub(super) fn varints(
+    field: Field<'_>,
+    mut each: impl FnMut(u64, Span) -> Result<(), Refusal>,
+) -> Result<(), Refusal> {
+    match field.value {
+        Value::Varint(n) => each(n, field.span),
+        Value::Len(m) => {
+            let mut rest = m.bytes;
+            while !rest.is_empty() {
+                let at = m.offset + (m.bytes.len() - rest.len());
+                let n = prost::encoding::decode_varint(&mut rest).map_err(|_| {
+                    error(
+                        Span::new(at, m.span().end),
+                        format!("malformed packed varint in field `{}`", field.def.name),
+                    )
+                    .with_help("the message is truncated or is not a protobuf message")
+                })?;
+                let end = m.offset + (m.bytes.len() - rest.len());
+                each(n, Span::new(at, end))?;
+            }
+            Ok(())
+        }
     }
 }

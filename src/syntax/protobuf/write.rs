@@ -3,8 +3,8 @@
 use super::messages as pb;
 use crate::error::{Diagnostic, Error, ErrorKind};
 use crate::model::{
-    CacheSelector, CredentialKind, Effect, Grant, ItemSelector, Permissions, ResourceSelector,
-    Role, TopicSelector,
+    CacheSelector, CredentialDef, CredentialKind, Effect, Grant, ItemSelector, Permissions,
+    ResourceSelector, Role, TopicSelector,
 };
 use prost::Message as _;
 
@@ -133,4 +133,140 @@ fn grant(g: &Grant, kind: CredentialKind) -> Option<pb::PermissionsType> {
         }
     };
     Some(pb::PermissionsType { kind: Some(kind) })
+}
+
+/// `credential` as a v2 `PermissionSet`, or one diagnostic for each thing v2 cannot say (the
+/// caller has checked the name, kind and expiry).
+pub(super) fn permission_set(credential: &CredentialDef) -> Result<Vec<u8>, Error> {
+    use super::messages_v2 as v2;
+    use crate::syntax::momento::{RuleKind, rules_of};
+    let conditions = if credential.networks.is_empty() {
+        Vec::new()
+    } else {
+        vec![v2::Condition {
+            ip_filter: Some(v2::IpFilter {
+                allowed_cidr_ranges: credential
+                    .networks
+                    .iter()
+                    .map(|n| v2::CidrRange {
+                        range: Some(if n.addr().is_ipv4() {
+                            v2::CidrRangeKind::Ipv4(n.to_string())
+                        } else {
+                            v2::CidrRangeKind::Ipv6(n.to_string())
+                        }),
+                    })
+                    .collect(),
+            }),
+        }]
+    };
+    let kind = match &credential.permissions {
+        Permissions::SuperUser { .. } => v2::PermissionSetKind::SuperUser(0),
+        Permissions::Explicit(grants) => {
+            let mut problems = Vec::new();
+            crate::syntax::momento::refuse_extensions(
+                grants,
+                &credential.name,
+                "Momento's v2 protobuf",
+                "print fgac's key-store JSON instead",
+                &mut problems,
+            );
+            if !problems.is_empty() {
+                return Err(Error::new(problems));
+            }
+            let mut rules = Vec::new();
+            for r in rules_of(credential) {
+                let p = r.perms;
+                // Cache, topic and store rules number list, read, write (0, 1, 2); management
+                // rules read, write, list.
+                let numbers: &[(bool, i32, i32)] =
+                    &[(p.read, 1, 0), (p.write, 2, 1), (p.list, 0, 2)];
+                let mut permissions: Vec<i32> = numbers
+                    .iter()
+                    .filter(|(on, _, _)| *on)
+                    .map(|&(_, data, management)| {
+                        if r.kind.is_management() {
+                            management
+                        } else {
+                            data
+                        }
+                    })
+                    .collect();
+                permissions.sort_unstable();
+                let all = || Some(pb::All {});
+                let kind = match (r.kind, r.grant) {
+                    (RuleKind::AccountManagement, _) => {
+                        v2::RuleKind::AccountManagementRule(v2::ManagementRule {
+                            permissions,
+                            all: None,
+                        })
+                    }
+                    (RuleKind::AuthManagement, _) => {
+                        v2::RuleKind::AuthManagementRule(v2::ManagementRule {
+                            permissions,
+                            all: all(),
+                        })
+                    }
+                    (RuleKind::ResourceManagement, _) => {
+                        v2::RuleKind::ResourceManagementRule(v2::ManagementRule {
+                            permissions,
+                            all: all(),
+                        })
+                    }
+                    (RuleKind::Store, _) => v2::RuleKind::StorageRule(v2::StoreRule {
+                        permissions,
+                        all_stores: all(),
+                        all_items: all(),
+                    }),
+                    (RuleKind::Cache, None) => v2::RuleKind::CacheRule(v2::CacheRule {
+                        permissions,
+                        cache: Some(pb::Cache::AllCaches(pb::All {})),
+                        cache_item: Some(pb::CacheItem::AllItems(pb::All {})),
+                    }),
+                    (RuleKind::Topic, None) => v2::RuleKind::TopicRule(v2::TopicRule {
+                        permissions,
+                        cache: Some(pb::TopicCache::AllCaches(pb::All {})),
+                        topic: Some(pb::Topic::AllTopics(pb::All {})),
+                    }),
+                    (RuleKind::Cache | RuleKind::Topic, Some(g)) => {
+                        // The v1 writer's selectors, with "every item" always written.
+                        let Some(pb::PermissionsType { kind: Some(v1) }) =
+                            grant(g, CredentialKind::Token)
+                        else {
+                            return Err(Error::one(Diagnostic::new(
+                                ErrorKind::RoleMismatch,
+                                g.span,
+                                format!(
+                                    "a grant of `{}` gives the role `{}` on the wrong kind of resource",
+                                    credential.name, g.role
+                                ),
+                            )));
+                        };
+                        match v1 {
+                            pb::PermissionKind::CachePermissions(c) => {
+                                v2::RuleKind::CacheRule(v2::CacheRule {
+                                    permissions,
+                                    cache: c.cache,
+                                    cache_item: c.cache_item,
+                                })
+                            }
+                            pb::PermissionKind::TopicPermissions(t) => {
+                                v2::RuleKind::TopicRule(v2::TopicRule {
+                                    permissions,
+                                    cache: t.cache,
+                                    topic: t.topic,
+                                })
+                            }
+                        }
+                    }
+                };
+                rules.push(v2::Rule { kind: Some(kind) });
+            }
+            v2::PermissionSetKind::Explicit(v2::ExplicitPermissions { rules })
+        }
+    };
+    Ok(v2::PermissionSet {
+        conditions,
+        kind: Some(kind),
+    }
+    .encode_to_vec())
 }
