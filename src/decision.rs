@@ -19,6 +19,13 @@ pub enum Resource<'a> {
         /// The topic name.
         topic: &'a str,
     },
+    /// An item of a store (Momento Storage): the store's name and the item's key bytes.
+    StoreItem {
+        /// The store name.
+        store: &'a str,
+        /// The item key.
+        key: &'a [u8],
+    },
     /// A cache as a whole (control plane: create, delete, flush).
     Cache {
         /// The cache name.
@@ -41,6 +48,12 @@ impl<'a> Resource<'a> {
         Resource::Topic { cache, topic }
     }
 
+    /// An item of a store.
+    #[must_use]
+    pub const fn store_item(store: &'a str, key: &'a [u8]) -> Resource<'a> {
+        Resource::StoreItem { store, key }
+    }
+
     /// A cache as a whole.
     #[must_use]
     pub const fn cache(cache: &'a str) -> Resource<'a> {
@@ -57,6 +70,9 @@ impl fmt::Display for Resource<'_> {
                 write!(f, "cache {cache:?} item \"{}\"", key.escape_ascii())
             }
             Resource::Topic { cache, topic } => write!(f, "cache {cache:?} topic {topic:?}"),
+            Resource::StoreItem { store, key } => {
+                write!(f, "store {store:?} item \"{}\"", key.escape_ascii())
+            }
             Resource::Cache { cache } => write!(f, "cache {cache:?}"),
             Resource::Account => f.write_str("account"),
         }
@@ -81,6 +97,13 @@ pub enum OwnedResource {
         /// The topic name.
         topic: String,
     },
+    /// An item of a store.
+    StoreItem {
+        /// The store name.
+        store: String,
+        /// The item key.
+        key: Vec<u8>,
+    },
     /// A cache as a whole.
     Cache {
         /// The cache name.
@@ -97,6 +120,7 @@ impl OwnedResource {
         match self {
             OwnedResource::Item { cache, key } => Resource::item(cache, key),
             OwnedResource::Topic { cache, topic } => Resource::topic(cache, topic),
+            OwnedResource::StoreItem { store, key } => Resource::store_item(store, key),
             OwnedResource::Cache { cache } => Resource::cache(cache),
             OwnedResource::Account => Resource::Account,
         }
@@ -113,6 +137,10 @@ impl From<Resource<'_>> for OwnedResource {
             Resource::Topic { cache, topic } => OwnedResource::Topic {
                 cache: cache.to_owned(),
                 topic: topic.to_owned(),
+            },
+            Resource::StoreItem { store, key } => OwnedResource::StoreItem {
+                store: store.to_owned(),
+                key: key.to_vec(),
             },
             Resource::Cache { cache } => OwnedResource::Cache {
                 cache: cache.to_owned(),

@@ -294,6 +294,8 @@ pub enum Need {
     Item(Rights),
     /// These rights on a topic.
     Topic(Rights),
+    /// These rights (read, write) on an item of a store (Momento Storage).
+    StoreItem(Rights),
     /// These rights on the account (a cache as a whole, or the account): management and list
     /// rights, held by super-user keys and by credentials that Momento's v2 rules give them.
     Account(AccountRights),
@@ -523,6 +525,15 @@ catalogue! {
     RefreshApiKey = "refresh_api_key" => AUTH_WRITE, multi: false;
     /// Mint a disposable token.
     GenerateDisposableToken = "generate_disposable_token" => AUTH_WRITE, multi: false;
+
+    // Stores (Momento Storage): items read and written by key, needing v2's store read and
+    // write.
+    /// Get one item of a store.
+    StoreGet = "store_get" => Need::StoreItem(Rights::READ), multi: false;
+    /// Put one item in a store.
+    StorePut = "store_put" => Need::StoreItem(Rights::WRITE), multi: false;
+    /// Delete one item of a store.
+    StoreDelete = "store_delete" => Need::StoreItem(Rights::WRITE), multi: false;
 
     // Momento's v2 management and list rights: one operation for each right no call above needs,
     // so that every right has an operation that asks for it (and analysis a witness for it).

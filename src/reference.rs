@@ -65,6 +65,9 @@ pub fn decide(
         (Need::Topic(rights), Resource::Topic { cache, topic }) => {
             (rights, cache, Target::Topic(topic))
         }
+        (Need::StoreItem(rights), Resource::StoreItem { store, key }) => {
+            (rights, store, Target::StoreItem(key))
+        }
         _ => return Decision::Deny(DenyReason::WrongResourceKind),
     };
 
@@ -130,9 +133,11 @@ pub fn decide_batch<'k>(
 enum Target<'a> {
     Item(&'a [u8]),
     Topic(&'a str),
+    StoreItem(&'a [u8]),
 }
 
-/// Whether `grant` covers the item or topic `target` in the cache named `cache`.
+/// Whether `grant` covers the item or topic `target` in the cache named `cache` (or the item
+/// `target` of the store named `cache`).
 fn covers(grant: &Grant, cache: &str, target: Target<'_>) -> bool {
     let cache_matches = match &grant.cache {
         CacheSelector::All => true,
@@ -140,7 +145,8 @@ fn covers(grant: &Grant, cache: &str, target: Target<'_>) -> bool {
         CacheSelector::Prefix(prefix) => cache.as_bytes().starts_with(prefix.as_bytes()),
     };
     let target_matches = match (&grant.resource, target) {
-        (ResourceSelector::Items(selector), Target::Item(key)) => match selector {
+        (ResourceSelector::Items(selector), Target::Item(key))
+        | (ResourceSelector::StoreItems(selector), Target::StoreItem(key)) => match selector {
             ItemSelector::All => true,
             ItemSelector::Key(k) => key == k.as_slice(),
             ItemSelector::Prefix(prefix) => key.starts_with(prefix),

@@ -71,6 +71,10 @@ impl Requests {
                 for op in [Operation::Get, Operation::Set, Operation::Increment] {
                     f(op, Resource::item(cache, key));
                 }
+                // The same names as stores: another namespace.
+                for op in [Operation::StoreGet, Operation::StorePut] {
+                    f(op, Resource::store_item(cache, key));
+                }
             }
             for topic in &self.topics {
                 for op in [Operation::Publish, Operation::Subscribe] {

@@ -13,7 +13,14 @@ use proptest::prelude::*;
 use serde_json::Value;
 
 /// The fields each shape knows, so that the ones left out can be added as `null`.
-const TOP: &[&str] = &["credentials", "permissions", "super_user"];
+const TOP: &[&str] = &[
+    "credentials",
+    "permissions",
+    "super_user",
+    "networks",
+    "rules",
+    "conditions",
+];
 const CREDENTIAL: &[&str] = &[
     "name",
     "kind",
@@ -21,8 +28,10 @@ const CREDENTIAL: &[&str] = &[
     "token_id",
     "permissions",
     "super_user",
+    "networks",
+    "account_rights",
 ];
-const PERMISSION: &[&str] = &["effect", "role", "cache", "item", "topic"];
+const PERMISSION: &[&str] = &["effect", "role", "cache", "store", "item", "topic"];
 
 #[derive(Clone, Copy, PartialEq)]
 enum Shape {
@@ -137,6 +146,9 @@ fn json_forms(doc: &fgac::model::Document) -> Vec<Value> {
         scope.expiry = fgac::model::Expiry::Never;
         scope.token_id = None;
         if let Ok(text) = json::to_momento_scope(&scope) {
+            forms.push(serde_json::from_str(&text).unwrap());
+        }
+        if let Ok(text) = json::to_momento_v2(&scope) {
             forms.push(serde_json::from_str(&text).unwrap());
         }
     }

@@ -21,41 +21,41 @@ use proptest::prelude::*;
 /// `default` that never expires and may be used from anywhere, with its allow rules on named or
 /// all caches.
 fn momento_expressible(doc: &Document) -> Option<Document> {
+    expressible(doc, false)
+}
+
+/// `doc` as the first credential alone, made expressible in Momento's v2 rules: as for v1, but
+/// keeping its networks, account rights and grants on stores.
+fn momento_v2_expressible(doc: &Document) -> Option<Document> {
+    expressible(doc, true)
+}
+
+fn expressible(doc: &Document, v2: bool) -> Option<Document> {
     let mut c: CredentialDef = doc.credentials.first()?.clone();
     c.name = "default".into();
     c.kind = CredentialKind::ApiKey;
     c.expiry = Expiry::Never;
     c.token_id = None;
-    c.networks.clear();
-    c.account = fgac::AccountRights::NONE;
-    if let Permissions::Explicit(grants) = &mut c.permissions {
-        grants
-            .retain(|g| g.effect == Effect::Allow && !matches!(g.cache, CacheSelector::Prefix(_)));
-        if grants.is_empty() {
-            return None;
+    if !v2 {
+        c.networks.clear();
+        c.account = fgac::AccountRights::NONE;
+    }
+    match &mut c.permissions {
+        Permissions::Explicit(grants) => {
+            grants.retain(|g| {
+                g.effect == Effect::Allow
+                    && !matches!(g.cache, CacheSelector::Prefix(_))
+                    && (v2 || !g.resource.is_store())
+            });
+            if grants.is_empty() && c.account.is_empty() {
+                return None;
+            }
         }
+        Permissions::SuperUser { .. } => c.account = fgac::AccountRights::NONE,
     }
     Some(Document {
         credentials: vec![c],
     })
-}
-
-/// `doc` as the first credential alone, made expressible in Momento's v2 JSON: as for v1, but
-/// keeping its networks and account rights.
-fn momento_v2_expressible(doc: &Document) -> Option<Document> {
-    let original = doc.credentials.first()?;
-    let mut scope = momento_expressible(doc)?;
-    let c = &mut scope.credentials[0];
-    c.networks = original.networks.clone();
-    c.account = if c.permissions
-        == (Permissions::SuperUser {
-            span: Default::default(),
-        }) {
-        fgac::AccountRights::NONE
-    } else {
-        original.account
-    };
-    Some(scope)
 }
 
 /// The sources of `doc`: each form it can be written in, each text form with the layout variants.

@@ -68,12 +68,12 @@ fn what_v2_rules_cannot_mean_is_refused() {
             "`list` is written with a selector, which cannot restrict it",
         ),
         (
-            r#"{"rules": [{"type": "store", "permissions": ["read"], "stores": "*", "items": "*"}]}"#,
-            "`read` and `write` on store items are not supported: fgac authorizes cache items and topics, and lists stores",
+            r#"{"rules": [{"type": "store", "permissions": ["read", "list"], "stores": {"name": "s"}, "items": "*"}]}"#,
+            "`list` is written with a selector, which cannot restrict it",
         ),
         (
             r#"{"rules": [{"type": "function", "permissions": ["read"]}]}"#,
-            "`function` rules are not supported: fgac authorizes caches, topics, store listing and account management",
+            "`function` rules are not supported: fgac authorizes caches, topics, stores and account management",
         ),
         (
             r#"{"rules": [{"type": "cahce", "permissions": ["read"]}]}"#,
@@ -142,6 +142,23 @@ fn what_v2_rules_cannot_mean_is_refused() {
     )
     .unwrap();
     assert_eq!(both.credentials[0].account, AccountRights::CACHE_LIST);
+    // Store rules give grants on stores' items.
+    let store = syntax::parse(
+        r#"{"rules": [{"type": "store", "permissions": ["read", "write"], "stores": {"name": "s"}, "items": {"key_prefix": "user/"}}]}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        store.credentials[0].permissions,
+        Permissions::Explicit(vec![Grant {
+            effect: fgac::model::Effect::Allow,
+            role: Role::ReadWrite,
+            cache: CacheSelector::Name("s".into()),
+            resource: fgac::model::ResourceSelector::StoreItems(ItemSelector::Prefix(
+                b"user/".to_vec()
+            )),
+            span: Default::default(),
+        }])
+    );
 }
 
 /// Momento's own SDK messages (the protobuf corpus), converted to v2 and back to v1: the same
@@ -165,4 +182,75 @@ fn the_sdk_corpus_converts_to_v2_and_back() {
         seen += 1;
     }
     assert!(seen >= 7);
+}
+
+#[test]
+fn store_rules_read_print_and_decide_in_their_own_namespace() {
+    let text = r#"key "svc" {
+    expires never
+    allow readwrite store "profiles" items prefix "user/"
+    deny  readwrite store "profiles" item "user/admin"
+    allow readonly  store *
+    allow readonly  cache "profiles"
+}
+"#;
+    // The formatter's layout is the text's.
+    assert_eq!(
+        syntax::reformat(text, syntax::Language::Dsl, &fgac::Limits::default()).unwrap(),
+        text
+    );
+    let authz = Authorizer::from_source(text).unwrap();
+    let svc = authz.credential("svc").unwrap();
+    let now = fgac::Timestamp::from_unix_seconds(0);
+    use fgac::{Operation as Op, Resource as R};
+    assert!(
+        svc.authorize(Op::StorePut, R::store_item("profiles", b"user/1"), now)
+            .is_allowed()
+    );
+    assert!(
+        !svc.authorize(Op::StorePut, R::store_item("profiles", b"user/admin"), now)
+            .is_allowed()
+    );
+    assert!(
+        svc.authorize(Op::StoreGet, R::store_item("other", b"x"), now)
+            .is_allowed()
+    );
+    // Cache `profiles` is another resource: readonly there, and no store grant reaches it.
+    assert!(
+        !svc.authorize(Op::Set, R::item("profiles", b"user/1"), now)
+            .is_allowed()
+    );
+    assert!(
+        svc.authorize(Op::Get, R::item("profiles", b"user/1"), now)
+            .is_allowed()
+    );
+    assert!(
+        !svc.authorize(Op::Get, R::item("other", b"x"), now)
+            .is_allowed()
+    );
+    // Every form that can say stores says the same; v1's refuse by name.
+    let doc = syntax::parse(text).unwrap();
+    let json = syntax::convert(&doc, Form::KeyStoreJson).unwrap();
+    assert_eq!(syntax::parse(&json).unwrap(), doc);
+    let mut default = doc.clone();
+    default.credentials[0].name = "default".into();
+    default.credentials[0].expiry = fgac::model::Expiry::Never;
+    if let Permissions::Explicit(grants) = &mut default.credentials[0].permissions {
+        grants.retain(|g| g.effect == fgac::model::Effect::Allow);
+    }
+    let v2 = syntax::convert(&default, Form::MomentoV2Json).unwrap();
+    assert!(v2.contains(r#"{"type": "store", "permissions": ["read", "write"], "stores": {"name": "profiles"}, "items": {"key_prefix": "user/"}}"#), "{v2}");
+    assert_eq!(syntax::parse(&v2).unwrap(), default);
+    let err = syntax::convert(&default, Form::MomentoJson).unwrap_err();
+    assert_eq!(
+        err.diagnostics()[0].message,
+        "grant #0 of `default` is on store items, which Momento's JSON cannot express"
+    );
+    // A store holds items, not topics.
+    let err = syntax::parse(r#"key "k" { expires never  allow readonly store "s" topic "t" }"#)
+        .unwrap_err();
+    assert_eq!(
+        err.diagnostics()[0].message,
+        "a store holds items, not topics"
+    );
 }

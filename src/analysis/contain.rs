@@ -1,7 +1,7 @@
 //! Containment: is credential A at most credential B? Exact, with a concrete request as evidence
 //! when it is not; and safe minting, which hands out a credential only when it is.
 
-use super::regions::{Found, Region, Scope, Side, compare, needs_of};
+use super::regions::{Found, Region, Scope, compare, needs_of};
 use crate::compile::AuthorizerBuilder;
 use crate::decision::{Decision, OwnedResource};
 use crate::engine::Credential;
@@ -120,8 +120,9 @@ pub fn contains(
 ) -> Result<(), Box<Counterexample>> {
     let mut found: Option<Box<Counterexample>> = None;
     let _ = compare(
-        Side::of(Some(inner), now),
-        Side::of(Some(outer), now),
+        Some(inner),
+        Some(outer),
+        now,
         Scope::WhereAAllows,
         &mut |f: Found<'_>| {
             let extra = f.a.effective().difference(f.b.effective());
@@ -130,7 +131,7 @@ pub fn contains(
                 // rights are needs of their own (get, set, publish, subscribe), so a region with
                 // any extra right has such a witness.
                 let gives = match need {
-                    Need::Item(r) | Need::Topic(r) => {
+                    Need::Item(r) | Need::Topic(r) | Need::StoreItem(r) => {
                         r.intersects(extra) && f.a.effective().contains(r)
                     }
                     Need::Account(_) | Need::ControlPlane => !extra.is_empty(),

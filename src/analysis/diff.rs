@@ -2,7 +2,7 @@
 //! each with a witness request; and which credentials were added, removed, or changed kind,
 //! expiry, super-user status or networks.
 
-use super::regions::{Found, Region, Scope, Side, compare, needs_of};
+use super::regions::{Found, Region, Scope, compare, needs_of};
 use crate::decision::{Outcome, OwnedResource};
 use crate::engine::{Authorizer, Credential};
 use crate::model::{CredentialKind, Expiry, Network};
@@ -366,36 +366,29 @@ fn credential_diff(
     let both_decide = old
         .zip(new)
         .is_some_and(|(o, n)| !o.expiry().is_expired(now) && !n.expiry().is_expired(now));
-    let _ = compare(
-        Side::of(old, now),
-        Side::of(new, now),
-        Scope::Everywhere,
-        &mut |f: Found<'_>| {
-            for &(_, op) in needs_of(&f.region.target) {
-                let (o, n) = (
-                    outcome(old, op, f.witness, now),
-                    outcome(new, op, f.witness, now),
-                );
-                let kind = match (o.is_allowed(), n.is_allowed()) {
-                    (false, true) => ChangeKind::NowAllowed,
-                    (true, false) => ChangeKind::NowDenied,
-                    (false, false) if options.reasons && both_decide && o != n => {
-                        ChangeKind::Reason
-                    }
-                    _ => continue,
-                };
-                changes.push(Change::Decision(DecisionChange {
-                    kind,
-                    region: f.region.clone(),
-                    op,
-                    resource: f.witness.clone(),
-                    old: o,
-                    new: n,
-                }));
-            }
-            ControlFlow::Continue(())
-        },
-    );
+    let _ = compare(old, new, now, Scope::Everywhere, &mut |f: Found<'_>| {
+        for &(_, op) in needs_of(&f.region.target) {
+            let (o, n) = (
+                outcome(old, op, f.witness, now),
+                outcome(new, op, f.witness, now),
+            );
+            let kind = match (o.is_allowed(), n.is_allowed()) {
+                (false, true) => ChangeKind::NowAllowed,
+                (true, false) => ChangeKind::NowDenied,
+                (false, false) if options.reasons && both_decide && o != n => ChangeKind::Reason,
+                _ => continue,
+            };
+            changes.push(Change::Decision(DecisionChange {
+                kind,
+                region: f.region.clone(),
+                op,
+                resource: f.witness.clone(),
+                old: o,
+                new: n,
+            }));
+        }
+        ControlFlow::Continue(())
+    });
     changes
 }
 

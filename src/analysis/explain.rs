@@ -110,13 +110,20 @@ pub fn explain<'d>(
                 ResourceSelector::Topics(TopicSelector::Name(topic.to_owned())),
             ),
         ),
+        (Need::StoreItem(r), Resource::StoreItem { store, key }) => (
+            r,
+            (
+                store,
+                ResourceSelector::StoreItems(ItemSelector::Key(key.to_vec())),
+            ),
+        ),
         _ => return out,
     };
     let cache = CacheSelector::Name(target.0.to_owned());
     let id = |i: usize| RuleId::new(i as u32);
     let mut misses: Vec<(u8, NearMiss)> = Vec::new();
     for (i, g) in grants.iter().enumerate() {
-        let same_kind = g.resource.is_topics() == target.1.is_topics();
+        let same_kind = std::mem::discriminant(&g.resource) == std::mem::discriminant(&target.1);
         let cache_ok = cache_contains(&g.cache, &cache);
         let target_ok = resource_contains(&g.resource, &target.1);
         let granted = g.role.rights();

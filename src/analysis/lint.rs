@@ -69,21 +69,27 @@ pub fn lint(doc: ValidDocument<'_>) -> Vec<Diagnostic> {
         if let Permissions::Explicit(grants) = &c.permissions {
             for g in grants {
                 if let CacheSelector::Name(s) | CacheSelector::Prefix(s) = &g.cache {
-                    invisible(&mut out, "cache name", s, g.span, false);
+                    let what = if g.resource.is_store() {
+                        "store name"
+                    } else {
+                        "cache name"
+                    };
+                    invisible(&mut out, what, s, g.span, false);
                 }
                 match &g.resource {
                     ResourceSelector::Topics(TopicSelector::Name(s) | TopicSelector::Prefix(s)) => {
                         invisible(&mut out, "topic name", s, g.span, false)
                     }
-                    ResourceSelector::Items(ItemSelector::Key(k) | ItemSelector::Prefix(k)) => {
-                        invisible(
-                            &mut out,
-                            "item key",
-                            &String::from_utf8_lossy(k),
-                            g.span,
-                            true,
-                        )
-                    }
+                    ResourceSelector::Items(ItemSelector::Key(k) | ItemSelector::Prefix(k))
+                    | ResourceSelector::StoreItems(
+                        ItemSelector::Key(k) | ItemSelector::Prefix(k),
+                    ) => invisible(
+                        &mut out,
+                        "item key",
+                        &String::from_utf8_lossy(k),
+                        g.span,
+                        true,
+                    ),
                     _ => {}
                 }
             }

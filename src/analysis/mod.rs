@@ -37,12 +37,12 @@ pub fn cache_contains(outer: &CacheSelector, inner: &CacheSelector) -> bool {
     }
 }
 
-/// Whether every item, or every topic, `inner` selects is selected by `outer`.
+/// Whether every item, topic or store item `inner` selects is selected by `outer`.
 #[must_use]
 pub fn resource_contains(outer: &ResourceSelector, inner: &ResourceSelector) -> bool {
     use ResourceSelector::*;
     match (outer, inner) {
-        (Items(a), Items(b)) => match (a, b) {
+        (Items(a), Items(b)) | (StoreItems(a), StoreItems(b)) => match (a, b) {
             (ItemSelector::All, _) => true,
             (_, ItemSelector::All) => false,
             (ItemSelector::Key(a), ItemSelector::Key(b)) => a == b,

@@ -53,6 +53,8 @@ pub enum Target {
     Items(Class),
     /// Topics.
     Topics(Class),
+    /// Items of stores (the region's `cache` class is then a class of store names).
+    StoreItems(Class),
     /// One right on the account as a whole (caches as a whole and the account): a management
     /// or list right.
     Account(AccountRights),
@@ -106,10 +108,16 @@ impl fmt::Display for Region {
         if let Target::Account(right) = self.target {
             return write!(f, "the account right `{right}`");
         }
-        class_words(f, &self.cache, "cache", "caches")?;
+        if let Target::StoreItems(_) = self.target {
+            class_words(f, &self.cache, "store", "stores")?;
+        } else {
+            class_words(f, &self.cache, "cache", "caches")?;
+        }
         f.write_str(" ")?;
         match &self.target {
-            Target::Items(class) => class_words(f, class, "item", "items"),
+            Target::Items(class) | Target::StoreItems(class) => {
+                class_words(f, class, "item", "items")
+            }
             Target::Topics(class) => class_words(f, class, "topic", "topics"),
             Target::Account(_) => Ok(()),
         }
@@ -128,14 +136,17 @@ pub(crate) enum Side<'a> {
 }
 
 impl<'a> Side<'a> {
-    /// The side of `credential` (`None`: not in the store) at `now`.
-    pub(crate) fn of(credential: Option<&'a Credential>, now: Timestamp) -> Side<'a> {
+    /// The side of `credential` (`None`: not in the store) at `now`: its grants on caches, or
+    /// with `stores` its grants on stores.
+    pub(crate) fn of(credential: Option<&'a Credential>, now: Timestamp, stores: bool) -> Side<'a> {
         match credential {
             None => Side::Nothing,
             Some(c) if c.expiry().is_expired(now) => Side::Nothing,
-            Some(c) => c
-                .grants()
-                .map_or(Side::Everything, |g| Side::Grants(g, c.account_rights())),
+            Some(c) if c.is_super_user() => Side::Everything,
+            Some(c) => {
+                let grants = if stores { c.store_grants() } else { c.grants() };
+                grants.map_or(Side::Nothing, |g| Side::Grants(g, c.account_rights()))
+            }
         }
     }
 
@@ -464,17 +475,48 @@ fn cache_parts(a: Side<'_>, b: Side<'_>, scope: Scope) -> Vec<(Class, String)> {
     out
 }
 
-/// Visits every region where `a` and `b` reach different cells, with its witness: the control
-/// plane first, then each cache part's items and topics. Stops when `visit` breaks.
+/// Visits every region where credentials `a` and `b` (`None`: not there) decide differently at
+/// `now`, with its witness: the account rights first, then each cache part's items and topics,
+/// then each store part's items. Stops when `visit` breaks.
 pub(crate) fn compare(
+    a: Option<&Credential>,
+    b: Option<&Credential>,
+    now: Timestamp,
+    scope: Scope,
+    visit: &mut dyn FnMut(Found<'_>) -> ControlFlow<()>,
+) -> ControlFlow<()> {
+    compare_sides(
+        Side::of(a, now, false),
+        Side::of(b, now, false),
+        false,
+        scope,
+        visit,
+    )?;
+    compare_sides(
+        Side::of(a, now, true),
+        Side::of(b, now, true),
+        true,
+        scope,
+        visit,
+    )
+}
+
+/// [`compare`] over one namespace: caches (their items and topics, and the account rights), or
+/// with `stores` the stores' items.
+fn compare_sides(
     a: Side<'_>,
     b: Side<'_>,
+    stores: bool,
     scope: Scope,
     visit: &mut dyn FnMut(Found<'_>) -> ControlFlow<()>,
 ) -> ControlFlow<()> {
     // The account rights, one region each where the two sides differ: a right is all or
     // nothing, shown as a cell of every right or none.
-    let (ra, rb) = (a.account(), b.account());
+    let (ra, rb) = if stores {
+        (AccountRights::NONE, AccountRights::NONE)
+    } else {
+        (a.account(), b.account())
+    };
     for right in ra.union(rb).each() {
         let (ha, hb) = (ra.contains(right), rb.contains(right));
         if ha != hb && (scope == Scope::Everywhere || ha) {
@@ -531,6 +573,14 @@ pub(crate) fn compare(
                         topic: name,
                     },
                 )
+            } else if stores {
+                (
+                    Target::StoreItems(part.class.clone()),
+                    OwnedResource::StoreItem {
+                        store: cache.clone(),
+                        key: part.witness.clone(),
+                    },
+                )
             } else {
                 (
                     Target::Items(part.class.clone()),
@@ -567,9 +617,14 @@ pub(crate) fn needs_of(target: &Target) -> &'static [(Need, Operation)] {
         (Need::Topic(Rights::PUBLISH), Operation::Publish),
         (Need::Topic(Rights::SUBSCRIBE), Operation::Subscribe),
     ];
+    const STORE_ITEMS: &[(Need, Operation)] = &[
+        (Need::StoreItem(Rights::READ), Operation::StoreGet),
+        (Need::StoreItem(Rights::WRITE), Operation::StorePut),
+    ];
     match target {
         Target::Items(_) => ITEMS,
         Target::Topics(_) => TOPICS,
+        Target::StoreItems(_) => STORE_ITEMS,
         Target::Account(right) => account_need(*right),
     }
 }
@@ -607,9 +662,13 @@ mod tests {
     #[test]
     fn the_operations_standing_for_needs_have_those_needs() {
         let accounts = AccountRights::ALL.each().map(Target::Account);
-        for target in [Target::Items(Class::Any), Target::Topics(Class::Any)]
-            .into_iter()
-            .chain(accounts)
+        for target in [
+            Target::Items(Class::Any),
+            Target::Topics(Class::Any),
+            Target::StoreItems(Class::Any),
+        ]
+        .into_iter()
+        .chain(accounts)
         {
             let needs = needs_of(&target);
             assert!(!needs.is_empty(), "{target:?} has a witness operation");

@@ -250,7 +250,11 @@ fn grant(g: &Grant, index: usize, who: &str, limits: &Limits, out: &mut Diagnost
         let (kind, selects, help) = if role.is_topic_role() {
             (
                 "topic role",
-                "items",
+                if g.resource.is_store() {
+                    "store items"
+                } else {
+                    "items"
+                },
                 "use `readwrite`, `readonly` or `writeonly` for cache items, or select topics",
             )
         } else {
@@ -272,23 +276,33 @@ fn grant(g: &Grant, index: usize, who: &str, limits: &Limits, out: &mut Diagnost
     let mut empty = |message: String, help: &str| {
         out.push(Diagnostic::new(ErrorKind::EmptyName, g.span, message).with_help(help));
     };
+    let namespace = if g.resource.is_store() {
+        "store"
+    } else {
+        "cache"
+    };
     match &g.cache {
         CacheSelector::All => {}
         CacheSelector::Name(n) if n.is_empty() => empty(
-            format!("empty cache name in {}", what()),
-            "use `*` for every cache",
+            format!("empty {namespace} name in {}", what()),
+            &format!("use `*` for every {namespace}"),
         ),
         CacheSelector::Prefix(p) if p.is_empty() => empty(
-            format!("empty cache-name prefix in {}", what()),
-            "an empty prefix matches every cache; use `*` for every cache",
+            format!("empty {namespace}-name prefix in {}", what()),
+            &format!("an empty prefix matches every {namespace}; use `*` for every {namespace}"),
         ),
         CacheSelector::Name(_) | CacheSelector::Prefix(_) => {}
     }
     match &g.resource {
-        ResourceSelector::Items(ItemSelector::Prefix(p)) if p.is_empty() => empty(
-            format!("empty key prefix in {}", what()),
-            "an empty prefix matches every item; select all items instead",
-        ),
+        ResourceSelector::Items(ItemSelector::Prefix(p))
+        | ResourceSelector::StoreItems(ItemSelector::Prefix(p))
+            if p.is_empty() =>
+        {
+            empty(
+                format!("empty key prefix in {}", what()),
+                "an empty prefix matches every item; select all items instead",
+            )
+        }
         ResourceSelector::Topics(TopicSelector::Name(n)) if n.is_empty() => empty(
             format!("empty topic name in {}", what()),
             "use `*` for every topic",
@@ -304,7 +318,7 @@ fn grant(g: &Grant, index: usize, who: &str, limits: &Limits, out: &mut Diagnost
         CacheSelector::Name(s) | CacheSelector::Prefix(s) => s.as_bytes(),
     };
     check_name(
-        || format!("the cache selector of {}", what()),
+        || format!("the {namespace} selector of {}", what()),
         cache_bytes,
         g.span,
         limits,
@@ -312,8 +326,12 @@ fn grant(g: &Grant, index: usize, who: &str, limits: &Limits, out: &mut Diagnost
     );
     let target_bytes = match &g.resource {
         ResourceSelector::Items(ItemSelector::All)
+        | ResourceSelector::StoreItems(ItemSelector::All)
         | ResourceSelector::Topics(TopicSelector::All) => &[][..],
-        ResourceSelector::Items(ItemSelector::Key(b) | ItemSelector::Prefix(b)) => b.as_slice(),
+        ResourceSelector::Items(ItemSelector::Key(b) | ItemSelector::Prefix(b))
+        | ResourceSelector::StoreItems(ItemSelector::Key(b) | ItemSelector::Prefix(b)) => {
+            b.as_slice()
+        }
         ResourceSelector::Topics(TopicSelector::Name(s) | TopicSelector::Prefix(s)) => s.as_bytes(),
     };
     check_name(

@@ -1,4 +1,6 @@
-//! The compiled grants of a fine-grained credential, and how they are built from its rules.
+//! The compiled grants of a fine-grained credential, and how they are built from its rules: one
+//! structure for its grants on caches, and one for its grants on stores (whose names are another
+//! namespace), built alike.
 //!
 //! A cache name resolves to one **profile** (the grants of that exact name, of every cache prefix
 //! it starts with, and of "all caches", merged at build time) with one hash lookup, or failing that
@@ -137,13 +139,20 @@ impl Grants {
             + self.arena.memory_usage()
     }
 
-    /// Compiles `grants` (validated), charging `budget` for everything built.
-    pub(crate) fn build(grants: &[Grant], budget: &mut Budget) -> Result<Grants, TooLarge> {
+    /// Compiles `grants` (validated), charging `budget` for everything built: the grants on
+    /// caches (items and topics), or with `stores` the grants on stores' items, as items of a
+    /// namespace of their own. Rule ids stay the grants' indices in `grants`.
+    pub(crate) fn build(
+        grants: &[Grant],
+        stores: bool,
+        budget: &mut Budget,
+    ) -> Result<Grants, TooLarge> {
         budget.charge_for::<Cell>(1)?;
         let mut arena = Arena::default();
         let (items, topics, target) = targets(grants, &mut arena, budget)?;
         let mut builder = Builder {
             grants,
+            stores,
             target: &target,
             items: &items,
             topics: &topics,
@@ -193,13 +202,15 @@ fn targets(
     budget.charge_for::<&[u8]>(grants.len() + 2)?;
     for g in grants {
         match &g.resource {
-            ResourceSelector::Items(ItemSelector::Key(k) | ItemSelector::Prefix(k)) => {
+            ResourceSelector::Items(ItemSelector::Key(k) | ItemSelector::Prefix(k))
+            | ResourceSelector::StoreItems(ItemSelector::Key(k) | ItemSelector::Prefix(k)) => {
                 item_keys.push(k)
             }
             ResourceSelector::Topics(TopicSelector::Name(n) | TopicSelector::Prefix(n)) => {
                 topic_keys.push(n.as_bytes())
             }
             ResourceSelector::Items(ItemSelector::All)
+            | ResourceSelector::StoreItems(ItemSelector::All)
             | ResourceSelector::Topics(TopicSelector::All) => {}
         }
     }
@@ -214,13 +225,15 @@ fn targets(
     let target = grants
         .iter()
         .map(|g| match &g.resource {
-            ResourceSelector::Items(ItemSelector::Key(k) | ItemSelector::Prefix(k)) => {
+            ResourceSelector::Items(ItemSelector::Key(k) | ItemSelector::Prefix(k))
+            | ResourceSelector::StoreItems(ItemSelector::Key(k) | ItemSelector::Prefix(k)) => {
                 id(&item_keys, k)
             }
             ResourceSelector::Topics(TopicSelector::Name(n) | TopicSelector::Prefix(n)) => {
                 id(&topic_keys, n.as_bytes())
             }
             ResourceSelector::Items(ItemSelector::All)
+            | ResourceSelector::StoreItems(ItemSelector::All)
             | ResourceSelector::Topics(TopicSelector::All) => 0,
         })
         .collect();
@@ -234,6 +247,8 @@ const MAP_ENTRY: usize = 64;
 
 struct Builder<'g, 'b> {
     grants: &'g [Grant],
+    /// Whether this builds the stores' grants (else the caches').
+    stores: bool,
     /// For each grant, the id of its item key or topic name (0, the empty key, for "all").
     target: &'g [u32],
     items: &'g Keys,
@@ -258,6 +273,9 @@ impl Builder<'_, '_> {
         let working = grants.len() * (MAP_ENTRY + 48);
         self.budget.charge(working)?;
         for (index, g) in grants.iter().enumerate() {
+            if g.resource.is_store() != self.stores {
+                continue;
+            }
             let index = index as u32;
             match &g.cache {
                 CacheSelector::All => all.push(index),
@@ -356,8 +374,10 @@ impl Builder<'_, '_> {
             let id = self.target.get(index as usize).copied().unwrap_or(0);
             // (map, whether the selector is a prefix); "all" is the empty key as a prefix.
             let (entries, prefix) = match &g.resource {
-                ResourceSelector::Items(ItemSelector::Key(_)) => (&mut items, false),
-                ResourceSelector::Items(ItemSelector::All | ItemSelector::Prefix(_)) => {
+                ResourceSelector::Items(ItemSelector::Key(_))
+                | ResourceSelector::StoreItems(ItemSelector::Key(_)) => (&mut items, false),
+                ResourceSelector::Items(ItemSelector::All | ItemSelector::Prefix(_))
+                | ResourceSelector::StoreItems(ItemSelector::All | ItemSelector::Prefix(_)) => {
                     (&mut items, true)
                 }
                 ResourceSelector::Topics(TopicSelector::Name(_)) => (&mut topics, false),

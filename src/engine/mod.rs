@@ -42,6 +42,8 @@ pub struct Credential {
     networks: Box<[Network]>,
     account: AccountRights,
     body: Body,
+    /// The grants on stores' items, when it has any (a fine-grained credential only).
+    stores: Option<Box<Grants>>,
 }
 
 impl Credential {
@@ -49,11 +51,18 @@ impl Credential {
     fn build(c: &CredentialDef, budget: &mut Budget) -> Result<Credential, TooLarge> {
         budget.charge(c.name.len() + c.token_id.as_ref().map_or(0, String::len))?;
         budget.charge_for::<Network>(c.networks.len())?;
-        let body = match &c.permissions {
-            Permissions::SuperUser { .. } => Body::SuperUser,
+        let (body, stores) = match &c.permissions {
+            Permissions::SuperUser { .. } => (Body::SuperUser, None),
             Permissions::Explicit(grants) => {
                 budget.charge_for::<Grants>(1)?;
-                Body::Explicit(Box::new(Grants::build(grants, budget)?))
+                let caches = Box::new(Grants::build(grants, false, budget)?);
+                let stores = if grants.iter().any(|g| g.resource.is_store()) {
+                    budget.charge_for::<Grants>(1)?;
+                    Some(Box::new(Grants::build(grants, true, budget)?))
+                } else {
+                    None
+                };
+                (Body::Explicit(caches), stores)
             }
         };
         Ok(Credential {
@@ -69,6 +78,7 @@ impl Credential {
             },
             account: c.account,
             body,
+            stores,
         })
     }
 
@@ -119,6 +129,11 @@ impl Credential {
         self.token_id.as_deref()
     }
 
+    /// The compiled grants on stores, for a fine-grained credential that has any.
+    pub(crate) fn store_grants(&self) -> Option<&Grants> {
+        self.stores.as_deref()
+    }
+
     /// The compiled grants, for a fine-grained credential (the analyses read them).
     pub(crate) fn grants(&self) -> Option<&Grants> {
         match &self.body {
@@ -166,6 +181,14 @@ impl Credential {
                 return match self.body {
                     Body::SuperUser => Decision::Allow,
                     Body::Explicit(_) => Decision::Deny(DenyReason::SuperUserRequired),
+                };
+            }
+            (Need::StoreItem(rights), Resource::StoreItem { store, key }) => {
+                return match (&self.body, &self.stores) {
+                    _ if rights.is_empty() => Decision::Deny(DenyReason::NoMatchingGrant),
+                    (Body::SuperUser, _) => Decision::Allow,
+                    (Body::Explicit(_), Some(stores)) => stores.decide(rights, store, false, key),
+                    (Body::Explicit(_), None) => Decision::Deny(DenyReason::NoMatchingGrant),
                 };
             }
             (Need::Account(rights), Resource::Cache { .. } | Resource::Account) => {
@@ -227,6 +250,10 @@ impl Credential {
                 Body::SuperUser => 0,
                 Body::Explicit(g) => std::mem::size_of::<Grants>() + g.memory_usage(),
             }
+            + self
+                .stores
+                .as_ref()
+                .map_or(0, |g| std::mem::size_of::<Grants>() + g.memory_usage())
     }
 }
 

@@ -360,7 +360,8 @@ pub enum TopicSelector {
     Prefix(String),
 }
 
-/// What, inside the selected caches, a grant applies to: items or topics.
+/// What a grant applies to within the caches (or, for store items, the stores) its
+/// [`CacheSelector`] selects: cache items, topics, or store items.
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ResourceSelector {
@@ -368,6 +369,8 @@ pub enum ResourceSelector {
     Items(ItemSelector),
     /// Topics.
     Topics(TopicSelector),
+    /// Items of stores (Momento Storage): the grant's cache selector selects stores.
+    StoreItems(ItemSelector),
 }
 
 impl ResourceSelector {
@@ -375,6 +378,12 @@ impl ResourceSelector {
     #[must_use]
     pub fn is_topics(&self) -> bool {
         matches!(self, ResourceSelector::Topics(_))
+    }
+
+    /// Whether this selects store items (and the grant's cache selector, stores).
+    #[must_use]
+    pub fn is_store(&self) -> bool {
+        matches!(self, ResourceSelector::StoreItems(_))
     }
 }
 
@@ -386,9 +395,9 @@ pub struct Grant {
     pub effect: Effect,
     /// The rights granted or denied.
     pub role: Role,
-    /// The caches covered.
+    /// The caches covered (for store items, the stores).
     pub cache: CacheSelector,
-    /// The items or topics covered inside those caches.
+    /// The items or topics covered inside those caches (or the items inside those stores).
     pub resource: ResourceSelector,
     /// Where the grant was written.
     pub span: Span,

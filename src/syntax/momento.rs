@@ -4,7 +4,8 @@
 
 use crate::error::{Diagnostic, ErrorKind};
 use crate::model::{
-    CacheSelector, CredentialDef, CredentialKind, Effect, Expiry, Grant, Permissions, Role,
+    CacheSelector, CredentialDef, CredentialKind, Effect, Expiry, Grant, Permissions,
+    ResourceSelector, Role,
 };
 use crate::ops::{AccountRights, Rights};
 
@@ -68,21 +69,46 @@ pub(crate) fn refusals(
         );
     }
     if let Permissions::Explicit(grants) = &credential.permissions {
-        refuse_extensions(grants, name, form, instead, &mut problems);
+        refuse_extensions(grants, name, form, model, instead, &mut problems);
     }
     problems
 }
 
-/// One diagnostic for each deny rule and each cache prefix among `grants`: fgac's extensions,
-/// which none of Momento's forms can say.
+/// One diagnostic for each deny rule and each cache prefix among `grants` (fgac's extensions,
+/// which none of Momento's forms can say), and in v1 for each grant on stores.
 pub(crate) fn refuse_extensions(
     grants: &[Grant],
     name: &str,
     form: &str,
+    model: Model,
     instead: &str,
     problems: &mut Vec<Diagnostic>,
 ) {
     for (index, g) in grants.iter().enumerate() {
+        // v2 spells a rule's rights by its resource's kind: a role of another kind has no
+        // spelling (v1 spells the role by name; validation refuses it).
+        if model == Model::V2 && g.role.is_topic_role() != g.resource.is_topics() {
+            problems.push(Diagnostic::new(
+                ErrorKind::RoleMismatch,
+                g.span,
+                format!(
+                    "grant #{index} of `{name}` gives the role `{}` on the wrong kind of resource, which {form} cannot express",
+                    g.role
+                ),
+            ));
+        }
+        if model == Model::V1 && g.resource.is_store() {
+            problems.push(
+                Diagnostic::new(
+                    ErrorKind::Unsupported,
+                    g.span,
+                    format!(
+                        "grant #{index} of `{name}` is on store items, which {form} cannot express"
+                    ),
+                )
+                .with_help(format!("Momento's v2 rules can; or {instead}")),
+            );
+        }
         if g.effect == Effect::Deny {
             problems.push(
                 Diagnostic::new(
@@ -169,14 +195,27 @@ pub(crate) struct Perms {
 pub(crate) fn role_of(kind: RuleKind, p: Perms) -> Option<Role> {
     match (kind, p.read, p.write) {
         (_, false, false) => None,
-        (RuleKind::Cache, true, true) => Some(Role::ReadWrite),
-        (RuleKind::Cache, true, false) => Some(Role::ReadOnly),
-        (RuleKind::Cache, false, true) => Some(Role::WriteOnly),
+        (RuleKind::Cache | RuleKind::Store, true, true) => Some(Role::ReadWrite),
+        (RuleKind::Cache | RuleKind::Store, true, false) => Some(Role::ReadOnly),
+        (RuleKind::Cache | RuleKind::Store, false, true) => Some(Role::WriteOnly),
         (RuleKind::Topic, true, true) => Some(Role::PublishSubscribe),
         (RuleKind::Topic, true, false) => Some(Role::SubscribeOnly),
         (RuleKind::Topic, false, true) => Some(Role::PublishOnly),
         _ => None,
     }
+}
+
+/// Whether a rule's selectors select everything: what `list`, which no selector restricts, is
+/// written with.
+pub(crate) fn selects_everything(cache: &CacheSelector, resource: &ResourceSelector) -> bool {
+    use crate::model::{ItemSelector, TopicSelector};
+    *cache == CacheSelector::All
+        && matches!(
+            resource,
+            ResourceSelector::Items(ItemSelector::All)
+                | ResourceSelector::StoreItems(ItemSelector::All)
+                | ResourceSelector::Topics(TopicSelector::All)
+        )
 }
 
 /// Why `list` beside a selector is refused.
@@ -201,10 +240,12 @@ pub(crate) fn rules_of(credential: &CredentialDef) -> Vec<RuleOut<'_>> {
     if let Permissions::Explicit(grants) = &credential.permissions {
         for g in grants {
             let rights = g.role.rights();
-            let (kind, read, write) = if g.resource.is_topics() {
-                (RuleKind::Topic, Rights::SUBSCRIBE, Rights::PUBLISH)
-            } else {
-                (RuleKind::Cache, Rights::READ, Rights::WRITE)
+            let (kind, read, write) = match g.resource {
+                ResourceSelector::Topics(_) => {
+                    (RuleKind::Topic, Rights::SUBSCRIBE, Rights::PUBLISH)
+                }
+                ResourceSelector::StoreItems(_) => (RuleKind::Store, Rights::READ, Rights::WRITE),
+                ResourceSelector::Items(_) => (RuleKind::Cache, Rights::READ, Rights::WRITE),
             };
             out.push(RuleOut {
                 kind,

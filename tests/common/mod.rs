@@ -67,6 +67,9 @@ pub struct Case {
     pub items: Option<Vec<String>>,
     #[serde(default)]
     pub topic: Option<String>,
+    /// With `item`: an item of this store.
+    #[serde(default)]
+    pub store: Option<String>,
     #[serde(default)]
     pub account: bool,
     #[serde(default)]
@@ -99,6 +102,9 @@ impl Case {
 
     /// The request's resource, borrowing `key` for the item bytes.
     pub fn resource<'a>(&'a self, key: &'a [u8]) -> Resource<'a> {
+        if let Some(store) = &self.store {
+            return Resource::store_item(store, key);
+        }
         let cache = self.cache.as_deref();
         match (cache, &self.topic, self.account) {
             (_, _, true) => Resource::Account,

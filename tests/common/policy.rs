@@ -83,8 +83,11 @@ pub fn selector_bytes(doc: &Document) -> usize {
                     CacheSelector::Name(s) | CacheSelector::Prefix(s) => s.len(),
                 };
                 total += match &g.resource {
-                    Items(ItemSelector::All) | Topics(TopicSelector::All) => 0,
-                    Items(ItemSelector::Key(b) | ItemSelector::Prefix(b)) => b.len(),
+                    Items(ItemSelector::All)
+                    | StoreItems(ItemSelector::All)
+                    | Topics(TopicSelector::All) => 0,
+                    Items(ItemSelector::Key(b) | ItemSelector::Prefix(b))
+                    | StoreItems(ItemSelector::Key(b) | ItemSelector::Prefix(b)) => b.len(),
                     Topics(TopicSelector::Name(s) | TopicSelector::Prefix(s)) => s.len(),
                 };
             }

@@ -58,12 +58,18 @@ pub fn grant() -> impl Strategy<Value = Grant> {
                     _ => TopicSelector::Prefix(name),
                 })
             } else {
-                ResourceSelector::Items(match pick % 3 {
+                let item = match pick % 3 {
                     0 => ItemSelector::All,
                     1 => ItemSelector::Key(key),
                     _ if key.is_empty() => ItemSelector::All,
                     _ => ItemSelector::Prefix(key),
-                })
+                };
+                // One in four item grants is on stores, whose names share the alphabet.
+                if (pick / 3) % 4 == 0 {
+                    ResourceSelector::StoreItems(item)
+                } else {
+                    ResourceSelector::Items(item)
+                }
             };
             Grant {
                 effect,
@@ -177,7 +183,8 @@ impl OwnedRequest {
                 cache: &self.cache,
                 topic: std::str::from_utf8(&self.target).unwrap_or("a\u{fffd}"),
             },
-            _ => Resource::item(&self.cache, &self.target),
+            5 | 6 => Resource::item(&self.cache, &self.target),
+            _ => Resource::store_item(&self.cache, &self.target),
         }
     }
 }
@@ -198,6 +205,7 @@ pub fn request() -> impl Strategy<Value = OwnedRequest> {
                 (fgac::Need::Topic(_), _) => 2,
                 (fgac::Need::ControlPlane | fgac::Need::Account(_), _) => kind % 2,
                 (fgac::Need::Item(_), _) => 5,
+                (fgac::Need::StoreItem(_), _) => 7,
             };
             OwnedRequest {
                 key: key.to_owned(),
@@ -231,8 +239,9 @@ pub fn any_document() -> impl Strategy<Value = Document> {
         text.prop_map(CacheSelector::Prefix),
     ];
     let resource = prop_oneof![
-        item.prop_map(ResourceSelector::Items),
-        topic.prop_map(ResourceSelector::Topics)
+        item.clone().prop_map(ResourceSelector::Items),
+        topic.prop_map(ResourceSelector::Topics),
+        item.prop_map(ResourceSelector::StoreItems),
     ];
     let grant =
         (effect(), role(), cache, resource).prop_map(|(effect, role, cache, resource)| Grant {

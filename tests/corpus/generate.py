@@ -255,6 +255,47 @@ write("momento_scope.json", "Momento's documented permission JSON and its other 
       [{"name": "documented example", "document": m_doc, "cases": c}, {"name": "object spellings", "document": m2, "cases": c2},
        {"name": "super user scope", "document": m3, "cases": c3}])
 
+# ---------------------------------------------------------------- v2: stores and account rights
+def S(key, op, store, item, expect, **kw):
+    d = {"key": key, "op": op, "store": store, "item": item, "expect": expect}
+    d.update(kw); return d
+def SP(role, store, item=None, effect=None):
+    d = {}
+    if effect: d["effect"] = effect
+    d["role"] = role; d["store"] = store
+    if item is not None: d["item"] = item
+    return d
+v2_doc = {"credentials": [
+    K("svc", [SP("readwrite", "profiles", {"keyPrefix": "user/"}), SP("readonly", "*"),
+              SP("readwrite", "profiles", {"key": "user/admin"}, effect="deny"), P("readonly", "profiles")],
+      account_rights=["resource_write", "resource_list", "store_list"]),
+    K("root", "super"),
+    K("t", [SP("readonly", "profiles", {"key": "user/1"})], kind="token", expires=1_800_000_000, account_rights=["cache_list"]),
+]}
+v2_cases = [
+    S("svc", "store_get", "profiles", "user/1", A), S("svc", "store_put", "profiles", "user/1", A),
+    S("svc", "store_delete", "other", "x", N), S("svc", "store_get", "other", "x", A),
+    S("svc", "store_put", "profiles", "user/admin", "denied_by_rule:2"),
+    S("svc", "store_get", "profiles", "user/admin", "denied_by_rule:2"),
+    # A cache and a store of the same name are different resources.
+    I("svc", "set", "profiles", "user/1", N), I("svc", "get", "profiles", "user/1", A),
+    S("svc", "get", "profiles", "user/1", "wrong_resource_kind"),
+    I("svc", "store_get", "profiles", "user/1", "wrong_resource_kind"),
+    {"key": "svc", "op": "create_cache", "cache": "new", "expect": A},
+    {"key": "svc", "op": "list_caches", "account": True, "expect": A},
+    {"key": "svc", "op": "list_store_keys", "account": True, "expect": A},
+    {"key": "svc", "op": "describe_cache", "cache": "new", "expect": "super_user_required"},
+    {"key": "svc", "op": "generate_disposable_token", "account": True, "expect": "super_user_required"},
+    {"key": "root", "op": "update_account", "account": True, "expect": A},
+    S("root", "store_delete", "any", "k", A),
+    S("t", "store_get", "profiles", "user/1", A), S("t", "store_get", "profiles", "user/2", N),
+    {"key": "t", "op": "list_keys", "cache": "c", "expect": A},
+    {"key": "t", "op": "list_topics", "cache": "c", "expect": "super_user_required"},
+    S("t", "store_get", "profiles", "user/1", "expired", now=1_800_000_000),
+]
+write("v2.json", "Momento's v2 model: grants on store items (a namespace of their own) and account rights (management and list)",
+      [{"name": "stores and account rights", "document": v2_doc, "cases": v2_cases}])
+
 # ---------------------------------------------------------------- invalid documents
 inv = [
  ("empty permission list", {"permissions": []}, "credential `default` has no permissions"),
@@ -277,6 +318,10 @@ inv = [
  ("item and topic", {"permissions": [P("readonly", "c", {"key": "k"}, "t")]}, "not both"),
  ("number for a name", {"permissions": [P("readonly", 7)]}, "invalid type: integer `7`"),
  ("unknown kind", {"credentials": [K("a", [P("readonly", "c")], kind="apikey")]}, "unknown variant `apikey`"),
+ ("topic role on a store", {"permissions": [{"role": "subscribeonly", "store": "s"}]}, "`subscribeonly` is a topic role, but grant #0 of `default` selects store items"),
+ ("cache and store", {"permissions": [{"role": "readonly", "cache": "c", "store": "s"}]}, "a permission selects a `cache` or a `store`, not both"),
+ ("management right on a token", {"credentials": [K("t", [P("readonly", "c")], kind="token", expires=1, account_rights=["auth_write"])]}, "token `t` holds the management rights `auth_write`"),
+ ("unknown account right", {"credentials": [K("a", [P("readonly", "c")], account_rights=["auth_wrte"])]}, "did you mean `auth_write`?"),
 ]
 write("invalid.json", "documents Momento or fgac rejects, each with a fragment of its error",
       invalid=[{"name": n, "document": d, "error": e} for n, d, e in inv])

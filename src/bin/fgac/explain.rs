@@ -20,8 +20,11 @@ pub struct Args {
     #[arg(long)]
     op: String,
     /// The cache.
-    #[arg(long, required_unless_present = "account")]
+    #[arg(long, required_unless_present_any = ["account", "store"])]
     cache: Option<String>,
+    /// The store (with `--item` or `--item-b64`: an item of a store).
+    #[arg(long, conflicts_with_all = ["cache", "topic", "account"])]
+    store: Option<String>,
     /// The item key.
     #[arg(long, conflicts_with_all = ["topic", "item_b64", "account"])]
     item: Option<String>,
@@ -63,6 +66,14 @@ pub fn run(a: &Args) -> Result<Status, Stop> {
     let cache = a.cache.as_deref().unwrap_or_default();
     let resource = match (a.account, &key_bytes, &a.topic) {
         (true, _, _) => Resource::Account,
+        (false, Some(k), _) if a.store.is_some() => {
+            Resource::store_item(a.store.as_deref().unwrap_or_default(), k)
+        }
+        (false, None, _) if a.store.is_some() => {
+            return Err(Stop::Usage(
+                "`--store` names an item of a store: give `--item` or `--item-b64`".to_owned(),
+            ));
+        }
         (false, Some(k), _) => Resource::item(cache, k),
         (false, None, Some(t)) => Resource::topic(cache, t),
         (false, None, None) => Resource::cache(cache),
@@ -104,6 +115,7 @@ pub fn run(a: &Args) -> Result<Status, Stop> {
             "  {op} acts on {}, not on this resource",
             match op.need() {
                 Need::Item(_) => "a cache item (--cache and --item)",
+                Need::StoreItem(_) => "a store item (--store and --item)",
                 Need::Topic(_) => "a topic (--cache and --topic)",
                 Need::Account(_) | Need::ControlPlane => "a cache or the account",
             }

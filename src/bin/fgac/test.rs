@@ -181,6 +181,7 @@ fn run_tests(
                     match e.resource {
                         OwnedResource::Item { .. } => "an item",
                         OwnedResource::Topic { .. } => "a topic",
+                        OwnedResource::StoreItem { .. } => "an item of a store",
                         OwnedResource::Cache { .. } => "a cache",
                         OwnedResource::Account => "the account",
                     }

@@ -195,6 +195,9 @@ pub(crate) fn resource(r: &OwnedResource) -> String {
         OwnedResource::Item { cache, key } => {
             format!("cache {} item {}", quote(cache.as_bytes()), quote(key))
         }
+        OwnedResource::StoreItem { store, key } => {
+            format!("store {} item {}", quote(store.as_bytes()), quote(key))
+        }
         OwnedResource::Topic { cache, topic } => {
             format!(
                 "cache {} topic {}",
@@ -209,12 +212,23 @@ pub(crate) fn resource(r: &OwnedResource) -> String {
 
 /// A rule as four columns: effect, role, cache selector, resource selector (empty when implied).
 fn rule_columns(g: &Grant) -> [String; 4] {
+    let namespace = if g.resource.is_store() {
+        "store"
+    } else {
+        "cache"
+    };
     let cache = match &g.cache {
-        CacheSelector::All => "cache *".to_owned(),
-        CacheSelector::Name(n) => format!("cache {}", quote(n.as_bytes())),
-        CacheSelector::Prefix(p) => format!("cache prefix {}", quote(p.as_bytes())),
+        CacheSelector::All => format!("{namespace} *"),
+        CacheSelector::Name(n) => format!("{namespace} {}", quote(n.as_bytes())),
+        CacheSelector::Prefix(p) => format!("{namespace} prefix {}", quote(p.as_bytes())),
     };
     let resource = match &g.resource {
+        // A store's rules are on its items: every item is implied.
+        ResourceSelector::StoreItems(ItemSelector::All) => String::new(),
+        ResourceSelector::StoreItems(ItemSelector::Key(k)) => format!("item {}", quote(k)),
+        ResourceSelector::StoreItems(ItemSelector::Prefix(p)) => {
+            format!("items prefix {}", quote(p))
+        }
         // "All" is implied by the role's kind; it is written out only where it is not.
         ResourceSelector::Items(ItemSelector::All) if !g.role.is_topic_role() => String::new(),
         ResourceSelector::Topics(TopicSelector::All) if g.role.is_topic_role() => String::new(),

@@ -103,30 +103,59 @@ pub(super) fn rule<'a>(
         ));
     };
     let (i, _) = space(i)?;
-    let (i, cache) = cut(|i| cache_selector(i, effect, role, max)).parse(i)?;
+    let (i, (cache, store)) = cut(|i| cache_selector(i, effect, role, max)).parse(i)?;
+    let at_resource = i;
     let (i, resource) = opt(|i| {
         let (i, _) = space(i)?;
         resource_selector(i, max)
     })
     .parse(i)?;
-    Ok((i, (role, cache, resource)))
+    if !store {
+        return Ok((i, (role, cache, resource)));
+    }
+    // A store holds items: every item when no selector is written.
+    match resource {
+        None => Ok((
+            i,
+            (
+                role,
+                cache,
+                Some(ResourceSelector::StoreItems(ItemSelector::All)),
+            ),
+        )),
+        Some(ResourceSelector::Items(item)) => {
+            Ok((i, (role, cache, Some(ResourceSelector::StoreItems(item)))))
+        }
+        Some(_) => {
+            let (at, _) = space(at_resource)?;
+            failure(
+                PError::new(
+                    at,
+                    i.len().abs_diff(at.len()),
+                    "a store holds items, not topics",
+                )
+                .help("select items of a store: `item \"k\"`, `items prefix \"p\"` or `items *`"),
+            )
+        }
+    }
 }
 
-/// `cache selector`.
+/// `cache selector` (or `store selector`): the selector, and whether it selects stores.
 pub(super) fn cache_selector(
     i: &str,
     effect: Effect,
     role: Role,
     max: usize,
-) -> PResult<'_, CacheSelector> {
+) -> PResult<'_, (CacheSelector, bool)> {
     let start = i;
-    let (i, word) = identifier(i)
-        .map_err(|_| nom::Err::Error(PError::expected(start, "`cache` after the role")))?;
-    if word != "cache" {
+    let (i, word) = identifier(i).map_err(|_| {
+        nom::Err::Error(PError::expected(start, "`cache` or `store` after the role"))
+    })?;
+    if word != "cache" && word != "store" {
         let e = PError::new(
             start,
             word.len(),
-            format!("expected `cache` after the role, found `{word}`"),
+            format!("expected `cache` or `store` after the role, found `{word}`"),
         );
         return recoverable(if RESOURCE_KEYWORDS.contains(&word) || word == "caches" {
             e.help(format!(
@@ -137,20 +166,22 @@ pub(super) fn cache_selector(
             e
         });
     }
+    let store = word == "store";
     let (i, _) = space(i)?;
     if let Ok((rest, _)) = char::<_, PError<'_>>('*').parse(i) {
-        return Ok((rest, CacheSelector::All));
+        return Ok((rest, (CacheSelector::All, store)));
     }
     if let Ok((rest, _)) = tag::<_, _, PError<'_>>("prefix").parse(i) {
         let (rest, _) = space(rest)?;
         let (rest, p) = cut(|i| name(i, max)).parse(rest)?;
-        return Ok((rest, CacheSelector::Prefix(p)));
+        return Ok((rest, (CacheSelector::Prefix(p), store)));
     }
     match name(i, max) {
-        Ok((rest, n)) => Ok((rest, CacheSelector::Name(n))),
+        Ok((rest, n)) => Ok((rest, (CacheSelector::Name(n), store))),
         Err(nom::Err::Error(_)) => failure(
-            PError::expected(i, "a cache name, `*` or `prefix` after `cache`")
-                .help("write `cache \"name\"`, `cache *` or `cache prefix \"tmp-\"`"),
+            PError::expected(i, &format!("a {word} name, `*` or `prefix` after `{word}`")).help(
+                format!("write `{word} \"name\"`, `{word} *` or `{word} prefix \"tmp-\"`"),
+            ),
         ),
         Err(e) => Err(e),
     }

@@ -137,10 +137,24 @@ pub(super) fn operation(i: &str) -> PResult<'_, Operation> {
 
 /// `request resource`.
 pub(super) fn request_resource(i: &str, max: usize) -> PResult<'_, OwnedResource> {
-    let (i, word) = keyword(i, &["cache", "account"], "resource")
-        .map_err(|e| commit(e, || PError::expected(i, "`cache` or `account`").help("write `cache \"c\" item \"k\"`, `cache \"c\" topic \"t\"`, `cache \"c\"` or `account`")))?;
+    let (i, word) = keyword(i, &["cache", "store", "account"], "resource")
+        .map_err(|e| commit(e, || PError::expected(i, "`cache`, `store` or `account`").help("write `cache \"c\" item \"k\"`, `cache \"c\" topic \"t\"`, `cache \"c\"`, `store \"s\" item \"k\"` or `account`")))?;
     if word == "account" {
         return Ok((i, OwnedResource::Account));
+    }
+    if word == "store" {
+        let (i, _) = space(i)?;
+        let (i, store) = name(i, max).map_err(|e| {
+            commit(e, || {
+                PError::expected(i, "a store name in double quotes after `store`")
+            })
+        })?;
+        let (i, _) = space(i)?;
+        let (i, _) = keyword(i, &["item"], "`item`")?;
+        let (i, _) = space(i)?;
+        let (i, key) =
+            string(i, max).map_err(|e| commit(e, || expected_quoted(i, "a key", "item")))?;
+        return Ok((i, OwnedResource::StoreItem { store, key }));
     }
     let (i, _) = space(i)?;
     let (i, cache) = name(i, max).map_err(|e| {

@@ -17,7 +17,9 @@
 //!   scope form is, with networks and account rights (see [`to_momento_v2`] for the spelling).
 //!
 //! A permission is `{"role": ..., "cache": ..., "item": ...}` or `{"role": ..., "cache": ...,
-//! "topic": ...}`, with an optional `"effect": "deny"` (fgac's extension; `allow` when left out).
+//! "topic": ...}`, or on the items of stores `{"role": ..., "store": ..., "item": ...}` (stores
+//! spelt as caches are), with an optional `"effect": "deny"` (fgac's extension; `allow` when left
+//! out).
 //! The selectors are spelt:
 //!
 //! | selector | all | a name / key | a prefix |

@@ -532,9 +532,58 @@ fn grant(text: &str, raw: &RawValue) -> Result<Grant, Error> {
     let p: PermissionJson<'_> = decode(text, raw.get())?;
     let effect = optional::<EffectJson>(text, p.effect)?.map_or(Effect::Allow, |e| e.0);
     let role = value::<RoleJson>(text, p.role)?.0;
-    let cache = value::<CacheJson>(text, p.cache)?.0;
+    for raw in [p.cache, p.store].into_iter().flatten() {
+        not_null(text, raw)?;
+    }
+    let (selector, store) = match (p.cache, p.store) {
+        (Some(raw), None) => (raw, false),
+        (None, Some(raw)) => (raw, true),
+        (Some(_), Some(raw)) => {
+            return Err(Error::one(
+                Diagnostic::new(
+                    ErrorKind::Json,
+                    span_of(text, raw),
+                    "a permission selects a `cache` or a `store`, not both",
+                )
+                .with_help("split it into two permissions"),
+            ));
+        }
+        (None, None) => {
+            return Err(Error::one(
+                Diagnostic::new(
+                    ErrorKind::Json,
+                    span,
+                    "a permission needs a `cache` (or a `store`)",
+                )
+                .with_help("add `\"cache\": \"*\"` for every cache"),
+            ));
+        }
+    };
+    // Stores are named as caches are.
+    let cache = value::<CacheJson>(text, selector)?.0;
     let item = optional::<ItemJson>(text, p.item)?;
     let topic = optional::<TopicJson>(text, p.topic)?;
+    if store {
+        if let Some(raw) = p.topic {
+            return Err(Error::one(
+                Diagnostic::new(
+                    ErrorKind::Json,
+                    span_of(text, raw),
+                    "a store holds items, not topics",
+                )
+                .with_help(
+                    "select the store's items with `item`, or a cache's topics with `cache`",
+                ),
+            ));
+        }
+        return Ok(Grant {
+            effect,
+            role,
+            cache,
+            resource: ResourceSelector::StoreItems(item.map_or(ItemSelector::All, |i| i.0)),
+            span,
+        });
+    }
     let resource = match (item, topic) {
         (Some(item), None) => ResourceSelector::Items(item.0),
         (None, Some(topic)) => ResourceSelector::Topics(topic.0),
@@ -607,8 +656,10 @@ struct PermissionJson<'a> {
     effect: Option<&'a RawValue>,
     #[serde(borrow)]
     role: &'a RawValue,
-    #[serde(borrow)]
-    cache: &'a RawValue,
+    #[serde(borrow, default, deserialize_with = "super::raw")]
+    cache: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "super::raw")]
+    store: Option<&'a RawValue>,
     #[serde(borrow, default, deserialize_with = "super::raw")]
     item: Option<&'a RawValue>,
     #[serde(borrow, default, deserialize_with = "super::raw")]

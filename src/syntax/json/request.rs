@@ -4,8 +4,8 @@
 //!
 //! A request is an object with `op`, and `key` (the credential's name, which may be left out
 //! when the document holds one credential), and the resource: `cache` with one of `item`,
-//! `item_b64`, `items`, `items_b64` or `topic`; `cache` alone for the cache itself; nothing for
-//! the account. Unknown fields, duplicated fields and `null` are errors.
+//! `item_b64`, `items`, `items_b64` or `topic`; `cache` alone for the cache itself; `store` with
+//! `item` or `item_b64` for an item of a store; nothing for the account. Unknown fields, duplicated fields and `null` are errors.
 
 use crate::decision::{BatchDecision, Decision, DenyReason, Outcome, OwnedResource, Resource};
 use crate::ops::Operation;
@@ -65,6 +65,8 @@ struct Fields<'a> {
     items_b64: Option<&'a RawValue>,
     #[serde(borrow, default, deserialize_with = "super::raw")]
     topic: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "super::raw")]
+    store: Option<&'a RawValue>,
 }
 
 /// Reads one request line. The error is a message for the `{"error": ...}` answer.
@@ -130,6 +132,21 @@ pub fn parse_request(line: &str) -> Result<RequestLine, String> {
     if given > 1 {
         return Err("give one of `item`, `item_b64`, `items`, `items_b64` and `topic`".to_owned());
     }
+    let store: Option<String> = field("store", f.store)?;
+    if let Some(store) = store {
+        return match (cache.is_some(), item, items.is_some() || topic.is_some()) {
+            (false, Some(item), false) => Ok(RequestLine {
+                key,
+                token,
+                peer,
+                op,
+                target: RequestTarget::One(OwnedResource::StoreItem { store, key: item }),
+            }),
+            _ => Err(
+                "`store` takes `item` or `item_b64`, and no `cache`, `items` or `topic`".to_owned(),
+            ),
+        };
+    }
     let target = match (cache, item, items, topic) {
         (None, None, None, None) => RequestTarget::One(OwnedResource::Account),
         (None, _, _, _) => {
@@ -179,13 +196,15 @@ fn field<'a, T: Deserialize<'a>>(
 /// assert_eq!(line, r#"{"key":"svc","op":"get","cache":"c","item_b64":"/w=="}"#);
 /// ```
 #[must_use]
-pub fn request_to_json(key: &str, op: Operation, resource: Resource<'_>) -> String {
+pub fn request_to_json<'a>(key: &'a str, op: Operation, resource: Resource<'a>) -> String {
     #[derive(serde::Serialize)]
     struct Line<'a> {
         key: &'a str,
         op: &'a str,
         #[serde(skip_serializing_if = "Option::is_none")]
         cache: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        store: Option<&'a str>,
         #[serde(skip_serializing_if = "Option::is_none")]
         item: Option<&'a str>,
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -200,16 +219,23 @@ pub fn request_to_json(key: &str, op: Operation, resource: Resource<'_>) -> Stri
         item: None,
         item_b64: None,
         topic: None,
+        store: None,
+    };
+    let item = |key: &'a [u8]| match std::str::from_utf8(key) {
+        Ok(text) => (Some(text), None),
+        Err(_) => (
+            None,
+            Some(base64::engine::general_purpose::STANDARD.encode(key)),
+        ),
     };
     match resource {
         Resource::Item { cache, key } => {
             line.cache = Some(cache);
-            match std::str::from_utf8(key) {
-                Ok(text) => line.item = Some(text),
-                Err(_) => {
-                    line.item_b64 = Some(base64::engine::general_purpose::STANDARD.encode(key))
-                }
-            }
+            (line.item, line.item_b64) = item(key);
+        }
+        Resource::StoreItem { store, key } => {
+            line.store = Some(store);
+            (line.item, line.item_b64) = item(key);
         }
         Resource::Topic { cache, topic } => {
             line.cache = Some(cache);

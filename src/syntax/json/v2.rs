@@ -9,7 +9,9 @@ use crate::model::{
     Permissions, ResourceSelector, Span, TopicSelector,
 };
 use crate::ops::AccountRights;
-use crate::syntax::momento::{LIST_IS_TOTAL, Perms, RuleKind, role_of, rules_of};
+use crate::syntax::momento::{
+    LIST_IS_TOTAL, Perms, RuleKind, role_of, rules_of, selects_everything,
+};
 use serde_json::value::RawValue;
 
 fn problem(span: Span, message: impl Into<String>, help: impl Into<String>) -> Error {
@@ -256,7 +258,7 @@ fn rule(text: &str, raw: &RawValue, out: &mut Reading) -> Result<(), Error> {
                 Diagnostic::new(
                     ErrorKind::Unsupported,
                     span_of(text, r.kind),
-                    format!("`{name}` rules are not supported: fgac authorizes caches, topics, store listing and account management"),
+                    format!("`{name}` rules are not supported: fgac authorizes caches, topics, stores and account management"),
                 )
                 .with_help("remove the rule"),
             ));
@@ -308,19 +310,9 @@ fn rule(text: &str, raw: &RawValue, out: &mut Reading) -> Result<(), Error> {
     let (cache, resource) = match kind {
         RuleKind::Store => {
             refuse_fields(text, &[("caches", r.caches), ("topics", r.topics)], "store")?;
-            if p.read || p.write {
-                return Err(Error::one(
-                    Diagnostic::new(
-                        ErrorKind::Unsupported,
-                        span_of(text, r.permissions),
-                        "`read` and `write` on store items are not supported: fgac authorizes cache items and topics, and lists stores",
-                    )
-                    .with_help("keep the store rule's `list` only, or remove the rule"),
-                ));
-            }
             let store = name_of(required(text, raw, r.stores, "stores")?, "stores")?;
             let item = item_of(required(text, raw, r.items, "items")?)?;
-            (store, ResourceSelector::Items(item))
+            (store, ResourceSelector::StoreItems(item))
         }
         RuleKind::Topic => {
             refuse_fields(text, &[("items", r.items), ("stores", r.stores)], "topic")?;
@@ -341,12 +333,7 @@ fn rule(text: &str, raw: &RawValue, out: &mut Reading) -> Result<(), Error> {
         }
     };
     if p.list {
-        let all = matches!(
-            resource,
-            ResourceSelector::Items(ItemSelector::All)
-                | ResourceSelector::Topics(TopicSelector::All)
-        );
-        if cache != CacheSelector::All || !all {
+        if !selects_everything(&cache, &resource) {
             return Err(problem(span, LIST_IS_TOTAL.0, LIST_IS_TOTAL.1));
         }
         out.add_account(text, r.permissions, list)?;
@@ -469,11 +456,11 @@ pub(super) fn credential(
 /// ], "conditions": [{"ip_filter": {"allowed_cidr_ranges": ["10.0.0.0/8"]}}]}
 /// ```
 ///
-/// * `type`: `cache`, `topic`, `store` (with `list` only: fgac does not authorize store items),
-///   `account_management`, `auth_management`, `resource_management` (`function` and `database`
-///   rules are refused by name: fgac does not authorize them);
-/// * `permissions`: a non-empty list of `read`, `write`, `list`, each once. On caches, `read` and
-///   `write` are the v1 roles' rights (both: `readwrite`); on topics, `read` is subscribe and
+/// * `type`: `cache`, `topic`, `store`, `account_management`, `auth_management`,
+///   `resource_management` (`function` and `database` rules are refused by name: fgac does not
+///   authorize them);
+/// * `permissions`: a non-empty list of `read`, `write`, `list`, each once. On caches and stores,
+///   `read` and `write` are the v1 roles' rights (both: `readwrite`); on topics, `read` is subscribe and
 ///   `write` publish. `list` is "always total" (Momento): it is written only with `"*"` for every
 ///   selector of its rule, since a selector beside it would not restrict it, and is held as an
 ///   account right (`cache_list`, `topic_list`, `store_list`);
@@ -573,13 +560,18 @@ pub fn to_momento_v2(credential: &CredentialDef) -> Result<String, Error> {
             topics: None,
         };
         match (r.kind, r.grant) {
-            (RuleKind::Cache | RuleKind::Topic, Some(g)) => {
-                out.caches = Some(match &g.cache {
+            (RuleKind::Cache | RuleKind::Topic | RuleKind::Store, Some(g)) => {
+                let selected = Some(match &g.cache {
                     CacheSelector::Name(n) => json!({ "name": n }),
                     _ => Value::from("*"),
                 });
+                if g.resource.is_store() {
+                    out.stores = selected;
+                } else {
+                    out.caches = selected;
+                }
                 match &g.resource {
-                    ResourceSelector::Items(item) => {
+                    ResourceSelector::Items(item) | ResourceSelector::StoreItems(item) => {
                         out.items = Some(match item {
                             ItemSelector::All => Value::from("*"),
                             ItemSelector::Key(k) => bytes("key", k),
@@ -597,7 +589,7 @@ pub fn to_momento_v2(credential: &CredentialDef) -> Result<String, Error> {
             }
             (RuleKind::Cache, None) => (out.caches, out.items) = (all(), all()),
             (RuleKind::Topic, None) => (out.caches, out.topics) = (all(), all()),
-            (RuleKind::Store, _) => (out.stores, out.items) = (all(), all()),
+            (RuleKind::Store, None) => (out.stores, out.items) = (all(), all()),
             _ => {}
         }
         rules.push(out);

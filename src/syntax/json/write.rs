@@ -218,7 +218,10 @@ pub(super) struct PermissionOut {
     #[serde(skip_serializing_if = "Option::is_none")]
     effect: Option<&'static str>,
     role: &'static str,
-    cache: serde_json::Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cache: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    store: Option<serde_json::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     item: Option<serde_json::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -246,9 +249,14 @@ pub(super) fn permission_out(g: &Grant, with_effect: bool) -> PermissionOut {
         CacheSelector::Prefix(p) => json!({ "namePrefix": p }),
     };
     let (item, topic) = match &g.resource {
-        ResourceSelector::Items(ItemSelector::All) => (Some(Value::from("*")), None),
-        ResourceSelector::Items(ItemSelector::Key(k)) => (Some(bytes("key", k)), None),
-        ResourceSelector::Items(ItemSelector::Prefix(p)) => (Some(bytes("keyPrefix", p)), None),
+        ResourceSelector::Items(ItemSelector::All)
+        | ResourceSelector::StoreItems(ItemSelector::All) => (Some(Value::from("*")), None),
+        ResourceSelector::Items(ItemSelector::Key(k))
+        | ResourceSelector::StoreItems(ItemSelector::Key(k)) => (Some(bytes("key", k)), None),
+        ResourceSelector::Items(ItemSelector::Prefix(p))
+        | ResourceSelector::StoreItems(ItemSelector::Prefix(p)) => {
+            (Some(bytes("keyPrefix", p)), None)
+        }
         ResourceSelector::Topics(TopicSelector::All) => (None, Some(Value::from("*"))),
         ResourceSelector::Topics(TopicSelector::Name(n)) => (None, Some(name_or_object(n))),
         ResourceSelector::Topics(TopicSelector::Prefix(p)) => {
@@ -258,7 +266,8 @@ pub(super) fn permission_out(g: &Grant, with_effect: bool) -> PermissionOut {
     PermissionOut {
         effect: (with_effect && g.effect == Effect::Deny).then_some("deny"),
         role: g.role.as_str(),
-        cache,
+        cache: (!g.resource.is_store()).then(|| cache.clone()),
+        store: g.resource.is_store().then_some(cache),
         item,
         topic,
     }

@@ -84,15 +84,16 @@ pub struct TopicRule {
     pub topic: Option<super::messages::Topic>,
 }
 
-/// A store rule as fgac writes it: `list` on every store and item (fields 2 and 4).
+/// A store rule. `StoreSelector` (`store_name`, 1) and `StoreItemSelector` (`key` 1,
+/// `key_prefix` 2) have the wire shape of the cache selectors, whose types are used.
 #[derive(Clone, PartialEq, Message)]
 pub struct StoreRule {
     #[prost(int32, repeated, tag = "1")]
     pub permissions: Vec<i32>,
-    #[prost(message, optional, tag = "2")]
-    pub all_stores: Option<All>,
-    #[prost(message, optional, tag = "4")]
-    pub all_items: Option<All>,
+    #[prost(oneof = "super::messages::Cache", tags = "2, 3")]
+    pub store: Option<super::messages::Cache>,
+    #[prost(oneof = "super::messages::CacheItem", tags = "4, 5")]
+    pub store_item: Option<super::messages::CacheItem>,
 }
 
 #[derive(Clone, PartialEq, Message)]

@@ -229,7 +229,8 @@ const CACHE_ROLES: &str = "CacheReadWrite (1), CacheReadOnly (2), CacheWriteOnly
 const TOPIC_ROLES: &str = "TopicReadWrite (1), TopicReadOnly (2), TopicWriteOnly (3)";
 
 /// The item oneof's member `f` (field 4 `all_items`, or field 5 a selector message named
-/// `message` with `key` 1 and `key_prefix` 2: v1's and v2's caches, v2's stores).
+/// `message` with `key` 1 and `key_prefix` 2: v1's and v2's caches, v2's stores). Errors name
+/// the selector as `CacheItemSelector`, whose shape both have.
 pub(super) fn item_selector(f: Field<'_>, message: &str) -> Result<ItemSelector, Refusal> {
     if f.def.number == 4 {
         all(f)?;

@@ -427,9 +427,22 @@ mod v2 {
                     (RuleKind::ResourceManagement, &r.permissions, None, true)
                 }
                 v2::RuleKind::StorageRule(r) => {
-                    r.all_stores?;
-                    r.all_items?;
-                    (RuleKind::Store, &r.permissions, None, true)
+                    // A store rule has a cache rule's shape.
+                    r.store_item.as_ref()?;
+                    let v1 = pb::PermissionsType {
+                        kind: Some(pb::PermissionKind::CachePermissions(pb::CachePermissions {
+                            role: 1,
+                            cache: r.store.clone(),
+                            cache_item: r.store_item.clone(),
+                        })),
+                    };
+                    let mut g = super::grant_meaning(&v1)?;
+                    if let crate::model::ResourceSelector::Items(item) = g.resource {
+                        g.resource = crate::model::ResourceSelector::StoreItems(item);
+                    }
+                    let all = matches!(r.store, Some(pb::Cache::AllCaches(_)))
+                        && matches!(r.store_item, Some(pb::CacheItem::AllItems(_)));
+                    (RuleKind::Store, &r.permissions, Some(g), all)
                 }
                 v2::RuleKind::CacheRule(r) => {
                     // As a v1 cache permission with a valid role, "every item" explicit.
@@ -469,9 +482,6 @@ mod v2 {
                     }
                 }
                 continue;
-            }
-            if kind == RuleKind::Store && (p.read || p.write) {
-                return None;
             }
             if p.list {
                 if !selected_all {
@@ -520,11 +530,11 @@ mod v2 {
                     topic: t.topic,
                 })
             }),
-            (permission_list(), any::<bool>(), any::<bool>()).prop_map(|(permissions, s, i)| {
+            (permission_list(), cache_permissions()).prop_map(|(permissions, c)| {
                 v2::RuleKind::StorageRule(v2::StoreRule {
                     permissions,
-                    all_stores: s.then_some(pb::All {}),
-                    all_items: i.then_some(pb::All {}),
+                    store: c.cache,
+                    store_item: c.cache_item,
                 })
             }),
         ]

@@ -5,20 +5,17 @@
 //! is refused.
 
 use super::read::{
-    all, cache_selector, item_selector, message_of, oneof_unset, string_of, topic_selector,
-    unknown_enum,
+    all, cache_selector, empty_selector, item_selector, message_of, oneof_unset, string_of,
+    topic_selector, unknown_enum,
 };
 use super::wire::{
     Field, FieldDef, Message, Refusal, Schema, Value, Wire, error, read_fields, varints,
 };
 use crate::error::{Diagnostic, ErrorKind};
 use crate::limits::Limits;
-use crate::model::{
-    CacheSelector, Effect, Grant, ItemSelector, Network, Permissions, ResourceSelector, Span,
-    TopicSelector,
-};
+use crate::model::{CacheSelector, Effect, Grant, Network, Permissions, ResourceSelector, Span};
 use crate::ops::AccountRights;
-use crate::syntax::momento::{LIST_IS_TOTAL, Perms, RuleKind, role_of};
+use crate::syntax::momento::{LIST_IS_TOTAL, Perms, RuleKind, role_of, selects_everything};
 
 const PERMISSION_SET: Schema = Schema {
     name: "PermissionSet",
@@ -100,6 +97,11 @@ const STORE_RULE: Schema = Schema {
         FieldDef::of(4, "all_items", Wire::Len, "store_item"),
         FieldDef::of(5, "item_selector", Wire::Len, "store_item"),
     ],
+};
+
+const STORE_SELECTOR: Schema = Schema {
+    name: "StoreSelector",
+    fields: &[FieldDef::of(1, "store_name", Wire::Len, "kind")],
 };
 
 const CONDITION: Schema = Schema {
@@ -268,7 +270,7 @@ fn rule(f: Field<'_>, out: &mut Reading) -> Result<(), Refusal> {
                     ErrorKind::Unsupported,
                     r.span,
                     format!(
-                        "`{}` is not supported: fgac authorizes caches, topics, store listing and account management",
+                        "`{}` is not supported: fgac authorizes caches, topics, stores and account management",
                         r.def.name
                     ),
                 )
@@ -281,7 +283,6 @@ fn rule(f: Field<'_>, out: &mut Reading) -> Result<(), Refusal> {
     let mut cache = None;
     let mut resource = None;
     let mut selected = false;
-    let mut all_selected = true;
     read_fields(body, schema, |f| {
         match (kind, f.def.number) {
             (_, 1) => perms(kind, schema.name, f, &mut p)?,
@@ -297,19 +298,16 @@ fn rule(f: Field<'_>, out: &mut Reading) -> Result<(), Refusal> {
                 )?))
             }
             (RuleKind::Topic, _) => resource = Some(ResourceSelector::Topics(topic_selector(f)?)),
-            // Stores: only `list` is read, whose selectors must be `all`.
             (_, 2) => {
                 all(f)?;
                 cache = Some(CacheSelector::All);
             }
-            (_, 4) => {
-                all(f)?;
-                resource = Some(ResourceSelector::Items(ItemSelector::All));
-            }
+            (_, 3) => cache = Some(store_selector(f)?),
             _ => {
-                all_selected = false;
-                cache.get_or_insert(CacheSelector::All);
-                resource.get_or_insert(ResourceSelector::Items(ItemSelector::All));
+                resource = Some(ResourceSelector::StoreItems(item_selector(
+                    f,
+                    "StoreItemSelector",
+                )?))
             }
         }
         Ok(())
@@ -349,24 +347,8 @@ fn rule(f: Field<'_>, out: &mut Reading) -> Result<(), Refusal> {
     };
     let cache = cache.ok_or_else(|| oneof_unset(body, schema.name, first))?;
     let resource = resource.ok_or_else(|| oneof_unset(body, schema.name, second))?;
-    if kind == RuleKind::Store && (p.read || p.write) {
-        return Err(Box::new(
-            Diagnostic::new(
-                ErrorKind::Unsupported,
-                r.span,
-                "read and write on store items are not supported: fgac authorizes cache items and topics, and lists stores",
-            )
-            .with_help("keep the store rule's list permission only, or remove the rule"),
-        ));
-    }
     if p.list {
-        let all = all_selected
-            && cache == CacheSelector::All
-            && matches!(
-                resource,
-                ResourceSelector::Items(ItemSelector::All)
-                    | ResourceSelector::Topics(TopicSelector::All)
-            );
+        let all = selects_everything(&cache, &resource);
         if !all {
             return Err(error(r.span, LIST_IS_TOTAL.0)
                 .with_help(LIST_IS_TOTAL.1)
@@ -384,6 +366,17 @@ fn rule(f: Field<'_>, out: &mut Reading) -> Result<(), Refusal> {
         });
     }
     Ok(())
+}
+
+/// The `store` oneof's `store_selector` (field 3): a `StoreSelector` naming one store.
+fn store_selector(f: Field<'_>) -> Result<CacheSelector, Refusal> {
+    let mut name = None;
+    read_fields(message_of(f)?, &STORE_SELECTOR, |s| {
+        name = Some(string_of(s)?);
+        Ok(())
+    })?;
+    name.map(CacheSelector::Name)
+        .ok_or_else(|| empty_selector(f, "StoreSelector"))
 }
 
 /// A `Condition`: its one `ip_filter`'s ranges, each in the family its member names.

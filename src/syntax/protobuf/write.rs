@@ -32,6 +32,7 @@ pub(super) fn permissions(
                 grants,
                 credential,
                 "Momento's protobuf",
+                crate::syntax::momento::Model::V1,
                 "print fgac's key-store JSON instead",
                 &mut problems,
             );
@@ -78,7 +79,8 @@ fn grant(g: &Grant, kind: CredentialKind) -> Option<pb::PermissionsType> {
         kind: Some(pb::CacheSelectorKind::CacheName(name.to_owned())),
     };
     let kind = match &g.resource {
-        ResourceSelector::Items(item) => {
+        // A store's item grant has a cache permission's shape (v2 writes it as a store rule).
+        ResourceSelector::Items(item) | ResourceSelector::StoreItems(item) => {
             pb::PermissionKind::CachePermissions(pb::CachePermissions {
                 role: match g.role {
                     Role::ReadWrite => pb::CacheRole::CacheReadWrite,
@@ -167,6 +169,7 @@ pub(super) fn permission_set(credential: &CredentialDef) -> Result<Vec<u8>, Erro
                 grants,
                 &credential.name,
                 "Momento's v2 protobuf",
+                crate::syntax::momento::Model::V2,
                 "print fgac's key-store JSON instead",
                 &mut problems,
             );
@@ -212,10 +215,10 @@ pub(super) fn permission_set(credential: &CredentialDef) -> Result<Vec<u8>, Erro
                             all: all(),
                         })
                     }
-                    (RuleKind::Store, _) => v2::RuleKind::StorageRule(v2::StoreRule {
+                    (RuleKind::Store, None) => v2::RuleKind::StorageRule(v2::StoreRule {
                         permissions,
-                        all_stores: all(),
-                        all_items: all(),
+                        store: Some(pb::Cache::AllCaches(pb::All {})),
+                        store_item: Some(pb::CacheItem::AllItems(pb::All {})),
                     }),
                     (RuleKind::Cache, None) => v2::RuleKind::CacheRule(v2::CacheRule {
                         permissions,
@@ -227,7 +230,7 @@ pub(super) fn permission_set(credential: &CredentialDef) -> Result<Vec<u8>, Erro
                         cache: Some(pb::TopicCache::AllCaches(pb::All {})),
                         topic: Some(pb::Topic::AllTopics(pb::All {})),
                     }),
-                    (RuleKind::Cache | RuleKind::Topic, Some(g)) => {
+                    (RuleKind::Cache | RuleKind::Topic | RuleKind::Store, Some(g)) => {
                         // The v1 writer's selectors, with "every item" always written.
                         let Some(pb::PermissionsType { kind: Some(v1) }) =
                             grant(g, CredentialKind::Token)
@@ -242,6 +245,15 @@ pub(super) fn permission_set(credential: &CredentialDef) -> Result<Vec<u8>, Erro
                             )));
                         };
                         match v1 {
+                            pb::PermissionKind::CachePermissions(c)
+                                if r.kind == RuleKind::Store =>
+                            {
+                                v2::RuleKind::StorageRule(v2::StoreRule {
+                                    permissions,
+                                    store: c.cache,
+                                    store_item: c.cache_item,
+                                })
+                            }
                             pb::PermissionKind::CachePermissions(c) => {
                                 v2::RuleKind::CacheRule(v2::CacheRule {
                                     permissions,
