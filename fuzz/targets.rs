@@ -226,11 +226,17 @@ fn small_document(u: &mut Unstructured<'_>) -> arbitrary::Result<Document> {
                     _ => TopicSelector::Prefix(small_name(u)?),
                 })
             } else {
-                ResourceSelector::Items(match u.int_in_range(0..=2)? {
+                let item = match u.int_in_range(0..=2)? {
                     0 => ItemSelector::All,
                     1 => ItemSelector::Key(small_key(u)?),
                     _ => ItemSelector::Prefix(small_key(u)?.into_iter().chain([b'a']).collect()),
-                })
+                };
+                // Stores share the names' alphabet: a store grant must not reach the cache.
+                if u.ratio(1, 4)? {
+                    ResourceSelector::StoreItems(item)
+                } else {
+                    ResourceSelector::Items(item)
+                }
             };
             let effect = if u.ratio(1, 4)? {
                 Effect::Deny
@@ -251,12 +257,23 @@ fn small_document(u: &mut Unstructured<'_>) -> arbitrary::Result<Document> {
                 grants.push(g);
             }
         }
+        let mut account = fgac::AccountRights::NONE;
+        if !super_user && u.ratio(1, 4)? {
+            for (right, _) in fgac::AccountRights::NAMED {
+                let keep = u.ratio(1, 3)?
+                    && (kind == CredentialKind::ApiKey
+                        || !fgac::AccountRights::MANAGEMENT.contains(right));
+                if keep {
+                    account = account.union(right);
+                }
+            }
+        }
         credentials.push(CredentialDef {
             name: format!("k{i}"),
             kind,
             expiry,
             token_id: None,
-            account: fgac::AccountRights::NONE,
+            account,
             networks: Vec::new(),
             permissions: if super_user {
                 Permissions::SuperUser {
@@ -302,7 +319,7 @@ pub fn differential(data: &[u8]) {
         let (Ok(key), Ok(op), Ok(kind), Ok(cache), Ok(target), Ok(now)) = (
             u.choose(&["k0", "k1", "k2", "nobody"]),
             u.choose(Operation::ALL),
-            u.int_in_range(0u8..=3),
+            u.int_in_range(0u8..=4),
             u.choose(&["", "a", "ab", "abc", "b", "ba", "bab"]),
             small_key(&mut u),
             u.int_in_range(900u64..=1100),
@@ -314,7 +331,8 @@ pub fn differential(data: &[u8]) {
             0 => Resource::item(cache, &target),
             1 => Resource::topic(cache, &topic),
             2 => Resource::cache(cache),
-            _ => Resource::Account,
+            3 => Resource::Account,
+            _ => Resource::store_item(cache, &target),
         };
         let now = Timestamp::from_unix_seconds(now);
         let engine = black_box(

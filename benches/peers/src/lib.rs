@@ -111,6 +111,8 @@ pub fn cedar_policy(g: &Grant) -> String {
         ResourceSelector::Topics(TopicSelector::All) => ("Topic", "topic", None),
         ResourceSelector::Topics(TopicSelector::Name(n)) => ("Topic", "topic", Some((false, n.clone()))),
         ResourceSelector::Topics(TopicSelector::Prefix(p)) => ("Topic", "topic", Some((true, p.clone()))),
+        // The benchmark policies grant on caches only.
+        ResourceSelector::StoreItems(_) => panic!("the peers translate cache and topic grants, not store grants: {g:?}"),
     };
     match sel {
         Some((false, v)) => conditions.push(format!("resource.{field} == {}", cedar_string(&v))),
@@ -199,6 +201,7 @@ pub fn casbin_rules(g: &Grant) -> Vec<Vec<String>> {
         ResourceSelector::Topics(TopicSelector::All) => ("t", Some("*".to_owned())),
         ResourceSelector::Topics(TopicSelector::Name(n)) => ("t", Some(n.clone())),
         ResourceSelector::Topics(TopicSelector::Prefix(p)) => ("t", Some(format!("{p}*"))),
+        ResourceSelector::StoreItems(_) => panic!("the peers translate cache and topic grants, not store grants: {g:?}"),
     };
     let object = match (&g.cache, sel.as_deref()) {
         (CacheSelector::Name(c), Some(s)) => format!("{tag}:{c}/{s}"),
