@@ -476,11 +476,20 @@ pub fn analysis(data: &[u8]) {
     let caches: Vec<String> = strings(b"ab", 3).into_iter().map(text).collect();
     let keys = strings(&[b'a', b'b', 0xff], 4);
     let each = |f: &mut dyn FnMut(Operation, Resource<'_>)| {
-        f(Operation::ListCaches, Resource::Account);
+        // Every operation on the account: one or more for each account right.
+        for &op in Operation::ALL {
+            if matches!(op.need(), fgac::Need::Account(_)) {
+                f(op, Resource::Account);
+            }
+        }
         for cache in &caches {
             for key in &keys {
                 for op in [Operation::Get, Operation::Set, Operation::Increment] {
                     f(op, Resource::item(cache, key));
+                }
+                // The same names as stores, another namespace.
+                for op in [Operation::StoreGet, Operation::StorePut] {
+                    f(op, Resource::store_item(cache, key));
                 }
             }
             for topic in &caches {
