@@ -182,3 +182,50 @@ fn nested_cache_prefixes_compile_in_time_linear_in_their_bytes() {
     assert!(key.authorize(fgac::Operation::Set, item, now).is_allowed());
     assert!(key.authorize(fgac::Operation::Get, item, now).is_allowed());
 }
+
+/// Momento's protobuf forms: reading a message of many permissions, each on its own cache and
+/// key, costs the same per permission at 4x the permissions (v1 `Permissions`, and v2
+/// `PermissionSet` written from the same document).
+#[cfg(feature = "protobuf")]
+#[test]
+fn protobuf_messages_read_in_time_linear_in_their_permissions() {
+    use fgac::syntax::{self, Form, Language};
+    let message = |n: usize, form: Form| {
+        let grants: Vec<String> = (0..n)
+            .map(|i| format!("    allow readwrite cache \"c{i}\" items prefix \"user:{i}:\"\n"))
+            .collect();
+        let text = format!(
+            "key \"default\" {{\n    expires never\n{}}}\n",
+            grants.concat()
+        );
+        let doc = dsl::parse_with(&text, &Limits::unbounded()).unwrap();
+        syntax::encode(&doc, form).unwrap()
+    };
+    for (form, language) in [
+        (Form::MomentoProtobuf, Language::Protobuf),
+        (Form::MomentoV2Protobuf, Language::ProtobufV2),
+    ] {
+        let (small, large) = (message(10_000, form), message(40_000, form));
+        let read = |bytes: &[u8]| {
+            let loaded = syntax::read_bytes(bytes, Some(language), &Limits::unbounded()).unwrap();
+            black_box(loaded.document.credentials.len())
+        };
+        let (t_small, t_large) = best_of_both(
+            5,
+            || {
+                read(&small);
+            },
+            || {
+                read(&large);
+            },
+        );
+        let per_permission = ratio(t_large, t_small) / 4.0;
+        println!(
+            "{form:?}: 10,000 permissions {t_small:?}, 40,000 {t_large:?}: {per_permission:.2}x per permission"
+        );
+        assert!(
+            per_permission < 2.5,
+            "{form:?}: a permission costs {per_permission:.2}x as much at 4x the permissions"
+        );
+    }
+}
