@@ -149,7 +149,7 @@ impl Grants {
     ) -> Result<Grants, TooLarge> {
         budget.charge_for::<Cell>(1)?;
         let mut arena = Arena::default();
-        let (items, topics, target) = targets(grants, &mut arena, budget)?;
+        let (items, topics, target) = targets(grants, stores, &mut arena, budget)?;
         let mut builder = Builder {
             grants,
             stores,
@@ -190,17 +190,20 @@ impl Grants {
     }
 }
 
-/// Every item key and topic name the grants select stored once (the empty key, which "all"
-/// selects as a prefix, always among them), and for each grant the id of its key or name.
+/// Every item key and topic name the grants of one namespace (caches, or with `stores` stores)
+/// select, stored once (the empty key, which "all" selects as a prefix, always among them), and
+/// for each grant the id of its key or name (0 for the other namespace's grants, never read).
 fn targets(
     grants: &[Grant],
+    stores: bool,
     arena: &mut Arena,
     budget: &mut Budget,
 ) -> Result<(Keys, Keys, Vec<u32>), TooLarge> {
     let mut item_keys: Vec<&[u8]> = vec![b""];
     let mut topic_keys: Vec<&[u8]> = vec![b""];
     budget.charge_for::<&[u8]>(grants.len() + 2)?;
-    for g in grants {
+    let ours = |g: &&Grant| g.resource.is_store() == stores;
+    for g in grants.iter().filter(ours) {
         match &g.resource {
             ResourceSelector::Items(ItemSelector::Key(k) | ItemSelector::Prefix(k))
             | ResourceSelector::StoreItems(ItemSelector::Key(k) | ItemSelector::Prefix(k)) => {
@@ -225,6 +228,7 @@ fn targets(
     let target = grants
         .iter()
         .map(|g| match &g.resource {
+            _ if !ours(&g) => 0,
             ResourceSelector::Items(ItemSelector::Key(k) | ItemSelector::Prefix(k))
             | ResourceSelector::StoreItems(ItemSelector::Key(k) | ItemSelector::Prefix(k)) => {
                 id(&item_keys, k)

@@ -176,19 +176,12 @@ impl Credential {
         if self.expiry.is_expired(now) {
             return Decision::Deny(DenyReason::Expired);
         }
-        let (rights, cache, topics, key) = match (need, resource) {
+        // The rights needed, the structure deciding them (caches' or stores'), and the request.
+        let (rights, grants, cache, topics, key) = match (need, resource) {
             (Need::ControlPlane, Resource::Cache { .. } | Resource::Account) => {
                 return match self.body {
                     Body::SuperUser => Decision::Allow,
                     Body::Explicit(_) => Decision::Deny(DenyReason::SuperUserRequired),
-                };
-            }
-            (Need::StoreItem(rights), Resource::StoreItem { store, key }) => {
-                return match (&self.body, &self.stores) {
-                    _ if rights.is_empty() => Decision::Deny(DenyReason::NoMatchingGrant),
-                    (Body::SuperUser, _) => Decision::Allow,
-                    (Body::Explicit(_), Some(stores)) => stores.decide(rights, store, false, key),
-                    (Body::Explicit(_), None) => Decision::Deny(DenyReason::NoMatchingGrant),
                 };
             }
             (Need::Account(rights), Resource::Cache { .. } | Resource::Account) => {
@@ -199,18 +192,25 @@ impl Credential {
                     Body::Explicit(_) => Decision::Deny(DenyReason::SuperUserRequired),
                 };
             }
-            (Need::Item(rights), Resource::Item { cache, key }) => (rights, cache, false, key),
+            (Need::Item(rights), Resource::Item { cache, key }) => {
+                (rights, self.grants(), cache, false, key)
+            }
             (Need::Topic(rights), Resource::Topic { cache, topic }) => {
-                (rights, cache, true, topic.as_bytes())
+                (rights, self.grants(), cache, true, topic.as_bytes())
+            }
+            (Need::StoreItem(rights), Resource::StoreItem { store, key }) => {
+                (rights, self.store_grants(), store, false, key)
             }
             _ => return Decision::Deny(DenyReason::WrongResourceKind),
         };
         if rights.is_empty() {
             return Decision::Deny(DenyReason::NoMatchingGrant);
         }
-        match &self.body {
-            Body::SuperUser => Decision::Allow,
-            Body::Explicit(grants) => grants.decide(rights, cache, topics, key),
+        match (&self.body, grants) {
+            (Body::SuperUser, _) => Decision::Allow,
+            (Body::Explicit(_), Some(grants)) => grants.decide(rights, cache, topics, key),
+            // A fine-grained credential with no grant on stores.
+            (Body::Explicit(_), None) => Decision::Deny(DenyReason::NoMatchingGrant),
         }
     }
 

@@ -189,13 +189,9 @@ fn without_protobuf() -> Error {
 /// is never protobuf: [`Language::Protobuf`] is refused here; read bytes with [`read_bytes`].
 pub fn read(text: &str, language: Language, limits: &Limits) -> Result<Loaded, Error> {
     match language {
-        Language::Protobuf | Language::ProtobufV2 => Err(Error::one(
-            Diagnostic::new(
-                ErrorKind::Unsupported,
-                Span::default(),
-                "Momento's protobuf form is binary, not text",
-            )
-            .with_help("read the file's bytes with `fgac::syntax::read_bytes`"),
+        Language::Protobuf | Language::ProtobufV2 => Err(binary(
+            "Momento's protobuf form is binary, not text",
+            "read the file's bytes with `fgac::syntax::read_bytes`",
         )),
         Language::Json => {
             let (document, form) = json::read_form(text, limits)?;
@@ -233,13 +229,9 @@ pub fn read(text: &str, language: Language, limits: &Limits) -> Result<Loaded, E
 pub fn reformat(text: &str, language: Language, limits: &Limits) -> Result<String, Error> {
     match language {
         Language::Dsl => super::dsl::format_source_with(text, limits),
-        Language::Protobuf | Language::ProtobufV2 => Err(Error::one(
-            Diagnostic::new(
-                ErrorKind::Unsupported,
-                Span::default(),
-                "Momento's protobuf form is binary: it has no layout to format",
-            )
-            .with_help("convert it to a text form with `fgac::syntax::encode`"),
+        Language::Protobuf | Language::ProtobufV2 => Err(binary(
+            "Momento's protobuf form is binary: it has no layout to format",
+            "convert it to a text form with `fgac::syntax::encode`",
         )),
         Language::Json => {
             let loaded = read(text, Language::Json, limits)?;
@@ -313,13 +305,14 @@ pub fn convert(doc: &Document, form: Form) -> Result<String, Error> {
         Form::MomentoV2Json => {
             json::to_momento_v2(single(doc, "Momento's v2 JSON")?).map(|s| s + "\n")
         }
-        Form::MomentoProtobuf | Form::MomentoV2Protobuf => Err(Error::one(
-            Diagnostic::new(
-                ErrorKind::Unsupported,
-                Span::default(),
-                "Momento's protobuf form is binary, not text",
-            )
-            .with_help("write it with `fgac::syntax::encode`"),
+        Form::MomentoProtobuf | Form::MomentoV2Protobuf => Err(binary(
+            "Momento's protobuf form is binary, not text",
+            "write it with `fgac::syntax::encode`",
         )),
     }
+}
+
+/// The refusal of a text operation on a binary form.
+fn binary(message: &str, help: &str) -> Error {
+    Error::one(Diagnostic::new(ErrorKind::Unsupported, Span::default(), message).with_help(help))
 }

@@ -12,6 +12,26 @@ use crate::ops::{AccountRights, Rights};
 /// The name given to the one credential of a document in one of Momento's forms.
 pub const DEFAULT_CREDENTIAL_NAME: &str = "default";
 
+/// The one credential a document in one of Momento's forms holds: an API key named
+/// [`DEFAULT_CREDENTIAL_NAME`] that never expires, with what the document says.
+pub(crate) fn momento_credential(
+    permissions: Permissions,
+    account: AccountRights,
+    networks: Vec<crate::model::Network>,
+    span: crate::model::Span,
+) -> CredentialDef {
+    CredentialDef {
+        name: DEFAULT_CREDENTIAL_NAME.to_owned(),
+        kind: CredentialKind::ApiKey,
+        expiry: Expiry::Never,
+        token_id: None,
+        permissions,
+        account,
+        networks,
+        span,
+    }
+}
+
 /// Which of Momento's permission models a form is: v2 also says networks (its `ip_filter`
 /// condition) and account rights (its management rules and list permissions).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -223,6 +243,83 @@ pub(crate) const LIST_IS_TOTAL: (&str, &str) = (
     "`list` is written with a selector, which cannot restrict it",
     "Momento's `list` is always total: give it a rule of its own with every selector `all`",
 );
+
+/// Why a v2 rule is refused after its fields have read: for the reader to say where.
+#[derive(Debug)]
+pub(crate) enum RuleError {
+    /// `list` beside a selector ([`LIST_IS_TOTAL`]).
+    ListWithSelector,
+    /// A second rule gives this account right.
+    RightTwice(AccountRights),
+}
+
+impl RuleError {
+    /// The message and help line.
+    pub(crate) fn parts(&self) -> (String, String) {
+        match self {
+            RuleError::ListWithSelector => (LIST_IS_TOTAL.0.to_owned(), LIST_IS_TOTAL.1.to_owned()),
+            RuleError::RightTwice(right) => (
+                format!("the account right `{right}` is given by two rules"),
+                "give each permission once".to_owned(),
+            ),
+        }
+    }
+}
+
+/// The grants and account rights of the v2 rules read so far: what both v2 readers (JSON and
+/// protobuf) build, one rule at a time.
+#[derive(Default)]
+pub(crate) struct RuleSet {
+    pub(crate) grants: Vec<Grant>,
+    pub(crate) account: AccountRights,
+}
+
+impl RuleSet {
+    /// Adds a rule of `kind` with permissions `p`: for a cache, topic or store rule, its
+    /// selectors (`Some`), read and write as a grant at `span`, `list` (selecting everything) as
+    /// a list right; for a management rule (`None`), each permission as a management right.
+    pub(crate) fn add(
+        &mut self,
+        kind: RuleKind,
+        p: Perms,
+        selectors: Option<(CacheSelector, ResourceSelector)>,
+        span: crate::model::Span,
+    ) -> Result<(), RuleError> {
+        let [read, write, list] = kind.account_rights();
+        let Some((cache, resource)) = selectors else {
+            for (held, right) in [(p.read, read), (p.write, write), (p.list, list)] {
+                if held {
+                    self.add_right(right)?;
+                }
+            }
+            return Ok(());
+        };
+        if p.list {
+            if !selects_everything(&cache, &resource) {
+                return Err(RuleError::ListWithSelector);
+            }
+            self.add_right(list)?;
+        }
+        if let Some(role) = role_of(kind, p) {
+            self.grants.push(Grant {
+                effect: Effect::Allow,
+                role,
+                cache,
+                resource,
+                span,
+            });
+        }
+        Ok(())
+    }
+
+    fn add_right(&mut self, right: AccountRights) -> Result<(), RuleError> {
+        if self.account.contains(right) {
+            return Err(RuleError::RightTwice(right));
+        }
+        self.account = self.account.union(right);
+        Ok(())
+    }
+}
 
 /// One v2 rule to write: its kind, its permissions, and for cache and topic rules the grant it
 /// comes from (`None` for a `list` rule, whose selectors are all `all`).

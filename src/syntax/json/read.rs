@@ -121,16 +121,12 @@ pub(crate) fn read(text: &str, limits: &Limits) -> Result<(Document, JsonForm), 
                 permissions,
                 super_user,
             )?;
-            let credential = CredentialDef {
-                name: DEFAULT_CREDENTIAL_NAME.to_owned(),
-                kind: CredentialKind::ApiKey,
-                expiry: Expiry::Never,
-                token_id: None,
+            let credential = crate::syntax::momento::momento_credential(
                 permissions,
-                account: crate::ops::AccountRights::NONE,
-                networks: networks(text, top.networks, limits)?,
-                span: whole,
-            };
+                AccountRights::NONE,
+                networks(text, top.networks, limits)?,
+                whole,
+            );
             Ok((
                 Document {
                     credentials: vec![credential],

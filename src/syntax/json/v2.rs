@@ -5,13 +5,11 @@ use super::read::{decode, expect_object, not_null, optional, span_of, value};
 use crate::error::{Diagnostic, Error, ErrorKind};
 use crate::limits::Limits;
 use crate::model::{
-    CacheSelector, CredentialDef, CredentialKind, Effect, Expiry, Grant, ItemSelector, Network,
-    Permissions, ResourceSelector, Span, TopicSelector,
+    CacheSelector, CredentialDef, ItemSelector, Network, Permissions, ResourceSelector, Span,
+    TopicSelector,
 };
 use crate::ops::AccountRights;
-use crate::syntax::momento::{
-    LIST_IS_TOTAL, Perms, RuleKind, role_of, rules_of, selects_everything,
-};
+use crate::syntax::momento::{Perms, RuleError, RuleKind, RuleSet, momento_credential, rules_of};
 use serde_json::value::RawValue;
 
 fn problem(span: Span, message: impl Into<String>, help: impl Into<String>) -> Error {
@@ -183,31 +181,6 @@ fn perms(text: &str, raw: &RawValue) -> Result<Perms, Error> {
     Ok(out)
 }
 
-/// What the rules read so far hold.
-struct Reading {
-    grants: Vec<Grant>,
-    account: AccountRights,
-}
-
-impl Reading {
-    fn add_account(
-        &mut self,
-        text: &str,
-        at: &RawValue,
-        right: AccountRights,
-    ) -> Result<(), Error> {
-        if self.account.contains(right) {
-            return Err(problem(
-                span_of(text, at),
-                format!("the account right `{right}` is given by two rules"),
-                "give each permission once",
-            ));
-        }
-        self.account = self.account.union(right);
-        Ok(())
-    }
-}
-
 fn required<'a>(
     text: &str,
     rule: &RawValue,
@@ -241,7 +214,7 @@ fn refuse_fields(
     Ok(())
 }
 
-fn rule(text: &str, raw: &RawValue, out: &mut Reading) -> Result<(), Error> {
+fn rule(text: &str, raw: &RawValue, out: &mut RuleSet) -> Result<(), Error> {
     let span = span_of(text, raw);
     expect_object(text, raw.get(), "a rule")?;
     let r: RuleJson<'_> = decode(text, raw.get())?;
@@ -272,8 +245,7 @@ fn rule(text: &str, raw: &RawValue, out: &mut Reading) -> Result<(), Error> {
         }
     };
     let p = perms(text, r.permissions)?;
-    let [read, write, list] = kind.account_rights();
-    if kind.is_management() {
+    let selectors = if kind.is_management() {
         refuse_fields(
             text,
             &[
@@ -284,13 +256,27 @@ fn rule(text: &str, raw: &RawValue, out: &mut Reading) -> Result<(), Error> {
             ],
             kind.name(),
         )?;
-        for (held, right) in [(p.read, read), (p.write, write), (p.list, list)] {
-            if held {
-                out.add_account(text, r.permissions, right)?;
-            }
-        }
-        return Ok(());
-    }
+        None
+    } else {
+        Some(selectors(text, raw, &r, kind)?)
+    };
+    out.add(kind, p, selectors, span).map_err(|e| {
+        let at = match e {
+            RuleError::ListWithSelector => span,
+            RuleError::RightTwice(_) => span_of(text, r.permissions),
+        };
+        let (message, help) = e.parts();
+        problem(at, message, help)
+    })
+}
+
+/// The selectors of a cache, topic or store rule: every one required, none of another kind.
+fn selectors(
+    text: &str,
+    raw: &RawValue,
+    r: &RuleJson<'_>,
+    kind: RuleKind,
+) -> Result<(CacheSelector, ResourceSelector), Error> {
     const ITEMS: &[&str] = &["key", "key_prefix", "key_base64", "key_prefix_base64"];
     let item_of = |raw: &RawValue| -> Result<ItemSelector, Error> {
         Ok(match selector(text, raw, "items", ITEMS)? {
@@ -332,22 +318,7 @@ fn rule(text: &str, raw: &RawValue, out: &mut Reading) -> Result<(), Error> {
             (cache, ResourceSelector::Items(item))
         }
     };
-    if p.list {
-        if !selects_everything(&cache, &resource) {
-            return Err(problem(span, LIST_IS_TOTAL.0, LIST_IS_TOTAL.1));
-        }
-        out.add_account(text, r.permissions, list)?;
-    }
-    if let Some(role) = role_of(kind, p) {
-        out.grants.push(Grant {
-            effect: Effect::Allow,
-            role,
-            cache,
-            resource,
-            span,
-        });
-    }
-    Ok(())
+    Ok((cache, resource))
 }
 
 /// Reads the `conditions` of a v2 document: the networks of its one `ip_filter`.
@@ -406,14 +377,11 @@ pub(super) fn credential(
                     format!("the document holds {} rules", list.len()),
                 )));
             }
-            let mut reading = Reading {
-                grants: Vec::with_capacity(list.len()),
-                account: AccountRights::NONE,
-            };
+            let mut rules = RuleSet::default();
             for r in list {
-                rule(text, r, &mut reading)?;
+                rule(text, r, &mut rules)?;
             }
-            (Permissions::Explicit(reading.grants), reading.account)
+            (Permissions::Explicit(rules.grants), rules.account)
         }
         (None, Some(true)) => (Permissions::SuperUser { span: whole }, AccountRights::NONE),
         (Some(_), Some(_)) => {
@@ -431,16 +399,7 @@ pub(super) fn credential(
             ));
         }
     };
-    Ok(CredentialDef {
-        name: super::DEFAULT_CREDENTIAL_NAME.to_owned(),
-        kind: CredentialKind::ApiKey,
-        expiry: Expiry::Never,
-        token_id: None,
-        permissions,
-        account,
-        networks,
-        span: whole,
-    })
+    Ok(momento_credential(permissions, account, networks, whole))
 }
 
 /// Momento's "Version 2" permission rules as JSON (fgac's spelling of `permissionrules.proto`,

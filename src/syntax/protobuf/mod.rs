@@ -41,9 +41,10 @@ mod v2;
 mod wire;
 mod write;
 
+use super::momento::momento_credential;
 use crate::error::Error;
 use crate::limits::Limits;
-use crate::model::{CredentialDef, CredentialKind, Document, Expiry, Permissions, Span};
+use crate::model::{CredentialDef, CredentialKind, Document, Permissions, Span};
 
 /// Reads a `Permissions` message as a document with the default [`Limits`].
 pub fn parse(bytes: &[u8]) -> Result<Document, Error> {
@@ -55,16 +56,12 @@ pub fn parse(bytes: &[u8]) -> Result<Document, Error> {
 pub fn parse_with(bytes: &[u8], limits: &Limits) -> Result<Document, Error> {
     let permissions = read_permissions(bytes, limits)?;
     Ok(Document {
-        credentials: vec![CredentialDef {
-            name: super::json::DEFAULT_CREDENTIAL_NAME.to_owned(),
-            kind: CredentialKind::ApiKey,
-            expiry: Expiry::Never,
-            token_id: None,
+        credentials: vec![momento_credential(
             permissions,
-            account: crate::ops::AccountRights::NONE,
-            networks: Vec::new(),
-            span: Span::new(0, bytes.len()),
-        }],
+            crate::ops::AccountRights::NONE,
+            Vec::new(),
+            Span::new(0, bytes.len()),
+        )],
     })
 }
 
@@ -76,21 +73,16 @@ pub fn parse_v2(bytes: &[u8]) -> Result<Document, Error> {
 
 /// Reads a v2 `PermissionSet` message as a document (one API key named `default` that never
 /// expires, with the grants, account rights and networks the message gives) under `limits`.
-/// Store rules are read with their `list` permission only, and function and database rules are
-/// refused: fgac does not authorize them.
+/// Function and database rules are refused: fgac does not authorize them.
 pub fn parse_v2_with(bytes: &[u8], limits: &Limits) -> Result<Document, Error> {
     let set = v2::permission_set(bytes, limits).map_err(|d| Error::one(*d))?;
     Ok(Document {
-        credentials: vec![CredentialDef {
-            name: super::json::DEFAULT_CREDENTIAL_NAME.to_owned(),
-            kind: CredentialKind::ApiKey,
-            expiry: Expiry::Never,
-            token_id: None,
-            permissions: set.permissions,
-            account: set.account,
-            networks: set.networks,
-            span: Span::new(0, bytes.len()),
-        }],
+        credentials: vec![momento_credential(
+            set.permissions,
+            set.account,
+            set.networks,
+            Span::new(0, bytes.len()),
+        )],
     })
 }
 

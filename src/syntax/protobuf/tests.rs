@@ -580,79 +580,46 @@ mod v2 {
             let Some(kind) = &r.kind else {
                 return Vec::new();
             };
-            let (tag, body) = match kind {
-                v2::RuleKind::AccountManagementRule(x) => (
-                    1,
-                    repack(
-                        x.permissions.clone(),
-                        &v2::ManagementRule {
-                            permissions: vec![],
-                            ..x.clone()
-                        }
-                        .encode_to_vec(),
-                    ),
-                ),
-                v2::RuleKind::AuthManagementRule(x) => (
-                    2,
-                    repack(
-                        x.permissions.clone(),
-                        &v2::ManagementRule {
-                            permissions: vec![],
-                            ..x.clone()
-                        }
-                        .encode_to_vec(),
-                    ),
-                ),
-                v2::RuleKind::ResourceManagementRule(x) => (
-                    3,
-                    repack(
-                        x.permissions.clone(),
-                        &v2::ManagementRule {
-                            permissions: vec![],
-                            ..x.clone()
-                        }
-                        .encode_to_vec(),
-                    ),
-                ),
-                v2::RuleKind::CacheRule(x) => (
-                    4,
-                    repack(
-                        x.permissions.clone(),
-                        &v2::CacheRule {
-                            permissions: vec![],
-                            ..x.clone()
-                        }
-                        .encode_to_vec(),
-                    ),
-                ),
-                v2::RuleKind::TopicRule(x) => (
-                    5,
-                    repack(
-                        x.permissions.clone(),
-                        &v2::TopicRule {
-                            permissions: vec![],
-                            ..x.clone()
-                        }
-                        .encode_to_vec(),
-                    ),
-                ),
-                v2::RuleKind::StorageRule(x) => (
-                    6,
-                    repack(
-                        x.permissions.clone(),
-                        &v2::StoreRule {
-                            permissions: vec![],
-                            ..x.clone()
-                        }
-                        .encode_to_vec(),
-                    ),
-                ),
+            // Each rule's fields but its permissions, as prost writes them.
+            let (tag, permissions, rest) = match kind {
+                v2::RuleKind::AccountManagementRule(x) => (1, &x.permissions, cleared(x)),
+                v2::RuleKind::AuthManagementRule(x) => (2, &x.permissions, cleared(x)),
+                v2::RuleKind::ResourceManagementRule(x) => (3, &x.permissions, cleared(x)),
+                v2::RuleKind::CacheRule(x) => (4, &x.permissions, {
+                    v2::CacheRule {
+                        permissions: vec![],
+                        ..x.clone()
+                    }
+                    .encode_to_vec()
+                }),
+                v2::RuleKind::TopicRule(x) => (5, &x.permissions, {
+                    v2::TopicRule {
+                        permissions: vec![],
+                        ..x.clone()
+                    }
+                    .encode_to_vec()
+                }),
+                v2::RuleKind::StorageRule(x) => (6, &x.permissions, {
+                    v2::StoreRule {
+                        permissions: vec![],
+                        ..x.clone()
+                    }
+                    .encode_to_vec()
+                }),
             };
+            let body = repack(permissions.clone(), &rest);
             let mut out = Vec::new();
             encode_key(tag, WireType::LengthDelimited, &mut out);
             encode_varint(body.len() as u64, &mut out);
             out.extend(body);
             out
+        }
+        fn cleared(x: &v2::ManagementRule) -> Vec<u8> {
+            v2::ManagementRule {
+                permissions: vec![],
+                ..x.clone()
+            }
+            .encode_to_vec()
         }
         fn repack(permissions: Vec<i32>, rest: &[u8]) -> Vec<u8> {
             let mut out = Vec::new();

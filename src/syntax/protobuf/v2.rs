@@ -13,9 +13,9 @@ use super::wire::{
 };
 use crate::error::{Diagnostic, ErrorKind};
 use crate::limits::Limits;
-use crate::model::{CacheSelector, Effect, Grant, Network, Permissions, ResourceSelector, Span};
+use crate::model::{CacheSelector, Network, Permissions, ResourceSelector, Span};
 use crate::ops::AccountRights;
-use crate::syntax::momento::{LIST_IS_TOTAL, Perms, RuleKind, role_of, selects_everything};
+use crate::syntax::momento::{Perms, RuleKind, RuleSet};
 
 const PERMISSION_SET: Schema = Schema {
     name: "PermissionSet",
@@ -141,11 +141,8 @@ pub(super) fn permission_set(bytes: &[u8], limits: &Limits) -> Result<Permission
     }
     let whole = Message { bytes, offset: 0 };
     let mut permissions = None;
-    let mut reading = Reading {
-        grants: Vec::new(),
-        account: AccountRights::NONE,
-        most: limits.max_grants_per_key.max(limits.max_grants_per_token),
-    };
+    let mut rules = RuleSet::default();
+    let most = limits.max_grants_per_key.max(limits.max_grants_per_token);
     let mut networks = None;
     read_fields(whole, &PERMISSION_SET, |f| {
         match (f.def.number, f.value) {
@@ -154,8 +151,8 @@ pub(super) fn permission_set(bytes: &[u8], limits: &Limits) -> Result<Permission
                 return Err(unknown_enum(f, "SuperUserPermissions", n, "SuperUser (0)"));
             }
             (2, _) => {
-                read_fields(message_of(f)?, &EXPLICIT, |r| rule(r, &mut reading))?;
-                permissions = Some(Permissions::Explicit(std::mem::take(&mut reading.grants)));
+                read_fields(message_of(f)?, &EXPLICIT, |r| rule(r, &mut rules, most))?;
+                permissions = Some(Permissions::Explicit(std::mem::take(&mut rules.grants)));
             }
             _ => {
                 if networks.is_some() {
@@ -178,30 +175,9 @@ pub(super) fn permission_set(bytes: &[u8], limits: &Limits) -> Result<Permission
     })?;
     Ok(PermissionSet {
         permissions,
-        account: reading.account,
+        account: rules.account,
         networks: networks.unwrap_or_default(),
     })
-}
-
-struct Reading {
-    grants: Vec<Grant>,
-    account: AccountRights,
-    most: usize,
-}
-
-impl Reading {
-    fn add_account(&mut self, f: Field<'_>, right: AccountRights) -> Result<(), Refusal> {
-        if self.account.contains(right) {
-            return Err(error(
-                f.span,
-                format!("the account right `{right}` is given by two rules"),
-            )
-            .with_help("give each permission once")
-            .into());
-        }
-        self.account = self.account.union(right);
-        Ok(())
-    }
 }
 
 /// A rule's permission list (field 1): each value once, at least one.
@@ -238,13 +214,13 @@ fn perms(kind: RuleKind, message: &str, f: Field<'_>, p: &mut Perms) -> Result<(
     })
 }
 
-fn rule(f: Field<'_>, out: &mut Reading) -> Result<(), Refusal> {
-    if out.grants.len() == out.most {
+fn rule(f: Field<'_>, out: &mut RuleSet, most: usize) -> Result<(), Refusal> {
+    if out.grants.len() == most {
         return Err(Box::new(Diagnostic::limit(
             "max_grants_per_key",
-            out.most,
+            most,
             f.span,
-            format!("the message holds more than {} rules", out.most),
+            format!("the message holds more than {most} rules"),
         )));
     }
     let span = f.span;
@@ -323,8 +299,7 @@ fn rule(f: Field<'_>, out: &mut Reading) -> Result<(), Refusal> {
         .with_help("list the permissions it gives")
         .into());
     }
-    let [read, write, list] = kind.account_rights();
-    if kind.is_management() {
+    let selectors = if kind.is_management() {
         if kind != RuleKind::AccountManagement && !selected {
             let oneof = if kind == RuleKind::AuthManagement {
                 "auth_items"
@@ -333,39 +308,21 @@ fn rule(f: Field<'_>, out: &mut Reading) -> Result<(), Refusal> {
             };
             return Err(oneof_unset(body, schema.name, oneof));
         }
-        for (held, right) in [(p.read, read), (p.write, write), (p.list, list)] {
-            if held {
-                out.add_account(r, right)?;
-            }
-        }
-        return Ok(());
-    }
-    let (first, second) = match kind {
-        RuleKind::Store => ("store", "store_item"),
-        RuleKind::Topic => ("cache", "topic"),
-        _ => ("cache", "cache_item"),
+        None
+    } else {
+        let (first, second) = match kind {
+            RuleKind::Store => ("store", "store_item"),
+            RuleKind::Topic => ("cache", "topic"),
+            _ => ("cache", "cache_item"),
+        };
+        let cache = cache.ok_or_else(|| oneof_unset(body, schema.name, first))?;
+        let resource = resource.ok_or_else(|| oneof_unset(body, schema.name, second))?;
+        Some((cache, resource))
     };
-    let cache = cache.ok_or_else(|| oneof_unset(body, schema.name, first))?;
-    let resource = resource.ok_or_else(|| oneof_unset(body, schema.name, second))?;
-    if p.list {
-        let all = selects_everything(&cache, &resource);
-        if !all {
-            return Err(error(r.span, LIST_IS_TOTAL.0)
-                .with_help(LIST_IS_TOTAL.1)
-                .into());
-        }
-        out.add_account(r, list)?;
-    }
-    if let Some(role) = role_of(kind, p) {
-        out.grants.push(Grant {
-            effect: Effect::Allow,
-            role,
-            cache,
-            resource,
-            span,
-        });
-    }
-    Ok(())
+    out.add(kind, p, selectors, span).map_err(|e| {
+        let (message, help) = e.parts();
+        error(r.span, message).with_help(help).into()
+    })
 }
 
 /// The `store` oneof's `store_selector` (field 3): a `StoreSelector` naming one store.

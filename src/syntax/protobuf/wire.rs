@@ -173,9 +173,7 @@ pub(super) fn read_fields<'b>(
             }
             // A repeated varint (a list of enum values) may be packed into one length-delimited
             // field, as proto3 writes it; the caller reads the varints (see `varints`).
-            (Wire::Len, WireType::LengthDelimited) | (Wire::Varint, WireType::LengthDelimited)
-                if def.wire == Wire::Len || def.repeated =>
-            {
+            (_, WireType::LengthDelimited) if def.wire == Wire::Len || def.repeated => {
                 let len = prost::encoding::decode_varint(&mut rest).map_err(|_| {
                     error(
                         Span::new(start, message.span().end),
