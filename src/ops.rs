@@ -356,6 +356,8 @@ catalogue! {
     // Scalar items.
     /// Get one item.
     Get = "get" => R, multi: false;
+    /// Get one item and the hash of its value (for a later hash-conditioned write).
+    GetWithHash = "get_with_hash" => R, multi: false;
     /// Get several items.
     GetBatch = "get_batch" => R, multi: true;
     /// Set one item.
@@ -380,6 +382,9 @@ catalogue! {
     SetIfPresentAndNotEqual = "set_if_present_and_not_equal" => RW, multi: false;
     /// Set an item if it is absent or equals a value.
     SetIfAbsentOrEqual = "set_if_absent_or_equal" => RW, multi: false;
+    /// Set an item on a condition about the hash of its stored value (or unconditionally),
+    /// returning the new hash: conditional, so read and write (fgac rule, as `set_if_*`).
+    SetIfHash = "set_if_hash" => RW, multi: false;
     /// Whether one key exists.
     KeyExists = "key_exists" => R, multi: false;
     /// Whether each of several keys exists.
@@ -454,6 +459,8 @@ catalogue! {
     ListPopFront = "list_pop_front" => RW, multi: false;
     /// Pop the back of a list.
     ListPopBack = "list_pop_back" => RW, multi: false;
+    /// Erase ranges of a list, or all of it (returns the new length).
+    ListErase = "list_erase" => RW, multi: false;
     /// Remove every occurrence of a value from a list.
     ListRemoveValue = "list_remove_value" => W, multi: false;
     /// Keep only a slice of a list.
@@ -503,6 +510,12 @@ catalogue! {
     FlushCache = "flush_cache" => RESOURCE_WRITE, multi: false;
     /// List the caches of the account.
     ListCaches = "list_caches" => RESOURCE_LIST, multi: false;
+    /// Create a vector index.
+    CreateIndex = "create_index" => RESOURCE_WRITE, multi: false;
+    /// Delete a vector index.
+    DeleteIndex = "delete_index" => RESOURCE_WRITE, multi: false;
+    /// List the vector indexes of the account.
+    ListIndexes = "list_indexes" => RESOURCE_LIST, multi: false;
     /// Create a signing key.
     CreateSigningKey = "create_signing_key" => AUTH_WRITE, multi: false;
     /// Revoke a signing key.
