@@ -1,0 +1,214 @@
+//! Authorization of every call: the credential in the `authorization` header is resolved
+//! through fgac's key ring (signature, expiry, revocation, the peer's address against the
+//! credential's networks), then the call is decided as the operation its RPC's row allows.
+//!
+//! Built with the `no-authz` feature (the overhead benchmark only), a [`Gate`] allows every call
+//! without reading a credential.
+
+use crate::rpc::Id;
+use fgac::credentials::{Keyring, Session};
+use fgac::{AuthFailure, BatchDecision, Decision, DenyReason, Operation, Resource, Timestamp};
+use std::net::IpAddr;
+use std::sync::Arc;
+use tonic::{Request, Status};
+
+/// The metadata header Momento's SDKs send the credential in (the raw key, no scheme).
+pub const AUTHORIZATION: &str = "authorization";
+/// The metadata header Momento's SDKs send the cache name of a data-plane call in.
+pub const CACHE: &str = "cache";
+
+/// The caller of one call: its resolved credential.
+#[derive(Clone)]
+pub struct Caller {
+    #[cfg(not(feature = "no-authz"))]
+    session: Session,
+    #[cfg(feature = "no-authz")]
+    session: Option<Session>,
+}
+
+impl Caller {
+    /// The caller's session (`None` only with authorization compiled out).
+    #[must_use]
+    pub fn session(&self) -> Option<&Session> {
+        #[cfg(not(feature = "no-authz"))]
+        return Some(&self.session);
+        #[cfg(feature = "no-authz")]
+        return self.session.as_ref();
+    }
+}
+
+/// What decides each call: the key ring, shared by every connection.
+#[derive(Clone)]
+pub struct Gate {
+    ring: Arc<Keyring>,
+}
+
+/// The status a refused credential gets: UNAUTHENTICATED (the SDKs' authentication error).
+#[must_use]
+pub fn unauthenticated(why: AuthFailure) -> Status {
+    Status::unauthenticated(format!("fgac: credential refused: {why}"))
+}
+
+/// The status of a decision that is not an allow: UNAUTHENTICATED when the credential itself is
+/// no longer good (revoked, expired), else PERMISSION_DENIED with fgac's reason and rule id.
+#[must_use]
+pub fn denied(reason: DenyReason, op: Operation, resource: &Resource<'_>) -> Status {
+    match reason {
+        DenyReason::Unauthenticated(why) => unauthenticated(why),
+        DenyReason::Expired => unauthenticated(AuthFailure::Expired),
+        other => Status::permission_denied(format!("fgac: {op} on {resource} denied: {other}")),
+    }
+}
+
+impl Gate {
+    /// A gate over `ring`.
+    #[must_use]
+    pub fn new(ring: Arc<Keyring>) -> Gate {
+        Gate { ring }
+    }
+
+    /// The key ring.
+    #[must_use]
+    pub fn ring(&self) -> &Arc<Keyring> {
+        &self.ring
+    }
+
+    /// The credential a request presents, resolved for the peer's address.
+    pub fn caller<T>(&self, req: &Request<T>) -> Result<Caller, Status> {
+        #[cfg(feature = "no-authz")]
+        {
+            let _ = req;
+            Ok(Caller { session: None })
+        }
+        #[cfg(not(feature = "no-authz"))]
+        {
+            let token = match req.metadata().get(AUTHORIZATION) {
+                None => {
+                    return Err(Status::unauthenticated(
+                        "fgac: no credential: send the API key or token in the `authorization` header",
+                    ));
+                }
+                Some(v) => v
+                    .to_str()
+                    .map_err(|_| unauthenticated(AuthFailure::Malformed))?,
+            };
+            // A peer address is what a credential's networks are checked against; a transport
+            // without one is refused rather than guessed.
+            let peer: IpAddr = req.remote_addr().map(|a| a.ip()).ok_or_else(|| {
+                Status::unauthenticated("fgac: the connection has no peer address")
+            })?;
+            let session = self
+                .ring
+                .resolve(token, peer, Timestamp::now())
+                .map_err(unauthenticated)?;
+            Ok(Caller { session })
+        }
+    }
+
+    /// Decides one operation of `rpc` on `resource` for `caller`: refused when `op` is not in
+    /// the RPC's row (fail closed) or fgac denies it.
+    pub fn check(
+        &self,
+        caller: &Caller,
+        rpc: Id,
+        op: Operation,
+        resource: Resource<'_>,
+    ) -> Result<(), Status> {
+        in_row(rpc, op)?;
+        #[cfg(feature = "no-authz")]
+        {
+            let _ = (caller, resource);
+            Ok(())
+        }
+        #[cfg(not(feature = "no-authz"))]
+        match caller.session.authorize(op, resource, Timestamp::now()) {
+            Decision::Allow => Ok(()),
+            Decision::Deny(reason) => Err(denied(reason, op, &resource)),
+        }
+    }
+
+    /// Decides a multi-key operation: allowed only when every key is.
+    pub fn check_batch<'k>(
+        &self,
+        caller: &Caller,
+        rpc: Id,
+        op: Operation,
+        cache: &str,
+        keys: impl IntoIterator<Item = &'k [u8]> + Clone,
+    ) -> Result<(), Status> {
+        in_row(rpc, op)?;
+        #[cfg(feature = "no-authz")]
+        {
+            let _ = (caller, cache, keys);
+            Ok(())
+        }
+        #[cfg(not(feature = "no-authz"))]
+        match caller
+            .session
+            .authorize_batch(op, cache, keys.clone(), Timestamp::now())
+        {
+            BatchDecision::Allow => Ok(()),
+            BatchDecision::Deny { index, reason } => {
+                let key = keys.into_iter().nth(index).unwrap_or_default();
+                Err(denied(reason, op, &Resource::item(cache, key)))
+            }
+            BatchDecision::Empty => Err(Status::invalid_argument(format!(
+                "fgac: {op} names no key: there is nothing to authorize"
+            ))),
+        }
+    }
+
+    /// Resolves the caller and decides one operation on an item of the cache the `cache`
+    /// header names; returns the caller and the cache name.
+    pub fn item<T>(
+        &self,
+        req: &Request<T>,
+        rpc: Id,
+        op: Operation,
+        key: &[u8],
+    ) -> Result<(Caller, String), Status> {
+        let caller = self.caller(req)?;
+        let cache = cache_header(req)?;
+        self.check(&caller, rpc, op, Resource::item(&cache, key))?;
+        Ok((caller, cache))
+    }
+
+    /// Resolves the caller and decides a control-plane operation on the account or one cache.
+    pub fn control<T>(
+        &self,
+        req: &Request<T>,
+        rpc: Id,
+        op: Operation,
+        resource: Resource<'_>,
+    ) -> Result<Caller, Status> {
+        let caller = self.caller(req)?;
+        self.check(&caller, rpc, op, resource)?;
+        Ok(caller)
+    }
+}
+
+/// Refuses an operation its RPC's row does not list: a handler cannot authorize a call as
+/// anything the table does not say.
+fn in_row(rpc: Id, op: Operation) -> Result<(), Status> {
+    if rpc.rpc().ops.contains(&op) {
+        Ok(())
+    } else {
+        Err(Status::internal(format!(
+            "fgac: {} is not authorized as {op}",
+            rpc.rpc().path
+        )))
+    }
+}
+
+/// The cache a data-plane call names in its `cache` header.
+pub fn cache_header<T>(req: &Request<T>) -> Result<String, Status> {
+    match req.metadata().get(CACHE).map(|v| v.to_str()) {
+        Some(Ok(name)) if !name.is_empty() => Ok(name.to_owned()),
+        Some(_) => Err(Status::invalid_argument(
+            "the `cache` header is not a cache name",
+        )),
+        None => Err(Status::invalid_argument(
+            "a data-plane call names its cache in the `cache` header",
+        )),
+    }
+}

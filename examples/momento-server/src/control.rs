@@ -1,0 +1,199 @@
+//! The control plane (`control_client.ScsControl`): caches, and the signing keys of the key
+//! store.
+
+use crate::auth::Gate;
+use crate::data::Data;
+use crate::rpc::Id;
+use fgac::credentials::Revocation;
+use fgac::{Operation as O, Resource, Timestamp};
+use momento_protos::control_client::scs_control_server::ScsControl;
+use momento_protos::control_client::*;
+use std::sync::Arc;
+use tonic::{Request, Response, Status};
+
+/// The control-plane service.
+pub struct ControlService {
+    gate: Gate,
+    data: Arc<Data>,
+}
+
+impl ControlService {
+    /// A service deciding with `gate` over `data`.
+    #[must_use]
+    pub fn new(gate: Gate, data: Arc<Data>) -> ControlService {
+        ControlService { gate, data }
+    }
+}
+
+/// The status of an RPC that is authorized but not served (listed in the README).
+pub fn unimplemented(rpc: Id) -> Status {
+    Status::unimplemented(format!(
+        "{} is authorized but not served by this server",
+        rpc.rpc().path
+    ))
+}
+
+fn cache_name(name: &str) -> Result<&str, Status> {
+    if name.is_empty() || name.len() > 255 {
+        return Err(Status::invalid_argument(
+            "a cache name is 1 to 255 characters",
+        ));
+    }
+    Ok(name)
+}
+
+#[tonic::async_trait]
+impl ScsControl for ControlService {
+    async fn create_cache(
+        &self,
+        req: Request<CreateCacheRequest>,
+    ) -> Result<Response<CreateCacheResponse>, Status> {
+        let name = cache_name(&req.get_ref().cache_name)?;
+        self.gate
+            .control(&req, Id::CreateCache, O::CreateCache, Resource::cache(name))?;
+        self.data.create(name)?;
+        Ok(Response::new(CreateCacheResponse {}))
+    }
+
+    async fn delete_cache(
+        &self,
+        req: Request<DeleteCacheRequest>,
+    ) -> Result<Response<DeleteCacheResponse>, Status> {
+        let name = cache_name(&req.get_ref().cache_name)?;
+        self.gate
+            .control(&req, Id::DeleteCache, O::DeleteCache, Resource::cache(name))?;
+        self.data.delete(name)?;
+        Ok(Response::new(DeleteCacheResponse {}))
+    }
+
+    async fn list_caches(
+        &self,
+        req: Request<ListCachesRequest>,
+    ) -> Result<Response<ListCachesResponse>, Status> {
+        self.gate
+            .control(&req, Id::ListCaches, O::ListCaches, Resource::Account)?;
+        let cache = self
+            .data
+            .names()
+            .into_iter()
+            .map(|name| Cache {
+                cache_id: name.clone(),
+                cache_name: name,
+                cache_limits: None,
+                topic_limits: None,
+            })
+            .collect();
+        Ok(Response::new(ListCachesResponse {
+            cache,
+            next_token: String::new(),
+        }))
+    }
+
+    async fn flush_cache(
+        &self,
+        req: Request<FlushCacheRequest>,
+    ) -> Result<Response<FlushCacheResponse>, Status> {
+        let name = cache_name(&req.get_ref().cache_name)?;
+        self.gate
+            .control(&req, Id::FlushCache, O::FlushCache, Resource::cache(name))?;
+        self.data.cache(name)?.flush();
+        Ok(Response::new(FlushCacheResponse {}))
+    }
+
+    async fn create_signing_key(
+        &self,
+        req: Request<CreateSigningKeyRequest>,
+    ) -> Result<Response<CreateSigningKeyResponse>, Status> {
+        self.gate.control(
+            &req,
+            Id::CreateSigningKey,
+            O::CreateSigningKey,
+            Resource::Account,
+        )?;
+        Err(unimplemented(Id::CreateSigningKey))
+    }
+
+    async fn revoke_signing_key(
+        &self,
+        req: Request<RevokeSigningKeyRequest>,
+    ) -> Result<Response<RevokeSigningKeyResponse>, Status> {
+        self.gate.control(
+            &req,
+            Id::RevokeSigningKey,
+            O::RevokeSigningKey,
+            Resource::Account,
+        )?;
+        let kid = &req.get_ref().key_id;
+        if !self
+            .gate
+            .ring()
+            .store()
+            .keys()
+            .iter()
+            .any(|k| k.key.kid() == kid)
+        {
+            return Err(Status::not_found(format!("no signing key {kid:?}")));
+        }
+        // Acknowledged only once the revocation is on disk (the key ring's log).
+        self.gate
+            .ring()
+            .revoke(Revocation::Key(kid.clone()), Timestamp::now())
+            .map_err(|e| Status::internal(format!("the revocation was not recorded: {e}")))?;
+        Ok(Response::new(RevokeSigningKeyResponse {}))
+    }
+
+    async fn list_signing_keys(
+        &self,
+        req: Request<ListSigningKeysRequest>,
+    ) -> Result<Response<ListSigningKeysResponse>, Status> {
+        self.gate.control(
+            &req,
+            Id::ListSigningKeys,
+            O::ListSigningKeys,
+            Resource::Account,
+        )?;
+        let signing_key = self
+            .gate
+            .ring()
+            .store()
+            .keys()
+            .iter()
+            .filter(|k| !k.retired)
+            .map(|k| SigningKey {
+                key_id: k.key.kid().to_owned(),
+                expires_at: 0,
+            })
+            .collect();
+        Ok(Response::new(ListSigningKeysResponse {
+            signing_key,
+            next_token: String::new(),
+        }))
+    }
+
+    async fn create_index(
+        &self,
+        req: Request<CreateIndexRequest>,
+    ) -> Result<Response<CreateIndexResponse>, Status> {
+        self.gate
+            .control(&req, Id::CreateIndex, O::CreateIndex, Resource::Account)?;
+        Err(unimplemented(Id::CreateIndex))
+    }
+
+    async fn delete_index(
+        &self,
+        req: Request<DeleteIndexRequest>,
+    ) -> Result<Response<DeleteIndexResponse>, Status> {
+        self.gate
+            .control(&req, Id::DeleteIndex, O::DeleteIndex, Resource::Account)?;
+        Err(unimplemented(Id::DeleteIndex))
+    }
+
+    async fn list_indexes(
+        &self,
+        req: Request<ListIndexesRequest>,
+    ) -> Result<Response<ListIndexesResponse>, Status> {
+        self.gate
+            .control(&req, Id::ListIndexes, O::ListIndexes, Resource::Account)?;
+        Err(unimplemented(Id::ListIndexes))
+    }
+}

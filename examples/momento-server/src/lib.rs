@@ -1,0 +1,91 @@
+//! A Momento-compatible gRPC server that embeds fgac: the reference embedding.
+//!
+//! It speaks Momento's own wire protocol (the `momento-protos` services), so Momento's
+//! unmodified SDKs drive it, and authorizes every call with fgac: the `authorization` header is
+//! resolved through a [`fgac::credentials::Keyring`] (signed API keys and disposable tokens,
+//! expiry, revocation, the peer's address against the credential's networks), and each RPC is
+//! decided as the operation its row of [`rpc::RPCS`] names. Data lives in memory.
+
+pub mod auth;
+pub mod control;
+pub mod data;
+pub mod mint;
+pub mod pubsub;
+pub mod rpc;
+pub mod scs;
+pub mod setup;
+
+use fgac::credentials::{Keyring, WatchEvent};
+use momento_protos::auth::auth_server::AuthServer;
+use momento_protos::cache_client::pubsub::pubsub_server::PubsubServer;
+use momento_protos::cache_client::scs_server::ScsServer;
+use momento_protos::control_client::scs_control_server::ScsControlServer;
+use momento_protos::token::token_server::TokenServer;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+
+/// How a server runs.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Caches that exist from the start.
+    pub caches: Vec<String>,
+    /// The time to live of an item written without one.
+    pub default_ttl: Duration,
+    /// How often a live subscription is re-authorized.
+    pub recheck: Duration,
+    /// How often the key store's files are checked for changes.
+    pub watch: Duration,
+    /// The endpoint minted credentials are told to use.
+    pub endpoint: String,
+}
+
+/// Serves on `listener` until `shutdown` completes, deciding with `ring`.
+pub async fn serve(
+    ring: Arc<Keyring>,
+    listener: TcpListener,
+    options: Options,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let data = Arc::new(data::Data::new(options.default_ttl));
+    for c in &options.caches {
+        data.create(c).map_err(|s| s.message().to_owned())?;
+    }
+    // Live policy: an edit of the store, its document or its keys takes effect on the next
+    // request; a broken edit keeps the last good store and says why.
+    let _watcher = ring.watch(options.watch, |event| match event {
+        WatchEvent::Reloaded { generation } => {
+            eprintln!("fgac: key store reloaded (generation {generation})");
+        }
+        WatchEvent::Kept(e) => {
+            eprintln!("fgac: key store edit refused, the last good store stays in force:\n{e}")
+        }
+        WatchEvent::Revocations => eprintln!("fgac: revocations applied"),
+        WatchEvent::LogFailed(e) => {
+            eprintln!("fgac: revocation log unreadable, revocations in force kept: {e}")
+        }
+        _ => {}
+    });
+    let gate = auth::Gate::new(ring);
+    let minting = mint::MintService::new(gate.clone(), options.endpoint.clone());
+    tonic::transport::Server::builder()
+        .add_service(ScsServer::new(scs::ScsService::new(
+            gate.clone(),
+            Arc::clone(&data),
+        )))
+        .add_service(PubsubServer::new(pubsub::PubsubService::new(
+            gate.clone(),
+            Arc::clone(&data),
+            options.recheck,
+        )))
+        .add_service(ScsControlServer::new(control::ControlService::new(
+            gate, data,
+        )))
+        .add_service(TokenServer::new(minting.clone()))
+        .add_service(AuthServer::new(minting))
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+        .await?;
+    Ok(())
+}

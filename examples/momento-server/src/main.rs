@@ -1,0 +1,99 @@
+//! `fgac-momento-server`: a Momento-compatible gRPC server that authorizes every call with fgac.
+
+use clap::Parser;
+use fgac::credentials::Keyring;
+use fgac_momento_server::{Options, serve, setup};
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(version, about)]
+struct Args {
+    /// A key store file (JSON: keys, signing_keys, document, revocations), as fgac reads it.
+    #[arg(long, conflicts_with = "policy", required_unless_present = "policy")]
+    store: Option<PathBuf>,
+    /// A policy document (DSL or JSON): the server keeps a key store for it in --state,
+    /// creating a signing key the first time.
+    #[arg(long, requires = "state")]
+    policy: Option<PathBuf>,
+    /// The directory of the key store made for --policy.
+    #[arg(long)]
+    state: Option<PathBuf>,
+    /// Sign an API key for the document credential NAME and write it to PATH (a new file, mode
+    /// 0600): how the first (super-user) key is handed out. Repeat for several.
+    #[arg(long = "issue", value_name = "NAME=PATH")]
+    issue: Vec<String>,
+    /// The address to listen on; port 0 picks one. The bound address is printed.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    listen: SocketAddr,
+    /// A cache that exists from the start. Repeat for several.
+    #[arg(long = "cache", value_name = "NAME")]
+    caches: Vec<String>,
+    /// The time to live of an item written without one, in seconds.
+    #[arg(long, default_value_t = 86_400)]
+    default_ttl_seconds: u64,
+    /// How often a live subscription is re-authorized, in milliseconds.
+    #[arg(long, default_value_t = 250)]
+    recheck_ms: u64,
+    /// How often the key store's files are checked for edits, in milliseconds.
+    #[arg(long, default_value_t = 250)]
+    watch_ms: u64,
+    /// The endpoint minted credentials name (default: the bound address).
+    #[arg(long)]
+    endpoint: Option<String>,
+}
+
+fn fail(message: &str) -> ! {
+    eprintln!("error: {}", fgac::escape_for_terminal(message));
+    std::process::exit(2)
+}
+
+#[tokio::main]
+async fn main() {
+    let args = Args::parse();
+    let store = match (&args.store, &args.policy, &args.state) {
+        (Some(s), _, _) => s.clone(),
+        (None, Some(p), Some(d)) => setup::state_for(p, d).unwrap_or_else(|e| fail(&e)),
+        _ => fail("give --store, or --policy with --state"),
+    };
+    let ring = match Keyring::open(&store) {
+        Ok(r) => Arc::new(r),
+        Err(e) => fail(&e.to_string()),
+    };
+    for spec in &args.issue {
+        let Some((name, path)) = spec.split_once('=') else {
+            fail(&format!("--issue `{spec}` is not NAME=PATH"));
+        };
+        setup::issue(&ring, name, path.as_ref()).unwrap_or_else(|e| fail(&e));
+    }
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .unwrap_or_else(|e| fail(&format!("cannot listen on {}: {e}", args.listen)));
+    let bound = listener
+        .local_addr()
+        .unwrap_or_else(|e| fail(&e.to_string()));
+    // The one line a supervisor (or a test) reads to find the port.
+    println!("listening on {bound}");
+    let _ = std::io::stdout().flush();
+    let options = Options {
+        caches: args.caches,
+        default_ttl: Duration::from_secs(args.default_ttl_seconds.max(1)),
+        recheck: Duration::from_millis(args.recheck_ms.max(10)),
+        watch: Duration::from_millis(args.watch_ms.max(10)),
+        endpoint: args.endpoint.unwrap_or_else(|| bound.to_string()),
+    };
+    let shutdown = async {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .unwrap_or_else(|e| fail(&e.to_string()));
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    };
+    if let Err(e) = serve(ring, listener, options, shutdown).await {
+        fail(&e.to_string());
+    }
+}

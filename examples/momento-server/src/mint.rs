@@ -1,0 +1,273 @@
+//! Minting (`token.Token` and `auth.Auth`): disposable tokens and API keys through fgac's
+//! `mint`, which signs a credential only when it is within its parent: the caller gets at most
+//! what it holds, and a request for more is refused with a request the caller may not make as
+//! the counterexample.
+//!
+//! A refresh token is the id (`jti`) of the API key it refreshes: refreshing needs the live key
+//! itself and its id, and yields a successor with the key's lifetime and permissions.
+
+use crate::auth::{Caller, Gate, unauthenticated};
+use crate::control::unimplemented;
+use crate::rpc::Id;
+use fgac::credentials::{IssueError, Session, inspect};
+use fgac::model::{CredentialDef, CredentialKind, Expiry, Permissions, Span};
+use fgac::{AccountRights, Operation as O, Resource, Timestamp};
+use momento_protos::auth::auth_server::Auth;
+use momento_protos::auth::{
+    GenerateApiTokenRequest, GenerateApiTokenResponse, LoginRequest, LoginResponse,
+    RefreshApiTokenRequest, RefreshApiTokenResponse, generate_api_token_request,
+};
+use momento_protos::permission_messages;
+use momento_protos::token::token_server::Token;
+use momento_protos::token::{GenerateDisposableTokenRequest, GenerateDisposableTokenResponse};
+use prost::Message;
+use std::pin::Pin;
+use tonic::{Request, Response, Status};
+
+/// The minting services (one value serves both).
+#[derive(Clone)]
+pub struct MintService {
+    gate: Gate,
+    endpoint: String,
+}
+
+impl MintService {
+    /// Mints with the key ring of `gate`; `endpoint` is what responses tell clients to use.
+    #[must_use]
+    pub fn new(gate: Gate, endpoint: String) -> MintService {
+        MintService { gate, endpoint }
+    }
+
+    /// The caller, authorized for `op`; a token in the body must be the one presented.
+    fn parent<T>(
+        &self,
+        req: &Request<T>,
+        body_token: &str,
+        rpc: Id,
+        op: O,
+    ) -> Result<Session, Status> {
+        let caller: Caller = self.gate.control(req, rpc, op, Resource::Account)?;
+        let header = req
+            .metadata()
+            .get(crate::auth::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        if !body_token.is_empty() && body_token != header {
+            return Err(Status::unauthenticated(
+                "fgac: the request's auth_token is not the credential presented",
+            ));
+        }
+        caller.session().cloned().ok_or_else(|| {
+            Status::failed_precondition(
+                "this server was built without authorization and mints nothing",
+            )
+        })
+    }
+
+    /// Mints `request` from `parent`, now.
+    fn mint(
+        &self,
+        parent: &Session,
+        request: &CredentialDef,
+        now: Timestamp,
+    ) -> Result<String, Status> {
+        self.gate.ring().mint(parent, request, now).map_err(refused)
+    }
+}
+
+/// The status of a refused mint: PERMISSION_DENIED (with the counterexample) when the request
+/// exceeds the parent, UNAUTHENTICATED when the parent is no longer valid.
+fn refused(e: IssueError) -> Status {
+    match e {
+        IssueError::Mint(why) => Status::permission_denied(format!("fgac: cannot mint: {why}")),
+        IssueError::NotValid(why) => unauthenticated(why),
+        IssueError::NotAnApiKey | IssueError::BadId(_) => {
+            Status::invalid_argument(format!("fgac: {e}"))
+        }
+        other => Status::failed_precondition(format!("fgac: cannot mint: {other}")),
+    }
+}
+
+/// The permissions of a mint request, read by fgac's strict reader of Momento's message.
+fn permissions(
+    gate: &Gate,
+    p: Option<&permission_messages::Permissions>,
+) -> Result<Permissions, Status> {
+    let p = p.ok_or_else(|| Status::invalid_argument("a mint request needs permissions"))?;
+    fgac::syntax::protobuf::read_permissions(&p.encode_to_vec(), gate.ring().store().limits())
+        .map_err(|e| Status::invalid_argument(format!("fgac: the permissions do not read: {e}")))
+}
+
+fn expires_at(now: Timestamp, valid_for_seconds: u32) -> Result<Timestamp, Status> {
+    if valid_for_seconds == 0 {
+        return Err(Status::invalid_argument(
+            "valid_for_seconds must be at least 1",
+        ));
+    }
+    Ok(now.saturating_add(u64::from(valid_for_seconds)))
+}
+
+fn valid_until(expiry: Expiry) -> u64 {
+    match expiry {
+        Expiry::At(t) => t.unix_seconds(),
+        Expiry::Never => 0,
+    }
+}
+
+/// The id (`jti`) of a credential this server just signed.
+fn id_of(gate: &Gate, token: &str) -> Result<String, Status> {
+    inspect(token, None, gate.ring().store().limits())
+        .ok()
+        .and_then(|i| i.claims.ok())
+        .map(|c| c.id)
+        .ok_or_else(|| Status::internal("a minted credential does not read back"))
+}
+
+#[tonic::async_trait]
+impl Token for MintService {
+    async fn generate_disposable_token(
+        &self,
+        req: Request<GenerateDisposableTokenRequest>,
+    ) -> Result<Response<GenerateDisposableTokenResponse>, Status> {
+        let r = req.get_ref();
+        let parent = self.parent(
+            &req,
+            &r.auth_token,
+            Id::GenerateDisposableToken,
+            O::GenerateDisposableToken,
+        )?;
+        let now = Timestamp::now();
+        let secs = r.expires.map(|e| e.valid_for_seconds).unwrap_or_default();
+        let request = CredentialDef {
+            name: "disposable-token".to_owned(),
+            kind: CredentialKind::Token,
+            expiry: Expiry::At(expires_at(now, secs)?),
+            token_id: (!r.token_id.is_empty()).then(|| r.token_id.clone()),
+            permissions: permissions(&self.gate, r.permissions.as_ref())?,
+            account: AccountRights::NONE,
+            networks: parent.credential().networks().to_vec(),
+            span: Span::default(),
+        };
+        let api_key = self.mint(&parent, &request, now)?;
+        Ok(Response::new(GenerateDisposableTokenResponse {
+            api_key,
+            endpoint: self.endpoint.clone(),
+            valid_until: valid_until(request.expiry),
+        }))
+    }
+}
+
+type LoginStream = Pin<Box<dyn tokio_stream::Stream<Item = Result<LoginResponse, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl Auth for MintService {
+    type LoginStream = LoginStream;
+
+    async fn login(&self, _req: Request<LoginRequest>) -> Result<Response<LoginStream>, Status> {
+        // Refused before any authorization (see the RPC table): a browser login has no
+        // credential to decide it with.
+        Err(unimplemented(Id::Login))
+    }
+
+    async fn generate_api_token(
+        &self,
+        req: Request<GenerateApiTokenRequest>,
+    ) -> Result<Response<GenerateApiTokenResponse>, Status> {
+        use generate_api_token_request::Expiry as E;
+        let r = req.get_ref();
+        let parent = self.parent(&req, &r.auth_token, Id::GenerateApiToken, O::GenerateApiKey)?;
+        if !r.token_id.is_empty() {
+            return Err(Status::invalid_argument(
+                "a token id is for disposable tokens; an API key has none",
+            ));
+        }
+        let now = Timestamp::now();
+        let expiry = match r.expiry {
+            Some(E::Never(_)) => Expiry::Never,
+            Some(E::Expires(e)) => Expiry::At(expires_at(now, e.valid_for_seconds)?),
+            None => {
+                return Err(Status::invalid_argument(
+                    "an API key needs an expiry (or never)",
+                ));
+            }
+        };
+        let request = CredentialDef {
+            name: if r.description.is_empty() {
+                "api-key".to_owned()
+            } else {
+                r.description.clone()
+            },
+            kind: CredentialKind::ApiKey,
+            expiry,
+            token_id: None,
+            permissions: permissions(&self.gate, r.permissions.as_ref())?,
+            account: AccountRights::NONE,
+            networks: parent.credential().networks().to_vec(),
+            span: Span::default(),
+        };
+        let api_key = self.mint(&parent, &request, now)?;
+        let refresh_token = id_of(&self.gate, &api_key)?;
+        Ok(Response::new(GenerateApiTokenResponse {
+            api_key,
+            refresh_token,
+            endpoint: self.endpoint.clone(),
+            valid_until: valid_until(expiry),
+        }))
+    }
+
+    async fn refresh_api_token(
+        &self,
+        req: Request<RefreshApiTokenRequest>,
+    ) -> Result<Response<RefreshApiTokenResponse>, Status> {
+        let r = req.get_ref();
+        // The caller is authorized to refresh; the key refreshed is the one in the body, which
+        // must itself be live from this address, and its refresh token its id.
+        self.gate.control(
+            &req,
+            Id::RefreshApiToken,
+            O::RefreshApiKey,
+            Resource::Account,
+        )?;
+        let peer = req
+            .remote_addr()
+            .map(|a| a.ip())
+            .ok_or_else(|| Status::unauthenticated("fgac: the connection has no peer address"))?;
+        let now = Timestamp::now();
+        let old = self
+            .gate
+            .ring()
+            .resolve(&r.api_key, peer, now)
+            .map_err(unauthenticated)?;
+        if r.refresh_token != old.id() {
+            return Err(Status::unauthenticated(
+                "fgac: the refresh token is not this API key's",
+            ));
+        }
+        // The successor lives as long as the key did.
+        let claims = inspect(&r.api_key, None, self.gate.ring().store().limits())
+            .ok()
+            .and_then(|i| i.claims.ok())
+            .ok_or_else(|| Status::unauthenticated("fgac: the API key does not read"))?;
+        let expires = match claims.credential.expiry {
+            Expiry::Never => Expiry::Never,
+            Expiry::At(t) => Expiry::At(
+                now.saturating_add(
+                    t.unix_seconds()
+                        .saturating_sub(claims.issued_at.unix_seconds()),
+                ),
+            ),
+        };
+        let api_key = self
+            .gate
+            .ring()
+            .refresh(&old, expires, now)
+            .map_err(refused)?;
+        let refresh_token = id_of(&self.gate, &api_key)?;
+        Ok(Response::new(RefreshApiTokenResponse {
+            api_key,
+            refresh_token,
+            endpoint: self.endpoint.clone(),
+            valid_until: valid_until(expires),
+        }))
+    }
+}

@@ -1,0 +1,85 @@
+//! Setting a server up: a key store for a policy document, and the first API keys.
+
+use fgac::credentials::{Keyring, MintOptions, SigningKey, sign_reference};
+use fgac::model::Expiry;
+use fgac::{Timestamp, escape_for_terminal as shown};
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+/// Makes `state` a key store for `policy` unless it already is one: a new Ed25519 signing key
+/// (`signing.jwk`, mode 0600), `store.json` naming it, the document and `revocations.log`.
+/// Returns the store file.
+pub fn state_for(policy: &Path, state: &Path) -> Result<PathBuf, String> {
+    let store = state.join("store.json");
+    if store.exists() {
+        return Ok(store);
+    }
+    std::fs::create_dir_all(state)
+        .map_err(|e| format!("cannot create `{}`: {e}", state.display()))?;
+    let policy = std::fs::canonicalize(policy)
+        .map_err(|e| format!("cannot read the policy `{}`: {e}", policy.display()))?;
+    let key = SigningKey::generate(None).map_err(|e| e.to_string())?;
+    key.write_files(&state.join("signing.jwk"))
+        .map_err(|e| format!("cannot write the signing key: {e}"))?;
+    let text = format!(
+        "{{\n  \"keys\": [{}],\n  \"signing_keys\": [\"signing.jwk\"],\n  \"document\": {},\n  \"revocations\": \"revocations.log\"\n}}\n",
+        key.public_key().to_jwk(),
+        serde_json_string(&policy.display().to_string()),
+    );
+    std::fs::write(&store, text).map_err(|e| format!("cannot write `{}`: {e}", store.display()))?;
+    Ok(store)
+}
+
+fn serde_json_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Signs an API key for the document credential `name` (it carries no permissions of its own:
+/// the document's decide, and change with it) and writes it to `path`, a new file of mode
+/// 0600. The key is never printed.
+pub fn issue(ring: &Keyring, name: &str, path: &Path) -> Result<(), String> {
+    let store = ring.store();
+    let doc = store
+        .document()
+        .ok_or("the key store names no document to issue keys for")?;
+    if doc.authorizer().credential(name).is_none() {
+        return Err(format!("the document has no credential `{}`", shown(name)));
+    }
+    let signer = store
+        .signer()
+        .ok_or("the key store has no signing key in force")?;
+    let options = MintOptions {
+        issuer: store.issuer().map(str::to_owned),
+        ..MintOptions::default()
+    };
+    let key = sign_reference(
+        name,
+        Expiry::Never,
+        signer,
+        &options,
+        Timestamp::now(),
+        store.limits(),
+    )
+    .map_err(|e| e.to_string())?;
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| format!("cannot create `{}`: {e}", path.display()))?;
+    file.write_all(key.as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(|e| format!("cannot write `{}`: {e}", path.display()))
+}
