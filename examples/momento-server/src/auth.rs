@@ -7,7 +7,10 @@
 
 use crate::rpc::Id;
 use fgac::credentials::{Keyring, Session};
-use fgac::{AuthFailure, BatchDecision, Decision, DenyReason, Operation, Resource, Timestamp};
+use fgac::{AuthFailure, DenyReason, Operation, Resource};
+#[cfg(not(feature = "no-authz"))]
+use fgac::{BatchDecision, Decision, Timestamp};
+#[cfg(not(feature = "no-authz"))]
 use std::net::IpAddr;
 use std::sync::Arc;
 use tonic::{Request, Status};
