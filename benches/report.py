@@ -12,11 +12,25 @@ import json
 import math
 import os
 import platform
+import statistics
 import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SOURCES = [os.path.join(ROOT, "target", "criterion"), os.path.join(ROOT, "benches", "peers", "target", "criterion")]
+SERVER = os.path.join(ROOT, "examples", "momento-server")
+SOURCES = [os.path.join(ROOT, "target", "criterion"), os.path.join(ROOT, "benches", "peers", "target", "criterion"),
+           os.path.join(SERVER, "target", "criterion")]
+
+
+def server_runs():
+    """The load runs of examples/momento-server/bench.sh: {label: [{field: value}]}."""
+    path = os.path.join(SERVER, "target", "bench-server.txt")
+    runs = {}
+    if os.path.exists(path):
+        for line in open(path):
+            label, *fields = line.split()
+            runs.setdefault(label, []).append({k: float(v) for k, v in (f.split("=") for f in fields)})
+    return runs
 
 
 def load():
@@ -144,6 +158,8 @@ def main():
              "```sh",
              "cargo bench --bench authorize --bench parse --bench analysis --bench credentials   # fgac alone",
              "(cd benches/peers && cargo bench)                  # beside the reference evaluator, Cedar and casbin",
+             "examples/momento-server/bench.sh                   # the server, with and without authorization",
+             "(cd examples/momento-server && cargo bench --bench gate)   # what authorization adds per request",
              "python3 benches/report.py                          # this file and benches/authorize.svg",
              "```", "",
              "The peers live in a crate of their own (`benches/peers/`): cedar-policy and casbin are heavy to",
@@ -276,6 +292,50 @@ def main():
     a20, a100k = get("authorize", "exact hit", 20), get("authorize", "exact hit", 100000)
     k16 = get("key_length", "20 grants", 16)
     c100k = get("compile", "grants", 100000)
+    # Inside the Momento-compatible server.
+    runs = server_runs()
+    gate_full = get("gate", "resolve+authorize get", "")
+    gate_check = get("gate", "authorize get (resolved session)", "")
+
+    def med(label, key):
+        return statistics.median(r[key] for r in runs[label])
+
+    shapes = [s for s in ["throughput", "latency"] if f"authz/{s}" in runs and f"no-authz/{s}" in runs]
+    if gate_full or shapes:
+        lines += ["", "## Inside a server", "",
+                  "`examples/momento-server` (Momento's gRPC protocol, tonic) built with authorization and with it",
+                  "compiled out (its `no-authz` feature, used only by `bench.sh`), under the same load from",
+                  "`fgac-momento-load` (tonic clients over the same protos; 70% get, 25% set of 100 bytes, 5%",
+                  "publish) on loopback, in alternating rounds, the server pinned to one core and the load to the",
+                  "other. `throughput`: 16 requests in flight; `latency`: one at a time. Medians of the rounds; the",
+                  "gRPC stack, not fgac, is most of every request, and run-to-run noise on this shared machine is",
+                  "several percent."]
+        if gate_full:
+            lines += ["", "What authorization adds to one request, without the network (criterion, `benches/gate.rs`):", "",
+                      "| step | median |", "| --- | ---: |",
+                      f"| resolve the `authorization` header through the key ring and decide the call (cached credential) | {fmt_ns(gate_full)} |"]
+            if gate_check:
+                lines.append(f"| decide the call for a resolved session | {fmt_ns(gate_check)} |")
+        if shapes:
+            lines += ["", "| server / load | rounds | throughput (req/s) | p50 | p99 | p99.9 | p99, lowest to highest round |",
+                      "| --- | ---: | ---: | ---: | ---: | ---: | --- |"]
+            for label in ["authz/throughput", "no-authz/throughput", "authz/latency", "no-authz/latency", "churn/latency"]:
+                if label in runs:
+                    p99s = [r["p99_us"] for r in runs[label]]
+                    lines.append(f"| {label} | {len(runs[label])} | {med(label, 'throughput_rps'):,.0f} | "
+                                 + " | ".join(fmt_ns(med(label, k) * 1000) for k in ["p50_us", "p99_us", "p999_us"])
+                                 + f" | {fmt_ns(min(p99s) * 1000)} to {fmt_ns(max(p99s) * 1000)} |")
+            lines.append("")
+            for shape in shapes:
+                a, n = f"authz/{shape}", f"no-authz/{shape}"
+                lines.append(f"- {shape}: throughput with authorization / without = "
+                             f"{med(a, 'throughput_rps') / med(n, 'throughput_rps'):.3f}; differences "
+                             + ", ".join(f"{k.split('_')[0]} {med(a, k) - med(n, k):+.1f} µs" for k in ["p50_us", "p99_us", "p999_us"]) + ".")
+            if "churn-counts" in runs:
+                c = runs["churn-counts"][0]
+                lines.append(f"- churn/latency: the server with authorization while the policy was edited and a revocation "
+                             f"appended every 100 ms ({c['reloads']:.0f} store reloads, {c['revocations']:.0f} revocations during the run).")
+
     lines += ["", "## Targets", "", "| target | measured | met |", "| --- | --- | --- |"]
 
     def target(text, measured, met):
@@ -316,6 +376,17 @@ def main():
         target("reader p99 while the store of 100,000 is swapped: within 2x of a quiet store",
                f"{busy['p99_ns'] / quiet['p99_ns']:.2f}x ({fmt_ns(busy['p99_ns'])} against {fmt_ns(quiet['p99_ns'])})",
                busy["p99_ns"] <= 2 * quiet["p99_ns"])
+    if "authz/throughput" in runs and "no-authz/throughput" in runs:
+        ratio = med("authz/throughput", "throughput_rps") / med("no-authz/throughput", "throughput_rps")
+        target("server: authorization costs at most 2% of throughput", f"{100 * (1 - ratio):+.1f}% (ratio {ratio:.3f})", ratio >= 0.98)
+    if gate_full:
+        lat = ""
+        if "authz/latency" in runs and "no-authz/latency" in runs:
+            lat = f"; p99 one request at a time {med('authz/latency', 'p99_us') - med('no-authz/latency', 'p99_us'):+.1f} µs over without"
+        target("server: authorization adds at most 1 µs per request", f"{fmt_ns(gate_full)} per request (criterion median, the gate alone){lat}, within the rounds' spread above", gate_full <= 1000)
+    if "churn/latency" in runs and "authz/latency" in runs:
+        target("server: p99 during continuous reloads and revocations within 2x of a quiet store",
+               f"{med('churn/latency', 'p99_us') / med('authz/latency', 'p99_us'):.2f}x", med("churn/latency", "p99_us") <= 2 * med("authz/latency", "p99_us"))
     memory = memory_report()
     if memory:
         total, names, per_grant = memory
