@@ -48,9 +48,10 @@ impl ScsControl for ControlService {
         &self,
         req: Request<CreateCacheRequest>,
     ) -> Result<Response<CreateCacheResponse>, Status> {
-        let name = cache_name(&req.get_ref().cache_name)?;
+        let name = req.get_ref().cache_name.as_str();
         self.gate
             .control(&req, Id::CreateCache, O::CreateCache, Resource::cache(name))?;
+        let name = cache_name(name)?;
         self.data.create(name)?;
         Ok(Response::new(CreateCacheResponse {}))
     }
@@ -59,9 +60,10 @@ impl ScsControl for ControlService {
         &self,
         req: Request<DeleteCacheRequest>,
     ) -> Result<Response<DeleteCacheResponse>, Status> {
-        let name = cache_name(&req.get_ref().cache_name)?;
+        let name = req.get_ref().cache_name.as_str();
         self.gate
             .control(&req, Id::DeleteCache, O::DeleteCache, Resource::cache(name))?;
+        let name = cache_name(name)?;
         self.data.delete(name)?;
         Ok(Response::new(DeleteCacheResponse {}))
     }
@@ -93,9 +95,10 @@ impl ScsControl for ControlService {
         &self,
         req: Request<FlushCacheRequest>,
     ) -> Result<Response<FlushCacheResponse>, Status> {
-        let name = cache_name(&req.get_ref().cache_name)?;
+        let name = req.get_ref().cache_name.as_str();
         self.gate
             .control(&req, Id::FlushCache, O::FlushCache, Resource::cache(name))?;
+        let name = cache_name(name)?;
         self.data.cache(name)?.flush();
         Ok(Response::new(FlushCacheResponse {}))
     }

@@ -7,7 +7,6 @@
 //! itself and its id, and yields a successor with the key's lifetime and permissions.
 
 use crate::auth::{Caller, Gate, unauthenticated};
-use crate::control::unimplemented;
 use crate::rpc::Id;
 use fgac::credentials::{IssueError, Session, inspect};
 use fgac::model::{CredentialDef, CredentialKind, Expiry, Permissions, Span};
@@ -166,7 +165,10 @@ impl Auth for MintService {
     async fn login(&self, _req: Request<LoginRequest>) -> Result<Response<LoginStream>, Status> {
         // Refused before any authorization (see the RPC table): a browser login has no
         // credential to decide it with.
-        Err(unimplemented(Id::Login))
+        Err(Status::unimplemented(format!(
+            "{} is not served: an interactive browser login has no credential to authorize",
+            Id::Login.rpc().path
+        )))
     }
 
     async fn generate_api_token(

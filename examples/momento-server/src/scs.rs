@@ -31,6 +31,20 @@ impl ScsService {
         self.data.cache(&cache)
     }
 
+    /// As [`ScsService::item`], for a caller already resolved (handlers that check their request's
+    /// shape resolve the caller first, so that an unauthenticated call learns nothing).
+    fn item_with<T>(
+        &self,
+        req: &Request<T>,
+        caller: &Caller,
+        rpc: Id,
+        op: O,
+        key: &[u8],
+    ) -> Result<Arc<Cache>, Status> {
+        self.also(req, caller, rpc, op, key)?;
+        self.data.cache(&cache_header(req)?)
+    }
+
     /// Authorizes a multi-key `op` of `rpc` on `keys` of the call's cache.
     fn batch<'k, T>(
         &self,
@@ -348,6 +362,7 @@ impl Scs for ScsService {
         use set_if_request::Condition as C;
         use set_if_response::{NotStored, Result as R, Stored};
         let r = req.get_ref();
+        let caller = self.gate.caller(&req)?;
         let Some(cond) = &r.condition else {
             return Err(Status::invalid_argument("SetIf needs a condition"));
         };
@@ -359,7 +374,7 @@ impl Scs for ScsService {
             C::AbsentOrEqual(_) => O::SetIfAbsentOrEqual,
             C::NotEqual(_) => O::SetIfNotEqual,
         };
-        let c = self.item(&req, Id::SetIf, op, &r.cache_key)?;
+        let c = self.item_with(&req, &caller, Id::SetIf, op, &r.cache_key)?;
         let stored = c.update(&r.cache_key, |slot, now| {
             let current = scalar(slot.as_ref())?;
             let go = match (cond, current) {
@@ -391,10 +406,11 @@ impl Scs for ScsService {
         use set_if_hash_request::Condition as C;
         use set_if_hash_response::{NotStored, Result as R, Stored};
         let r = req.get_ref();
+        let caller = self.gate.caller(&req)?;
         let Some(cond) = &r.condition else {
             return Err(Status::invalid_argument("SetIfHash needs a condition"));
         };
-        let c = self.item(&req, Id::SetIfHash, O::SetIfHash, &r.cache_key)?;
+        let c = self.item_with(&req, &caller, Id::SetIfHash, O::SetIfHash, &r.cache_key)?;
         let stored = c.update(&r.cache_key, |slot, now| {
             let current = scalar(slot.as_ref())?.map(|b| value_hash(b));
             let go = match (cond, &current) {
@@ -513,6 +529,7 @@ impl Scs for ScsService {
         use update_ttl_request::UpdateTtl as U;
         use update_ttl_response::{Missing, NotSet, Result as R, Set};
         let r = req.get_ref();
+        let caller = self.gate.caller(&req)?;
         let Some(how) = r.update_ttl else {
             return Err(Status::invalid_argument("UpdateTtl needs a time to live"));
         };
@@ -521,7 +538,7 @@ impl Scs for ScsService {
             U::DecreaseToMilliseconds(_) => O::DecreaseTtl,
             U::OverwriteToMilliseconds(_) => O::UpdateTtl,
         };
-        let c = self.item(&req, Id::UpdateTtl, op, &r.cache_key)?;
+        let c = self.item_with(&req, &caller, Id::UpdateTtl, op, &r.cache_key)?;
         let result = c.update(&r.cache_key, |slot, now| match slot {
             None => R::Missing(Missing {}),
             Some(e) => {
@@ -729,6 +746,7 @@ impl Scs for ScsService {
     ) -> Result<Response<DictionaryDeleteResponse>, Status> {
         use dictionary_delete_request::Delete as D;
         let r = req.get_ref();
+        let caller = self.gate.caller(&req)?;
         let Some(how) = &r.delete else {
             return Err(Status::invalid_argument(
                 "DictionaryDelete needs fields or all",
@@ -742,7 +760,7 @@ impl Scs for ScsService {
             ),
             D::All(_) => O::Delete,
         };
-        let c = self.item(&req, Id::DictionaryDelete, op, &r.dictionary_name)?;
+        let c = self.item_with(&req, &caller, Id::DictionaryDelete, op, &r.dictionary_name)?;
         match how {
             D::All(_) => c.update(&r.dictionary_name, |slot, _| {
                 if let Some(e) = slot
@@ -1082,10 +1100,11 @@ impl Scs for ScsService {
         use list_erase_request::Erase as E;
         use list_erase_response::{Found, List as L, Missing};
         let r = req.get_ref();
+        let caller = self.gate.caller(&req)?;
         let Some(how) = &r.erase else {
             return Err(Status::invalid_argument("ListErase needs ranges or all"));
         };
-        let c = self.item(&req, Id::ListErase, O::ListErase, &r.list_name)?;
+        let c = self.item_with(&req, &caller, Id::ListErase, O::ListErase, &r.list_name)?;
         let left = change_collection(&c, &r.list_name, "list", |v| {
             let Value::List(l) = v else { return None };
             match how {
@@ -1123,10 +1142,17 @@ impl Scs for ScsService {
         use list_remove_request::Remove;
         use list_remove_response::{Found, List as L, Missing};
         let r = req.get_ref();
+        let caller = self.gate.caller(&req)?;
         let Some(Remove::AllElementsWithValue(value)) = &r.remove else {
             return Err(Status::invalid_argument("ListRemove needs a value"));
         };
-        let c = self.item(&req, Id::ListRemove, O::ListRemoveValue, &r.list_name)?;
+        let c = self.item_with(
+            &req,
+            &caller,
+            Id::ListRemove,
+            O::ListRemoveValue,
+            &r.list_name,
+        )?;
         let left = change_collection(&c, &r.list_name, "list", |v| {
             let Value::List(l) = v else { return None };
             l.retain(|x| x != value);
@@ -1451,6 +1477,7 @@ impl Scs for ScsService {
     ) -> Result<Response<SortedSetRemoveResponse>, Status> {
         use sorted_set_remove_request::RemoveElements as Rm;
         let r = req.get_ref();
+        let caller = self.gate.caller(&req)?;
         let Some(how) = &r.remove_elements else {
             return Err(Status::invalid_argument(
                 "SortedSetRemove needs elements or all",
@@ -1464,7 +1491,7 @@ impl Scs for ScsService {
             ),
             Rm::All(_) => O::Delete,
         };
-        let c = self.item(&req, Id::SortedSetRemove, op, &r.set_name)?;
+        let c = self.item_with(&req, &caller, Id::SortedSetRemove, op, &r.set_name)?;
         change_collection(&c, &r.set_name, "sorted set", |v| {
             let Value::SortedSet(z) = v else { return None };
             match how {

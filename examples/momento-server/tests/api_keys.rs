@@ -1,0 +1,166 @@
+//! Minting API keys through the `auth.Auth` service (`GenerateApiToken`, `RefreshApiToken`).
+//! Neither Momento SDK here has these calls in its AuthClient (Python 1.29.1, Rust 0.70), so the
+//! test drives them with the generated tonic client of the same protos, then uses what it minted
+//! through Momento's Rust SDK.
+
+mod common;
+
+use momento::MomentoErrorCode;
+use momento::cache::GetResponse;
+use momento_protos::auth::auth_client::AuthClient;
+use momento_protos::auth::generate_api_token_request::{Expires, Expiry, Never};
+use momento_protos::auth::{GenerateApiTokenRequest, RefreshApiTokenRequest};
+use momento_protos::permission_messages::permissions_type::{
+    All, CacheItemSelector, CachePermissions, CacheSelector, Kind, cache_item_selector,
+    cache_permissions, cache_selector,
+};
+use momento_protos::permission_messages::{
+    CacheRole, ExplicitPermissions, Permissions, PermissionsType, SuperUserPermissions, permissions,
+};
+use tonic::{Code, Request};
+
+/// Read and write of the cache `cache`: keys under `prefix`, or every item.
+fn read_write(cache: &str, prefix: Option<&[u8]>) -> Permissions {
+    Permissions {
+        kind: Some(permissions::Kind::Explicit(ExplicitPermissions {
+            permissions: vec![PermissionsType {
+                kind: Some(Kind::CachePermissions(CachePermissions {
+                    role: CacheRole::CacheReadWrite as i32,
+                    cache: Some(cache_permissions::Cache::CacheSelector(CacheSelector {
+                        kind: Some(cache_selector::Kind::CacheName(cache.to_owned())),
+                    })),
+                    cache_item: Some(match prefix {
+                        Some(p) => cache_permissions::CacheItem::ItemSelector(CacheItemSelector {
+                            kind: Some(cache_item_selector::Kind::KeyPrefix(p.to_vec())),
+                        }),
+                        None => cache_permissions::CacheItem::AllItems(All {}),
+                    }),
+                })),
+            }],
+        })),
+    }
+}
+
+fn generate(
+    key: &str,
+    permissions: Permissions,
+    expiry: Expiry,
+) -> Request<GenerateApiTokenRequest> {
+    let mut r = Request::new(GenerateApiTokenRequest {
+        auth_token: key.to_owned(),
+        permissions: Some(permissions),
+        token_id: String::new(),
+        description: "test key".to_owned(),
+        expiry: Some(expiry),
+    });
+    r.metadata_mut()
+        .insert("authorization", key.parse().unwrap());
+    r
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_keys_are_minted_within_the_caller_and_refreshed() {
+    let server = common::start();
+    let mut auth = AuthClient::connect(server.uri()).await.unwrap();
+    let minter = server.key("minter");
+
+    // Within the minter's rights: a key for `user:3:`, which the Rust SDK then uses.
+    let minted = auth
+        .generate_api_token(generate(
+            &minter,
+            read_write("app", Some(b"user:3:")),
+            Expiry::Expires(Expires {
+                valid_for_seconds: 600,
+            }),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(minted.valid_until > 0);
+    let client = server.cache(&minted.api_key);
+    client.set("app", "user:3:a", "v").await.unwrap();
+    let e = client.set("app", "user:4:a", "v").await.unwrap_err();
+    assert_eq!(e.error_code, MomentoErrorCode::PermissionError);
+
+    // More than the minter holds: every item of the cache, or super user. (`never` is within
+    // the minter, whose own key never expires.)
+    let refused = auth
+        .generate_api_token(generate(
+            &minter,
+            read_write("app", None),
+            Expiry::Never(Never {}),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::PermissionDenied);
+    assert!(
+        refused.message().contains("cannot mint"),
+        "{}",
+        refused.message()
+    );
+    let refused = auth
+        .generate_api_token(generate(
+            &minter,
+            Permissions {
+                kind: Some(permissions::Kind::SuperUser(
+                    SuperUserPermissions::SuperUser as i32,
+                )),
+            },
+            Expiry::Never(Never {}),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused.code(),
+        Code::PermissionDenied,
+        "{}",
+        refused.message()
+    );
+
+    // A key without the right to mint is refused before any minting.
+    let refused = auth
+        .generate_api_token(generate(
+            &server.key("reader"),
+            read_write("app", Some(b"user:")),
+            Expiry::Never(Never {}),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::PermissionDenied);
+    assert!(
+        refused.message().contains("generate_api_key"),
+        "{}",
+        refused.message()
+    );
+
+    // Refreshing: the refresh token must be the key's; the successor works like the key.
+    let refresh = |api_key: &str, refresh_token: &str| {
+        let mut r = Request::new(RefreshApiTokenRequest {
+            api_key: api_key.to_owned(),
+            refresh_token: refresh_token.to_owned(),
+        });
+        r.metadata_mut()
+            .insert("authorization", minter.parse().unwrap());
+        r
+    };
+    let wrong = auth
+        .refresh_api_token(refresh(&minted.api_key, "not-its-id"))
+        .await
+        .unwrap_err();
+    assert_eq!(wrong.code(), Code::Unauthenticated);
+    let successor = auth
+        .refresh_api_token(refresh(&minted.api_key, &minted.refresh_token))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_ne!(successor.api_key, minted.api_key);
+    assert_ne!(successor.refresh_token, minted.refresh_token);
+    assert!(successor.valid_until >= minted.valid_until);
+    let next = server.cache(&successor.api_key);
+    assert!(matches!(
+        next.get("app", "user:3:a").await.unwrap(),
+        GetResponse::Hit { .. }
+    ));
+    let e = next.set("app", "user:4:a", "v").await.unwrap_err();
+    assert_eq!(e.error_code, MomentoErrorCode::PermissionError);
+}
