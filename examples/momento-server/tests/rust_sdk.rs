@@ -142,3 +142,134 @@ async fn the_rust_sdk_agrees_with_the_python_sdk() {
     assert!(matches!(&got.kind, ValueKind::Text(t) if t == "hello"));
     assert_eq!(got.publisher_id, "publisher-1");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scalar_calls_the_python_sdk_lacks_round_trip_through_the_rust_sdk() {
+    use momento::cache::{
+        GetBatchResponse, IncreaseTtlResponse, ItemGetTtlResponse, ItemGetTypeResponse, ItemType,
+        SetIfAbsentResponse, SetIfEqualResponse, UpdateTtlResponse,
+    };
+    use std::collections::HashMap;
+    let server = start();
+    let app = server.cache(&server.key("app"));
+
+    // Batches: every key is authorized, and the values round-trip.
+    app.set_batch("app", vec![("b:1", "one"), ("b:2", "two")])
+        .await
+        .unwrap();
+    let got: HashMap<String, String> = app
+        .get_batch("app", vec!["b:1", "b:2", "b:3"])
+        .await
+        .map(|r: GetBatchResponse| r.try_into().unwrap())
+        .unwrap();
+    assert_eq!(got.get("b:1").map(String::as_str), Some("one"));
+    assert_eq!(got.get("b:2").map(String::as_str), Some("two"));
+    assert!(!got.contains_key("b:3"));
+    let exists: Vec<bool> = app
+        .keys_exist("app", vec!["b:1", "b:3"])
+        .await
+        .unwrap()
+        .into();
+    assert_eq!(exists, vec![true, false]);
+    // One key of a batch outside the credential denies the whole batch.
+    let e = app
+        .set_batch("app", vec![("b:4", "x"), ("ro:1", "x")])
+        .await
+        .unwrap_err();
+    assert_eq!(e.error_code, MomentoErrorCode::PermissionError);
+    assert!(matches!(
+        app.get("app", "b:4").await.unwrap(),
+        GetResponse::Miss
+    ));
+
+    // The set-if family.
+    assert!(matches!(
+        app.set_if_absent("app", "c:1", "a").await.unwrap(),
+        SetIfAbsentResponse::Stored
+    ));
+    assert!(matches!(
+        app.set_if_absent("app", "c:1", "b").await.unwrap(),
+        SetIfAbsentResponse::NotStored
+    ));
+    assert!(matches!(
+        app.set_if_equal("app", "c:1", "c", "a").await.unwrap(),
+        SetIfEqualResponse::Stored
+    ));
+    assert!(matches!(
+        app.set_if_equal("app", "c:1", "d", "a").await.unwrap(),
+        SetIfEqualResponse::NotStored
+    ));
+
+    // Item type and time to live.
+    app.list_push_back("app", "l:1", "x").await.unwrap();
+    assert!(matches!(
+        app.item_get_type("app", "l:1").await.unwrap(),
+        ItemGetTypeResponse::Hit {
+            key_type: ItemType::List
+        }
+    ));
+    assert!(matches!(
+        app.item_get_type("app", "c:1").await.unwrap(),
+        ItemGetTypeResponse::Hit {
+            key_type: ItemType::Scalar
+        }
+    ));
+    assert!(matches!(
+        app.update_ttl("app", "c:1", Duration::from_secs(100))
+            .await
+            .unwrap(),
+        UpdateTtlResponse::Set
+    ));
+    match app.item_get_ttl("app", "c:1").await.unwrap() {
+        ItemGetTtlResponse::Hit { remaining_ttl } => {
+            assert!(
+                remaining_ttl <= Duration::from_secs(100)
+                    && remaining_ttl > Duration::from_secs(90)
+            );
+        }
+        ItemGetTtlResponse::Miss => panic!("the item is gone"),
+    }
+    assert!(matches!(
+        app.increase_ttl("app", "c:1", Duration::from_secs(50))
+            .await
+            .unwrap(),
+        IncreaseTtlResponse::NotSet
+    ));
+    assert!(matches!(
+        app.update_ttl("app", "c:none", Duration::from_secs(5))
+            .await
+            .unwrap(),
+        UpdateTtlResponse::Miss
+    ));
+    app.update_ttl("app", "c:1", Duration::from_millis(200))
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !matches!(app.get("app", "c:1").await.unwrap(), GetResponse::Miss) {
+        assert!(Instant::now() < deadline, "the item did not expire");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // A union store touches its destination and every source; all are authorized.
+    app.sorted_set_put_elements("app", "z:a", vec![("x", 1.0), ("y", 2.0)])
+        .await
+        .unwrap();
+    app.sorted_set_put_elements("app", "z:b", vec![("y", 3.0), ("w", 4.0)])
+        .await
+        .unwrap();
+    let union = app
+        .sorted_set_union_store("app", "z:u", vec![("z:a", 1.0f32), ("z:b", 2.0f32)])
+        .await
+        .unwrap();
+    assert_eq!(union.length, 3);
+    let scores = app.sorted_set_get_score("app", "z:u", "y").await.unwrap();
+    assert_eq!(f64::try_from(scores).unwrap(), 8.0);
+    let e = app
+        .sorted_set_union_store("app", "ro:u", vec![("z:a", 1.0f32)])
+        .await
+        .unwrap_err();
+    assert_eq!(e.error_code, MomentoErrorCode::PermissionError);
+
+    // Conditional writes need read and write: the deny of write on `ro:` covers them.
+    let e = app.set_if_absent("app", "ro:2", "x").await.unwrap_err();
+    assert_eq!(e.error_code, MomentoErrorCode::PermissionError);
+}
