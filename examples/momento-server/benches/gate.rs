@@ -6,7 +6,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use fgac::credentials::{Keyring, MintOptions, SigningKey, Store, sign_reference};
 use fgac::model::Expiry;
 use fgac::{Authorizer, Operation, Resource, Timestamp};
-use fgac_momento_server::auth::Gate;
+use fgac_momento_server::auth::{Gate, cache_header};
 use fgac_momento_server::rpc::Id;
 use momento_protos::cache_client::GetRequest;
 use std::hint::black_box;
@@ -60,11 +60,19 @@ fn gate(c: &mut Criterion) {
     gate.caller(&req).unwrap();
     let mut g = c.benchmark_group("gate");
     g.bench_function("resolve+authorize get", |b| {
+        // What a data-plane handler does before touching data (`ScsService::item`).
         b.iter(|| {
-            let (caller, cache) = gate
-                .item(black_box(&req), Id::Get, Operation::Get, b"user:42")
-                .unwrap();
-            black_box((caller, cache))
+            let req = black_box(&req);
+            let caller = gate.caller(req).unwrap();
+            let cache = cache_header(req).unwrap();
+            gate.check(
+                &caller,
+                Id::Get,
+                Operation::Get,
+                Resource::item(cache, b"user:42"),
+            )
+            .unwrap();
+            black_box(caller)
         })
     });
     let caller = gate.caller(&req).unwrap();

@@ -7,10 +7,9 @@
 
 use crate::rpc::Id;
 use fgac::credentials::{Keyring, Session};
-use fgac::{AuthFailure, DenyReason, Operation, Resource};
+use fgac::{AuthFailure, DenyReason, Operation, Resource, Timestamp};
 #[cfg(not(feature = "no-authz"))]
-use fgac::{BatchDecision, Decision, Timestamp};
-#[cfg(not(feature = "no-authz"))]
+use fgac::{BatchDecision, Decision};
 use std::net::IpAddr;
 use std::sync::Arc;
 use tonic::{Request, Status};
@@ -20,16 +19,36 @@ pub const AUTHORIZATION: &str = "authorization";
 /// The metadata header Momento's SDKs send the cache name of a data-plane call in.
 pub const CACHE: &str = "cache";
 
-/// The caller of one call: its resolved credential.
+/// The caller of one call: its resolved credential, and the time the call is decided at (read
+/// once per call).
 #[derive(Clone)]
 pub struct Caller {
     #[cfg(not(feature = "no-authz"))]
     session: Session,
+    #[cfg(not(feature = "no-authz"))]
+    now: Timestamp,
     #[cfg(feature = "no-authz")]
     session: Option<Session>,
 }
 
 impl Caller {
+    /// The time the call is decided at.
+    #[must_use]
+    pub fn now(&self) -> Timestamp {
+        #[cfg(not(feature = "no-authz"))]
+        return self.now;
+        #[cfg(feature = "no-authz")]
+        return Timestamp::now();
+    }
+
+    /// Moves the caller's time to now: for a long-lived call (a subscription) deciding again.
+    pub fn renew(&mut self) {
+        #[cfg(not(feature = "no-authz"))]
+        {
+            self.now = Timestamp::now();
+        }
+    }
+
     /// The caller's session (`None` only with authorization compiled out).
     #[must_use]
     pub fn session(&self) -> Option<&Session> {
@@ -95,17 +114,26 @@ impl Gate {
                     .to_str()
                     .map_err(|_| unauthenticated(AuthFailure::Malformed))?,
             };
-            // A peer address is what a credential's networks are checked against; a transport
-            // without one is refused rather than guessed.
-            let peer: IpAddr = req.remote_addr().map(|a| a.ip()).ok_or_else(|| {
-                Status::unauthenticated("fgac: the connection has no peer address")
-            })?;
-            let session = self
-                .ring
-                .resolve(token, peer, Timestamp::now())
-                .map_err(unauthenticated)?;
-            Ok(Caller { session })
+            let now = Timestamp::now();
+            let session = self.resolve(req, token, now)?;
+            Ok(Caller { session, now })
         }
+    }
+
+    /// Resolves `token`, presented on `req`, for the request's peer address.
+    pub fn resolve<T>(
+        &self,
+        req: &Request<T>,
+        token: &str,
+        now: Timestamp,
+    ) -> Result<Session, Status> {
+        // A peer address is what a credential's networks are checked against; a transport
+        // without one is refused rather than guessed.
+        let peer: IpAddr = req
+            .remote_addr()
+            .map(|a| a.ip())
+            .ok_or_else(|| Status::unauthenticated("fgac: the connection has no peer address"))?;
+        self.ring.resolve(token, peer, now).map_err(unauthenticated)
     }
 
     /// Decides one operation of `rpc` on `resource` for `caller`: refused when `op` is not in
@@ -124,7 +152,7 @@ impl Gate {
             Ok(())
         }
         #[cfg(not(feature = "no-authz"))]
-        match caller.session.authorize(op, resource, Timestamp::now()) {
+        match caller.session.authorize(op, resource, caller.now) {
             Decision::Allow => Ok(()),
             Decision::Deny(reason) => Err(denied(reason, op, &resource)),
         }
@@ -148,7 +176,7 @@ impl Gate {
         #[cfg(not(feature = "no-authz"))]
         match caller
             .session
-            .authorize_batch(op, cache, keys.clone(), Timestamp::now())
+            .authorize_batch(op, cache, keys.clone(), caller.now)
         {
             BatchDecision::Allow => Ok(()),
             BatchDecision::Deny { index, reason } => {
@@ -159,21 +187,6 @@ impl Gate {
                 "fgac: {op} names no key: there is nothing to authorize"
             ))),
         }
-    }
-
-    /// Resolves the caller and decides one operation on an item of the cache the `cache`
-    /// header names; returns the caller and the cache name.
-    pub fn item<T>(
-        &self,
-        req: &Request<T>,
-        rpc: Id,
-        op: Operation,
-        key: &[u8],
-    ) -> Result<(Caller, String), Status> {
-        let caller = self.caller(req)?;
-        let cache = cache_header(req)?;
-        self.check(&caller, rpc, op, Resource::item(&cache, key))?;
-        Ok((caller, cache))
     }
 
     /// Resolves the caller and decides a control-plane operation on the account or one cache.
@@ -204,9 +217,9 @@ fn in_row(rpc: Id, op: Operation) -> Result<(), Status> {
 }
 
 /// The cache a data-plane call names in its `cache` header.
-pub fn cache_header<T>(req: &Request<T>) -> Result<String, Status> {
+pub fn cache_header<T>(req: &Request<T>) -> Result<&str, Status> {
     match req.metadata().get(CACHE).map(|v| v.to_str()) {
-        Some(Ok(name)) if !name.is_empty() => Ok(name.to_owned()),
+        Some(Ok(name)) if !name.is_empty() => Ok(name),
         Some(_) => Err(Status::invalid_argument(
             "the `cache` header is not a cache name",
         )),

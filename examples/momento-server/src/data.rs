@@ -67,7 +67,9 @@ pub fn wrong_type(found: &Value, wanted: &str) -> Status {
     Status::failed_precondition(format!("the item is a {}, not a {wanted}", found.kind()))
 }
 
-/// A stable hash of a scalar's bytes (what GetWithHash returns and SetIfHash compares).
+/// A hash of a scalar's bytes (what GetWithHash returns and SetIfHash compares): the same for
+/// the same bytes while the server runs (std's SipHash with fixed keys; not promised across
+/// Rust releases, so a client must not keep hashes across a server upgrade).
 #[must_use]
 pub fn value_hash(bytes: &[u8]) -> Vec<u8> {
     let mut h = DefaultHasher::new();

@@ -37,14 +37,15 @@ impl MintService {
         MintService { gate, endpoint }
     }
 
-    /// The caller, authorized for `op`; a token in the body must be the one presented.
+    /// The caller, authorized for `op`, and the time of the call; a token in the body must be
+    /// the one presented.
     fn parent<T>(
         &self,
         req: &Request<T>,
         body_token: &str,
         rpc: Id,
         op: O,
-    ) -> Result<Session, Status> {
+    ) -> Result<(Session, Timestamp), Status> {
         let caller: Caller = self.gate.control(req, rpc, op, Resource::Account)?;
         let header = req
             .metadata()
@@ -56,11 +57,12 @@ impl MintService {
                 "fgac: the request's auth_token is not the credential presented",
             ));
         }
-        caller.session().cloned().ok_or_else(|| {
+        let session = caller.session().cloned().ok_or_else(|| {
             Status::failed_precondition(
                 "this server was built without authorization and mints nothing",
             )
-        })
+        })?;
+        Ok((session, caller.now()))
     }
 
     /// Mints `request` from `parent`, now.
@@ -129,13 +131,12 @@ impl Token for MintService {
         req: Request<GenerateDisposableTokenRequest>,
     ) -> Result<Response<GenerateDisposableTokenResponse>, Status> {
         let r = req.get_ref();
-        let parent = self.parent(
+        let (parent, now) = self.parent(
             &req,
             &r.auth_token,
             Id::GenerateDisposableToken,
             O::GenerateDisposableToken,
         )?;
-        let now = Timestamp::now();
         let secs = r.expires.map(|e| e.valid_for_seconds).unwrap_or_default();
         let request = CredentialDef {
             name: "disposable-token".to_owned(),
@@ -177,13 +178,13 @@ impl Auth for MintService {
     ) -> Result<Response<GenerateApiTokenResponse>, Status> {
         use generate_api_token_request::Expiry as E;
         let r = req.get_ref();
-        let parent = self.parent(&req, &r.auth_token, Id::GenerateApiToken, O::GenerateApiKey)?;
+        let (parent, now) =
+            self.parent(&req, &r.auth_token, Id::GenerateApiToken, O::GenerateApiKey)?;
         if !r.token_id.is_empty() {
             return Err(Status::invalid_argument(
                 "a token id is for disposable tokens; an API key has none",
             ));
         }
-        let now = Timestamp::now();
         let expiry = match r.expiry {
             Some(E::Never(_)) => Expiry::Never,
             Some(E::Expires(e)) => Expiry::At(expires_at(now, e.valid_for_seconds)?),
@@ -224,22 +225,16 @@ impl Auth for MintService {
         let r = req.get_ref();
         // The caller is authorized to refresh; the key refreshed is the one in the body, which
         // must itself be live from this address, and its refresh token its id.
-        self.gate.control(
-            &req,
-            Id::RefreshApiToken,
-            O::RefreshApiKey,
-            Resource::Account,
-        )?;
-        let peer = req
-            .remote_addr()
-            .map(|a| a.ip())
-            .ok_or_else(|| Status::unauthenticated("fgac: the connection has no peer address"))?;
-        let now = Timestamp::now();
-        let old = self
+        let now = self
             .gate
-            .ring()
-            .resolve(&r.api_key, peer, now)
-            .map_err(unauthenticated)?;
+            .control(
+                &req,
+                Id::RefreshApiToken,
+                O::RefreshApiKey,
+                Resource::Account,
+            )?
+            .now();
+        let old = self.gate.resolve(&req, &r.api_key, now)?;
         if r.refresh_token != old.id() {
             return Err(Status::unauthenticated(
                 "fgac: the refresh token is not this API key's",

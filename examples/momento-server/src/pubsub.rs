@@ -66,6 +66,18 @@ impl PubsubService {
         self.data.cache(cache)?;
         Ok(caller)
     }
+
+    /// Runs `f` on the topic, made the first time it is named, under the topics' lock (which
+    /// orders its sequence numbers).
+    fn with_topic<R>(&self, cache: &str, topic: &str, f: impl FnOnce(&mut Topic) -> R) -> R {
+        let mut topics = self.topics.lock().unwrap_or_else(PoisonError::into_inner);
+        f(topics
+            .entry((cache.to_owned(), topic.to_owned()))
+            .or_insert_with(|| Topic {
+                tx: broadcast::channel(BACKLOG).0,
+                last: 0,
+            }))
+    }
 }
 
 type Items = Pin<Box<dyn tokio_stream::Stream<Item = Result<SubscriptionItem, Status>> + Send>>;
@@ -90,20 +102,15 @@ impl Pubsub for PubsubService {
             .and_then(|s| s.credential().token_id())
             .unwrap_or_default()
             .to_owned();
-        let mut topics = self.topics.lock().unwrap_or_else(PoisonError::into_inner);
-        let topic = topics
-            .entry((r.cache_name.clone(), r.topic.clone()))
-            .or_insert_with(|| Topic {
-                tx: broadcast::channel(BACKLOG).0,
-                last: 0,
+        self.with_topic(&r.cache_name, &r.topic, |topic| {
+            topic.last += 1;
+            // No subscriber is not an error: the message is simply not kept.
+            let _ = topic.tx.send(TopicItem {
+                topic_sequence_number: topic.last,
+                value: r.value.clone(),
+                publisher_id,
+                sequence_page: 0,
             });
-        topic.last += 1;
-        // No subscriber is not an error: the message is simply not kept.
-        let _ = topic.tx.send(TopicItem {
-            topic_sequence_number: topic.last,
-            value: r.value.clone(),
-            publisher_id,
-            sequence_page: 0,
         });
         Ok(Response::new(Empty {}))
     }
@@ -115,18 +122,9 @@ impl Pubsub for PubsubService {
         req: Request<SubscriptionRequest>,
     ) -> Result<Response<Items>, Status> {
         let r = req.get_ref().clone();
-        let caller = self.authorize(&req, Id::Subscribe, O::Subscribe, &r.cache_name, &r.topic)?;
-        let mut rx = {
-            let mut topics = self.topics.lock().unwrap_or_else(PoisonError::into_inner);
-            topics
-                .entry((r.cache_name.clone(), r.topic.clone()))
-                .or_insert_with(|| Topic {
-                    tx: broadcast::channel(BACKLOG).0,
-                    last: 0,
-                })
-                .tx
-                .subscribe()
-        };
+        let mut caller =
+            self.authorize(&req, Id::Subscribe, O::Subscribe, &r.cache_name, &r.topic)?;
+        let mut rx = self.with_topic(&r.cache_name, &r.topic, |t| t.tx.subscribe());
         let (tx, out) = mpsc::channel(64);
         let gate = self.gate.clone();
         let mut recheck = tokio::time::interval(self.recheck);
@@ -143,11 +141,22 @@ impl Pubsub for PubsubService {
                 return;
             }
             let mut last = 0u64;
+            // Decided again, at the time of asking, on every tick and before every message: a
+            // revocation or an expiry between two ticks must not let one more through.
+            let mut still_allowed = || {
+                caller.renew();
+                gate.check(
+                    &caller,
+                    Id::Subscribe,
+                    O::Subscribe,
+                    Resource::topic(&r.cache_name, &r.topic),
+                )
+            };
             loop {
                 let next = tokio::select! {
                     () = tx.closed() => return,
                     _ = recheck.tick() => {
-                        match gate.check(&caller, Id::Subscribe, O::Subscribe, Resource::topic(&r.cache_name, &r.topic)) {
+                        match still_allowed() {
                             Ok(()) => continue,
                             Err(status) => Err(status),
                         }
@@ -155,16 +164,10 @@ impl Pubsub for PubsubService {
                     _ = heartbeat.tick() => Ok(item(Kind::Heartbeat(Heartbeat {}))),
                     got = rx.recv() => match got {
                         Ok(t) if t.topic_sequence_number <= r.resume_at_topic_sequence_number => continue,
-                        Ok(t) => {
-                            // Each message is authorized too: a revocation between two ticks
-                            // must not let one more through.
-                            if let Err(status) = gate.check(&caller, Id::Subscribe, O::Subscribe, Resource::topic(&r.cache_name, &r.topic)) {
-                                Err(status)
-                            } else {
-                                last = t.topic_sequence_number;
-                                Ok(item(Kind::Item(t)))
-                            }
-                        }
+                        Ok(t) => still_allowed().map(|()| {
+                            last = t.topic_sequence_number;
+                            item(Kind::Item(t))
+                        }),
                         Err(broadcast::error::RecvError::Lagged(n)) => Ok(item(Kind::Discontinuity(Discontinuity {
                             last_topic_sequence: last,
                             new_topic_sequence: last + n + 1,

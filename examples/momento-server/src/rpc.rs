@@ -140,12 +140,6 @@ impl Id {
     }
 }
 
-/// The row of the RPC at `path`.
-#[must_use]
-pub fn by_path(path: &str) -> Option<&'static Rpc> {
-    RPCS.iter().find(|r| r.path == path)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

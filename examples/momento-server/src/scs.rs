@@ -27,8 +27,8 @@ impl ScsService {
 
     /// Authorizes `op` of `rpc` on the item `key` of the call's cache; returns the cache.
     fn item<T>(&self, req: &Request<T>, rpc: Id, op: O, key: &[u8]) -> Result<Arc<Cache>, Status> {
-        let (_, cache) = self.gate.item(req, rpc, op, key)?;
-        self.data.cache(&cache)
+        let caller = self.gate.caller(req)?;
+        self.item_with(req, &caller, rpc, op, key)
     }
 
     /// As [`ScsService::item`], for a caller already resolved (handlers that check their request's
@@ -41,8 +41,10 @@ impl ScsService {
         op: O,
         key: &[u8],
     ) -> Result<Arc<Cache>, Status> {
-        self.also(req, caller, rpc, op, key)?;
-        self.data.cache(&cache_header(req)?)
+        let cache = cache_header(req)?;
+        self.gate
+            .check(caller, rpc, op, Resource::item(cache, key))?;
+        self.data.cache(cache)
     }
 
     /// Authorizes a multi-key `op` of `rpc` on `keys` of the call's cache.
@@ -55,22 +57,8 @@ impl ScsService {
     ) -> Result<Arc<Cache>, Status> {
         let caller = self.gate.caller(req)?;
         let cache = cache_header(req)?;
-        self.gate.check_batch(&caller, rpc, op, &cache, keys)?;
-        self.data.cache(&cache)
-    }
-
-    /// Authorizes one more operation for a caller already resolved.
-    fn also<T>(
-        &self,
-        req: &Request<T>,
-        caller: &Caller,
-        rpc: Id,
-        op: O,
-        key: &[u8],
-    ) -> Result<(), Status> {
-        let cache = cache_header(req)?;
-        self.gate
-            .check(caller, rpc, op, Resource::item(&cache, key))
+        self.gate.check_batch(&caller, rpc, op, cache, keys)?;
+        self.data.cache(cache)
     }
 }
 
@@ -132,8 +120,9 @@ fn write_collection<R>(
                 });
             }
             Some(e) => {
-                if std::mem::discriminant(&e.value) != std::mem::discriminant(&empty()) {
-                    return Err(wrong_type(&e.value, empty().kind()));
+                let wanted = empty();
+                if std::mem::discriminant(&e.value) != std::mem::discriminant(&wanted) {
+                    return Err(wrong_type(&e.value, wanted.kind()));
                 }
                 if refresh {
                     e.expires = c.expiry(now, ttl_ms);
@@ -154,15 +143,11 @@ fn change_collection<R>(
 ) -> Result<Option<R>, Status> {
     c.update(key, |slot, _| match slot {
         None => Ok(None),
-        Some(e) => {
-            let found = e.value.kind();
-            match f(&mut e.value) {
-                Some(r) => r.map(Some),
-                None => Err(Status::failed_precondition(format!(
-                    "the item is a {found}, not a {wanted}"
-                ))),
-            }
-        }
+        // `f` answers `None`, leaving the value alone, when it is not the type wanted.
+        Some(e) => match f(&mut e.value) {
+            Some(r) => r.map(Some),
+            None => Err(wrong_type(&e.value, wanted)),
+        },
     })
 }
 
@@ -891,19 +876,18 @@ impl Scs for ScsService {
                     Some(Sub::Identity(_)) => O::Delete,
                     None => return Err(Status::invalid_argument("a subtrahend needs a set")),
                 };
-                self.also(&req, &caller, Id::SetDifference, op, &r.set_name)?;
-                self.data.cache(&cache_header(&req)?)?
+                self.item_with(&req, &caller, Id::SetDifference, op, &r.set_name)?
             }
             Some(D::Minuend(_)) => {
-                self.also(&req, &caller, Id::SetDifference, O::SetFetch, &r.set_name)?;
-                self.also(
+                // Reads the set and writes it: both must be allowed.
+                self.item_with(&req, &caller, Id::SetDifference, O::SetFetch, &r.set_name)?;
+                self.item_with(
                     &req,
                     &caller,
                     Id::SetDifference,
                     O::SetAddElements,
                     &r.set_name,
-                )?;
-                self.data.cache(&cache_header(&req)?)?
+                )?
             }
             None => return Err(Status::invalid_argument("SetDifference needs a difference")),
         };

@@ -26,24 +26,10 @@ pub fn state_for(policy: &Path, state: &Path) -> Result<PathBuf, String> {
     let text = format!(
         "{{\n  \"keys\": [{}],\n  \"signing_keys\": [\"signing.jwk\"],\n  \"document\": {},\n  \"revocations\": \"revocations.log\"\n}}\n",
         key.public_key().to_jwk(),
-        serde_json_string(&policy.display().to_string()),
+        serde_json::Value::from(policy.display().to_string()),
     );
     std::fs::write(&store, text).map_err(|e| format!("cannot write `{}`: {e}", store.display()))?;
     Ok(store)
-}
-
-fn serde_json_string(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 /// Signs an API key for the document credential `name` (it carries no permissions of its own:
