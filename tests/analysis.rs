@@ -235,8 +235,12 @@ fn stand_in(op: Operation) -> Operation {
         .unwrap()
 }
 
+/// Cases per property: sampled in `cargo test`, a hundred times as many in the release run CI makes
+/// (`cargo test --release --test analysis`), where enumeration is fast enough to afford them.
+const CASES: u32 = if cfg!(debug_assertions) { 120 } else { 12_000 };
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 120, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: CASES, ..ProptestConfig::default() })]
 
     /// Network containment against every address of a small space: networks inside
     /// 10.0.0.0/24, so the 256 addresses (and one outside) are the whole universe.
