@@ -87,106 +87,105 @@ fn set_scalar(c: &Cache, slot: &mut Option<Entry>, now: Instant, value: Vec<u8>,
     });
 }
 
-/// Reads the item at `key` as the collection `pick` selects (`None` when absent).
-fn read_as<'e, T: ?Sized>(
-    e: Option<&'e Entry>,
-    wanted: &str,
-    pick: impl FnOnce(&'e Value) -> Option<&'e T>,
-) -> Result<Option<&'e T>, Status> {
+/// Field -> value.
+type Dict = HashMap<Vec<u8>, Vec<u8>>;
+/// Distinct elements.
+type Set = HashSet<Vec<u8>>;
+/// A sequence.
+type List = VecDeque<Vec<u8>>;
+/// Element -> score.
+type Sorted = HashMap<Vec<u8>, f64>;
+
+/// A collection an item can hold: its name in errors, how a new one starts, and where it is in
+/// a [`Value`] (`None` when the value is another type).
+trait Collection: Sized {
+    const KIND: &'static str;
+    fn empty() -> Value;
+    fn of(v: &Value) -> Option<&Self>;
+    fn of_mut(v: &mut Value) -> Option<&mut Self>;
+}
+
+macro_rules! collection {
+    ($t:ty, $variant:ident, $kind:literal) => {
+        impl Collection for $t {
+            const KIND: &'static str = $kind;
+            fn empty() -> Value {
+                Value::$variant(<$t>::new())
+            }
+            fn of(v: &Value) -> Option<&Self> {
+                if let Value::$variant(c) = v {
+                    Some(c)
+                } else {
+                    None
+                }
+            }
+            fn of_mut(v: &mut Value) -> Option<&mut Self> {
+                if let Value::$variant(c) = v {
+                    Some(c)
+                } else {
+                    None
+                }
+            }
+        }
+    };
+}
+collection!(Dict, Dictionary, "dictionary");
+collection!(Set, Set, "set");
+collection!(List, List, "list");
+collection!(Sorted, SortedSet, "sorted set");
+
+/// The collection at an item (`None` when absent), an error for another type.
+fn read<C: Collection>(e: Option<&Entry>) -> Result<Option<&C>, Status> {
     match e {
         None => Ok(None),
-        Some(e) => pick(&e.value)
+        Some(e) => C::of(&e.value)
             .map(Some)
-            .ok_or_else(|| wrong_type(&e.value, wanted)),
+            .ok_or_else(|| wrong_type(&e.value, C::KIND)),
     }
 }
 
 /// Writes to the collection at `key`, creating it (with `ttl_ms`) when absent; `refresh` resets
 /// the time to live of an existing one.
-fn write_collection<R>(
+fn write_collection<C: Collection, R>(
     c: &Cache,
     key: &[u8],
     ttl_ms: u64,
     refresh: bool,
-    empty: fn() -> Value,
-    f: impl FnOnce(&mut Value) -> Result<R, Status>,
+    f: impl FnOnce(&mut C) -> Result<R, Status>,
 ) -> Result<R, Status> {
     c.update(key, |slot, now| {
-        match slot {
-            None => {
-                *slot = Some(Entry {
-                    value: empty(),
-                    expires: c.expiry(now, ttl_ms),
-                });
+        if let Some(e) = slot {
+            if C::of(&e.value).is_none() {
+                return Err(wrong_type(&e.value, C::KIND));
             }
-            Some(e) => {
-                let wanted = empty();
-                if std::mem::discriminant(&e.value) != std::mem::discriminant(&wanted) {
-                    return Err(wrong_type(&e.value, wanted.kind()));
-                }
-                if refresh {
-                    e.expires = c.expiry(now, ttl_ms);
-                }
+            if refresh {
+                e.expires = c.expiry(now, ttl_ms);
             }
         }
-        let entry = slot.as_mut().expect("just filled");
-        f(&mut entry.value)
+        let entry = slot.get_or_insert_with(|| Entry {
+            value: C::empty(),
+            expires: c.expiry(now, ttl_ms),
+        });
+        match C::of_mut(&mut entry.value) {
+            Some(collection) => f(collection),
+            None => Err(wrong_type(&entry.value, C::KIND)),
+        }
     })
 }
 
 /// Changes an existing collection only (`None` when absent).
-fn change_collection<R>(
+fn change_collection<C: Collection, R>(
     c: &Cache,
     key: &[u8],
-    wanted: &str,
-    f: impl FnOnce(&mut Value) -> Option<Result<R, Status>>,
+    f: impl FnOnce(&mut C) -> Result<R, Status>,
 ) -> Result<Option<R>, Status> {
     c.update(key, |slot, _| match slot {
         None => Ok(None),
-        // `f` answers `None`, leaving the value alone, when it is not the type wanted.
-        Some(e) => match f(&mut e.value) {
-            Some(r) => r.map(Some),
-            None => Err(wrong_type(&e.value, wanted)),
+        Some(e) => match C::of_mut(&mut e.value) {
+            Some(collection) => f(collection).map(Some),
+            None => Err(wrong_type(&e.value, C::KIND)),
         },
     })
-}
-
-fn dict() -> Value {
-    Value::Dictionary(HashMap::new())
-}
-fn set() -> Value {
-    Value::Set(HashSet::new())
-}
-fn list() -> Value {
-    Value::List(VecDeque::new())
-}
-fn sorted() -> Value {
-    Value::SortedSet(HashMap::new())
-}
-
-fn as_dict(v: &Value) -> Option<&HashMap<Vec<u8>, Vec<u8>>> {
-    if let Value::Dictionary(d) = v {
-        Some(d)
-    } else {
-        None
-    }
-}
-fn as_set(v: &Value) -> Option<&HashSet<Vec<u8>>> {
-    if let Value::Set(s) = v { Some(s) } else { None }
-}
-fn as_list(v: &Value) -> Option<&VecDeque<Vec<u8>>> {
-    if let Value::List(l) = v {
-        Some(l)
-    } else {
-        None
-    }
-}
-fn as_sorted(v: &Value) -> Option<&HashMap<Vec<u8>, f64>> {
-    if let Value::SortedSet(z) = v {
-        Some(z)
-    } else {
-        None
-    }
 }
 
 fn parse_i64(bytes: &[u8]) -> Result<i64, Status> {
@@ -208,6 +207,20 @@ fn slice(len: usize, start: Option<i32>, end: Option<i32>) -> (usize, usize) {
     let s = start.map_or(0, at);
     let e = end.map_or(len, at);
     (s, e.max(s))
+}
+
+/// Adds `values` to a list at the front (keeping their order) or at the back, then truncates it
+/// from the other end to `keep` elements (0: no limit); the list's new length.
+fn push(l: &mut List, values: &[Vec<u8>], front: bool, keep: u32) -> u32 {
+    if front {
+        for v in values.iter().rev() {
+            l.push_front(v.clone());
+        }
+    } else {
+        l.extend(values.iter().cloned());
+    }
+    truncate(l, keep, !front);
+    len32(l.len())
 }
 
 /// Truncates a list to at most `size` elements (0: no limit), from the front or the back.
@@ -609,7 +622,7 @@ impl Scs for ScsService {
         );
         let c = self.item(&req, Id::DictionaryGet, op, &r.dictionary_name)?;
         c.read(&r.dictionary_name, |e, _| {
-            let dictionary = match read_as(e, "dictionary", as_dict)? {
+            let dictionary = match read::<Dict>(e)? {
                 None => D::Missing(Missing {}),
                 Some(d) => D::Found(Found {
                     items: r
@@ -647,7 +660,7 @@ impl Scs for ScsService {
             &r.dictionary_name,
         )?;
         c.read(&r.dictionary_name, |e, _| {
-            let dictionary = match read_as(e, "dictionary", as_dict)? {
+            let dictionary = match read::<Dict>(e)? {
                 None => D::Missing(Missing {}),
                 Some(d) => D::Found(Found {
                     items: d
@@ -677,12 +690,9 @@ impl Scs for ScsService {
             &r.dictionary_name,
             r.ttl_milliseconds,
             r.refresh_ttl,
-            dict,
-            |v| {
-                if let Value::Dictionary(d) = v {
-                    for p in &r.items {
-                        d.insert(p.field.clone(), p.value.clone());
-                    }
+            |d: &mut Dict| {
+                for p in &r.items {
+                    d.insert(p.field.clone(), p.value.clone());
                 }
                 Ok(())
             },
@@ -706,11 +716,7 @@ impl Scs for ScsService {
             &r.dictionary_name,
             r.ttl_milliseconds,
             r.refresh_ttl,
-            dict,
-            |v| {
-                let Value::Dictionary(d) = v else {
-                    unreachable!("checked by write_collection")
-                };
+            |d: &mut Dict| {
                 let old = match d.get(&r.field) {
                     Some(b) => parse_i64(b)?,
                     None => 0,
@@ -749,20 +755,19 @@ impl Scs for ScsService {
         match how {
             D::All(_) => c.update(&r.dictionary_name, |slot, _| {
                 if let Some(e) = slot
-                    && as_dict(&e.value).is_none()
+                    && Dict::of(&e.value).is_none()
                 {
-                    return Err(wrong_type(&e.value, "dictionary"));
+                    return Err(wrong_type(&e.value, Dict::KIND));
                 }
                 *slot = None;
                 Ok(())
             })?,
             D::Some(s) => {
-                change_collection(&c, &r.dictionary_name, "dictionary", |v| {
-                    let Value::Dictionary(d) = v else { return None };
+                change_collection(&c, &r.dictionary_name, |d: &mut Dict| {
                     for f in &s.fields {
                         d.remove(f);
                     }
-                    Some(Ok(()))
+                    Ok(())
                 })?;
             }
         }
@@ -782,7 +787,7 @@ impl Scs for ScsService {
             &r.dictionary_name,
         )?;
         c.read(&r.dictionary_name, |e, _| {
-            let dictionary = match read_as(e, "dictionary", as_dict)? {
+            let dictionary = match read::<Dict>(e)? {
                 None => D::Missing(Missing {}),
                 Some(d) => D::Found(Found {
                     length: len32(d.len()),
@@ -802,7 +807,7 @@ impl Scs for ScsService {
         let r = req.get_ref();
         let c = self.item(&req, Id::SetFetch, O::SetFetch, &r.set_name)?;
         c.read(&r.set_name, |e, _| {
-            let set = match read_as(e, "set", as_set)? {
+            let set = match read::<Set>(e)? {
                 None => S::Missing(Missing {}),
                 Some(s) => S::Found(Found {
                     elements: s.iter().cloned().collect(),
@@ -821,7 +826,7 @@ impl Scs for ScsService {
         let c = self.item(&req, Id::SetSample, O::SetSample, &r.set_name)?;
         c.read(&r.set_name, |e, _| {
             // A hash set's iteration order is already arbitrary (randomly keyed per set).
-            let set = match read_as(e, "set", as_set)? {
+            let set = match read::<Set>(e)? {
                 None => S::Missing(Missing {}),
                 Some(s) => S::Found(Found {
                     elements: s
@@ -847,11 +852,8 @@ impl Scs for ScsService {
             &r.set_name,
             r.ttl_milliseconds,
             r.refresh_ttl,
-            set,
-            |v| {
-                if let Value::Set(s) = v {
-                    s.extend(r.elements.iter().cloned());
-                }
+            |s: &mut Set| {
+                s.extend(r.elements.iter().cloned());
                 Ok(())
             },
         )?;
@@ -867,54 +869,51 @@ impl Scs for ScsService {
         use set_difference_response::{Found, Missing, Set as S};
         let r = req.get_ref();
         let caller = self.gate.caller(&req)?;
-        let cache = match &r.difference {
+        let found = match &r.difference {
             Some(D::Subtrahend(sub)) => {
-                let op = match &sub.subtrahend_set {
-                    Some(Sub::Set(s)) => {
+                let Some(subtrahend) = &sub.subtrahend_set else {
+                    return Err(Status::invalid_argument("a subtrahend needs a set"));
+                };
+                let op = match subtrahend {
+                    Sub::Set(s) => {
                         one_or_many(s.elements.len(), O::SetRemoveElement, O::SetRemoveElements)
                     }
-                    Some(Sub::Identity(_)) => O::Delete,
-                    None => return Err(Status::invalid_argument("a subtrahend needs a set")),
+                    Sub::Identity(_) => O::Delete,
                 };
-                self.item_with(&req, &caller, Id::SetDifference, op, &r.set_name)?
+                let cache = self.item_with(&req, &caller, Id::SetDifference, op, &r.set_name)?;
+                change_collection(&cache, &r.set_name, |s: &mut Set| {
+                    match subtrahend {
+                        Sub::Set(x) => x.elements.iter().for_each(|e| {
+                            s.remove(e);
+                        }),
+                        Sub::Identity(_) => s.clear(),
+                    }
+                    Ok(())
+                })?
+                .is_some()
             }
-            Some(D::Minuend(_)) => {
+            Some(D::Minuend(m)) => {
                 // Reads the set and writes it: both must be allowed.
                 self.item_with(&req, &caller, Id::SetDifference, O::SetFetch, &r.set_name)?;
-                self.item_with(
+                let cache = self.item_with(
                     &req,
                     &caller,
                     Id::SetDifference,
                     O::SetAddElements,
                     &r.set_name,
-                )?
+                )?;
+                change_collection(&cache, &r.set_name, |s: &mut Set| {
+                    *s = m
+                        .elements
+                        .iter()
+                        .filter(|e| !s.contains(*e))
+                        .cloned()
+                        .collect();
+                    Ok(())
+                })?
+                .is_some()
             }
             None => return Err(Status::invalid_argument("SetDifference needs a difference")),
-        };
-        let found = match r.difference.as_ref().expect("matched above") {
-            D::Subtrahend(sub) => change_collection(&cache, &r.set_name, "set", |v| {
-                let Value::Set(s) = v else { return None };
-                match sub.subtrahend_set.as_ref().expect("matched above") {
-                    Sub::Set(x) => x.elements.iter().for_each(|e| {
-                        s.remove(e);
-                    }),
-                    Sub::Identity(_) => s.clear(),
-                }
-                Some(Ok(()))
-            })?
-            .is_some(),
-            D::Minuend(m) => change_collection(&cache, &r.set_name, "set", |v| {
-                let Value::Set(s) = v else { return None };
-                let left: HashSet<Vec<u8>> = m
-                    .elements
-                    .iter()
-                    .filter(|e| !s.contains(*e))
-                    .cloned()
-                    .collect();
-                *s = left;
-                Some(Ok(()))
-            })?
-            .is_some(),
         };
         ok(SetDifferenceResponse {
             set: Some(if found {
@@ -938,7 +937,7 @@ impl Scs for ScsService {
         );
         let c = self.item(&req, Id::SetContains, op, &r.set_name)?;
         c.read(&r.set_name, |e, _| {
-            let set = match read_as(e, "set", as_set)? {
+            let set = match read::<Set>(e)? {
                 None => S::Missing(Missing {}),
                 Some(s) => S::Found(Found {
                     contains: r.elements.iter().map(|x| s.contains(x)).collect(),
@@ -956,7 +955,7 @@ impl Scs for ScsService {
         let r = req.get_ref();
         let c = self.item(&req, Id::SetLength, O::SetLength, &r.set_name)?;
         c.read(&r.set_name, |e, _| {
-            let set = match read_as(e, "set", as_set)? {
+            let set = match read::<Set>(e)? {
                 None => S::Missing(Missing {}),
                 Some(s) => S::Found(Found {
                     length: len32(s.len()),
@@ -973,13 +972,12 @@ impl Scs for ScsService {
         use set_pop_response::{Found, Missing, Set as S};
         let r = req.get_ref();
         let c = self.item(&req, Id::SetPop, O::SetPop, &r.set_name)?;
-        let popped = change_collection(&c, &r.set_name, "set", |v| {
-            let Value::Set(s) = v else { return None };
+        let popped = change_collection(&c, &r.set_name, |s: &mut Set| {
             let take: Vec<Vec<u8>> = s.iter().take(r.count.max(1) as usize).cloned().collect();
             for e in &take {
                 s.remove(e);
             }
-            Some(Ok(take))
+            Ok(take)
         })?;
         ok(SetPopResponse {
             set: Some(match popped {
@@ -1000,14 +998,13 @@ impl Scs for ScsService {
             &r.list_name,
             r.ttl_milliseconds,
             r.refresh_ttl,
-            list,
-            |v| {
-                let Value::List(l) = v else {
-                    unreachable!("checked by write_collection")
-                };
-                l.push_front(r.value.clone());
-                truncate(l, r.truncate_back_to_size, false);
-                Ok(len32(l.len()))
+            |l: &mut List| {
+                Ok(push(
+                    l,
+                    std::slice::from_ref(&r.value),
+                    true,
+                    r.truncate_back_to_size,
+                ))
             },
         )?;
         ok(ListPushFrontResponse { list_length })
@@ -1024,14 +1021,13 @@ impl Scs for ScsService {
             &r.list_name,
             r.ttl_milliseconds,
             r.refresh_ttl,
-            list,
-            |v| {
-                let Value::List(l) = v else {
-                    unreachable!("checked by write_collection")
-                };
-                l.push_back(r.value.clone());
-                truncate(l, r.truncate_front_to_size, true);
-                Ok(len32(l.len()))
+            |l: &mut List| {
+                Ok(push(
+                    l,
+                    std::slice::from_ref(&r.value),
+                    false,
+                    r.truncate_front_to_size,
+                ))
             },
         )?;
         ok(ListPushBackResponse { list_length })
@@ -1044,9 +1040,8 @@ impl Scs for ScsService {
         use list_pop_front_response::{Found, List as L, Missing};
         let r = req.get_ref();
         let c = self.item(&req, Id::ListPopFront, O::ListPopFront, &r.list_name)?;
-        let popped = change_collection(&c, &r.list_name, "list", |v| {
-            let Value::List(l) = v else { return None };
-            Some(Ok(l.pop_front().map(|front| (front, len32(l.len())))))
+        let popped = change_collection(&c, &r.list_name, |l: &mut List| {
+            Ok(l.pop_front().map(|front| (front, len32(l.len()))))
         })?
         .flatten();
         ok(ListPopFrontResponse {
@@ -1064,9 +1059,8 @@ impl Scs for ScsService {
         use list_pop_back_response::{Found, List as L, Missing};
         let r = req.get_ref();
         let c = self.item(&req, Id::ListPopBack, O::ListPopBack, &r.list_name)?;
-        let popped = change_collection(&c, &r.list_name, "list", |v| {
-            let Value::List(l) = v else { return None };
-            Some(Ok(l.pop_back().map(|back| (back, len32(l.len())))))
+        let popped = change_collection(&c, &r.list_name, |l: &mut List| {
+            Ok(l.pop_back().map(|back| (back, len32(l.len()))))
         })?
         .flatten();
         ok(ListPopBackResponse {
@@ -1089,8 +1083,7 @@ impl Scs for ScsService {
             return Err(Status::invalid_argument("ListErase needs ranges or all"));
         };
         let c = self.item_with(&req, &caller, Id::ListErase, O::ListErase, &r.list_name)?;
-        let left = change_collection(&c, &r.list_name, "list", |v| {
-            let Value::List(l) = v else { return None };
+        let left = change_collection(&c, &r.list_name, |l: &mut List| {
             match how {
                 E::All(_) => l.clear(),
                 E::Some(ranges) => {
@@ -1109,7 +1102,7 @@ impl Scs for ScsService {
                     });
                 }
             }
-            Some(Ok(len32(l.len())))
+            Ok(len32(l.len()))
         })?;
         ok(ListEraseResponse {
             list: Some(match left {
@@ -1137,10 +1130,9 @@ impl Scs for ScsService {
             O::ListRemoveValue,
             &r.list_name,
         )?;
-        let left = change_collection(&c, &r.list_name, "list", |v| {
-            let Value::List(l) = v else { return None };
+        let left = change_collection(&c, &r.list_name, |l: &mut List| {
             l.retain(|x| x != value);
-            Some(Ok(len32(l.len())))
+            Ok(len32(l.len()))
         })?;
         ok(ListRemoveResponse {
             list: Some(match left {
@@ -1167,7 +1159,7 @@ impl Scs for ScsService {
             _ => None,
         };
         c.read(&r.list_name, |e, _| {
-            let list = match read_as(e, "list", as_list)? {
+            let list = match read::<List>(e)? {
                 None => L::Missing(Missing {}),
                 Some(l) => {
                     let (s, e) = slice(l.len(), start, end);
@@ -1188,7 +1180,7 @@ impl Scs for ScsService {
         let r = req.get_ref();
         let c = self.item(&req, Id::ListLength, O::ListLength, &r.list_name)?;
         c.read(&r.list_name, |e, _| {
-            let list = match read_as(e, "list", as_list)? {
+            let list = match read::<List>(e)? {
                 None => L::Missing(Missing {}),
                 Some(l) => L::Found(Found {
                     length: len32(l.len()),
@@ -1214,17 +1206,7 @@ impl Scs for ScsService {
             &r.list_name,
             r.ttl_milliseconds,
             r.refresh_ttl,
-            list,
-            |v| {
-                let Value::List(l) = v else {
-                    unreachable!("checked by write_collection")
-                };
-                for value in r.values.iter().rev() {
-                    l.push_front(value.clone());
-                }
-                truncate(l, r.truncate_back_to_size, false);
-                Ok(len32(l.len()))
-            },
+            |l: &mut List| Ok(push(l, &r.values, true, r.truncate_back_to_size)),
         )?;
         ok(ListConcatenateFrontResponse { list_length })
     }
@@ -1245,15 +1227,7 @@ impl Scs for ScsService {
             &r.list_name,
             r.ttl_milliseconds,
             r.refresh_ttl,
-            list,
-            |v| {
-                let Value::List(l) = v else {
-                    unreachable!("checked by write_collection")
-                };
-                l.extend(r.values.iter().cloned());
-                truncate(l, r.truncate_front_to_size, true);
-                Ok(len32(l.len()))
-            },
+            |l: &mut List| Ok(push(l, &r.values, false, r.truncate_front_to_size)),
         )?;
         ok(ListConcatenateBackResponse { list_length })
     }
@@ -1312,12 +1286,9 @@ impl Scs for ScsService {
             &r.set_name,
             r.ttl_milliseconds,
             r.refresh_ttl,
-            sorted,
-            |v| {
-                if let Value::SortedSet(z) = v {
-                    for e in &r.elements {
-                        z.insert(e.value.clone(), e.score);
-                    }
+            |z: &mut Sorted| {
+                for e in &r.elements {
+                    z.insert(e.value.clone(), e.score);
                 }
                 Ok(())
             },
@@ -1342,7 +1313,7 @@ impl Scs for ScsService {
         let c = self.item(&req, Id::SortedSetFetch, op, &r.set_name)?;
         let descending = r.order == Order::Descending as i32;
         c.read(&r.set_name, |e, _| {
-            let Some(z) = read_as(e, "sorted set", as_sorted)? else {
+            let Some(z) = read::<Sorted>(e)? else {
                 return ok(SortedSetFetchResponse {
                     sorted_set: Some(S::Missing(Missing {})),
                 });
@@ -1430,7 +1401,7 @@ impl Scs for ScsService {
         let op = one_or_many(r.values.len(), O::SortedSetGetScore, O::SortedSetGetScores);
         let c = self.item(&req, Id::SortedSetGetScore, op, &r.set_name)?;
         c.read(&r.set_name, |e, _| {
-            let sorted_set = match read_as(e, "sorted set", as_sorted)? {
+            let sorted_set = match read::<Sorted>(e)? {
                 None => S::Missing(SortedSetMissing {}),
                 Some(z) => S::Found(SortedSetFound {
                     elements: r
@@ -1476,15 +1447,14 @@ impl Scs for ScsService {
             Rm::All(_) => O::Delete,
         };
         let c = self.item_with(&req, &caller, Id::SortedSetRemove, op, &r.set_name)?;
-        change_collection(&c, &r.set_name, "sorted set", |v| {
-            let Value::SortedSet(z) = v else { return None };
+        change_collection(&c, &r.set_name, |z: &mut Sorted| {
             match how {
                 Rm::All(_) => z.clear(),
                 Rm::Some(s) => s.values.iter().for_each(|x| {
                     z.remove(x);
                 }),
             }
-            Some(Ok(()))
+            Ok(())
         })?;
         ok(SortedSetRemoveResponse {})
     }
@@ -1505,11 +1475,7 @@ impl Scs for ScsService {
             &r.set_name,
             r.ttl_milliseconds,
             r.refresh_ttl,
-            sorted,
-            |v| {
-                let Value::SortedSet(z) = v else {
-                    unreachable!("checked by write_collection")
-                };
+            |z: &mut Sorted| {
                 let s = z.entry(r.value.clone()).or_insert(0.0);
                 *s += r.amount;
                 Ok(*s)
@@ -1527,7 +1493,7 @@ impl Scs for ScsService {
         let r = req.get_ref();
         let c = self.item(&req, Id::SortedSetGetRank, O::SortedSetGetRank, &r.set_name)?;
         c.read(&r.set_name, |e, _| {
-            let rank = match read_as(e, "sorted set", as_sorted)? {
+            let rank = match read::<Sorted>(e)? {
                 None => Rank::Missing(SortedSetMissing {}),
                 Some(z) => {
                     let mut all = ranked(z);
@@ -1558,7 +1524,7 @@ impl Scs for ScsService {
         let r = req.get_ref();
         let c = self.item(&req, Id::SortedSetLength, O::SortedSetLength, &r.set_name)?;
         c.read(&r.set_name, |e, _| {
-            let sorted_set = match read_as(e, "sorted set", as_sorted)? {
+            let sorted_set = match read::<Sorted>(e)? {
                 None => S::Missing(Missing {}),
                 Some(z) => S::Found(Found {
                     length: len32(z.len()),
@@ -1584,7 +1550,7 @@ impl Scs for ScsService {
             &r.set_name,
         )?;
         c.read(&r.set_name, |e, _| {
-            let sorted_set = match read_as(e, "sorted set", as_sorted)? {
+            let sorted_set = match read::<Sorted>(e)? {
                 None => S::Missing(Missing {}),
                 Some(z) => S::Found(Found {
                     length: len32(
@@ -1625,7 +1591,7 @@ impl Scs for ScsService {
         for source in &r.sources {
             let weight = f64::from(source.weight);
             let z = c.read(&source.set_name, |e, _| {
-                read_as(e, "sorted set", as_sorted).map(|z| z.cloned())
+                read::<Sorted>(e).map(|z| z.cloned())
             })?;
             for (v, s) in z.unwrap_or_default() {
                 let s = s * weight;
@@ -1674,5 +1640,45 @@ mod tests {
         assert_eq!(l, VecDeque::from(vec![vec![2], vec![3]]));
         truncate(&mut l, 0, false);
         assert_eq!(l.len(), 2);
+    }
+
+    #[test]
+    fn pushes_keep_the_order_given_and_truncate_the_other_end() {
+        let v = |xs: &[u8]| xs.iter().map(|x| vec![*x]).collect::<Vec<_>>();
+        let mut l: List = v(&[3, 4]).into();
+        assert_eq!(push(&mut l, &v(&[1, 2]), true, 0), 4);
+        assert_eq!(Vec::from(l.clone()), v(&[1, 2, 3, 4]));
+        assert_eq!(push(&mut l, &v(&[5, 6]), false, 3), 3);
+        assert_eq!(Vec::from(l.clone()), v(&[4, 5, 6]));
+        assert_eq!(push(&mut l, &v(&[0]), true, 2), 2);
+        assert_eq!(Vec::from(l), v(&[0, 4]));
+    }
+
+    #[test]
+    fn collections_of_another_type_are_refused_untouched() {
+        let data = Data::new(std::time::Duration::from_secs(60));
+        data.create("c").unwrap();
+        let c = data.cache("c").unwrap();
+        write_collection(&c, b"k", 0, false, |s: &mut Set| {
+            s.insert(b"x".to_vec());
+            Ok(())
+        })
+        .unwrap();
+        let refused = write_collection(&c, b"k", 0, true, |l: &mut List| {
+            l.push_back(b"y".to_vec());
+            Ok(())
+        })
+        .unwrap_err();
+        assert_eq!(refused.message(), "the item is a set, not a list");
+        let refused = change_collection(&c, b"k", |d: &mut Dict| Ok(d.len())).unwrap_err();
+        assert_eq!(refused.message(), "the item is a set, not a dictionary");
+        assert!(
+            change_collection(&c, b"absent", |l: &mut List| Ok(l.len()))
+                .unwrap()
+                .is_none()
+        );
+        let set = c.read(b"k", |e, _| read::<Set>(e).map(|s| s.cloned()));
+        assert_eq!(set.unwrap(), Some(HashSet::from([b"x".to_vec()])));
+        assert!(c.read(b"k", |e, _| read::<Sorted>(e).map(|_| ())).is_err());
     }
 }
