@@ -36,12 +36,7 @@ async fn call(grpc: &mut Grpc<Channel>, path: &'static str, key: Option<&str>) -
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_rpc_refuses_a_caller_without_a_credential() {
     let server = common::start();
-    let channel = Channel::from_shared(server.uri())
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
-    let mut grpc = Grpc::new(channel);
+    let mut grpc = Grpc::new(server.channel().await);
     for rpc in RPCS {
         for key in [None, Some("not-a-credential")] {
             let status = call(&mut grpc, rpc.path, key).await;
@@ -62,12 +57,7 @@ async fn no_rpc_is_allowed_to_a_credential_without_rights_to_it() {
     // nothing at all to decide on, rejected as invalid) and none is served.
     let server = common::start();
     let reader = server.key("reader");
-    let channel = Channel::from_shared(server.uri())
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
-    let mut grpc = Grpc::new(channel);
+    let mut grpc = Grpc::new(server.channel().await);
     for rpc in RPCS.iter().filter(|r| r.semantics != Semantics::Refused) {
         let status = call(&mut grpc, rpc.path, Some(&reader)).await;
         assert!(

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE;
 use momento::CacheClient;
 use momento::CredentialProvider;
 use momento::cache::configurations;
@@ -83,28 +85,6 @@ pub fn start() -> Server {
     Server { child, port, dir }
 }
 
-/// Standard base64 with padding, URL-safe alphabet: the SDK's legacy token wrapper.
-pub fn base64url(bytes: &[u8]) -> String {
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 impl Server {
     pub fn key(&self, name: &str) -> String {
         std::fs::read_to_string(self.dir.join(name)).unwrap()
@@ -115,16 +95,25 @@ impl Server {
         format!("http://127.0.0.1:{}", self.port)
     }
 
+    /// A plaintext gRPC channel to the server.
+    pub async fn channel(&self) -> tonic::transport::Channel {
+        tonic::transport::Channel::from_shared(self.uri())
+            .unwrap()
+            .connect()
+            .await
+            .unwrap()
+    }
+
     /// A credential provider for `key` that talks plaintext gRPC to this server.
     /// (`from_string` is deprecated for Momento's v2 keys, but is the SDK's one way in for a key
     /// that is not Momento's own JWT.)
     #[allow(deprecated)]
     pub fn provider(&self, key: &str) -> CredentialProvider {
-        let wrapped =
-            base64url(format!(r#"{{"endpoint":"127.0.0.1","api_key":"{key}"}}"#).as_bytes());
+        // The SDK's legacy wrapper: base64 with padding, URL-safe alphabet.
+        let wrapped = URL_SAFE.encode(format!(r#"{{"endpoint":"127.0.0.1","api_key":"{key}"}}"#));
         CredentialProvider::from_string(wrapped)
             .unwrap()
-            .insecure_endpoint_override(&format!("http://127.0.0.1:{}", self.port))
+            .insecure_endpoint_override(&self.uri())
     }
 
     pub fn cache(&self, key: &str) -> CacheClient {
