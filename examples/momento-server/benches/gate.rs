@@ -6,7 +6,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use fgac::credentials::{Keyring, MintOptions, SigningKey, Store, sign_reference};
 use fgac::model::Expiry;
 use fgac::{Authorizer, Operation, Resource, Timestamp};
-use fgac_momento_server::auth::{Gate, cache_header};
+use fgac_momento_server::auth::{AUTHORIZATION, CACHE, Caller, Gate, cache_header};
 use fgac_momento_server::rpc::Id;
 use momento_protos::cache_client::GetRequest;
 use std::collections::HashMap;
@@ -18,14 +18,28 @@ fn request(key: &str) -> tonic::Request<GetRequest> {
     let mut r = tonic::Request::new(GetRequest {
         cache_key: b"user:42".to_vec(),
     });
-    r.metadata_mut()
-        .insert("authorization", key.parse().unwrap());
-    r.metadata_mut().insert("cache", "app".parse().unwrap());
+    r.metadata_mut().insert(AUTHORIZATION, key.parse().unwrap());
+    r.metadata_mut().insert(CACHE, "app".parse().unwrap());
     r.extensions_mut().insert(TcpConnectInfo {
         local_addr: Some("127.0.0.1:4443".parse().unwrap()),
         remote_addr: Some("127.0.0.1:50000".parse().unwrap()),
     });
     r
+}
+
+/// What a data-plane handler does before touching data (`ScsService::item`): resolve the
+/// caller, read the cache header, decide the call.
+fn resolve_and_decide(gate: &Gate, req: &tonic::Request<GetRequest>) -> Caller {
+    let caller = gate.caller(req).unwrap();
+    let cache = cache_header(req).unwrap();
+    gate.check(
+        &caller,
+        Id::Get,
+        Operation::Get,
+        Resource::item(cache, b"user:42"),
+    )
+    .unwrap();
+    caller
 }
 
 fn gate(c: &mut Criterion) {
@@ -61,20 +75,7 @@ fn gate(c: &mut Criterion) {
     gate.caller(&req).unwrap();
     let mut g = c.benchmark_group("gate");
     g.bench_function("resolve+authorize get", |b| {
-        // What a data-plane handler does before touching data (`ScsService::item`).
-        b.iter(|| {
-            let req = black_box(&req);
-            let caller = gate.caller(req).unwrap();
-            let cache = cache_header(req).unwrap();
-            gate.check(
-                &caller,
-                Id::Get,
-                Operation::Get,
-                Resource::item(cache, b"user:42"),
-            )
-            .unwrap();
-            black_box(caller)
-        })
+        b.iter(|| resolve_and_decide(&gate, black_box(&req)))
     });
     let caller = gate.caller(&req).unwrap();
     g.bench_function("authorize get (resolved session)", |b| {
@@ -106,27 +107,13 @@ fn gate(c: &mut Criterion) {
         .collect();
     tokens.insert(key.clone(), 0);
     let lookup = |req: &tonic::Request<GetRequest>| {
-        let token = req
-            .metadata()
-            .get("authorization")
-            .unwrap()
-            .to_str()
-            .unwrap();
+        let token = req.metadata().get(AUTHORIZATION).unwrap().to_str().unwrap();
         black_box(tokens.get(token).unwrap());
         black_box(cache_header(req).unwrap());
     };
     let fresh = || request(&key);
     let full = |req: &tonic::Request<GetRequest>| {
-        let caller = gate.caller(black_box(req)).unwrap();
-        let cache = cache_header(req).unwrap();
-        gate.check(
-            &caller,
-            Id::Get,
-            Operation::Get,
-            Resource::item(cache, b"user:42"),
-        )
-        .unwrap();
-        black_box(caller);
+        black_box(resolve_and_decide(&gate, black_box(req)));
     };
     let floor = |req: &tonic::Request<GetRequest>| {
         black_box(cache_header(black_box(req)).unwrap());
