@@ -250,17 +250,22 @@ impl Error {
     }
 
     /// An error of these diagnostics, for tools that report their own (at least one: an empty list
-    /// gets a generic diagnostic so that an error always says something).
+    /// gets a generic diagnostic so that an error always says something). Like every error, it
+    /// keeps the first 50 and counts the rest ([`Error::omitted`]), so that rendering thousands
+    /// of lint warnings costs what rendering 50 does.
     #[must_use]
-    pub fn from_diagnostics(mut diagnostics: Vec<Diagnostic>) -> Error {
-        if diagnostics.is_empty() {
-            diagnostics.push(Diagnostic::new(
+    pub fn from_diagnostics(diagnostics: Vec<Diagnostic>) -> Error {
+        let mut kept = Diagnostics::default();
+        for d in diagnostics {
+            kept.push(d);
+        }
+        kept.into_result().err().unwrap_or_else(|| {
+            Error::one(Diagnostic::new(
                 ErrorKind::Syntax,
                 Span::default(),
                 "unknown error",
-            ));
-        }
-        Error::new(diagnostics)
+            ))
+        })
     }
 
     /// An error of one diagnostic.
@@ -540,7 +545,16 @@ impl fmt::Display for Error {
         }
         if self.omitted > 0 {
             let s = if self.omitted == 1 { "" } else { "s" };
-            writeln!(f, "\n... and {} more error{s} not shown", self.omitted)?;
+            let what = if self
+                .diagnostics
+                .iter()
+                .all(|d| d.severity == Severity::Warning)
+            {
+                "warning"
+            } else {
+                "error"
+            };
+            writeln!(f, "\n... and {} more {what}{s} not shown", self.omitted)?;
         }
         Ok(())
     }
