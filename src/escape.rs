@@ -50,6 +50,31 @@ pub fn escape_for_terminal(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// As [`escape_for_terminal`], keeping line breaks: for a message of several lines, such as a
+/// rendered [`Error`](crate::Error) inside a longer report, which must keep its shape (a `\r`
+/// is escaped, so a line cannot overwrite another).
+///
+/// ```
+/// assert_eq!(fgac::escape_lines_for_terminal("a\u{1b}\nb\r\n"), "a\\u{1b}\nb\\u{d}\n");
+/// ```
+#[must_use]
+pub fn escape_lines_for_terminal(text: &str) -> Cow<'_, str> {
+    if text
+        .chars()
+        .all(|c| c == '\t' || c == '\n' || plainly_visible(c))
+    {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&escape_for_terminal(line));
+    }
+    Cow::Owned(out)
+}
+
 /// How many terminal columns `c` takes once escaped for a terminal: 0 for combining marks, 2 for
 /// wide (East Asian) characters, the length of the escape for escaped characters, 1 otherwise.
 pub(crate) fn display_width(c: char) -> usize {

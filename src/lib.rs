@@ -125,7 +125,7 @@ pub use decision::{
 };
 pub use engine::{Authorizer, Credential};
 pub use error::{Diagnostic, Error, ErrorKind, Location, Severity};
-pub use escape::escape_for_terminal;
+pub use escape::{escape_for_terminal, escape_lines_for_terminal};
 pub use limits::Limits;
 pub use ops::{AccountRights, Need, Operation, Rights, UnknownOperation};
 pub use time::{BeforeEpoch, TimeError, Timestamp};

@@ -1118,6 +1118,13 @@ fn keygen_mint_inspect_revoke_and_decide_a_token() {
             r#"{{"token":"{token}","peer":"{peer}","op":"get","cache":"invoices","item":"inv-42-a"}}"#
         )
     };
+    // The store names a log that does not exist yet: refused (it could have been moved away with
+    // its revocations) until it is created.
+    let o = fgac_with_stdin(&["decide", &policy, "--store", &store], "");
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("does not exist"), "{}", stderr(&o));
+    let o = fgac(&["revoke", "--store", &store, "--create-log"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
     let lines = format!(
         "{}\n{}\n{}\n",
         request("10.1.1.1"),
@@ -1143,7 +1150,7 @@ fn keygen_mint_inspect_revoke_and_decide_a_token() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_eq!(
         std::fs::read_to_string(dir.join("revoked.log")).unwrap(),
-        "# fgac revocations v1\nid tok-1 2026-11-26T00:00:00Z\n"
+        "# fgac revocations v2\nid tok-1 2026-11-26T00:00:00Z 2026-11-26T01:00:00Z\n"
     );
     assert_eq!(
         decide(&format!("{}\n", request("10.1.1.1"))),

@@ -6,6 +6,7 @@ mod common;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use common::signed::*;
 use fgac::credentials::{
     Keyring, MintOptions, Revocation, RevocationLog, SigningKey, Store, mint, sign_reference,
 };
@@ -13,75 +14,11 @@ use fgac::model::{CredentialDef, CredentialKind, Document, Expiry, Permissions, 
 use fgac::{AuthFailure, Authorizer, Decision, DenyReason, Limits, Operation, Resource, Timestamp};
 use proptest::prelude::*;
 use std::io::{BufRead, BufReader};
-use std::net::IpAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-
-const NOW: u64 = 1_795_651_200;
-const SECRET: [u8; 32] = [7; 32];
-
-fn now() -> Timestamp {
-    Timestamp::from_unix_seconds(NOW)
-}
-
-fn peer() -> IpAddr {
-    "10.1.2.3".parse().unwrap()
-}
-
-fn signer() -> SigningKey {
-    SigningKey::from_secret_bytes("k1", &SECRET).unwrap()
-}
-
-fn b64(bytes: &[u8]) -> String {
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
-/// A compact JWS of exactly `header` and `claims`, signed with `secret`: the tests forge what
-/// fgac's own minting never writes.
-fn forge(header: &str, claims: &str, secret: &[u8; 32]) -> String {
-    use ed25519_dalek::Signer as _;
-    let key = ed25519_dalek::SigningKey::from_bytes(secret);
-    let input = format!("{}.{}", b64(header.as_bytes()), b64(claims.as_bytes()));
-    let signature = key.sign(input.as_bytes());
-    format!("{input}.{}", b64(&signature.to_bytes()))
-}
-
-const HEADER: &str = r#"{"alg":"EdDSA","kid":"k1","typ":"JWT"}"#;
-
-/// Claims of a token of `grants` (JSON permission objects), valid for an hour from NOW.
-fn token_claims(id: &str, grants: &str) -> String {
-    format!(
-        r#"{{"sub":"browser","jti":"{id}","iat":{NOW},"exp":{},"kind":"token","permissions":[{grants}]}}"#,
-        NOW + 3600
-    )
-}
-
-const READ_C: &str = r#"{"role":"readonly","cache":"c"}"#;
-
-fn ring_with(
-    build: impl FnOnce(fgac::credentials::StoreBuilder) -> fgac::credentials::StoreBuilder,
-) -> Keyring {
-    Keyring::new(
-        build(Store::builder().key(signer().public_key()))
-            .build()
-            .unwrap(),
-    )
-    .unwrap()
-}
-
-fn resolve(ring: &Keyring, token: &str) -> Result<fgac::credentials::Session, AuthFailure> {
-    ring.resolve(token, peer(), now())
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("fgac-credentials-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 #[test]
 fn every_tampering_class_is_refused_with_its_reason() {
@@ -459,17 +396,28 @@ fn rotation_refreshes_keys_and_retires_signing_keys() {
         "the newest signs"
     );
 
-    // An API key signed with the old signing key, refreshed with a later expiry (RefreshApiToken).
-    let api_claims = format!(
-        r#"{{"iss":"auth.example","sub":"svc","jti":"old-key","iat":{NOW},"exp":{},"kind":"api_key","permissions":[{READ_C}]}}"#,
-        NOW + 100
+    // An API key minted (by a parent signed with the old signing key) and refreshed with a
+    // later expiry (RefreshApiToken): with its refresh secret, as the next generation.
+    let parent_claims = format!(
+        r#"{{"iss":"auth.example","sub":"svc","jti":"parent","iat":{NOW},"exp":{},"kind":"api_key","permissions":[{READ_C}]}}"#,
+        NOW + 30 * 86_400
     );
-    let old_key = forge(HEADER, &api_claims, &SECRET);
-    let old = resolve(&ring, &old_key).unwrap();
+    let parent = resolve(&ring, &forge(HEADER, &parent_claims, &SECRET)).unwrap();
+    let wanted = fgac::syntax::parse(
+        r#"key "app" { expires 2026-11-26T00:01:40Z  allow readonly cache "c" }"#,
+    )
+    .unwrap();
+    let minted = ring.mint(&parent, &wanted.credentials[0], now()).unwrap();
+    let secret = minted
+        .refresh_secret
+        .clone()
+        .expect("an API key is refreshable");
+    let old = resolve(&ring, &minted.credential).unwrap();
+    assert_eq!(old.lineage().collect::<Vec<_>>(), ["parent"]);
     let later = Expiry::At(Timestamp::from_unix_seconds(NOW + 86_400));
-    let successor = ring.refresh(&old, later, now()).unwrap();
-    let new = resolve(&ring, &successor).unwrap();
-    assert_ne!(new.id(), old.id());
+    let successor = ring.refresh(&old, &old, &secret, later, now()).unwrap();
+    assert_eq!(successor.id, format!("{}~1", old.id()));
+    let new = resolve(&ring, &successor.credential).unwrap();
     assert_eq!((new.kid(), new.credential().expiry()), ("k2", later));
     assert!(
         new.authorize(Operation::Get, Resource::item("c", b"k"), now())
@@ -499,23 +447,20 @@ fn rotation_refreshes_keys_and_retires_signing_keys() {
     )
     .unwrap();
     assert!(matches!(
-        ring.refresh(&token, later, now()),
+        ring.refresh(&token, &token, &secret, later, now()),
         Err(fgac::credentials::IssueError::NotAnApiKey)
     ));
 
-    // Retiring the old signing key withdraws what it signed, live sessions included.
+    // Retiring the old signing key withdraws what it signed, live sessions included; what the
+    // new one signed stays.
+    let parent_key = forge(HEADER, &parent_claims, &SECRET);
     ring.replace(store(true)).unwrap();
-    assert!(!old.is_live() && !token.is_live() && new.is_live());
+    assert!(!parent.is_live() && !token.is_live());
+    assert!(old.is_live() && new.is_live());
     assert_eq!(
-        resolve(&ring, &old_key).unwrap_err(),
+        resolve(&ring, &parent_key).unwrap_err(),
         AuthFailure::RetiredKey
     );
-    assert!(matches!(
-        ring.refresh(&old, later, now()),
-        Err(fgac::credentials::IssueError::NotValid(
-            AuthFailure::Revoked
-        ))
-    ));
 
     // Minting through the ring: within the parent, signed by the newest key, with the issuer.
     let wanted = fgac::syntax::parse(
@@ -523,7 +468,7 @@ fn rotation_refreshes_keys_and_retires_signing_keys() {
     )
     .unwrap();
     let minted = ring.mint(&new, &wanted.credentials[0], now()).unwrap();
-    assert!(resolve(&ring, &minted).is_ok());
+    let child = resolve(&ring, &minted.credential).unwrap();
     let too_much = fgac::syntax::parse(
         r#"token "b" { expires 2026-11-26T00:30:00Z  allow readwrite cache "c" }"#,
     )
@@ -531,6 +476,18 @@ fn rotation_refreshes_keys_and_retires_signing_keys() {
     assert!(matches!(
         ring.mint(&new, &too_much.credentials[0], now()),
         Err(fgac::credentials::IssueError::Mint(_))
+    ));
+
+    // Revoking the first key revokes its successor and what was minted from it, and a revoked
+    // key is refreshed no more.
+    ring.revoke(Revocation::Credential(old.id().to_owned()), now())
+        .unwrap();
+    assert!(!old.is_live() && !new.is_live() && !child.is_live());
+    assert!(matches!(
+        ring.refresh(&old, &old, &secret, later, now()),
+        Err(fgac::credentials::IssueError::NotValid(
+            AuthFailure::Revoked
+        ))
     ));
 }
 
@@ -713,6 +670,7 @@ fn revoking_child() {
 fn revocations_survive_sigkill() {
     let dir = scratch("sigkill");
     let log = dir.join("revocations.log");
+    RevocationLog::create(&log).unwrap();
     let mut acknowledged = Vec::new();
     let mut state = 0x5eed_u64;
     for round in 0..5 {
@@ -752,8 +710,11 @@ fn revocations_survive_sigkill() {
         acknowledged.extend(done);
     }
     assert!(!acknowledged.is_empty(), "the child acknowledged nothing");
-    let (_, revoked) = RevocationLog::open(&log).unwrap();
-    let revoked: std::collections::HashSet<Revocation> = revoked.into_iter().collect();
+    let revoked: std::collections::HashSet<Revocation> = RevocationLog::read(&log)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.revocation)
+        .collect();
     for id in &acknowledged {
         assert!(
             revoked.contains(&Revocation::Credential(id.clone())),
@@ -793,6 +754,7 @@ fn reload_keeps_the_last_good_store_and_says_where_it_is_wrong() {
         "key \"svc\" {\n    expires never\n    allow readwrite cache \"a\"\n}\n",
     );
     write(&store_file, &store_text(""));
+    RevocationLog::create(&dir.join("revoked.log")).unwrap();
     let ring = Arc::new(Keyring::open(&store_file).unwrap());
     let key = svc_key(Expiry::Never);
     let session = resolve(&ring, &key).unwrap();

@@ -165,11 +165,7 @@ pub fn contains(
 /// from the rights [`contains`] compares.
 #[must_use]
 pub fn expires_no_later(inner: &Credential, outer: &Credential) -> bool {
-    match (inner.expiry(), outer.expiry()) {
-        (_, Expiry::Never) => true,
-        (Expiry::Never, Expiry::At(_)) => false,
-        (Expiry::At(i), Expiry::At(o)) => i <= o,
-    }
+    inner.expiry().is_within(outer.expiry())
 }
 
 /// Why [`mint`] refused.
@@ -203,7 +199,7 @@ pub enum MintError {
         max: u64,
     },
     /// The requested credential would outlive its parent.
-    #[error("the requested credential expires after its parent ({parent:?})")]
+    #[error("the requested credential expires after its parent, which expires at {parent}")]
     OutlivesParent {
         /// The parent's expiry.
         parent: Expiry,
@@ -317,6 +313,24 @@ pub fn mint(
     if parent.expiry().is_expired(now) {
         return Err(MintError::ParentExpired);
     }
+    let minted = compile_child(child, now, limits)?;
+    if !expires_no_later(&minted, parent) {
+        return Err(MintError::OutlivesParent {
+            parent: parent.expiry(),
+        });
+    }
+    within(&minted, parent, now)?;
+    Ok(minted)
+}
+
+/// Compiles `child`, a credential to be minted at `now`, refusing what may never be minted: a
+/// super user, a credential expired from the start, a token that would live longer than
+/// [`Limits::max_token_lifetime_seconds`], and anything that is not a valid credential.
+pub fn compile_child(
+    child: &CredentialDef,
+    now: Timestamp,
+    limits: &Limits,
+) -> Result<Credential, MintError> {
     if matches!(child.permissions, Permissions::SuperUser { .. }) {
         return Err(MintError::SuperUser);
     }
@@ -342,17 +356,18 @@ pub fn mint(
         .limits(limits.clone())
         .compile(&doc)
         .map_err(MintError::Invalid)?;
-    let Some(minted) = compiled.into_credentials().pop() else {
-        return Err(MintError::Invalid(Error::from_diagnostics(Vec::new())));
-    };
-    if !expires_no_later(&minted, parent) {
-        return Err(MintError::OutlivesParent {
-            parent: parent.expiry(),
-        });
-    }
-    if let Some(address) = networks_within(minted.networks(), parent.networks()) {
+    compiled
+        .into_credentials()
+        .pop()
+        .ok_or_else(|| MintError::Invalid(Error::from_diagnostics(Vec::new())))
+}
+
+/// Whether `child` holds at most what `parent` holds at `now`, expiry aside: every request it is
+/// allowed ([`contains`], exactly) and every address it may be used from ([`networks_within`]).
+/// The minting rule without its expiry part, which refreshing replaces with its own.
+pub fn within(child: &Credential, parent: &Credential, now: Timestamp) -> Result<(), MintError> {
+    if let Some(address) = networks_within(child.networks(), parent.networks()) {
         return Err(MintError::Network { address });
     }
-    contains(&minted, parent, now).map_err(MintError::Exceeds)?;
-    Ok(minted)
+    contains(child, parent, now).map_err(MintError::Exceeds)
 }

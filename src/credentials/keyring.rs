@@ -14,11 +14,24 @@
 //! reload that withdraws a key, an issuer or a document credential) clears the flag of every entry
 //! it covers, under the registry's mutex, before it returns; a first sight registers its entry
 //! under the same mutex, after checking the revocations. So once `revoke` returns, no session and
-//! no later resolution allows anything with that credential.
+//! no later resolution allows anything with that credential, its later generations, or anything
+//! minted from them ([`lineage`](super::lineage)).
+//!
+//! **The log.** The revocations a key ring holds only grow, until what each covers has expired:
+//! whatever happens to the log file (moved, deleted, cut short, replaced by an older copy), every
+//! revocation applied stays in force, and the key ring says so ([`Keyring::revocation_status`],
+//! [`WatchEvent::LogFailed`](super::WatchEvent::LogFailed)). The next revocation writes the log
+//! back whole. A log replaced by a compaction, which drops only what has expired, is accepted
+//! quietly.
 
 use super::jws;
 use super::keys::PublicKey;
-use super::revocations::{LogError, Revocation, RevocationLog, parse_log};
+use super::ledger::{self, Ledger};
+use super::lineage;
+use super::linefile::{self, Identity};
+use super::revocations::{
+    self, HEADER, LogError, LogView, Revocation, RevocationRecord, RevocationSet,
+};
 use super::store::Store;
 use crate::compile::AuthorizerBuilder;
 use crate::decision::{AuthFailure, BatchDecision, Decision, DenyReason, Resource};
@@ -26,12 +39,10 @@ use crate::engine::Credential;
 use crate::error::Error;
 use crate::model::{CredentialDef, Document, Expiry, Span};
 use crate::ops::{Need, Operation};
-use crate::syntax::json::read_claims;
+use crate::syntax::json::{RefreshClaims, read_claims};
 use crate::time::Timestamp;
 use ahash::AHashMap;
 use arc_swap::ArcSwap;
-use std::collections::HashSet;
-use std::io;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -53,6 +64,12 @@ pub(crate) struct Entry {
     subject: Box<str>,
     /// An API key that refers to the store's document for its permissions.
     reference: bool,
+    /// Its ancestors' ids, root first (its `lineage` claim).
+    lineage: Box<[Box<str>]>,
+    /// How it may be refreshed (an API key minted by a key ring).
+    pub(crate) refresh: Option<RefreshClaims>,
+    /// When everything a revocation of it covers has expired (see [`Entry::covered_until`]).
+    covered_until: Expiry,
     /// When it becomes valid: the later of `iat` and `nbf`, less the store's leeway.
     valid_from: Timestamp,
     credential: Credential,
@@ -80,6 +97,13 @@ impl Entry {
     fn kill(&self) {
         self.live.store(false, Ordering::SeqCst);
     }
+}
+
+/// When everything a revocation of a credential with these claims covers has expired: for a key
+/// that may be refreshed, the latest its successors may live; otherwise its own expiry (what is
+/// minted from it expires no later).
+pub(crate) fn covered_until(expiry: Expiry, refresh: Option<RefreshClaims>) -> Expiry {
+    refresh.map_or(expiry, |r| r.until)
 }
 
 /// A presented credential resolved for one connection: resolve once, then authorize each
@@ -180,6 +204,23 @@ impl Session {
     pub fn is_reference(&self) -> bool {
         self.entry.reference
     }
+
+    /// The ids of the credentials it was minted from, root first (empty for a credential not
+    /// minted by a key ring). Revoking any of them, or an earlier generation of one, revokes it.
+    #[must_use]
+    pub fn lineage(&self) -> impl ExactSizeIterator<Item = &str> {
+        self.entry.lineage.iter().map(|a| &**a)
+    }
+
+    /// For an API key that may be refreshed, the latest a refreshed successor may expire.
+    #[must_use]
+    pub fn refreshable_until(&self) -> Option<Expiry> {
+        self.entry.refresh.map(|r| r.until)
+    }
+
+    pub(crate) fn entry(&self) -> &Entry {
+        &self.entry
+    }
 }
 
 /// A whole store as readers see it, with its keys indexed.
@@ -221,37 +262,29 @@ impl State {
     }
 }
 
-/// Revocations, and every entry a session or the cache may hold.
+/// Revocations, every entry a session or the cache may hold, and what was applied of the log.
 #[derive(Default)]
 struct Registry {
-    revoked_ids: HashSet<String>,
-    revoked_kids: HashSet<String>,
+    revocations: RevocationSet,
     live: Vec<Weak<Entry>>,
     /// The registry's length after its last pruning.
     pruned: usize,
-    /// The revocation log: its path, the open file, and how much of it has been applied
-    /// (length, and on Unix its inode, to notice a file replaced).
-    log: Option<(PathBuf, RevocationLog)>,
-    log_applied: (u64, u64),
+    /// The log followed: its path, and how much of which file was applied.
+    log_path: Option<PathBuf>,
+    view: LogView,
+    health: LogHealth,
 }
 
 impl Registry {
     fn is_revoked(&self, e: &Entry) -> bool {
-        self.revoked_ids.contains(&*e.id) || self.revoked_kids.contains(&*e.kid)
+        self.revocations.revokes(&e.id, &e.lineage, &e.kid)
     }
 
     fn covers(r: &Revocation, e: &Entry) -> bool {
         match r {
-            Revocation::Credential(id) => *e.id == **id,
+            Revocation::Credential(id) => lineage::covered(id, &e.id, &e.lineage),
             Revocation::Key(kid) => *e.kid == **kid,
         }
-    }
-
-    fn record(&mut self, r: &Revocation) {
-        match r {
-            Revocation::Credential(id) => self.revoked_ids.insert(id.clone()),
-            Revocation::Key(kid) => self.revoked_kids.insert(kid.clone()),
-        };
     }
 
     /// The entries still held somewhere.
@@ -266,6 +299,57 @@ impl Registry {
             self.pruned = self.live.len();
         }
     }
+}
+
+/// The state of the revocation log a key ring follows.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LogHealth {
+    /// The store names no revocation log: revocations live in memory only.
+    #[default]
+    NoLog,
+    /// The log holds every revocation in force that the key ring applied.
+    Ok,
+    /// The log is not where the store says: it was moved or deleted. Every revocation applied
+    /// stays in force; the next revocation writes the log back whole.
+    Missing,
+    /// The log was replaced, cut short or rewritten, and lacks this many revocations still in
+    /// force. They stay in force; the next revocation writes the log back whole.
+    Diverged {
+        /// How many revocations in force it lacks.
+        lost: usize,
+    },
+    /// The log does not read (an I/O error, or lines that are not revocations); what it held
+    /// before stays in force. The message says why.
+    Unreadable(String),
+}
+
+/// What a key ring knows of its revocations ([`Keyring::revocation_status`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RevocationStatus {
+    /// The log followed, if the store names one.
+    pub log: Option<PathBuf>,
+    /// The log's state.
+    pub health: LogHealth,
+    /// How many revocations are held (see [`Keyring::forget_expired_revocations`]).
+    pub held: usize,
+}
+
+/// What a revocation did ([`Keyring::revoke`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Revoked {
+    /// The line written: what, when, and until when it matters.
+    pub record: RevocationRecord,
+    /// Sessions and cached credentials of this process it withdrew.
+    pub withdrawn: usize,
+    /// For a credential, the credentials other than it that it covers and that have not expired,
+    /// according to the store's issuance ledger (`None` without a ledger).
+    pub descendants: Option<usize>,
+    /// Whether the log had to be written back whole (it was missing, or lacked revocations in
+    /// force).
+    pub restored: bool,
 }
 
 /// One shard of the cache: entries by the hash of their signature.
@@ -391,7 +475,9 @@ pub struct Keyring {
     cache: Cache,
     /// The store file, for [`Keyring::reload`].
     source: Option<PathBuf>,
-    last_error: Mutex<Option<String>>,
+    /// The last reload that failed: its error, and the files as it read them (a watcher retries
+    /// only once they change again).
+    last_failure: Mutex<Option<(String, Vec<super::store::Source>)>>,
 }
 
 impl std::fmt::Debug for Keyring {
@@ -411,8 +497,11 @@ enum Sight {
 }
 
 impl Keyring {
-    /// A key ring over `store`, caching up to [`DEFAULT_CACHE_CAPACITY`] credentials. Opens the
-    /// store's revocation log, if it names one, and applies it.
+    /// A key ring over `store`, caching up to [`DEFAULT_CACHE_CAPACITY`] credentials. Reads the
+    /// store's revocation log, if it names one, and applies it: a log that is missing
+    /// ([`LogError::Missing`]: it may have been moved or deleted with its revocations) or does
+    /// not read is refused. Create a new log with
+    /// [`RevocationLog::create`](super::RevocationLog::create) (`fgac revoke --create-log`).
     pub fn new(store: Store) -> Result<Keyring, LogError> {
         Keyring::with_cache_capacity(store, DEFAULT_CACHE_CAPACITY)
     }
@@ -424,9 +513,9 @@ impl Keyring {
             registry: Mutex::new(Registry::default()),
             cache: Cache::new(capacity),
             source: None,
-            last_error: Mutex::new(None),
+            last_failure: Mutex::new(None),
         };
-        ring.sync_log(&mut lock(&ring.registry))?;
+        ring.sync_log(&mut lock(&ring.registry), Timestamp::now())?;
         Ok(ring)
     }
 
@@ -532,15 +621,15 @@ impl Keyring {
         }
         // Refuse a revoked credential before compiling it (replays of revoked tokens stay
         // cheap); the check that decides is the one under the same lock as registering, below.
+        let lineage: Box<[Box<str>]> = claims.lineage.iter().map(|a| a.as_str().into()).collect();
+        if lock(&self.registry)
+            .revocations
+            .revokes(&claims.id, &lineage, &parts.kid)
         {
-            let registry = lock(&self.registry);
-            if registry.revoked_ids.contains(&claims.id)
-                || registry.revoked_kids.contains(&parts.kid)
-            {
-                return Err(AuthFailure::Revoked);
-            }
+            return Err(AuthFailure::Revoked);
         }
         let reference = claims.permissions.is_none();
+        let until = covered_until(claims.expiry, claims.refresh);
         let credential = match claims.permissions {
             Some(permissions) => {
                 let def = CredentialDef {
@@ -588,6 +677,9 @@ impl Keyring {
             issuer: claims.issuer.map(Into::into),
             subject: claims.subject.into(),
             reference,
+            lineage,
+            refresh: claims.refresh,
+            covered_until: until,
             valid_from,
             credential,
             live: AtomicBool::new(true),
@@ -605,98 +697,250 @@ impl Keyring {
         Ok(Sight::Entry(entry))
     }
 
-    /// Revokes a credential or a signing key at `now`. When the store names a revocation log,
-    /// returns only once the revocation is on disk; then, before returning, withdraws every
-    /// session and cached credential it covers. Every later resolution of a covered credential
-    /// is refused, and every live session's next decision is a deny.
-    pub fn revoke(&self, revocation: Revocation, now: Timestamp) -> io::Result<()> {
+    /// Revokes a credential (with its later generations and everything minted from them) or a
+    /// signing key at `now`. When the store names a revocation log, returns only once the
+    /// revocation is on disk (under the log's lock, on a fresh line); when the log is missing or
+    /// lacks revocations in force, it is written back whole first. Then, before returning,
+    /// withdraws every session and cached credential it covers: every later resolution of a
+    /// covered credential is refused, and every live session's next decision is a deny.
+    ///
+    /// The line records until when the revocation matters (see [`RevocationRecord::until`]):
+    /// what this key ring or the store's issuance ledger knows of the credential, else never.
+    pub fn revoke(&self, revocation: Revocation, now: Timestamp) -> Result<Revoked, LogError> {
+        let state = self.state.load();
         let mut registry = lock(&self.registry);
-        self.sync_log(&mut registry).map_err(io::Error::other)?;
-        if let Some((_, log)) = &mut registry.log {
-            log.append(&revocation, now)?;
-        }
-        self.apply(&mut registry, &revocation);
-        // Read the log past the line just written, and any another process appended before it.
-        self.sync_log(&mut registry).map_err(io::Error::other)
+        let (until, descendants) = self.reach(&registry, &state.store, &revocation, now);
+        let record = RevocationRecord {
+            revocation,
+            at: now,
+            until,
+        };
+        let restored = match state.store.revocations.clone() {
+            None => false,
+            Some(path) => self.write(&mut registry, &path, &record, now)?,
+        };
+        registry.revocations.insert(&record);
+        let withdrawn = self.apply(&registry, &record.revocation);
+        Ok(Revoked {
+            record,
+            withdrawn,
+            descendants,
+            restored,
+        })
     }
 
-    fn apply(&self, registry: &mut Registry, r: &Revocation) {
-        registry.record(r);
+    /// Until when a revocation matters, and how many live descendants the ledger knows of.
+    fn reach(
+        &self,
+        registry: &Registry,
+        store: &Store,
+        revocation: &Revocation,
+        now: Timestamp,
+    ) -> (Expiry, Option<usize>) {
+        let Revocation::Credential(id) = revocation else {
+            return (Expiry::Never, None);
+        };
+        let from_ledger = store
+            .issued
+            .as_deref()
+            .and_then(|path| Ledger::read(path).ok())
+            .map(|records| {
+                let (live, until) = ledger::covered(&records, id, now);
+                (live.len(), until)
+            });
+        // What this process resolved of the credential itself.
+        let seen = registry
+            .entries()
+            .filter(|e| *e.id == **id)
+            .map(|e| e.covered_until)
+            .reduce(revocations::later);
+        let until = match (from_ledger.map(|(_, u)| u), seen) {
+            (Some(Expiry::At(a)), Some(b)) => revocations::later(Expiry::At(a), b),
+            (Some(Expiry::At(a)), None) => Expiry::At(a),
+            (_, Some(b)) => b,
+            (Some(Expiry::Never) | None, None) => Expiry::Never,
+        };
+        (until, from_ledger.map(|(n, _)| n))
+    }
+
+    /// Writes `record` to the log at `path` under its lock: appended on a fresh line, or, when
+    /// the log is missing or lacks revocations in force, with every revocation in force in a
+    /// new log renamed over it. Returns whether the log was written back whole.
+    fn write(
+        &self,
+        registry: &mut Registry,
+        path: &Path,
+        record: &RevocationRecord,
+        now: Timestamp,
+    ) -> Result<bool, LogError> {
+        let line = record.line()?;
+        let locked = linefile::lock(path).map_err(|e| LogError::io(path, e))?;
+        // Under the lock: apply what other processes appended, so that a log written back
+        // holds it too. What this finds wrong is in the health, which decides below.
+        let _ = self.sync_log(registry, now);
+        if !matches!(
+            registry.health,
+            LogHealth::Missing | LogHealth::Diverged { .. }
+        ) {
+            let done = locked
+                .append(&line, true)
+                .map_err(|e| LogError::io(path, e))?;
+            registry.view.identity = Some(done.identity);
+            registry.view.applied = done.identity.len;
+            registry.view.last_line = line.into_bytes();
+            return Ok(false);
+        }
+        let mut text = String::from(HEADER);
+        for r in registry.revocations.in_force(now) {
+            text.push_str(&r.line()?);
+        }
+        text.push_str(&line);
+        let identity = locked.replace(&text).map_err(|e| LogError::io(path, e))?;
+        registry.view = LogView::default();
+        registry.view.advance(identity, 0, text.as_bytes());
+        registry.health = LogHealth::Ok;
+        Ok(true)
+    }
+
+    /// Withdraws every entry `r` covers; returns how many.
+    fn apply(&self, registry: &Registry, r: &Revocation) -> usize {
         let covered: Vec<Arc<Entry>> = registry
             .entries()
-            .filter(|e| Registry::covers(r, e))
+            .filter(|e| e.live.load(Ordering::SeqCst) && Registry::covers(r, e))
             .collect();
-        for e in covered {
+        for e in &covered {
             e.kill();
-            self.cache.remove(&e);
+            self.cache.remove(e);
         }
+        covered.len()
     }
 
-    /// Brings the registry's revocations up to the store's log: opens it when the store names a
-    /// new one, applies lines appended since (by this process or another, such as `fgac
-    /// revoke`), and reads it whole again when it was replaced or shortened.
-    fn sync_log(&self, registry: &mut Registry) -> Result<(), LogError> {
+    /// Adds `records` to the revocations held, withdrawing what they cover; returns how many
+    /// were new.
+    fn apply_all(&self, registry: &mut Registry, records: &[RevocationRecord]) -> usize {
+        let mut fresh = 0;
+        for r in records {
+            if registry.revocations.insert(r) {
+                fresh += 1;
+                self.apply(registry, &r.revocation);
+            }
+        }
+        fresh
+    }
+
+    /// Brings the revocations held up to the store's log, as it is now: applies the lines
+    /// appended since it was last read (by this process or another, such as `fgac revoke`);
+    /// reads it whole when it was replaced, cut short or rewritten, and then keeps in force what
+    /// it lacks (reporting it, unless all it lacks has expired: a compaction). Revocations held
+    /// never shrink because of the file. Returns how many new revocations were applied.
+    fn sync_log(&self, registry: &mut Registry, now: Timestamp) -> Result<usize, LogError> {
         let state = self.state.load();
         let Some(path) = state.store.revocations.clone() else {
-            registry.log = None;
-            return Ok(());
+            registry.log_path = None;
+            registry.health = LogHealth::NoLog;
+            return Ok(0);
         };
-        let identity = |p: &Path| -> (u64, u64) {
-            std::fs::metadata(p).map_or((0, 0), |m| {
-                #[cfg(unix)]
-                let ino = std::os::unix::fs::MetadataExt::ino(&m);
-                #[cfg(not(unix))]
-                let ino = 0;
-                (m.len(), ino)
-            })
-        };
-        let reopen = match &registry.log {
-            Some((open, _)) if *open == path => {
-                let (len, ino) = identity(&path);
-                len < registry.log_applied.0 || ino != registry.log_applied.1
-            }
-            _ => true,
-        };
-        if reopen {
-            let (log, list) = RevocationLog::open(&path)?;
-            registry.revoked_ids.clear();
-            registry.revoked_kids.clear();
-            for r in &list {
-                self.apply(registry, r);
-            }
-            registry.log = Some((path.clone(), log));
-            registry.log_applied = identity(&path);
-            return Ok(());
+        if registry.log_path.as_ref() != Some(&path) {
+            registry.log_path = Some(path.clone());
+            registry.view = LogView::default();
         }
-        let (len, ino) = identity(&path);
-        if len > registry.log_applied.0 {
-            let bytes = std::fs::read(&path).map_err(|source| LogError::Io {
-                path: path.clone(),
-                source,
-            })?;
-            let start = usize::try_from(registry.log_applied.0).unwrap_or(usize::MAX);
-            let tail = bytes.get(start..).unwrap_or_default();
-            let text = std::str::from_utf8(tail).map_err(|_| LogError::Io {
-                path: path.clone(),
-                source: io::Error::new(io::ErrorKind::InvalidData, "the log is not UTF-8 text"),
-            })?;
-            let (list, complete) = parse_log(text).map_err(|error| LogError::Format {
-                path: path.clone(),
-                error,
-            })?;
-            for r in &list {
-                self.apply(registry, r);
+        let outcome = self.follow(registry, &path, now);
+        match &outcome {
+            Ok(_) => {}
+            Err(LogError::Missing(_)) => registry.health = LogHealth::Missing,
+            Err(LogError::Diverged { lost, .. }) => {
+                registry.health = LogHealth::Diverged { lost: *lost };
             }
-            registry.log_applied = (registry.log_applied.0 + complete as u64, ino);
+            Err(e) => registry.health = LogHealth::Unreadable(e.to_string()),
         }
-        Ok(())
+        outcome
+    }
+
+    fn follow(
+        &self,
+        registry: &mut Registry,
+        path: &Path,
+        now: Timestamp,
+    ) -> Result<usize, LogError> {
+        let io = |e| LogError::io(path, e);
+        let Some(identity) = Identity::of(path).map_err(io)? else {
+            return Err(LogError::Missing(path.to_owned()));
+        };
+        let view = &registry.view;
+        let same_file = view.identity.is_some_and(|v| v.file == identity.file);
+        let followed = matches!(registry.health, LogHealth::Ok | LogHealth::Unreadable(_));
+        if same_file && followed {
+            if identity.len == view.applied {
+                return Ok(0);
+            }
+            if identity.len > view.applied {
+                // It grew: check that what was applied is still there (the last line applied,
+                // just before the new ones), then apply the new complete lines.
+                let back = view.last_line.len() as u64;
+                if let Some((bytes, now_identity)) =
+                    linefile::read_from(path, view.applied - back).map_err(io)?
+                    && now_identity.file == identity.file
+                    && bytes.starts_with(&view.last_line)
+                {
+                    let new = &bytes[view.last_line.len()..];
+                    let (records, bad) = revocations::parse_bytes(path, new);
+                    let applied = view.applied;
+                    registry.view.advance(now_identity, applied, new);
+                    let fresh = self.apply_all(registry, &records);
+                    return match bad {
+                        Some(e) => Err(e),
+                        None => Ok(fresh),
+                    };
+                }
+            }
+        }
+        // Replaced, cut short, rewritten, or not yet read: read it whole and reconcile.
+        let Some((bytes, identity)) = linefile::read_complete(path).map_err(io)? else {
+            return Err(LogError::Missing(path.to_owned()));
+        };
+        let (records, bad) = revocations::parse_bytes(path, &bytes);
+        let fresh = self.apply_all(registry, &records);
+        registry.view = LogView::default();
+        registry.view.advance(identity, 0, &bytes);
+        if let Some(e) = bad {
+            return Err(e);
+        }
+        let lost = registry.revocations.missing_from(&records, now);
+        if lost > 0 {
+            return Err(LogError::Diverged {
+                path: path.to_owned(),
+                lost,
+            });
+        }
+        registry.health = LogHealth::Ok;
+        Ok(fresh)
+    }
+
+    /// Forgets the revocations held whose credentials have all expired by `now`, less
+    /// [`COMPACTION_MARGIN_SECONDS`](super::COMPACTION_MARGIN_SECONDS): for a long-running
+    /// process that decides at the current time, to hold only revocations that still matter. A
+    /// key ring never forgets one by itself (a process may decide at other times than the
+    /// clock's, as `fgac decide --now` does).
+    pub fn forget_expired_revocations(&self, now: Timestamp) {
+        lock(&self.registry).revocations.prune(now);
+    }
+
+    /// What the key ring knows of its revocations and of the log it follows.
+    #[must_use]
+    pub fn revocation_status(&self) -> RevocationStatus {
+        let registry = lock(&self.registry);
+        RevocationStatus {
+            log: registry.log_path.clone(),
+            health: registry.health.clone(),
+            held: registry.revocations.len(),
+        }
     }
 
     /// Replaces the store: readers switch to `store` whole, never seeing half of each. Before
     /// returning, withdraws every session and cached credential the new store no longer accepts
     /// (its key removed, replaced or retired, its issuer no longer accepted, its document
     /// credential changed or removed, or the limits changed), and applies the new store's
-    /// revocation log.
+    /// revocation log. The revocations held stay in force whatever log the new store names.
     pub fn replace(&self, store: Store) -> Result<(), LogError> {
         let mut registry = lock(&self.registry);
         let old = self.state.load_full();
@@ -713,7 +957,7 @@ impl Keyring {
             // Entries carry the leeway they were verified with.
             self.cache.clear();
         }
-        self.sync_log(&mut registry)
+        self.sync_log(&mut registry, Timestamp::now()).map(|_| ())
     }
 
     /// Reads the store file again ([`Keyring::open`]) and replaces the store with it, and
@@ -725,36 +969,35 @@ impl Keyring {
             return Err(ReloadError::NoFile);
         };
         let limits = self.state.load().store.limits.clone();
-        let outcome = match Store::from_file_with(path, &limits) {
+        let (read, sources) = Store::read_file(path, &limits);
+        let outcome = match read {
             Ok(store) => self.replace(store).map_err(ReloadError::Log),
             Err(e) => Err(ReloadError::Store(e)),
         };
-        *lock(&self.last_error) = outcome.as_ref().err().map(ToString::to_string);
+        *lock(&self.last_failure) = match &outcome {
+            Err(ReloadError::Store(e)) => Some((e.to_string(), sources)),
+            _ => None,
+        };
         outcome
     }
 
-    /// Applies lines appended to the revocation log since it was last read.
-    pub fn refresh_revocations(&self) -> Result<(), LogError> {
-        self.sync_log(&mut lock(&self.registry))
+    /// Applies lines appended to the revocation log since it was last read; returns how many
+    /// new revocations that was. Costs one `stat` of the log when nothing changed, so that a
+    /// process may call it before every decision that must see revocations made by others (as
+    /// `fgac decide --store` does for every line).
+    pub fn refresh_revocations(&self) -> Result<usize, LogError> {
+        self.sync_log(&mut lock(&self.registry), Timestamp::now())
     }
 
-    /// The error of the last reload that failed, if the last reload failed.
+    /// The error of the last reload, if the last reload failed to read the store.
     #[must_use]
     pub fn last_error(&self) -> Option<String> {
-        lock(&self.last_error).clone()
+        lock(&self.last_failure).as_ref().map(|(e, _)| e.clone())
     }
 
-    /// The files the store was read from and the revocation log (last), with the fingerprints
-    /// they had when read (the log's as it is now): what a watcher watches.
-    pub(crate) fn watched_files(&self) -> (Vec<PathBuf>, Vec<super::store::Fingerprint>) {
-        let state = self.state.load();
-        let mut files: Vec<PathBuf> = state.store.sources.iter().map(|(p, _)| p.clone()).collect();
-        let mut seen: Vec<_> = state.store.sources.iter().map(|(_, f)| *f).collect();
-        if let Some(log) = &state.store.revocations {
-            files.push(log.clone());
-            seen.push(super::store::Fingerprint::of(log));
-        }
-        (files, seen)
+    /// The files of the last reload that failed, as it read them.
+    pub(crate) fn failed_sources(&self) -> Option<Vec<super::store::Source>> {
+        lock(&self.last_failure).as_ref().map(|(_, s)| s.clone())
     }
 
     /// Whether the store was opened from a file.

@@ -123,9 +123,17 @@ impl SigningKey {
     /// read by anyone but its owner (as ssh refuses such keys); errors name the file and carry
     /// line and column.
     pub fn from_file(path: &std::path::Path) -> Result<SigningKey, Error> {
+        SigningKey::from_file_bytes(path, &read_bytes(path)?)
+    }
+
+    /// As [`SigningKey::from_file`], for the `bytes` already read from `path`.
+    pub(crate) fn from_file_bytes(
+        path: &std::path::Path,
+        bytes: &[u8],
+    ) -> Result<SigningKey, Error> {
         check_private_file(path)?;
-        let text = read_text(path)?;
-        SigningKey::from_jwk(&text).map_err(|e| e.with_origin(path.display().to_string()))
+        let text = std::str::from_utf8(bytes).map_err(|_| not_text(path))?;
+        SigningKey::from_jwk(text).map_err(|e| e.with_origin(path.display().to_string()))
     }
 
     /// Writes the private key to `path` (created, never overwritten, readable by its owner
@@ -260,13 +268,15 @@ pub(crate) fn read_bytes(path: &std::path::Path) -> Result<Vec<u8>, Error> {
 
 /// A key file's text, or an error naming it.
 fn read_text(path: &std::path::Path) -> Result<String, Error> {
-    String::from_utf8(read_bytes(path)?).map_err(|_| {
-        Error::one(Diagnostic::new(
-            ErrorKind::Json,
-            Span::default(),
-            format!("`{}` is not UTF-8 text", path.display()),
-        ))
-    })
+    String::from_utf8(read_bytes(path)?).map_err(|_| not_text(path))
+}
+
+fn not_text(path: &std::path::Path) -> Error {
+    Error::one(Diagnostic::new(
+        ErrorKind::Json,
+        Span::default(),
+        format!("`{}` is not UTF-8 text", path.display()),
+    ))
 }
 
 /// Refuses a private key file others can read, as ssh does: a signing key readable by the group

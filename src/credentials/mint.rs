@@ -1,18 +1,38 @@
 //! Minting signed credentials (at most what the parent holds), refreshing API keys, and reading a
 //! credential's claims to show them.
+//!
+//! **The refresh rule** ([`Keyring::refresh`], which the Momento-compatible server's
+//! RefreshApiToken calls too): an API key is refreshed only
+//!
+//! * by its holder with its **refresh secret**, which is random, handed out once when the key is
+//!   minted or refreshed, and kept in the key only as its SHA-256 (so holding the key, or reading
+//!   its id, is not enough);
+//! * into a successor that holds exactly the key's permissions, networks and account rights,
+//!   refused unless they are **within the caller's** (and the key's): a caller cannot refresh its
+//!   way to rights it does not hold;
+//! * expiring no later than the key's **refresh horizon** (`refresh_until`: the expiry of the
+//!   parent the key was minted from), and, when the caller is another credential than the key,
+//!   than the caller;
+//! * as the **next generation** of the key (`ID~N`), in the same lineage, so that revoking the key
+//!   revokes the successor and everything after it ([`lineage`](super::lineage)).
 
 use super::base64url;
 use super::jws;
 use super::keyring::{Keyring, Session};
 use super::keys::{PublicKey, SigningKey};
-use crate::analysis::{MintError, mint as mint_within};
+use super::ledger::{Issued, Ledger};
+use super::lineage::{self, MAX_LINEAGE};
+use super::revocations::LogError;
+use crate::analysis::{MintError, compile_child, mint as mint_within, within};
 use crate::decision::AuthFailure;
 use crate::engine::Credential;
 use crate::error::Error;
 use crate::limits::Limits;
 use crate::model::{CredentialDef, CredentialKind, Expiry, Permissions, Span};
-use crate::syntax::json::{ClaimsRead, read_claims, valid_id, write_claims};
+use crate::syntax::json::{ClaimsRead, RefreshClaims, read_claims, valid_id, write_claims};
 use crate::time::Timestamp;
+use sha2::Digest as _;
+use subtle::ConstantTimeEq as _;
 
 /// What a minted credential carries besides the requested credential.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -44,9 +64,31 @@ pub enum IssueError {
     /// Only API keys are refreshed.
     #[error("only an API key is refreshed; mint a new disposable token instead")]
     NotAnApiKey,
-    /// The requested id is not 1 to 128 characters from `A-Z a-z 0-9 . _ ~ -`.
-    #[error("`{0}` is not a credential id: use 1 to 128 characters from `A-Z a-z 0-9 . _ ~ -`")]
+    /// The requested id is not 1 to 128 characters from `A-Z a-z 0-9 . _ -` (`~` marks the
+    /// generations of a refreshed key and is not chosen).
+    #[error(
+        "`{}` is not a credential id to choose: use 1 to 128 characters from `A-Z a-z 0-9 . _ -` (`~` is kept for refreshed keys)",
+        crate::escape_for_terminal(.0)
+    )]
     BadId(String),
+    /// The key was not minted with a refresh secret (only API keys a key ring mints or refreshes
+    /// are).
+    #[error("this API key cannot be refreshed: it was not minted with a refresh secret")]
+    NotRefreshable,
+    /// The refresh secret given is not the key's.
+    #[error("the refresh secret is not this API key's")]
+    WrongRefreshSecret,
+    /// Minting from this parent would make a lineage longer than [`MAX_LINEAGE`].
+    #[error(
+        "the parent is {MAX_LINEAGE} mints away from its root already; mint from an earlier credential"
+    )]
+    LineageTooLong,
+    /// The key has been refreshed as many times as an id can count.
+    #[error("this API key's line has no next generation; mint a new key")]
+    NoNextGeneration,
+    /// The store's issuance ledger could not be written: nothing was handed out.
+    #[error("{0}")]
+    Ledger(LogError),
     /// The operating system's random source failed.
     #[error("the system's random number generator failed: {0}")]
     Random(String),
@@ -60,11 +102,56 @@ pub enum IssueError {
     },
 }
 
-/// 128 random bits in base64url: a fresh credential id.
-fn random_id() -> Result<String, IssueError> {
-    let mut bytes = [0u8; 16];
+/// `N` random bytes in base64url.
+fn random<const N: usize>() -> Result<String, IssueError> {
+    let mut bytes = [0u8; N];
     getrandom::fill(&mut bytes).map_err(|e| IssueError::Random(e.to_string()))?;
     Ok(base64url::encode(&bytes))
+}
+
+/// 128 random bits in base64url: a fresh credential id.
+fn random_id() -> Result<String, IssueError> {
+    random::<16>()
+}
+
+/// A fresh refresh secret (256 random bits) and what the key keeps of it.
+fn refresh_secret(until: Expiry) -> Result<(String, RefreshClaims), IssueError> {
+    let secret = random::<32>()?;
+    let claims = RefreshClaims {
+        secret_sha256: sha256(&secret),
+        until,
+    };
+    Ok((secret, claims))
+}
+
+fn sha256(text: &str) -> [u8; 32] {
+    sha2::Sha256::digest(text.as_bytes()).into()
+}
+
+/// A credential a key ring minted or refreshed.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Minted {
+    /// The signed credential (what its holder presents).
+    pub credential: String,
+    /// Its id (`jti`): what revocation names.
+    pub id: String,
+    /// When it expires.
+    pub expiry: Expiry,
+    /// For an API key, the secret that refreshes it, handed out only here (the key keeps only
+    /// its SHA-256).
+    pub refresh_secret: Option<String>,
+}
+
+impl std::fmt::Debug for Minted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the credential or the secret: they are what a log must not hold.
+        f.debug_struct("Minted")
+            .field("id", &self.id)
+            .field("expiry", &self.expiry)
+            .field("refreshable", &self.refresh_secret.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 fn signed(claims: &ClaimsRead, signer: &SigningKey, limits: &Limits) -> Result<String, IssueError> {
@@ -103,15 +190,20 @@ pub fn mint(
     signed(&claims, signer, limits)
 }
 
+/// A credential id a minter chose, or a random one.
+fn chosen_id(options: &MintOptions) -> Result<String, IssueError> {
+    match &options.id {
+        Some(id) if valid_id(id) && !id.contains('~') => Ok(id.clone()),
+        Some(id) => Err(IssueError::BadId(id.clone())),
+        None => random_id(),
+    }
+}
+
 /// The standard claims of a new credential (its id, issuer, times) from `options`, around an
 /// API key that refers to the document (what the callers then replace).
 fn standard_claims(options: &MintOptions, now: Timestamp) -> Result<ClaimsRead, IssueError> {
     Ok(ClaimsRead {
-        id: match &options.id {
-            Some(id) if valid_id(id) => id.clone(),
-            Some(id) => return Err(IssueError::BadId(id.clone())),
-            None => random_id()?,
-        },
+        id: chosen_id(options)?,
         issuer: options.issuer.clone(),
         issued_at: now,
         not_before: options.not_before,
@@ -122,6 +214,8 @@ fn standard_claims(options: &MintOptions, now: Timestamp) -> Result<ClaimsRead, 
         networks: Vec::new(),
         account: crate::ops::AccountRights::NONE,
         permissions: None,
+        lineage: Vec::new(),
+        refresh: None,
     })
 }
 
@@ -147,76 +241,161 @@ pub fn sign_reference(
 
 impl Keyring {
     /// Mints `request` from the credential of a live `parent` session, signed with the store's
-    /// signer and carrying its issuer (see [`mint`]).
+    /// signer and carrying its issuer (see [`mint`]), in the parent's lineage: revoking the
+    /// parent (or an earlier generation of it) revokes what it minted. An API key comes with a
+    /// refresh secret, and may be refreshed until the parent's expiry. Recorded in the store's
+    /// issuance ledger, if it names one, before it is handed out.
     pub fn mint(
         &self,
         parent: &Session,
         request: &CredentialDef,
         now: Timestamp,
-    ) -> Result<String, IssueError> {
+    ) -> Result<Minted, IssueError> {
         if !parent.is_live() {
             return Err(IssueError::NotValid(AuthFailure::Revoked));
         }
         let store = self.store();
         let signer = store.signer().ok_or(IssueError::NoSigner)?;
-        let options = MintOptions {
-            issuer: store.issuer().map(str::to_owned),
-            ..MintOptions::default()
+        if parent.lineage().len() >= MAX_LINEAGE {
+            return Err(IssueError::LineageTooLong);
+        }
+        mint_within(parent.credential(), request, now, store.limits())?;
+        let mut lineage: Vec<String> = parent.lineage().map(str::to_owned).collect();
+        lineage.push(parent.id().to_owned());
+        let (secret, refresh) = match request.kind {
+            CredentialKind::ApiKey => {
+                let (secret, refresh) = refresh_secret(parent.credential().expiry())?;
+                (Some(secret), Some(refresh))
+            }
+            CredentialKind::Token => (None, None),
         };
-        mint(
-            parent.credential(),
-            request,
-            signer,
-            &options,
-            now,
-            store.limits(),
-        )
+        let claims = ClaimsRead {
+            subject: request.name.clone(),
+            kind: request.kind,
+            expiry: request.expiry,
+            token_id: request.token_id.clone(),
+            networks: request.networks.clone(),
+            account: request.account,
+            permissions: Some(request.permissions.clone()),
+            issuer: store.issuer().map(str::to_owned),
+            lineage,
+            refresh,
+            ..standard_claims(&MintOptions::default(), now)?
+        };
+        self.issue(&store, &claims, signer, secret)
     }
 
-    /// Refreshes an API key (Momento's RefreshApiToken): a successor with the same permissions
-    /// (or the same document reference), a new id and the expiry `expires`, signed with the
-    /// store's signer. The old key stays valid until it expires or is revoked; revoke it by its
-    /// id once its holder has switched. Refused for a session that is revoked or expired, for a
-    /// disposable token, and for an expiry not after `now`.
+    /// Refreshes the API key of session `key` (Momento's RefreshApiToken) for `caller`, given
+    /// the key's refresh secret: a successor with the key's permissions (or the same document
+    /// reference), networks and account rights, as the key's next generation, with a new refresh
+    /// secret. It expires at `wanted`, or at the latest the rule allows if that is earlier: the
+    /// key's refresh horizon (the expiry of what it was minted from) and, when the caller is not
+    /// the key itself, the caller's expiry. Refused when either session is revoked or expired,
+    /// for a disposable token, for a key minted without a refresh secret, for another secret,
+    /// and when the successor would be allowed a request, or an address, that the caller is not
+    /// (with the counterexample). See the module docs for the rule.
+    ///
+    /// The key stays valid until it expires or is revoked; revoking it (by its id) revokes the
+    /// successor too.
     pub fn refresh(
         &self,
-        session: &Session,
-        expires: Expiry,
+        caller: &Session,
+        key: &Session,
+        secret: &str,
+        wanted: Expiry,
         now: Timestamp,
-    ) -> Result<String, IssueError> {
-        if !session.is_live() {
-            return Err(IssueError::NotValid(AuthFailure::Revoked));
+    ) -> Result<Minted, IssueError> {
+        for s in [caller, key] {
+            if !s.is_live() {
+                return Err(IssueError::NotValid(AuthFailure::Revoked));
+            }
+            if s.credential().expiry().is_expired(now) {
+                return Err(IssueError::NotValid(AuthFailure::Expired));
+            }
         }
-        if session.credential().expiry().is_expired(now) {
-            return Err(IssueError::NotValid(AuthFailure::Expired));
-        }
-        if session.credential().kind() != CredentialKind::ApiKey {
+        if key.credential().kind() != CredentialKind::ApiKey {
             return Err(IssueError::NotAnApiKey);
         }
-        if let Expiry::At(at) = expires
-            && at <= now
-        {
-            return Err(IssueError::Mint(MintError::AlreadyExpired {
-                expiry: at,
-                now,
-            }));
+        let refresh = key.entry().refresh.ok_or(IssueError::NotRefreshable)?;
+        if !bool::from(sha256(secret).ct_eq(&refresh.secret_sha256)) {
+            return Err(IssueError::WrongRefreshSecret);
         }
+        let mut bound = refresh.until;
+        if caller.id() != key.id() {
+            bound = bound.earlier(caller.credential().expiry());
+        }
+        let expiry = wanted.earlier(bound);
         let store = self.store();
         let signer = store.signer().ok_or(IssueError::NoSigner)?;
-        // The session's token verified when it was resolved; read its claims again.
-        let parts = jws::split(session.token(), usize::MAX).map_err(IssueError::NotValid)?;
+        let id = lineage::next_generation(key.id()).ok_or(IssueError::NoNextGeneration)?;
+        // The key verified when it was resolved; read its claims again for the successor's.
+        let parts = jws::split(key.token(), usize::MAX).map_err(IssueError::NotValid)?;
         let text = jws::claims_text(&parts).map_err(IssueError::NotValid)?;
         let old = read_claims(&text, &Limits::unbounded())
             .map_err(|_| IssueError::NotValid(AuthFailure::InvalidClaims))?;
+        // What the successor would be allowed, compiled, within both the caller and the key.
+        let def = match &old.permissions {
+            Some(permissions) => CredentialDef {
+                name: old.subject.clone(),
+                kind: old.kind,
+                expiry,
+                token_id: None,
+                permissions: permissions.clone(),
+                account: old.account,
+                networks: old.networks.clone(),
+                span: Span::default(),
+            },
+            None => {
+                let mut def = store
+                    .document_def(&old.subject)
+                    .cloned()
+                    .ok_or(IssueError::NotValid(AuthFailure::UnknownCredential))?;
+                def.expiry = def.expiry.earlier(expiry);
+                def
+            }
+        };
+        let successor = compile_child(&def, now, store.limits())?;
+        within(&successor, caller.credential(), now)?;
+        within(&successor, key.credential(), now)?;
+        let (secret, refresh) = refresh_secret(refresh.until)?;
         let claims = ClaimsRead {
-            id: random_id()?,
-            issuer: store.issuer().map(str::to_owned).or(old.issuer),
+            id,
+            issuer: store.issuer().map(str::to_owned).or(old.issuer.clone()),
             issued_at: now,
             not_before: None,
-            expiry: expires,
+            expiry,
+            refresh: Some(refresh),
             ..old
         };
-        signed(&claims, signer, store.limits())
+        self.issue(&store, &claims, signer, Some(secret))
+    }
+
+    /// Signs `claims`, records them in the store's ledger, and hands them out.
+    fn issue(
+        &self,
+        store: &super::Store,
+        claims: &ClaimsRead,
+        signer: &SigningKey,
+        refresh_secret: Option<String>,
+    ) -> Result<Minted, IssueError> {
+        let credential = signed(claims, signer, store.limits())?;
+        if let Some(path) = store.issuance_ledger() {
+            let record = Issued {
+                id: claims.id.clone(),
+                at: claims.issued_at,
+                kind: claims.kind,
+                expiry: claims.expiry,
+                refresh_until: claims.refresh.map(|r| r.until),
+                lineage: claims.lineage.clone(),
+            };
+            Ledger::append(path, &record).map_err(IssueError::Ledger)?;
+        }
+        Ok(Minted {
+            credential,
+            id: claims.id.clone(),
+            expiry: claims.expiry,
+            refresh_secret,
+        })
     }
 }
 
@@ -237,6 +416,19 @@ pub struct Claims {
     pub credential: CredentialDef,
     /// Whether it carries its permissions (`false`: it refers to the verifier's document).
     pub self_contained: bool,
+    /// The ids of the credentials it was minted from, root first.
+    pub lineage: Vec<String>,
+    /// For an API key minted with a refresh secret, the latest a refreshed successor may expire.
+    pub refreshable_until: Option<Expiry>,
+}
+
+impl Claims {
+    /// When everything a revocation of this credential covers has expired: the latest a
+    /// refreshed successor may live for a key that can be refreshed, else its own expiry.
+    #[must_use]
+    pub fn covered_until(&self) -> Expiry {
+        self.refreshable_until.unwrap_or(self.credential.expiry)
+    }
 }
 
 impl From<ClaimsRead> for Claims {
@@ -247,6 +439,8 @@ impl From<ClaimsRead> for Claims {
             issued_at: c.issued_at,
             not_before: c.not_before,
             self_contained: c.permissions.is_some(),
+            lineage: c.lineage,
+            refreshable_until: c.refresh.map(|r| r.until),
             credential: CredentialDef {
                 name: c.subject,
                 kind: c.kind,

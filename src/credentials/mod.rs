@@ -64,16 +64,28 @@ mod base64url;
 mod jws;
 mod keyring;
 mod keys;
+mod ledger;
+mod lineage;
+mod linefile;
 mod mint;
 mod revocations;
 mod store;
 mod watch;
 
-pub use keyring::{DEFAULT_CACHE_CAPACITY, Keyring, OpenError, ReloadError, Session};
-pub use keys::{KeyError, PublicKey, SigningKey};
-pub use mint::{
-    Claims, Inspection, IssueError, MintOptions, SignatureCheck, inspect, mint, sign_reference,
+pub use keyring::{
+    DEFAULT_CACHE_CAPACITY, Keyring, LogHealth, OpenError, ReloadError, RevocationStatus, Revoked,
+    Session,
 };
-pub use revocations::{LogError, Revocation, RevocationLog, parse_log};
+pub use keys::{KeyError, PublicKey, SigningKey};
+pub use ledger::{Issued, Ledger, covered as covered_by_revocation};
+pub use lineage::MAX_LINEAGE;
+pub use mint::{
+    Claims, Inspection, IssueError, MintOptions, Minted, SignatureCheck, inspect, mint,
+    sign_reference,
+};
+pub use revocations::{
+    COMPACTION_MARGIN_SECONDS, Compaction, LogError, Revocation, RevocationLog, RevocationRecord,
+    parse_log,
+};
 pub use store::{MAX_LEEWAY_SECONDS, Store, StoreBuilder, StoreKey};
 pub use watch::{WatchEvent, Watcher};

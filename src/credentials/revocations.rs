@@ -2,32 +2,38 @@
 //! before it is acknowledged.
 //!
 //! ```text
-//! # fgac revocations v1
-//! id Jq3v9x0d2Lw8YkQm4TgR7A 2026-11-26T17:00:00Z
-//! key ed25519-Vd3m1XbC0a9q 2026-11-26T17:05:00Z
+//! # fgac revocations v2
+//! id Jq3v9x0d2Lw8YkQm4TgR7A 2026-11-26T17:00:00Z 2026-12-26T17:00:00Z
+//! key ed25519-Vd3m1XbC0a9q 2026-11-26T17:05:00Z never
 //! ```
 //!
-//! `id ID TIME` revokes the signed credential whose `jti` is `ID`; `key KID TIME` revokes every
-//! credential signed by the signing key `KID`. `TIME` is when it was revoked (RFC 3339, UTC).
-//! Lines starting with `#` and blank lines are ignored; ids hold only `A-Z a-z 0-9 . _ ~ -`, so
-//! a line needs no escaping and reads as it is. A revocation is appended with one `write` (atomic
-//! for appends to a local file, so several processes may append to one log) and then
-//! `fdatasync`; the file is created with its directory synced. A last line without its line
-//! break is a write that was cut short by a crash before it was acknowledged: it is ignored, and
-//! cut off before the next append.
+//! `id ID AT UNTIL` revokes the signed credential whose `jti` is `ID`, with its later generations
+//! and everything minted from them ([`lineage`](super::lineage)); `key KID AT UNTIL` revokes every
+//! credential signed by the signing key `KID`. `AT` is when it was revoked; `UNTIL` is when
+//! everything it covers has expired (RFC 3339, or `never` when that is not known), after which
+//! the line may be compacted away. A line of the first version of the log, `id ID AT`, is read as
+//! `UNTIL` never. Lines starting with `#` and blank lines are ignored; ids hold only
+//! `A-Z a-z 0-9 . _ ~ -`, so a line needs no escaping.
+//!
+//! The contract (what acknowledges a revocation, what happens to a moved, truncated, torn or
+//! locked log, and compaction) is in the README's "The revocation log" section; the file handling
+//! is [`linefile`](super::linefile)'s.
 
+use super::lineage;
+use super::linefile::{self, Identity};
 use crate::error::{Diagnostic, Diagnostics, Error, ErrorKind};
-use crate::model::Span;
+use crate::model::{Expiry, Span};
 use crate::syntax::json::valid_id;
 use crate::time::Timestamp;
-use std::fs::{File, OpenOptions};
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::collections::HashMap;
+use std::io;
 use std::path::{Path, PathBuf};
 
 /// What is revoked.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Revocation {
-    /// The signed credential with this id (`jti`).
+    /// The signed credential with this id (`jti`), its later generations (refreshed successors)
+    /// and everything minted from them.
     Credential(String),
     /// Every credential signed by the signing key with this key id (`kid`).
     Key(String),
@@ -59,13 +65,84 @@ impl std::fmt::Display for Revocation {
     }
 }
 
-const HEADER: &str = "# fgac revocations v1\n";
+/// One line of the log: what was revoked, when, and until when it matters.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct RevocationRecord {
+    /// What is revoked.
+    pub revocation: Revocation,
+    /// When it was revoked.
+    pub at: Timestamp,
+    /// When everything it covers has expired: from then on it decides nothing and may be
+    /// compacted away. [`Expiry::Never`] when that is not known.
+    pub until: Expiry,
+}
 
-/// The revocations in a log's text, with the length of the text they come from (the complete
-/// lines: a final line without its line break is not counted). Errors carry line and column; as
-/// for documents, the first 50 are kept and the rest counted.
-pub fn parse_log(text: &str) -> Result<(Vec<Revocation>, usize), Error> {
-    let complete = text.rfind('\n').map_or(0, |i| i + 1);
+impl RevocationRecord {
+    /// A revocation made at `at` that stays in force for good (what is revoked may never
+    /// expire, or its expiry is not known).
+    #[must_use]
+    pub fn forever(revocation: Revocation, at: Timestamp) -> RevocationRecord {
+        RevocationRecord {
+            revocation,
+            at,
+            until: Expiry::Never,
+        }
+    }
+
+    /// The line for the log (with its line break). Refuses an id that is not 1 to 128 of
+    /// `A-Z a-z 0-9 . _ ~ -` (no credential or key has one, and the line would not read back).
+    pub(crate) fn line(&self) -> Result<String, LogError> {
+        let id = self.revocation.id();
+        if !valid_id(id) {
+            return Err(LogError::BadId(id.to_owned()));
+        }
+        Ok(format!(
+            "{} {id} {} {}\n",
+            self.revocation.word(),
+            self.at,
+            until_word(self.until)
+        ))
+    }
+
+    /// Whether it still decides anything at `now`, given `margin` seconds for clocks that
+    /// disagree: false once everything it covers has been expired for `margin` seconds.
+    #[must_use]
+    pub fn in_force(&self, now: Timestamp, margin: u64) -> bool {
+        match self.until {
+            Expiry::Never => true,
+            Expiry::At(t) => now < t.saturating_add(margin),
+        }
+    }
+}
+
+fn until_word(until: Expiry) -> String {
+    match until {
+        Expiry::Never => "never".to_owned(),
+        Expiry::At(t) => t.to_string(),
+    }
+}
+
+/// The header of a log written by this version.
+pub(crate) const HEADER: &str = "# fgac revocations v2\n";
+
+/// How long after everything a revocation covers has expired it is kept, for clocks that
+/// disagree ([`MAX_LEEWAY_SECONDS`](super::MAX_LEEWAY_SECONDS)): a compaction on a machine
+/// whose clock is ahead never drops what a machine whose clock is behind still needs.
+pub const COMPACTION_MARGIN_SECONDS: u64 = super::store::MAX_LEEWAY_SECONDS;
+
+/// The revocations in a log's text, and the length of the text they come from (its complete
+/// lines: a final line without its line break was never acknowledged and is not counted).
+/// Errors carry line and column; as for documents, the first 50 are kept and the rest counted.
+pub fn parse_log(text: &str) -> Result<(Vec<RevocationRecord>, usize), Error> {
+    let (records, complete, errors) = parse_lines(text);
+    errors.into_result().map_err(|e| e.with_source(text))?;
+    Ok((records, complete))
+}
+
+/// Every revocation of `text`'s complete lines, with the diagnostics of the lines that are not
+/// revocations.
+fn parse_lines(text: &str) -> (Vec<RevocationRecord>, usize, Diagnostics) {
+    let complete = linefile::complete_len(text.as_bytes());
     let mut out = Vec::new();
     let mut errors = Diagnostics::default();
     let mut offset = 0;
@@ -76,130 +153,279 @@ pub fn parse_log(text: &str) -> Result<(Vec<Revocation>, usize), Error> {
         if body.trim().is_empty() || body.starts_with('#') {
             continue;
         }
-        let span = Span::new(start, start + body.len());
-        let words: Vec<&str> = body.split(' ').collect();
-        let parsed = match words.as_slice() {
-            [kind, id, at] if valid_id(id) && at.parse::<Timestamp>().is_ok() => match *kind {
-                "id" => Some(Revocation::Credential((*id).to_owned())),
-                "key" => Some(Revocation::Key((*id).to_owned())),
-                _ => None,
-            },
-            _ => None,
-        };
-        match parsed {
+        match parse_line(body) {
             Some(r) => out.push(r),
             None => errors.push(
-                Diagnostic::new(ErrorKind::Syntax, span, "not a revocation line").with_help(
-                    "a line is `id JTI TIME` or `key KID TIME`, with TIME like 2026-11-26T17:00:00Z",
+                Diagnostic::new(
+                    ErrorKind::Syntax,
+                    Span::new(start, start + body.len()),
+                    "not a revocation line",
+                )
+                .with_help(
+                    "a line is `id JTI AT UNTIL` or `key KID AT UNTIL`, with AT like 2026-11-26T17:00:00Z and UNTIL such a time or `never`",
                 ),
             ),
         }
     }
-    errors.into_result().map_err(|e| e.with_source(text))?;
-    Ok((out, complete))
+    (out, complete, errors)
 }
 
-/// An open revocation log, to append to.
-#[derive(Debug)]
-pub struct RevocationLog {
-    path: PathBuf,
-    file: File,
+fn parse_line(body: &str) -> Option<RevocationRecord> {
+    let words: Vec<&str> = body.split(' ').collect();
+    let (kind, id, at, until) = match words.as_slice() {
+        [kind, id, at] => (*kind, *id, *at, "never"),
+        [kind, id, at, until] => (*kind, *id, *at, *until),
+        _ => return None,
+    };
+    if !valid_id(id) {
+        return None;
+    }
+    let at: Timestamp = at.parse().ok()?;
+    let until = match until {
+        "never" => Expiry::Never,
+        t => Expiry::At(t.parse().ok()?),
+    };
+    let revocation = match kind {
+        "id" => Revocation::Credential(id.to_owned()),
+        "key" => Revocation::Key(id.to_owned()),
+        _ => return None,
+    };
+    Some(RevocationRecord {
+        revocation,
+        at,
+        until,
+    })
 }
+
+/// The revocation log at a path: creating it, reading it, appending to it and compacting it,
+/// each safe against other processes doing the same (see the module docs and the README).
+pub struct RevocationLog;
 
 impl RevocationLog {
-    /// Opens the log at `path`, creating it (and syncing its directory) when it does not exist,
-    /// and cutting off a last line a crash left without its line break. Returns the log and the
-    /// revocations it holds.
-    pub fn open(path: &Path) -> Result<(RevocationLog, Vec<Revocation>), LogError> {
-        let created = !path.exists();
-        let mut file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .create(true)
-            .open(path)
-            .map_err(|e| LogError::io(path, e))?;
-        if created {
-            file.write_all(HEADER.as_bytes())
-                .and_then(|()| file.sync_all())
-                .and_then(|()| sync_dir(path))
-                .map_err(|e| LogError::io(path, e))?;
-        }
-        let mut bytes = Vec::new();
-        file.seek(SeekFrom::Start(0))
-            .and_then(|_| file.read_to_end(&mut bytes))
-            .map_err(|e| LogError::io(path, e))?;
-        let text = String::from_utf8(bytes).map_err(|_| {
-            LogError::io(
-                path,
-                io::Error::new(io::ErrorKind::InvalidData, "the log is not UTF-8 text"),
-            )
+    /// Creates an empty log at `path`; refuses when something is there already (a log is never
+    /// replaced by an empty one). This is the only way a log comes into being: a key ring or
+    /// `fgac revoke` refuses to start on a log that is missing, which may have lost revocations.
+    pub fn create(path: &Path) -> Result<(), LogError> {
+        let locked = linefile::lock(path).map_err(|e| LogError::io(path, e))?;
+        locked.create(HEADER).map_err(|e| {
+            if e.kind() == io::ErrorKind::AlreadyExists {
+                LogError::Exists(path.to_owned())
+            } else {
+                LogError::io(path, e)
+            }
         })?;
-        let (revocations, complete) = parse_log(&text).map_err(|e| LogError::Format {
-            path: path.to_owned(),
-            error: e.with_origin(path.display().to_string()),
-        })?;
-        if complete < text.len() {
-            // A torn last line: never acknowledged, so never in force. Cut it off, so that the
-            // next line starts on a line of its own.
-            file.set_len(complete as u64)
-                .and_then(|()| file.sync_all())
-                .map_err(|e| LogError::io(path, e))?;
-        }
-        Ok((
-            RevocationLog {
-                path: path.to_owned(),
-                file,
-            },
-            revocations,
-        ))
+        Ok(())
     }
 
-    /// Appends `revocation`, made at `at`, and returns once it is on disk. Refuses an id that
-    /// is not 1 to 128 of `A-Z a-z 0-9 . _ ~ -` (no credential or key has one, and the line
-    /// would not read back).
-    pub fn append(&mut self, revocation: &Revocation, at: Timestamp) -> io::Result<()> {
-        if !valid_id(revocation.id()) {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!(
-                    "`{}` is not an id: ids are 1 to 128 of `A-Z a-z 0-9 . _ ~ -`",
-                    revocation.id().escape_debug()
-                ),
-            ));
-        }
-        let line = format!("{} {} {at}\n", revocation.word(), revocation.id());
-        self.file.write_all(line.as_bytes())?;
-        self.file.sync_data()
+    /// The revocations in the log at `path` (its complete lines). A missing log is an error
+    /// ([`LogError::Missing`]), never "no revocations".
+    pub fn read(path: &Path) -> Result<Vec<RevocationRecord>, LogError> {
+        let (bytes, _) = linefile::read_complete(path)
+            .map_err(|e| LogError::io(path, e))?
+            .ok_or_else(|| LogError::Missing(path.to_owned()))?;
+        parse_strict(path, &bytes)
     }
 
-    /// The log's path.
-    #[must_use]
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// Appends `record` to the log at `path` and returns once it is on disk, under the writers'
+    /// lock: a torn last line left by a writer that was killed is cut off first. Refuses a
+    /// missing log ([`LogError::Missing`]).
+    pub fn append(path: &Path, record: &RevocationRecord) -> Result<(), LogError> {
+        let line = record.line()?;
+        let locked = linefile::lock(path).map_err(|e| LogError::io(path, e))?;
+        if linefile::Identity::of(path)
+            .map_err(|e| LogError::io(path, e))?
+            .is_none()
+        {
+            return Err(LogError::Missing(path.to_owned()));
+        }
+        locked
+            .append(&line, true)
+            .map_err(|e| LogError::io(path, e))?;
+        Ok(())
+    }
+
+    /// Drops the revocations that no longer decide anything (everything they cover expired more
+    /// than [`COMPACTION_MARGIN_SECONDS`] before `now`), keeping every other line and the order,
+    /// by writing the new log beside the old one and renaming it over it: a crash at any moment
+    /// leaves the old log or the new one. Key rings that follow the log see a replaced log that
+    /// lacks only expired revocations, which they accept.
+    pub fn compact(path: &Path, now: Timestamp) -> Result<Compaction, LogError> {
+        let locked = linefile::lock(path).map_err(|e| LogError::io(path, e))?;
+        let (bytes, _) = locked
+            .read()
+            .map_err(|e| LogError::io(path, e))?
+            .ok_or_else(|| LogError::Missing(path.to_owned()))?;
+        let records = parse_strict(path, &bytes)?;
+        let mut text = String::from(HEADER);
+        let mut kept = 0;
+        let mut dropped = 0;
+        let mut seen = std::collections::HashSet::new();
+        for r in &records {
+            if !r.in_force(now, COMPACTION_MARGIN_SECONDS) {
+                dropped += 1;
+            } else if seen.insert((r.revocation.clone(), r.until)) {
+                text.push_str(&r.line()?);
+                kept += 1;
+            } else {
+                // The same revocation written twice (two processes revoking one credential).
+                dropped += 1;
+            }
+        }
+        locked.replace(&text).map_err(|e| LogError::io(path, e))?;
+        Ok(Compaction { kept, dropped })
     }
 }
 
-/// Syncs the directory holding `path`, so that a newly created file's name is on disk.
-fn sync_dir(path: &Path) -> io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    File::open(dir)?.sync_all()
+/// What a compaction did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Compaction {
+    /// Revocations kept (still in force).
+    pub kept: usize,
+    /// Revocations dropped (everything they cover has expired), and repeated lines.
+    pub dropped: usize,
 }
 
-/// Why a revocation log could not be opened or read.
+/// Parses the complete lines of a log file's `bytes`: every revocation it holds, and the error
+/// of the lines that are not revocations, if any (a key ring that follows a log applies what
+/// reads and reports the rest).
+pub(crate) fn parse_bytes(path: &Path, bytes: &[u8]) -> (Vec<RevocationRecord>, Option<LogError>) {
+    // Lines are ASCII; a line that is not UTF-8 is not a revocation, and does not hide the others.
+    let text = String::from_utf8_lossy(bytes);
+    let (records, _, errors) = parse_lines(&text);
+    let error = errors.into_result().err().map(|error| LogError::Format {
+        path: path.to_owned(),
+        error: error
+            .with_source(&text)
+            .with_origin(path.display().to_string()),
+    });
+    (records, error)
+}
+
+/// Parses the complete lines of a log file's `bytes`, all of which must be revocations.
+pub(crate) fn parse_strict(path: &Path, bytes: &[u8]) -> Result<Vec<RevocationRecord>, LogError> {
+    match parse_bytes(path, bytes) {
+        (records, None) => Ok(records),
+        (_, Some(e)) => Err(e),
+    }
+}
+
+/// The revocations a process holds: a set that only grows, until what a revocation covers has
+/// expired. Indexed for the questions a key ring asks: does anything revoke this credential, and
+/// what is in force that a file lacks.
+#[derive(Debug, Default)]
+pub(crate) struct RevocationSet {
+    records: HashMap<Revocation, RevocationRecord>,
+    /// For each line of credential ids, the lowest generation revoked.
+    lines: HashMap<String, u64>,
+    /// The signing keys revoked.
+    kids: std::collections::HashSet<String>,
+}
+
+impl RevocationSet {
+    /// Adds `r`; returns whether it revokes anything not revoked before. A revocation given
+    /// twice keeps the later `until` (the one that stays longest).
+    pub(crate) fn insert(&mut self, r: &RevocationRecord) -> bool {
+        let new = match self.records.get_mut(&r.revocation) {
+            Some(old) => {
+                old.until = later(old.until, r.until);
+                false
+            }
+            None => {
+                self.records.insert(r.revocation.clone(), r.clone());
+                true
+            }
+        };
+        self.index(&r.revocation);
+        new
+    }
+
+    fn index(&mut self, r: &Revocation) {
+        match r {
+            Revocation::Credential(id) => {
+                let p = lineage::Position::of(id);
+                let lowest = self.lines.entry(p.line.to_owned()).or_insert(p.generation);
+                *lowest = (*lowest).min(p.generation);
+            }
+            Revocation::Key(kid) => {
+                self.kids.insert(kid.clone());
+            }
+        }
+    }
+
+    /// Whether a credential with this id, ancestors and signing key is revoked.
+    pub(crate) fn revokes(&self, id: &str, lineage: &[Box<str>], kid: &str) -> bool {
+        let covered = |id: &str| {
+            let p = lineage::Position::of(id);
+            self.lines.get(p.line).is_some_and(|&g| p.generation >= g)
+        };
+        self.kids.contains(kid) || covered(id) || lineage.iter().any(|a| covered(a))
+    }
+
+    /// How many revocations it holds.
+    pub(crate) fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// The revocations still in force at `now`, oldest first (for writing a log back).
+    pub(crate) fn in_force(&self, now: Timestamp) -> Vec<&RevocationRecord> {
+        let mut out: Vec<&RevocationRecord> = self
+            .records
+            .values()
+            .filter(|r| r.in_force(now, COMPACTION_MARGIN_SECONDS))
+            .collect();
+        out.sort_by(|a, b| (a.at, &a.revocation).cmp(&(b.at, &b.revocation)));
+        out
+    }
+
+    /// How many revocations in force at `now` `file` lacks.
+    pub(crate) fn missing_from(&self, file: &[RevocationRecord], now: Timestamp) -> usize {
+        let there: std::collections::HashSet<&Revocation> =
+            file.iter().map(|r| &r.revocation).collect();
+        self.in_force(now)
+            .into_iter()
+            .filter(|r| !there.contains(&r.revocation))
+            .count()
+    }
+
+    /// Forgets the revocations that decide nothing any more (see [`RevocationRecord::in_force`]).
+    pub(crate) fn prune(&mut self, now: Timestamp) {
+        let before = self.records.len();
+        self.records
+            .retain(|_, r| r.in_force(now, COMPACTION_MARGIN_SECONDS));
+        if self.records.len() != before {
+            self.lines.clear();
+            self.kids.clear();
+            let kept: Vec<Revocation> = self.records.keys().cloned().collect();
+            for r in &kept {
+                self.index(r);
+            }
+        }
+    }
+}
+
+/// The later of two expiries (never is the latest).
+pub(crate) fn later(a: Expiry, b: Expiry) -> Expiry {
+    match (a, b) {
+        (Expiry::Never, _) | (_, Expiry::Never) => Expiry::Never,
+        (Expiry::At(x), Expiry::At(y)) => Expiry::At(x.max(y)),
+    }
+}
+
+/// Why a revocation log could not be created, read, appended to or compacted, or why the one a
+/// key ring follows does not agree with what it applied.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum LogError {
     /// Reading, creating or writing it failed.
-    #[error("{}: {source}", path.display())]
+    #[error("the revocation log `{}`: {source}", path.display())]
     Io {
         /// The log.
         path: PathBuf,
         /// What failed.
         source: io::Error,
     },
-    /// A line is not a revocation.
+    /// Lines that are not revocations, each with its line and column (rendered like every other
+    /// diagnostic).
     #[error("{error}")]
     Format {
         /// The log.
@@ -207,62 +433,166 @@ pub enum LogError {
         /// The lines at fault.
         error: Error,
     },
+    /// There is no log where one is configured: it may have been moved or deleted, with the
+    /// revocations it held.
+    #[error(
+        "the revocation log `{}` does not exist: it may have been moved or deleted with the revocations it held",
+        .0.display()
+    )]
+    Missing(PathBuf),
+    /// [`RevocationLog::create`] found something there already.
+    #[error("the revocation log `{}` exists already; a log is never replaced by an empty one", .0.display())]
+    Exists(PathBuf),
+    /// The log was replaced, cut short or rewritten by a file that lacks revocations a key ring
+    /// applied and that are still in force; they stay in force.
+    #[error(
+        "the revocation log `{}` was replaced or cut short and lacks {lost} revocation{} still in force; {} in force, and the next revocation writes {} back",
+        path.display(),
+        if *lost == 1 { "" } else { "s" },
+        if *lost == 1 { "it stays" } else { "they stay" },
+        if *lost == 1 { "it" } else { "them" }
+    )]
+    Diverged {
+        /// The log.
+        path: PathBuf,
+        /// How many revocations in force it lacks.
+        lost: usize,
+    },
+    /// An id that is not 1 to 128 of `A-Z a-z 0-9 . _ ~ -`.
+    #[error("`{}` is not an id: ids are 1 to 128 of `A-Z a-z 0-9 . _ ~ -`", crate::escape_for_terminal(.0))]
+    BadId(String),
 }
 
 impl LogError {
-    fn io(path: &Path, source: io::Error) -> LogError {
+    pub(crate) fn io(path: &Path, source: io::Error) -> LogError {
         LogError::Io {
             path: path.to_owned(),
             source,
         }
     }
+
+    /// The diagnostics of a log whose lines do not read, for rendering them with the file's
+    /// lines (`None` for the other errors, which are one line each).
+    #[must_use]
+    pub fn diagnostics(&self) -> Option<&Error> {
+        match self {
+            LogError::Format { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+}
+
+/// What a key ring knows of the log it follows.
+#[derive(Debug, Default)]
+pub(crate) struct LogView {
+    /// The file read last and how far: its identity when read and the length of its complete
+    /// lines applied.
+    pub(crate) identity: Option<Identity>,
+    pub(crate) applied: u64,
+    /// The last complete line applied, to notice a file rewritten in place.
+    pub(crate) last_line: Vec<u8>,
+}
+
+impl LogView {
+    /// Records that `bytes` (complete lines) of a file with `identity` were applied from
+    /// `offset`.
+    pub(crate) fn advance(&mut self, identity: Identity, offset: u64, bytes: &[u8]) {
+        self.identity = Some(identity);
+        self.applied = offset + bytes.len() as u64;
+        if let Some(last) = last_line(bytes) {
+            self.last_line = last.to_vec();
+        } else if offset == 0 {
+            self.last_line.clear();
+        }
+    }
+}
+
+/// The last complete line of `bytes` (with its line break).
+pub(crate) fn last_line(bytes: &[u8]) -> Option<&[u8]> {
+    let end = linefile::complete_len(bytes);
+    if end == 0 {
+        return None;
+    }
+    let start = bytes[..end - 1]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    Some(&bytes[start..end])
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn at(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
     #[test]
-    fn parses_lines_and_ignores_a_torn_tail() {
-        let text = "# fgac revocations v1\nid a1 2026-11-26T17:00:00Z\n\nkey k-2 2026-11-26T17:05:00Z\nid tor";
+    fn parses_both_versions_and_ignores_a_torn_tail() {
+        let text = "# fgac revocations v1\nid a1 2026-11-26T17:00:00Z\n\nkey k-2 2026-11-26T17:05:00Z never\nid b 2026-11-26T17:00:00Z 2026-12-01T00:00:00Z\nid tor";
         let (list, complete) = parse_log(text).unwrap();
         assert_eq!(
             list,
             vec![
-                Revocation::Credential("a1".into()),
-                Revocation::Key("k-2".into())
+                RevocationRecord::forever(
+                    Revocation::Credential("a1".into()),
+                    at("2026-11-26T17:00:00Z")
+                ),
+                RevocationRecord::forever(
+                    Revocation::Key("k-2".into()),
+                    at("2026-11-26T17:05:00Z")
+                ),
+                RevocationRecord {
+                    revocation: Revocation::Credential("b".into()),
+                    at: at("2026-11-26T17:00:00Z"),
+                    until: Expiry::At(at("2026-12-01T00:00:00Z")),
+                },
             ]
         );
         assert_eq!(&text[complete..], "id tor");
-        let err = parse_log("id a1 yesterday\nid b/c 2026-11-26T17:00:00Z\n").unwrap_err();
-        assert_eq!(err.diagnostics().len(), 2);
+        let err = parse_log(
+            "id a1 yesterday\nid b/c 2026-11-26T17:00:00Z\nid c 2026-11-26T17:00:00Z soon\n",
+        )
+        .unwrap_err();
+        assert_eq!(err.diagnostics().len(), 3);
         assert!(err.to_string().contains("not a revocation line"));
     }
 
     #[test]
-    fn appends_survive_reopening_and_a_torn_line_is_cut() {
-        let dir = std::env::temp_dir().join(format!("fgac-revlog-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("revoked.log");
-        let (mut log, list) = RevocationLog::open(&path).unwrap();
-        assert!(list.is_empty());
-        let at = Timestamp::from_unix_seconds(1_795_651_200);
-        log.append(&Revocation::Credential("a1".into()), at)
-            .unwrap();
-        drop(log);
-        // A crash in the middle of the next append.
-        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
-        f.write_all(b"key k").unwrap();
-        drop(f);
-        let (mut log, list) = RevocationLog::open(&path).unwrap();
-        assert_eq!(list, vec![Revocation::Credential("a1".into())]);
-        log.append(&Revocation::Key("k2".into()), at).unwrap();
-        let text = std::fs::read_to_string(&path).unwrap();
-        assert_eq!(
-            text,
-            "# fgac revocations v1\nid a1 2026-11-26T00:00:00Z\nkey k2 2026-11-26T00:00:00Z\n"
-        );
-        let _ = std::fs::remove_dir_all(&dir);
+    fn a_set_covers_generations_lineage_and_keys_and_forgets_only_the_expired() {
+        let mut set = RevocationSet::default();
+        let now = at("2026-11-26T00:00:00Z");
+        let r = |rev: Revocation, until: Expiry| RevocationRecord {
+            revocation: rev,
+            at: now,
+            until,
+        };
+        assert!(set.insert(&r(Revocation::Credential("L~2".into()), Expiry::Never)));
+        assert!(!set.insert(&r(Revocation::Credential("L~2".into()), Expiry::Never)));
+        let soon = Expiry::At(now.saturating_add(60));
+        assert!(set.insert(&r(Revocation::Key("k9".into()), soon)));
+        let none: [Box<str>; 0] = [];
+        assert!(set.revokes("L~2", &none, "k1"));
+        assert!(set.revokes("L~7", &none, "k1"));
+        assert!(!set.revokes("L~1", &none, "k1"));
+        assert!(set.revokes("t", &["root".into(), "L~3".into()], "k1"));
+        assert!(set.revokes("x", &none, "k9"));
+        // The key's revocation covers what expires within a minute: kept for the margin after.
+        set.prune(now.saturating_add(60 + COMPACTION_MARGIN_SECONDS - 1));
+        assert!(set.revokes("x", &none, "k9"));
+        set.prune(now.saturating_add(60 + COMPACTION_MARGIN_SECONDS));
+        assert!(!set.revokes("x", &none, "k9"));
+        assert!(set.revokes("L~7", &none, "k1"), "never is never forgotten");
+        assert_eq!(set.len(), 1);
+        assert_eq!(set.missing_from(&[], now), 1);
+    }
+
+    #[test]
+    fn last_lines() {
+        assert_eq!(last_line(b"a\nbc\n"), Some(&b"bc\n"[..]));
+        assert_eq!(last_line(b"a\n"), Some(&b"a\n"[..]));
+        assert_eq!(last_line(b"a\nb"), Some(&b"a\n"[..]));
+        assert_eq!(last_line(b""), None);
     }
 }

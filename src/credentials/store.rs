@@ -24,14 +24,18 @@
 //!   `keys` and not retired.
 //! * `document`: a policy document (DSL or JSON) for API keys that carry no permissions and
 //!   refer to one of its credentials by name (`sub`).
-//! * `revocations`: the revocation log ([`RevocationLog`](super::RevocationLog)).
+//! * `revocations`: the revocation log ([`RevocationLog`](super::RevocationLog)). It must exist
+//!   (create it with `fgac revoke --create-log`): a key ring refuses a missing log, which may
+//!   have been moved or deleted with its revocations.
+//! * `issued`: the issuance ledger ([`Ledger`](super::Ledger)), where a key ring records what it
+//!   mints and refreshes, so that a revocation can say what it covers (created when missing).
 //! * `leeway_seconds`: how far in the future a credential's `iat` and `nbf` may be, for clocks
 //!   that disagree a little (default 0; at most 300).
 //!
 //! Paths are relative to the store file. Unknown and duplicated fields, `null`, two keys with one
 //! `kid`, and a private key in `keys` are errors with a line and column.
 
-use super::keys::{PublicKey, SigningKey, read_bytes};
+use super::keys::{PublicKey, SigningKey};
 use crate::compile::{AuthorizerBuilder, Compiled};
 use crate::error::{Diagnostic, Error, ErrorKind};
 use crate::limits::Limits;
@@ -41,6 +45,7 @@ use serde_json::value::RawValue;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 /// The most leeway a store may give clocks, in seconds.
 pub const MAX_LEEWAY_SECONDS: u64 = 300;
@@ -63,28 +68,139 @@ pub struct Store {
     pub(crate) signing: Vec<SigningKey>,
     pub(crate) document: Option<Arc<Compiled>>,
     pub(crate) revocations: Option<PathBuf>,
+    pub(crate) issued: Option<PathBuf>,
     pub(crate) leeway_seconds: u64,
     pub(crate) limits: Limits,
-    /// The files it was read from (the store file, its document, its signing keys), each with
-    /// its fingerprint taken just before it was read, to watch.
-    pub(crate) sources: Vec<(PathBuf, Fingerprint)>,
+    /// The files it was read from (the store file, its signing keys, its document), each as it
+    /// was read, to watch.
+    pub(crate) sources: Vec<Source>,
 }
 
-/// What identifies a file's version: its length, modification time and (on Unix) inode; `None`
-/// when it cannot be read.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Fingerprint(Option<(u64, std::time::SystemTime, u64)>);
+/// A file a store was read from, and what was read: a watcher compares the file as it is now
+/// against the bytes read, never against the file as it was after reading (an edit made while a
+/// slow read was going on would be taken for what was read, and never applied).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Source {
+    pub(crate) path: PathBuf,
+    /// `None` when the file could not be read.
+    pub(crate) seen: Option<Seen>,
+}
 
-impl Fingerprint {
-    pub(crate) fn of(path: &Path) -> Fingerprint {
-        Fingerprint((|| {
-            let m = std::fs::metadata(path).ok()?;
-            #[cfg(unix)]
-            let ino = std::os::unix::fs::MetadataExt::ino(&m);
-            #[cfg(not(unix))]
-            let ino = 0;
-            Some((m.len(), m.modified().ok()?, ino))
-        })())
+/// A version of a file: its stamp when opened, a hash of the bytes read, and when those bytes
+/// were known to be what the file held.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Seen {
+    stamp: Stamp,
+    hash: u64,
+    at: SystemTime,
+}
+
+/// What the file system says of a file: device, inode, length, modification and change times.
+/// Two versions of a file may share a stamp (timestamps are coarse); equal stamps settle that
+/// nothing changed only once the file's times are well in the past of when its bytes were read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Stamp {
+    file: (u64, u64),
+    len: u64,
+    modified: Option<SystemTime>,
+    changed: (i64, i64),
+}
+
+/// How far apart a file's modification time and a read must be for the stamp alone to say the
+/// bytes are the same: file systems keep times to a tick of the kernel's coarse clock, or to a
+/// second or two on some.
+const RACY: Duration = Duration::from_secs(2);
+
+impl Stamp {
+    fn of(m: &std::fs::Metadata) -> Stamp {
+        #[cfg(unix)]
+        let (file, changed) = {
+            use std::os::unix::fs::MetadataExt as _;
+            ((m.dev(), m.ino()), (m.ctime(), m.ctime_nsec()))
+        };
+        #[cfg(not(unix))]
+        let (file, changed) = ((0, 0), (0, 0));
+        Stamp {
+            file,
+            len: m.len(),
+            modified: m.modified().ok(),
+            changed,
+        }
+    }
+
+    /// Whether bytes read at `at` could differ from the file's bytes with this stamp.
+    fn racy(&self, at: SystemTime) -> bool {
+        self.modified
+            .is_none_or(|m| m.checked_add(RACY).is_none_or(|later| later > at))
+    }
+}
+
+/// The hash the versions of a file are compared by: keyed at random once per process (an
+/// attacker who can write the file could simply write it).
+fn content_hash(bytes: &[u8]) -> u64 {
+    static KEYS: std::sync::OnceLock<ahash::RandomState> = std::sync::OnceLock::new();
+    KEYS.get_or_init(ahash::RandomState::new).hash_one(bytes)
+}
+
+/// Reads `path` once: its bytes and what a watcher compares later. The stamp comes from the
+/// opened file before its bytes are read, so an edit during the read changes it.
+pub(crate) fn read_source(path: &Path) -> (Result<Vec<u8>, Error>, Source) {
+    let read = || -> std::io::Result<(Vec<u8>, Seen)> {
+        let mut file = std::fs::File::open(path)?;
+        let stamp = Stamp::of(&file.metadata()?);
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut file, &mut bytes)?;
+        let seen = Seen {
+            stamp,
+            hash: content_hash(&bytes),
+            at: SystemTime::now(),
+        };
+        Ok((bytes, seen))
+    };
+    match read() {
+        Ok((bytes, seen)) => (
+            Ok(bytes),
+            Source {
+                path: path.to_owned(),
+                seen: Some(seen),
+            },
+        ),
+        Err(e) => (
+            Err(Error::one(Diagnostic::new(
+                ErrorKind::Json,
+                Span::default(),
+                format!("cannot read `{}`: {e}", path.display()),
+            ))),
+            Source {
+                path: path.to_owned(),
+                seen: None,
+            },
+        ),
+    }
+}
+
+impl Source {
+    /// Whether the file may now hold other bytes than were read (or be there when it was not, or
+    /// the reverse). Costs a `stat`; reads and hashes the file only when its stamp changed or
+    /// cannot yet tell. A check that finds the same bytes under a new stamp, or once the read is
+    /// clear of the file's times, remembers it, so that the next check is a `stat` again.
+    pub(crate) fn changed(&mut self) -> bool {
+        let now = std::fs::metadata(&self.path).ok().map(|m| Stamp::of(&m));
+        let (Some(seen), Some(stamp)) = (&mut self.seen, now) else {
+            return self.seen.is_some() || now.is_some();
+        };
+        if stamp == seen.stamp && !stamp.racy(seen.at) {
+            return false;
+        }
+        let checked_at = SystemTime::now();
+        match std::fs::read(&self.path) {
+            Ok(bytes) if content_hash(&bytes) == seen.hash => {
+                seen.stamp = stamp;
+                seen.at = checked_at;
+                false
+            }
+            _ => true,
+        }
     }
 }
 
@@ -130,6 +246,12 @@ impl Store {
         self.revocations.as_deref()
     }
 
+    /// The issuance ledger's path, if the store names one.
+    #[must_use]
+    pub fn issuance_ledger(&self) -> Option<&Path> {
+        self.issued.as_deref()
+    }
+
     /// The limits credentials are read and compiled under.
     #[must_use]
     pub fn limits(&self) -> &Limits {
@@ -162,11 +284,25 @@ impl Store {
 
     /// Reads a store file under `limits`.
     pub fn from_file_with(path: &Path, limits: &Limits) -> Result<Store, Error> {
+        Store::read_file(path, limits).0
+    }
+
+    /// Reads a store file under `limits`, with the files read (as far as it got), each as it
+    /// was read: what a watcher compares the files against.
+    pub(crate) fn read_file(path: &Path, limits: &Limits) -> (Result<Store, Error>, Vec<Source>) {
+        let mut sources = Vec::new();
+        let store = Store::read_into(path, limits, &mut sources);
+        (store, sources)
+    }
+
+    fn read_into(path: &Path, limits: &Limits, sources: &mut Vec<Source>) -> Result<Store, Error> {
         let origin = path.display().to_string();
-        // Each file's fingerprint is taken before it is read, so that a watcher sees a change
-        // made while it was being read.
-        let mut sources = vec![(path.to_owned(), Fingerprint::of(path))];
-        let bytes = read_bytes(path)?;
+        let mut read = |p: &Path| {
+            let (bytes, source) = read_source(p);
+            sources.push(source);
+            bytes
+        };
+        let bytes = read(path)?;
         let text =
             crate::syntax::utf8(&bytes, limits).map_err(|e| e.with_origin(origin.clone()))?;
         let dir = path.parent().unwrap_or(Path::new(""));
@@ -185,26 +321,29 @@ impl Store {
         }
         for rel in file.signing_keys {
             let p = dir.join(&rel);
-            sources.push((p.clone(), Fingerprint::of(&p)));
-            builder = builder.signing_key(SigningKey::from_file(&p)?);
+            let key_bytes = read(&p)?;
+            builder = builder.signing_key(SigningKey::from_file_bytes(&p, &key_bytes)?);
         }
         if let Some(rel) = file.document {
             let p = dir.join(&rel);
-            sources.push((p.clone(), Fingerprint::of(&p)));
+            let doc_bytes = read(&p)?;
             let compiled = AuthorizerBuilder::default()
                 .limits(limits.clone())
-                .read(&read_bytes(&p)?, None)
+                .read(&doc_bytes, None)
                 .map_err(|e| e.with_origin(p.display().to_string()))?;
             builder = builder.document(compiled);
         }
         if let Some(rel) = file.revocations {
             builder = builder.revocation_log(dir.join(rel));
         }
+        if let Some(rel) = file.issued {
+            builder = builder.issuance_ledger(dir.join(rel));
+        }
         builder = builder.leeway_seconds(file.leeway_seconds);
         let mut store = builder
             .build()
             .map_err(|e| e.with_source(text).with_origin(origin))?;
-        store.sources = sources;
+        store.sources.clone_from(sources);
         Ok(store)
     }
 }
@@ -215,6 +354,7 @@ struct StoreFile {
     signing_keys: Vec<String>,
     document: Option<String>,
     revocations: Option<String>,
+    issued: Option<String>,
     leeway_seconds: u64,
 }
 
@@ -231,6 +371,8 @@ struct StoreJson<'a> {
     document: Option<&'a RawValue>,
     #[serde(borrow, default, deserialize_with = "crate::syntax::json::raw")]
     revocations: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "crate::syntax::json::raw")]
+    issued: Option<&'a RawValue>,
     #[serde(borrow, default, deserialize_with = "crate::syntax::json::raw")]
     leeway_seconds: Option<&'a RawValue>,
 }
@@ -277,6 +419,7 @@ fn read_store_text(text: &str) -> Result<StoreFile, Error> {
         signing_keys: optional(text, s.signing_keys)?.unwrap_or_default(),
         document: optional(text, s.document)?,
         revocations: optional(text, s.revocations)?,
+        issued: optional(text, s.issued)?,
         leeway_seconds,
     })
 }
@@ -297,6 +440,7 @@ pub struct StoreBuilder {
     signing: Vec<SigningKey>,
     document: Option<Arc<Compiled>>,
     revocations: Option<PathBuf>,
+    issued: Option<PathBuf>,
     leeway_seconds: u64,
     limits: Option<Limits>,
 }
@@ -348,6 +492,14 @@ impl StoreBuilder {
         self
     }
 
+    /// The issuance ledger a key ring opened on this store records what it mints and refreshes
+    /// in.
+    #[must_use]
+    pub fn issuance_ledger(mut self, path: impl Into<PathBuf>) -> StoreBuilder {
+        self.issued = Some(path.into());
+        self
+    }
+
     /// Leeway for clocks, in seconds (at most [`MAX_LEEWAY_SECONDS`]).
     #[must_use]
     pub fn leeway_seconds(mut self, seconds: u64) -> StoreBuilder {
@@ -393,6 +545,7 @@ impl StoreBuilder {
             signing: self.signing,
             document: self.document,
             revocations: self.revocations,
+            issued: self.issued,
             leeway_seconds: self.leeway_seconds,
             limits: self.limits.unwrap_or_default(),
             sources: Vec::new(),

@@ -1,8 +1,14 @@
-//! Reloading a key ring when its files change.
+//! Following a key ring's files: reload the store when a file it was read from changes, and apply
+//! the revocation log as it grows.
+//!
+//! A store remembers each file as it read it (a stamp taken when the file was opened and a hash
+//! of the bytes read), and the watcher compares the files against that, never against how they
+//! look after a reload: an edit that lands while a slow reload is reading is seen on the next
+//! tick, whatever the timing, so the store in force always converges to the files' last content.
 
-use super::keyring::{Keyring, ReloadError};
-use super::store::Fingerprint;
-use std::path::PathBuf;
+use super::keyring::{Keyring, LogHealth, ReloadError};
+use super::revocations::LogError;
+use super::store::Source;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -16,12 +22,20 @@ pub enum WatchEvent<'a> {
         /// The key ring's generation now.
         generation: u64,
     },
-    /// The store's files changed but do not read; the store in force is kept.
+    /// The store's files changed but do not read; the store in force is kept (and the files are
+    /// read again only once they change again).
     Kept(&'a ReloadError),
     /// New revocations were applied from the log.
-    Revocations,
-    /// The revocation log does not read; the revocations in force are kept.
-    LogFailed(&'a super::LogError),
+    Revocations {
+        /// How many.
+        applied: usize,
+    },
+    /// The revocation log went wrong: missing, replaced by a file that lacks revocations in
+    /// force, or unreadable. Every revocation applied stays in force. Reported when it starts,
+    /// not on every check.
+    LogFailed(&'a LogError),
+    /// The revocation log holds every revocation in force again.
+    LogRecovered,
 }
 
 /// A thread that polls a key ring's files (the store file, its document, its signing keys and
@@ -43,15 +57,18 @@ impl Drop for Watcher {
     }
 }
 
-fn fingerprint(paths: &[PathBuf]) -> Vec<Fingerprint> {
-    paths.iter().map(|p| Fingerprint::of(p)).collect()
+/// Whether any of `sources` changed since read (each check may remember that a file's new
+/// stamp holds the same bytes).
+fn any_changed(sources: &mut [Source]) -> bool {
+    sources.iter_mut().any(Source::changed)
 }
 
 impl Keyring {
     /// Watches the files this key ring was opened from ([`Keyring::open`]), checking every
     /// `interval`: a changed store file, document or signing key reloads the store (a store
-    /// that does not read is reported and the one in force kept); a changed revocation log is
-    /// applied. `on_event` is told of each. Returns `None` for a key ring not opened from a file.
+    /// that does not read is reported and the one in force kept); lines appended to the
+    /// revocation log are applied. `on_event` is told of each. Returns `None` for a key ring not
+    /// opened from a file.
     pub fn watch(
         self: &Arc<Self>,
         interval: Duration,
@@ -66,9 +83,12 @@ impl Keyring {
         let thread = std::thread::Builder::new()
             .name("fgac-keyring-watch".into())
             .spawn(move || {
-                // What the store in force was read from, as it was then: a change made since
-                // (even before this thread started) is seen.
-                let (mut files, mut seen) = ring.watched_files();
+                // The files as the store in force read them: a change made since (even before
+                // this thread started) is seen.
+                let mut generation = ring.generation();
+                let mut sources = ring.store().sources.clone();
+                let mut failed: Option<Vec<Source>> = ring.failed_sources();
+                let mut health = ring.revocation_status().health;
                 loop {
                     let (flag, wake) = &*signal;
                     let guard = flag.lock().unwrap_or_else(PoisonError::into_inner);
@@ -79,28 +99,43 @@ impl Keyring {
                         return;
                     }
                     drop(guard);
-                    let now = fingerprint(&files);
-                    if now == seen {
+                    let outcome = ring.refresh_revocations();
+                    if let Ok(applied @ 1..) = outcome {
+                        on_event(WatchEvent::Revocations { applied });
+                    }
+                    let now = ring.revocation_status().health;
+                    if now != health {
+                        match (&outcome, &now) {
+                            (Err(e), _) => on_event(WatchEvent::LogFailed(e)),
+                            (Ok(_), LogHealth::Ok) => on_event(WatchEvent::LogRecovered),
+                            _ => {}
+                        }
+                        health = now;
+                    }
+                    if ring.generation() != generation {
+                        // Replaced by someone else (`Keyring::replace`, `reload`).
+                        generation = ring.generation();
+                        sources = ring.store().sources.clone();
+                        failed = None;
+                    }
+                    if !any_changed(&mut sources) {
                         continue;
                     }
-                    // The last file is the revocation log when the store names one.
-                    let log_only = ring.store().revocation_log().is_some()
-                        && now[..now.len() - 1] == seen[..seen.len() - 1];
-                    if log_only {
-                        match ring.refresh_revocations() {
-                            Ok(()) => on_event(WatchEvent::Revocations),
-                            Err(e) => on_event(WatchEvent::LogFailed(&e)),
-                        }
-                    } else {
-                        match ring.reload() {
-                            Ok(()) => on_event(WatchEvent::Reloaded {
-                                generation: ring.generation(),
-                            }),
-                            Err(e) => on_event(WatchEvent::Kept(&e)),
-                        }
-                        files = ring.watched_files().0;
+                    if let Some(f) = &mut failed
+                        && !any_changed(f)
+                    {
+                        // What changed is what failed to read last time, as it was then.
+                        continue;
                     }
-                    seen = fingerprint(&files);
+                    match ring.reload() {
+                        Ok(()) => on_event(WatchEvent::Reloaded {
+                            generation: ring.generation(),
+                        }),
+                        Err(e) => on_event(WatchEvent::Kept(&e)),
+                    }
+                    generation = ring.generation();
+                    sources = ring.store().sources.clone();
+                    failed = ring.failed_sources();
                 }
             })
             .ok()?;

@@ -210,6 +210,39 @@ impl Expiry {
             Expiry::At(at) => now >= at,
         }
     }
+
+    /// Whether this expiry comes no later than `bound` (never is the latest).
+    ///
+    /// ```
+    /// use fgac::{Timestamp, model::Expiry};
+    /// let t = |s| Expiry::At(Timestamp::from_unix_seconds(s));
+    /// assert!(t(5).is_within(t(5)) && t(5).is_within(Expiry::Never));
+    /// assert!(!t(6).is_within(t(5)) && !Expiry::Never.is_within(t(5)));
+    /// ```
+    #[must_use]
+    pub fn is_within(self, bound: Expiry) -> bool {
+        match (self, bound) {
+            (_, Expiry::Never) => true,
+            (Expiry::Never, Expiry::At(_)) => false,
+            (Expiry::At(a), Expiry::At(b)) => a <= b,
+        }
+    }
+
+    /// The earlier of two expiries (never is the latest).
+    #[must_use]
+    pub fn earlier(self, other: Expiry) -> Expiry {
+        if self.is_within(other) { self } else { other }
+    }
+}
+
+impl std::fmt::Display for Expiry {
+    /// `never`, or the instant in RFC 3339 (`2027-01-31T00:00:00Z`).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Expiry::Never => f.write_str("never"),
+            Expiry::At(t) => t.fmt(f),
+        }
+    }
 }
 
 /// What a credential may do.

@@ -2,6 +2,8 @@
 #![allow(dead_code)]
 
 pub mod policy;
+#[cfg(feature = "credentials")]
+pub mod signed;
 pub mod strategies;
 
 use fgac::syntax::json::{Answer, key_from_base64};

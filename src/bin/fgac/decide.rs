@@ -6,27 +6,61 @@
 //! which the key ring of STORE resolves for the request's `peer` (required with a token, and
 //! with a credential that lists networks). A token that is refused is a deny with reason
 //! `unauthenticated`.
+//!
+//! With `--store`, the key ring follows its files as a server does: before each line is
+//! decided, the revocation log is checked (one `stat`), so a revocation acknowledged before the
+//! line was written is in force for it; an edit of the store, its document or its keys is
+//! applied within `--watch-ms`. What the watcher reports goes to stderr.
 
 use crate::input;
-use crate::out::{Status, Stop, say};
-use fgac::credentials::Keyring;
+use crate::out::{Status, Stop, report, say};
+use fgac::credentials::{Keyring, WatchEvent};
 use fgac::syntax::json::{self, Answer, RequestTarget};
 use fgac::{AuthFailure, Authorizer, BatchDecision, Decision, DenyReason, Resource, Timestamp};
 use std::io::{BufRead, Read};
 use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
 
 /// The longest request line read; a longer one is answered with an error and skipped.
 const MAX_LINE_BYTES: u64 = 16 << 20;
 
-pub fn run(file: &Path, now: Option<&str>, store: Option<&Path>) -> Result<Status, Stop> {
+/// What the key ring's watcher saw, on stderr.
+fn tell(event: WatchEvent<'_>) {
+    let line = match event {
+        WatchEvent::Reloaded { generation } => {
+            format!("fgac: key store reloaded (generation {generation})\n")
+        }
+        WatchEvent::Kept(e) => {
+            format!("fgac: key store edit refused, the last good store stays in force:\n{e}\n")
+        }
+        WatchEvent::LogFailed(e) => format!("fgac: {e}\n"),
+        WatchEvent::LogRecovered => {
+            "fgac: the revocation log holds every revocation in force again\n".to_owned()
+        }
+        _ => return,
+    };
+    report(&fgac::escape_lines_for_terminal(&line));
+}
+
+pub fn run(
+    file: &Path,
+    now: Option<&str>,
+    store: Option<&Path>,
+    watch: Duration,
+) -> Result<Status, Stop> {
     let fixed_now = now.map(input::time).transpose()?;
     let ring = match store {
         None => None,
-        Some(path) => Some(Keyring::open(path).map_err(|e| {
-            crate::out::report(&format!("{e}\n"));
+        Some(path) => Some(Arc::new(Keyring::open(path).map_err(|e| {
+            report(&format!(
+                "{}\n",
+                fgac::escape_lines_for_terminal(&e.to_string())
+            ));
             Stop::Usage(format!("cannot open the key store `{}`", path.display()))
-        })?),
+        })?)),
     };
+    let _watcher = ring.as_ref().and_then(|r| r.watch(watch, tell));
     let doc = match input::compile(file)? {
         Ok(doc) => doc,
         Err(status) => return Ok(status),
@@ -65,13 +99,18 @@ pub fn run(file: &Path, now: Option<&str>, store: Option<&Path>) -> Result<Statu
         if bytes.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
+        if let Some(ring) = &ring {
+            // Revocations made by others up to now, in force for this line; a log that went
+            // wrong keeps every revocation in force, and the watcher reports it.
+            let _ = ring.refresh_revocations();
+        }
         let now = fixed_now.unwrap_or_else(Timestamp::now);
         let answer = match std::str::from_utf8(bytes) {
             Err(e) => json::error_to_json(&format!(
                 "line {number} is not UTF-8 (at byte {}); give keys that are not UTF-8 as `item_b64` or `items_b64`",
                 e.valid_up_to()
             )),
-            Ok(text) => match decide_line(authz, ring.as_ref(), only.as_deref(), text, now) {
+            Ok(text) => match decide_line(authz, ring.as_deref(), only.as_deref(), text, now) {
                 Ok(answer) => json::answer_to_json(answer),
                 Err(message) => json::error_to_json(&message),
             },

@@ -70,9 +70,13 @@ enum Command {
         /// The time: RFC 3339 or epoch seconds; default the time each request is read.
         #[arg(long)]
         now: Option<String>,
-        /// A key store file, to verify the `token` of requests that present one.
+        /// A key store file, to verify the `token` of requests that present one. Its
+        /// revocation log is checked before each line; its files are watched.
         #[arg(long)]
         store: Option<PathBuf>,
+        /// With --store, how often the store's files are checked for edits, in milliseconds.
+        #[arg(long, default_value_t = 250, value_parser = clap::value_parser!(u64).range(10..))]
+        watch_ms: u64,
     },
     /// Run the `test` blocks of documents (files, or directories searched for `.fgac` files).
     Test {
@@ -158,9 +162,17 @@ fn main() -> ExitCode {
         } => check::run(&files, deny_warnings),
         Command::Fmt { check, files } => fmt::run(&files, check),
         Command::Explain(args) => explain::run(&args),
-        Command::Decide { file, now, store } => {
-            decide::run(&file, now.as_deref(), store.as_deref())
-        }
+        Command::Decide {
+            file,
+            now,
+            store,
+            watch_ms,
+        } => decide::run(
+            &file,
+            now.as_deref(),
+            store.as_deref(),
+            std::time::Duration::from_millis(watch_ms),
+        ),
         Command::Keygen(args) => keygen::run(&args),
         Command::Mint(args) => mint::run(&args),
         Command::Inspect(args) => inspect::run(&args),

@@ -1,24 +1,31 @@
-//! `fgac revoke (--log FILE | --store STORE) (--id JTI | --key KID | --token TOKEN) [--now
-//! TIME]`: appends a revocation to a revocation log and returns once it is on disk. A server
-//! whose key ring watches the log applies it to live connections.
+//! `fgac revoke (--log FILE | --store STORE) (--id JTI | --key KID | --token TOKEN | --compact)
+//! [--create-log] [--now TIME]`: appends a revocation to a revocation log and returns once it is
+//! on disk; or compacts the log. A server whose key ring follows the log applies it to live
+//! connections.
 
 use crate::input;
 use crate::out::{Status, Stop, report, say};
-use fgac::credentials::{Revocation, RevocationLog, Store, inspect};
+use fgac::credentials::{
+    Ledger, LogError, Revocation, RevocationLog, RevocationRecord, Store, covered_by_revocation,
+    inspect,
+};
+use fgac::model::Expiry;
 use fgac::{Limits, escape_for_terminal as shown};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(clap::Args)]
 #[command(group(clap::ArgGroup::new("log_file").required(true).args(["log", "store"])))]
-#[command(group(clap::ArgGroup::new("what").required(true).args(["id", "key", "token"])))]
+#[command(group(clap::ArgGroup::new("what").args(["id", "key", "token", "compact"])))]
 pub struct Args {
     /// The revocation log.
     #[arg(long)]
     log: Option<PathBuf>,
-    /// A key store file: its `revocations` log.
+    /// A key store file: its `revocations` log (and its `issued` ledger, to count what a
+    /// revocation covers).
     #[arg(long)]
     store: Option<PathBuf>,
-    /// Revoke the credential with this id (`jti`).
+    /// Revoke the credential with this id (`jti`), its refreshed successors and everything
+    /// minted from them.
     #[arg(long)]
     id: Option<String>,
     /// Revoke every credential signed with this signing key id (`kid`).
@@ -27,32 +34,98 @@ pub struct Args {
     /// Revoke this credential (its id is read from it; `-` reads it from stdin).
     #[arg(long)]
     token: Option<String>,
+    /// Drop the revocations of credentials that have all expired, atomically (and the
+    /// ledger's records of them).
+    #[arg(long)]
+    compact: bool,
+    /// Create the log if it does not exist (alone, or before revoking). Without it, a missing
+    /// log is an error: it may have been moved or deleted with the revocations it held.
+    #[arg(long)]
+    create_log: bool,
     /// The time of the revocation: RFC 3339 or epoch seconds; default now.
     #[arg(long)]
     now: Option<String>,
 }
 
+/// A log error as the user sees it: lines that do not read are shown like every other
+/// diagnostic, with the file's line and carets; the rest is one line.
+fn failed(e: LogError) -> Stop {
+    match e.diagnostics() {
+        Some(diagnostics) => {
+            report(&diagnostics.to_string());
+            Stop::Usage("the revocation log has lines that are not revocations".to_owned())
+        }
+        None => Stop::Usage(e.to_string()),
+    }
+}
+
 pub fn run(a: &Args) -> Result<Status, Stop> {
     let now = input::now_or(a.now.as_deref())?;
-    let log = match (&a.log, &a.store) {
-        (Some(log), _) => log.clone(),
+    let (log, ledger) = match (&a.log, &a.store) {
+        (Some(log), _) => (log.clone(), None),
         (None, Some(store)) => {
             let s = Store::from_file(store).map_err(|e| {
                 report(&e.to_string());
                 Stop::Usage(format!("cannot read the key store `{}`", store.display()))
             })?;
-            s.revocation_log().map(ToOwned::to_owned).ok_or_else(|| {
+            let log = s.revocation_log().map(ToOwned::to_owned).ok_or_else(|| {
                 Stop::Usage(format!(
                     "the key store `{}` names no `revocations` log",
                     store.display()
                 ))
-            })?
+            })?;
+            (log, s.issuance_ledger().map(Path::to_owned))
         }
         (None, None) => return Err(Stop::Usage("give --log or --store".to_owned())),
     };
-    let revocation = match (&a.id, &a.key, &a.token) {
-        (Some(id), _, _) => Revocation::Credential(id.clone()),
-        (_, Some(kid), _) => Revocation::Key(kid.clone()),
+    let place = log.display().to_string();
+    let place = shown(&place);
+    if a.create_log {
+        match RevocationLog::create(&log) {
+            Ok(()) => say!("created the revocation log {place}")?,
+            Err(LogError::Exists(_)) => {}
+            Err(e) => return Err(failed(e)),
+        }
+    }
+    if a.id.is_none() && a.key.is_none() && a.token.is_none() && !a.compact {
+        return if a.create_log {
+            Ok(Status::Ok)
+        } else {
+            Err(Stop::Usage(
+                "give --id, --key, --token, --compact or --create-log".to_owned(),
+            ))
+        };
+    }
+    if a.compact {
+        let done = RevocationLog::compact(&log, now).map_err(failed)?;
+        say!(
+            "compacted {place}: {} revocation{} in force kept, {} dropped (all they cover has expired)",
+            done.kept,
+            if done.kept == 1 { "" } else { "s" },
+            done.dropped
+        )?;
+        if let Some(ledger) = &ledger {
+            let (kept, dropped) = Ledger::compact(ledger, now).map_err(failed)?;
+            say!(
+                "compacted {}: {kept} records kept, {dropped} dropped",
+                shown(&ledger.display().to_string())
+            )?;
+        }
+        return Ok(Status::Ok);
+    }
+    let records = ledger
+        .as_deref()
+        .map(Ledger::read)
+        .transpose()
+        .map_err(failed)?;
+    let (revocation, until) = match (&a.id, &a.key, &a.token) {
+        (Some(id), _, _) => {
+            let until = records
+                .as_ref()
+                .map_or(Expiry::Never, |r| covered_by_revocation(r, id, now).1);
+            (Revocation::Credential(id.clone()), until)
+        }
+        (_, Some(kid), _) => (Revocation::Key(kid.clone()), Expiry::Never),
         (_, _, Some(token)) => {
             let token = input::presented(token)?;
             let found = inspect(&token, None, &Limits::default())
@@ -60,16 +133,42 @@ pub fn run(a: &Args) -> Result<Status, Stop> {
             let claims = found.claims.map_err(|_| {
                 Stop::Usage("the credential's claims do not read: revoke it by --id".to_owned())
             })?;
-            Revocation::Credential(claims.id)
+            let until = claims.covered_until();
+            (Revocation::Credential(claims.id), until)
         }
         _ => return Err(Stop::Usage("give --id, --key or --token".to_owned())),
     };
-    let (mut file, _) = RevocationLog::open(&log).map_err(|e| Stop::Usage(e.to_string()))?;
-    file.append(&revocation, now)
-        .map_err(|e| Stop::Usage(format!("cannot write `{}`: {e}", log.display())))?;
-    say!(
-        "revoked {revocation} (on disk in {})",
-        shown(&log.display().to_string())
-    )?;
+    let record = RevocationRecord {
+        revocation,
+        at: now,
+        until,
+    };
+    RevocationLog::append(&log, &record).map_err(|e| match e {
+        LogError::Missing(_) => Stop::Usage(format!(
+            "{e}; if it never existed, create it with --create-log"
+        )),
+        e => failed(e),
+    })?;
+    let what = &record.revocation;
+    let until = match record.until {
+        Expiry::Never => "for good".to_owned(),
+        Expiry::At(t) => format!("until {t}"),
+    };
+    say!("revoked {what} (on disk in {place}), in force {until}")?;
+    if let Revocation::Credential(id) = what {
+        match &records {
+            Some(records) => {
+                let (live, _) = covered_by_revocation(records, id, now);
+                say!(
+                    "it covers {} live credential{} refreshed or minted from it (the issuance ledger's count)",
+                    live.len(),
+                    if live.len() == 1 { "" } else { "s" }
+                )?;
+            }
+            None => say!(
+                "it covers every credential refreshed or minted from it (not counted: no issuance ledger; give --store)"
+            )?,
+        }
+    }
     Ok(Status::Ok)
 }

@@ -7,6 +7,12 @@
 //!  "networks": ["10.0.0.0/8"], "permissions": [{"role": "readonly", "cache": "c"}]}
 //! ```
 //!
+//! A credential a key ring minted or refreshed also carries where it comes from: `lineage`, its
+//! ancestors' ids (root first, at most 16), and for an API key that may be refreshed,
+//! `refresh_sha256` (the unpadded base64url SHA-256 of its refresh secret, which is random and
+//! handed out once, so that holding the key is not enough to refresh it) and `refresh_until` (the
+//! latest any refreshed successor may expire: its parent's expiry; absent when unbounded).
+//!
 //! `jti`, `sub`, `iat` and `kind` are required; `exp` is required for tokens (validation refuses a
 //! token that never expires) and means "never" when an API key leaves it out; `iss` and `nbf` are
 //! optional. With `permissions` or `"super_user": true` the credential is self-contained; with
@@ -61,7 +67,25 @@ pub(crate) struct ClaimsRead {
     pub(crate) account: AccountRights,
     /// `permissions` or `super_user`; `None` for a key that refers to the verifier's document.
     pub(crate) permissions: Option<Permissions>,
+    /// `lineage`: the ancestors' ids, root first.
+    pub(crate) lineage: Vec<String>,
+    /// `refresh_sha256` and `refresh_until`: how an API key may be refreshed.
+    pub(crate) refresh: Option<RefreshClaims>,
 }
+
+/// How an API key may be refreshed: the SHA-256 of its refresh secret and the latest any
+/// successor may expire.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct RefreshClaims {
+    /// SHA-256 of the refresh secret.
+    pub(crate) secret_sha256: [u8; 32],
+    /// The latest a successor may expire (its parent's expiry).
+    pub(crate) until: Expiry,
+}
+
+/// The most ancestors a credential's `lineage` may name (the public
+/// `credentials::MAX_LINEAGE` is this one).
+pub(crate) const MAX_LINEAGE: usize = 16;
 
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -90,6 +114,12 @@ struct ClaimsJson<'a> {
     super_user: Option<&'a RawValue>,
     #[serde(borrow, default, deserialize_with = "super::raw")]
     account_rights: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "super::raw")]
+    lineage: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "super::raw")]
+    refresh_sha256: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "super::raw")]
+    refresh_until: Option<&'a RawValue>,
 }
 
 fn problem(span: Span, message: impl Into<String>, help: &str) -> Error {
@@ -161,8 +191,72 @@ pub(crate) fn read_claims(text: &str, limits: &Limits) -> Result<ClaimsRead, Err
                 c.super_user,
             )?)
         };
+        let lineage: Vec<String> = optional(text, c.lineage)?.unwrap_or_default();
+        if let Some(raw) = c.lineage {
+            if lineage.is_empty() || lineage.len() > MAX_LINEAGE {
+                return Err(problem(
+                    span_of(text, raw),
+                    format!(
+                        "a lineage names 1 to {MAX_LINEAGE} ancestors, not {}",
+                        lineage.len()
+                    ),
+                    "leave `lineage` out for a credential minted from no signed credential",
+                ));
+            }
+            if let Some(bad) = lineage.iter().find(|a| !valid_id(a)) {
+                return Err(problem(
+                    span_of(text, raw),
+                    format!("`{bad}` is not a credential id"),
+                    "a lineage lists `jti`s: 1 to 128 characters from `A-Z a-z 0-9 . _ ~ -`",
+                ));
+            }
+        }
+        let refresh = match (c.refresh_sha256, c.refresh_until) {
+            (None, None) => None,
+            (None, Some(raw)) => {
+                return Err(problem(
+                    span_of(text, raw),
+                    "`refresh_until` without `refresh_sha256`",
+                    "a key that cannot be refreshed has no refresh horizon",
+                ));
+            }
+            (Some(raw), until) => {
+                let hash: String = value(text, raw)?;
+                let secret_sha256 = decode_sha256(&hash).ok_or_else(|| {
+                    problem(
+                        span_of(text, raw),
+                        "`refresh_sha256` is not a SHA-256 in unpadded base64url",
+                        "it is 43 characters from `A-Z a-z 0-9 - _`",
+                    )
+                })?;
+                if kind != CredentialKind::ApiKey {
+                    return Err(problem(
+                        span_of(text, raw),
+                        "only an API key is refreshed",
+                        "a token carries no refresh secret",
+                    ));
+                }
+                let until = until
+                    .map(seconds)
+                    .transpose()?
+                    .map_or(Expiry::Never, Expiry::At);
+                if !expiry.is_within(until) {
+                    return Err(problem(
+                        whole,
+                        "the key expires after `refresh_until`, the latest its line may live",
+                        "a key minted with a refresh horizon expires no later than it",
+                    ));
+                }
+                Some(RefreshClaims {
+                    secret_sha256,
+                    until,
+                })
+            }
+        };
         Ok(ClaimsRead {
             id,
+            lineage,
+            refresh,
             issuer: optional(text, c.iss)?,
             issued_at,
             not_before,
@@ -176,6 +270,16 @@ pub(crate) fn read_claims(text: &str, limits: &Limits) -> Result<ClaimsRead, Err
         })
     };
     read().map_err(|e| e.with_source(text))
+}
+
+/// The 32 bytes of a SHA-256 in canonical unpadded base64url.
+fn decode_sha256(text: &str) -> Option<[u8; 32]> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(text)
+        .ok()?
+        .try_into()
+        .ok()
 }
 
 /// The claims as compact JSON, in the order the module docs show.
@@ -202,6 +306,12 @@ pub(crate) fn write_claims(c: &ClaimsRead) -> String {
         permissions: Option<Vec<super::write::PermissionOut>>,
         #[serde(skip_serializing_if = "Option::is_none")]
         super_user: Option<bool>,
+        #[serde(skip_serializing_if = "<[String]>::is_empty")]
+        lineage: &'a [String],
+        #[serde(skip_serializing_if = "Option::is_none")]
+        refresh_sha256: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        refresh_until: Option<u64>,
     }
     let (permissions, super_user) = match &c.permissions {
         None => (None, None),
@@ -227,6 +337,15 @@ pub(crate) fn write_claims(c: &ClaimsRead) -> String {
         account_rights: c.account.each().filter_map(AccountRights::name).collect(),
         permissions,
         super_user,
+        lineage: &c.lineage,
+        refresh_sha256: c.refresh.map(|r| {
+            use base64::Engine as _;
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r.secret_sha256)
+        }),
+        refresh_until: c.refresh.and_then(|r| match r.until {
+            Expiry::Never => None,
+            Expiry::At(t) => Some(t.unix_seconds()),
+        }),
     })
 }
 

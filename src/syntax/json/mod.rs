@@ -39,7 +39,9 @@ mod v2;
 mod write;
 
 #[cfg(feature = "credentials")]
-pub(crate) use claims::{ClaimsRead, read_claims, valid_id, write_claims};
+pub(crate) use claims::{
+    ClaimsRead, MAX_ID_BYTES, MAX_LINEAGE, RefreshClaims, read_claims, valid_id, write_claims,
+};
 /// The strict field readers of the JSON forms, for the other JSON files fgac reads (key-store
 /// configurations, signing keys).
 #[cfg(feature = "credentials")]
