@@ -23,7 +23,67 @@ fn fgac_with_bytes(args: &[&str], stdin: &[u8]) -> Output {
         .spawn()
         .expect("the fgac binary runs");
     child.stdin.take().unwrap().write_all(stdin).unwrap();
-    child.wait_with_output().unwrap()
+    let output = child.wait_with_output().unwrap();
+    assert_no_debug_shapes(args, &output);
+    output
+}
+
+/// Rust's `Debug` shapes, which no message a user sees may show (times are RFC 3339, errors are
+/// sentences): each must start a word.
+const DEBUG_SHAPES: &[&str] = &[
+    "Some(",
+    "None",
+    "Ok(",
+    "Err(",
+    "At(",
+    "Never",
+    "Timestamp(",
+    "Credential(",
+    "Key(",
+    "Os {",
+    "kind: ",
+    "Io {",
+    "Format {",
+    "Missing(",
+    "Diverged {",
+];
+
+/// The `Debug` shapes in `text`.
+fn debug_shapes(text: &str) -> Vec<&'static str> {
+    DEBUG_SHAPES
+        .iter()
+        .copied()
+        .filter(|shape| {
+            text.match_indices(shape).any(|(i, _)| {
+                !text[..i]
+                    .chars()
+                    .next_back()
+                    .is_some_and(|c| c.is_alphanumeric() || c == '_')
+            })
+        })
+        .collect()
+}
+
+/// Every command these tests run is checked: its stdout and stderr show no `Debug` shape.
+fn assert_no_debug_shapes(args: &[&str], o: &Output) {
+    for (stream, bytes) in [("stdout", &o.stdout), ("stderr", &o.stderr)] {
+        let text = String::from_utf8_lossy(bytes);
+        let found = debug_shapes(&text);
+        assert!(
+            found.is_empty(),
+            "`fgac {}` shows Rust's Debug shapes {found:?} on {stream}:\n{text}",
+            args.join(" ")
+        );
+    }
+}
+
+#[test]
+fn the_debug_shape_check_catches_what_it_looks_for() {
+    assert_eq!(
+        debug_shapes("refused: expires after its parent (At(Timestamp(1811808000)))"),
+        ["At(", "Timestamp("]
+    );
+    assert!(debug_shapes("a CachePermitNone role; expires never; SomeCache(").is_empty());
 }
 
 fn stdout(o: &Output) -> String {
@@ -1272,4 +1332,253 @@ fn momento_v2_forms_are_read_and_written() {
     let lines: Vec<&str> = out.lines().collect();
     assert!(lines[0].contains("\"allow\""), "{}", lines[0]);
     assert!(lines[1].contains("super_user_required"), "{}", lines[1]);
+}
+
+/// `fgac revoke`: a missing log is refused until created; lines that do not read are shown as
+/// diagnostics, with the file's line and carets (never as one escaped line); a revocation by id
+/// says what the issuance ledger knows it covers; compaction keeps what is in force.
+#[test]
+fn revoke_creates_compacts_and_reports_the_log_like_any_document() {
+    let dir = scratch("revoke-log");
+    let log = dir.join("revoked.log").to_string_lossy().into_owned();
+    let o = fgac(&["revoke", "--log", &log, "--id", "a"]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("does not exist") && stderr(&o).contains("--create-log"),
+        "{}",
+        stderr(&o)
+    );
+    let o = fgac(&[
+        "revoke",
+        "--log",
+        &log,
+        "--create-log",
+        "--id",
+        "a",
+        "--now",
+        NOW,
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("revoked credential `a`"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(stdout(&o).contains("in force for good"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("not counted: no issuance ledger"),
+        "{}",
+        stdout(&o)
+    );
+
+    // A line someone wrote by hand that is not a revocation.
+    let mut f = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    f.write_all(b"id tor\n").unwrap();
+    drop(f);
+    let o = fgac(&["revoke", "--log", &log, "--key", "k2"]);
+    assert_eq!(code(&o), 1, "revoked, and the log has a bad line");
+    assert!(
+        stdout(&o).contains("revoked signing key `k2`"),
+        "{}",
+        stdout(&o)
+    );
+    let err = stderr(&o);
+    assert!(
+        !err.contains("\\u{a}") && !err.contains("error: error:"),
+        "{err}"
+    );
+    assert!(err.contains("error: not a revocation line\n"), "{err}");
+    assert!(err.contains("revoked.log:3:1"), "{err}");
+    assert!(err.contains("3 | id tor\n"), "{err}");
+    assert!(err.contains("  | ^^^^^^\n"), "{err}");
+
+    // Through a store with an issuance ledger: a key, its refreshed successor and a token
+    // minted from the successor (the ledger's lines, as a key ring writes them).
+    std::fs::write(&log, "# fgac revocations v2\n").unwrap();
+    write(
+        &dir,
+        "issued.log",
+        "# fgac issued v1\n\
+         issued L 2026-11-20T00:00:00Z api_key 2026-12-20T00:00:00Z 2027-06-01T00:00:00Z admin\n\
+         issued L~1 2026-11-25T00:00:00Z api_key 2027-01-20T00:00:00Z 2027-06-01T00:00:00Z admin\n\
+         issued t1 2026-11-25T00:00:00Z token 2026-11-26T01:00:00Z - admin,L~1\n\
+         issued t0 2026-11-20T00:00:00Z token 2026-11-20T01:00:00Z - admin,L\n\
+         issued other 2026-11-25T00:00:00Z api_key never - admin\n",
+    );
+    let store = write(
+        &dir,
+        "store.json",
+        &format!(
+            r#"{{"keys": [{}], "revocations": "revoked.log", "issued": "issued.log"}}"#,
+            r#"{"kty": "OKP", "crv": "Ed25519", "kid": "k1", "x": "igr6KrBE2lWQwBF81u9hekiCbTVn8B8H-ctKjCTL8xI"}"#
+        ),
+    );
+    let o = fgac(&["revoke", "--store", &store, "--id", "L", "--now", NOW]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("in force until 2027-06-01T00:00:00Z"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        stdout(&o).contains("it covers 2 live credentials refreshed or minted from it"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap(),
+        "# fgac revocations v2\nid L 2026-11-26T00:00:00Z 2027-06-01T00:00:00Z\n"
+    );
+    // Compaction keeps it (its credentials have not all expired) and drops an expired one.
+    let mut f = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    f.write_all(b"id gone 2020-01-01T00:00:00Z 2020-01-02T00:00:00Z\n")
+        .unwrap();
+    drop(f);
+    let o = fgac(&["revoke", "--store", &store, "--compact", "--now", NOW]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("1 revocation in force kept, 1 dropped"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        stdout(&o).contains("4 records kept, 1 dropped"),
+        "{}",
+        stdout(&o)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_mint_past_the_parents_expiry_says_when_in_rfc3339() {
+    let dir = scratch("mint-expiry");
+    let d = dir.to_string_lossy().into_owned();
+    let key = format!("{d}/k1.jwk");
+    assert_eq!(code(&fgac(&["keygen", "--kid", "k1", "--out", &key])), 0);
+    let policy = write(
+        &dir,
+        "policy.fgac",
+        "key \"billing\" {\n    expires 2027-06-01T00:00:00Z\n    allow readwrite cache \"invoices\"\n}\n",
+    );
+    let o = fgac(&[
+        "mint",
+        &policy,
+        "--from",
+        "billing",
+        "--signing-key",
+        &key,
+        "--api-key",
+        "--expires",
+        "2027-07-01T00:00:00Z",
+        "--now",
+        NOW,
+        r#"allow readonly cache "invoices""#,
+    ]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains("which expires at 2027-06-01T00:00:00Z"),
+        "{}",
+        stderr(&o)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A running `fgac decide --store` follows the store as a server does: a revocation
+/// acknowledged before a line is written is in force for that line; an edit of the document
+/// is in force within the watch interval.
+#[test]
+fn a_running_decide_follows_revocations_and_store_edits() {
+    use std::io::{BufRead, BufReader};
+    let dir = scratch("decide-follows");
+    let d = dir.to_string_lossy().into_owned();
+    let key = format!("{d}/k1.jwk");
+    assert_eq!(code(&fgac(&["keygen", "--kid", "k1", "--out", &key])), 0);
+    let policy = write(
+        &dir,
+        "policy.fgac",
+        "key \"svc\" {\n    expires never\n    allow readwrite cache \"a\"\n}\n",
+    );
+    let mint_key = || {
+        let o = fgac(&[
+            "mint",
+            &policy,
+            "--from",
+            "svc",
+            "--signing-key",
+            &key,
+            "--api-key",
+            "--expires",
+            "2030-01-01T00:00:00Z",
+            r#"allow readonly cache "a""#,
+        ]);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        stdout(&o).trim().to_owned()
+    };
+    let (token, other) = (mint_key(), mint_key());
+    let public = std::fs::read_to_string(format!("{d}/k1.pub.jwk")).unwrap();
+    let store_text = |retired: bool| {
+        let mut key = public.trim().to_owned();
+        if retired {
+            key = key.replacen('{', r#"{"retired": true, "#, 1);
+        }
+        format!(r#"{{"keys": [{key}], "document": "policy.fgac", "revocations": "revoked.log"}}"#)
+    };
+    let store = write(&dir, "store.json", &store_text(false));
+    assert_eq!(
+        code(&fgac(&["revoke", "--store", &store, "--create-log"])),
+        0
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fgac"))
+        .args(["decide", &policy, "--store", &store, "--watch-ms", "20"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let mut output = BufReader::new(child.stdout.take().unwrap());
+    let mut ask = |token: &str| -> String {
+        writeln!(
+            input,
+            r#"{{"token":"{token}","peer":"10.0.0.1","op":"get","cache":"a","item":"k"}}"#
+        )
+        .unwrap();
+        input.flush().unwrap();
+        let mut answer = String::new();
+        output.read_line(&mut answer).unwrap();
+        answer
+    };
+    assert_eq!(ask(&token), "{\"decision\":\"allow\"}\n");
+    let o = fgac(&["revoke", "--store", &store, "--token", &token]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    // The very next line, written after the revocation returned.
+    assert_eq!(
+        ask(&token),
+        "{\"decision\":\"deny\",\"reason\":\"unauthenticated\",\"failure\":\"revoked\"}\n"
+    );
+    // An edit of the store (the signing key retired), in force within the watch interval
+    // (polled, with a deadline).
+    assert_eq!(ask(&other), "{\"decision\":\"allow\"}\n");
+    std::fs::write(&store, store_text(true)).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut last = String::new();
+    while std::time::Instant::now() < deadline {
+        last = ask(&other);
+        if !last.contains("allow") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(
+        last,
+        "{\"decision\":\"deny\",\"reason\":\"unauthenticated\",\"failure\":\"retired_key\"}\n"
+    );
+    drop(input);
+    let status = child.wait().unwrap();
+    assert!(status.success());
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(err.contains("key store reloaded"), "{err}");
+    assert!(debug_shapes(&err).is_empty(), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

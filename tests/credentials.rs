@@ -655,6 +655,8 @@ fn revoking_child() {
     let ring = Keyring::new(store).unwrap();
     use std::io::Write as _;
     let mut out = std::io::stdout().lock();
+    // The harness has printed `test revoking_child ... ` without a line break: end that line.
+    writeln!(out).unwrap();
     for i in 0..100_000 {
         let id = format!("r{round}-{i}");
         ring.revoke(Revocation::Credential(id.clone()), now())

@@ -113,6 +113,45 @@ fn thousands_of_errors_cost_what_their_input_costs() {
     );
 }
 
+#[test]
+fn thousands_of_lint_warnings_cost_what_their_input_costs() {
+    // Keys that never expire: one warning each. `fgac check` once rendered each warning against
+    // the whole document (5k / 10k / 20k keys: 0.95 / 2.95 / 10.5 s). Now the first 50 are
+    // shown, the rest counted, located in one pass.
+    let doc = |n: usize| {
+        (0..n)
+            .map(|i| {
+                format!("key \"k{i}\" {{\n    expires never\n    allow readonly cache \"c\"\n}}\n")
+            })
+            .collect::<String>()
+    };
+    let (small, large) = (doc(5_000), doc(20_000));
+    let check = |src: &str| {
+        let compiled = Authorizer::builder().read(src.as_bytes(), None).unwrap();
+        let warnings = fgac::analysis::lint(compiled.valid());
+        let n = warnings.len();
+        let shown = fgac::Error::from_diagnostics(warnings).with_source(src);
+        black_box(shown.to_string());
+        (n, shown.omitted())
+    };
+    assert_eq!(check(&large), (20_000, 20_000 - 50));
+    let (t_small, t_large) = best_of_both(
+        3,
+        || {
+            black_box(check(&small));
+        },
+        || {
+            black_box(check(&large));
+        },
+    );
+    let per_key = ratio(t_large, t_small) / 4.0;
+    println!("never-expiring keys: 5,000 {t_small:?}, 20,000 {t_large:?}: {per_key:.2}x per key");
+    assert!(
+        per_key < 2.5,
+        "a warning costs {per_key:.2}x as much at 4x the keys"
+    );
+}
+
 /// Cache prefixes `x`, `xx`, ... up to `depth` x's, and `2 * depth` names of `depth + 6` bytes that
 /// every prefix covers.
 fn nested_prefixes(depth: usize) -> String {

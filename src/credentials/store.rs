@@ -340,6 +340,8 @@ impl Store {
             builder = builder.issuance_ledger(dir.join(rel));
         }
         builder = builder.leeway_seconds(file.leeway_seconds);
+        #[cfg(test)]
+        tests::slow_down();
         let mut store = builder
             .build()
             .map_err(|e| e.with_source(text).with_origin(origin))?;
@@ -550,5 +552,22 @@ impl StoreBuilder {
             limits: self.limits.unwrap_or_default(),
             sources: Vec::new(),
         })
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    /// How long each store read pauses after reading its files and before the store is built
+    /// (milliseconds): a reload slowed on purpose, so that edits land after the files were read
+    /// and before the new store is in force.
+    pub(crate) static READ_PAUSE_MS: AtomicU64 = AtomicU64::new(0);
+
+    pub(crate) fn slow_down() {
+        let ms = READ_PAUSE_MS.load(Ordering::SeqCst);
+        if ms > 0 {
+            std::thread::sleep(std::time::Duration::from_millis(ms));
+        }
     }
 }

@@ -145,3 +145,90 @@ impl Keyring {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::credentials::store::tests::READ_PAUSE_MS;
+    use crate::credentials::{RevocationLog, SigningKey};
+    use crate::model::Expiry;
+    use crate::{Operation, Resource, Timestamp};
+    use std::sync::atomic::Ordering;
+    use std::time::Instant;
+
+    /// Reloads slowed on purpose (each pauses after reading the files, before the store is in force) and
+    /// edits of the document at pseudo-random moments, many of them while a reload is reading:
+    /// whatever the timing, once the edits stop the store in force is the files' last content.
+    /// (Fingerprinting the files after a reload, as the watcher once did, takes an edit made
+    /// during the reload for what was read, and never applies it.)
+    #[test]
+    fn the_store_converges_to_the_last_edit_whatever_the_timing() {
+        let dir = std::env::temp_dir().join(format!("fgac-watch-converge-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let signer = SigningKey::from_secret_bytes("k1", &[7; 32]).unwrap();
+        let store_file = dir.join("store.json");
+        std::fs::write(
+            &store_file,
+            format!(
+                "{{\"keys\": [{}], \"document\": \"policy.fgac\", \"revocations\": \"revoked.log\"}}",
+                signer.public_key().to_jwk().trim()
+            ),
+        )
+        .unwrap();
+        RevocationLog::create(&dir.join("revoked.log")).unwrap();
+        let policy = |cache: usize| {
+            format!(
+                "key \"svc\" {{\n    expires never\n    allow readwrite cache \"c{cache}\"\n}}\n"
+            )
+        };
+        std::fs::write(dir.join("policy.fgac"), policy(0)).unwrap();
+        let ring = Arc::new(Keyring::open(&store_file).unwrap());
+        let now = Timestamp::from_unix_seconds(1_795_651_200);
+        let key = crate::credentials::sign_reference(
+            "svc",
+            Expiry::Never,
+            &signer,
+            &crate::credentials::MintOptions::default(),
+            now,
+            &crate::Limits::default(),
+        )
+        .unwrap();
+        let peer = "10.0.0.1".parse().unwrap();
+        let allowed = |cache: usize| {
+            ring.resolve(&key, peer, now).is_ok_and(|s| {
+                s.authorize(
+                    Operation::Get,
+                    Resource::item(&format!("c{cache}"), b"k"),
+                    now,
+                )
+                .is_allowed()
+            })
+        };
+        READ_PAUSE_MS.store(60, Ordering::SeqCst);
+        let _watcher = ring.watch(Duration::from_millis(5), |_| {}).unwrap();
+        let mut state = 0x9e37_79b9_u64;
+        let mut last = 0;
+        for round in 1..=6 {
+            // A burst of edits at pseudo-random moments within about two reloads' time.
+            for edit in 0..4 {
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                std::thread::sleep(Duration::from_millis((state >> 33) % 45));
+                last = round * 10 + edit;
+                std::fs::write(dir.join("policy.fgac"), policy(last)).unwrap();
+            }
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while !allowed(last) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            assert!(
+                allowed(last),
+                "round {round}: the store never caught up with the last edit (cache c{last})"
+            );
+        }
+        READ_PAUSE_MS.store(0, Ordering::SeqCst);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

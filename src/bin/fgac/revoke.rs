@@ -52,8 +52,11 @@ pub struct Args {
 fn failed(e: LogError) -> Stop {
     match e.diagnostics() {
         Some(diagnostics) => {
-            report(&diagnostics.to_string());
-            Stop::Usage("the revocation log has lines that are not revocations".to_owned())
+            report(&format!("{diagnostics}\n"));
+            Stop::Usage(
+                "the revocation log has lines that are not revocations: key rings apply the others and report these"
+                    .to_owned(),
+            )
         }
         None => Stop::Usage(e.to_string()),
     }
@@ -170,5 +173,15 @@ pub fn run(a: &Args) -> Result<Status, Stop> {
             )?,
         }
     }
-    Ok(Status::Ok)
+    // The revocation is on disk whatever else the log holds; lines that are not revocations
+    // are shown (key rings apply every other line and report these).
+    match RevocationLog::read(&log) {
+        Err(e @ LogError::Format { .. }) => {
+            if let Stop::Usage(message) = failed(e) {
+                report(&format!("error: {message}\n"));
+            }
+            Ok(Status::Failed)
+        }
+        _ => Ok(Status::Ok),
+    }
 }
