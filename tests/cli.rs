@@ -1366,7 +1366,7 @@ fn revoke_creates_compacts_and_reports_the_log_like_any_document() {
     );
     assert!(stdout(&o).contains("in force for good"), "{}", stdout(&o));
     assert!(
-        stdout(&o).contains("not counted: no issuance ledger"),
+        stdout(&o).contains("not counted: give --store, with an issuance ledger"),
         "{}",
         stdout(&o)
     );

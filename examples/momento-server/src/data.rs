@@ -1,7 +1,14 @@
-//! The caches, in memory: items of five types with a time to live each.
+//! The caches, in memory: items of five types with a time to live each, each no larger than
+//! Momento's item size limit.
 //!
 //! An item past its expiry is gone: every access to a key first drops it if it has expired, so
 //! no reader ever sees it. Each cache is split into shards, each behind its own lock.
+//!
+//! **Sizes.** Every collection keeps the byte count of its elements as they change, so an item's
+//! size (its key and its value, as Momento counts it) is known at no cost, and a write that would
+//! make an item larger than [`Limits::max_item_bytes`] is refused, the item left as it was. That
+//! bounds the stored data any one call can touch, which with the per-request bounds of the
+//! handlers bounds every call's work.
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -12,19 +19,380 @@ use tonic::Status;
 
 const SHARDS: usize = 16;
 
+/// Momento's documented service limits that bound what an item may hold and what a call may
+/// read (its limits page: item size 5 MB, the key included; collection element size 128 KB).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// The largest item: its key and its value (every element of a collection) together.
+    pub max_item_bytes: usize,
+    /// The largest collection element (a field, a value, a list or set element).
+    pub max_element_bytes: usize,
+    /// The most stored bytes one call may read from items it names in bulk (the sources of a
+    /// sorted-set union): an fgac rule, where Momento documents none.
+    pub max_read_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_item_bytes: 5 * 1024 * 1024,
+            max_element_bytes: 128 * 1024,
+            max_read_bytes: 8 * 5 * 1024 * 1024,
+        }
+    }
+}
+
+/// The status of a write that would make an item larger than the limit.
+#[must_use]
+pub fn too_large(bytes: usize, limits: &Limits) -> Status {
+    Status::invalid_argument(format!(
+        "the item would be {bytes} bytes, more than the item size limit of {} bytes",
+        limits.max_item_bytes
+    ))
+}
+
+/// Field -> value, with the bytes of its fields and values.
+#[derive(Clone, Debug, Default)]
+pub struct Dictionary {
+    map: HashMap<Vec<u8>, Vec<u8>>,
+    bytes: usize,
+}
+
+impl Dictionary {
+    /// The number of fields.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Whether it has no field.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// The value of `field`.
+    #[must_use]
+    pub fn get(&self, field: &[u8]) -> Option<&Vec<u8>> {
+        self.map.get(field)
+    }
+
+    /// Sets `field` to `value`.
+    pub fn insert(&mut self, field: Vec<u8>, value: Vec<u8>) {
+        let (f, v) = (field.len(), value.len());
+        match self.map.insert(field, value) {
+            // The field's own bytes were counted when it was first set.
+            Some(old) => self.bytes = self.bytes - old.len() + v,
+            None => self.bytes += f + v,
+        }
+    }
+
+    /// Removes `field`.
+    pub fn remove(&mut self, field: &[u8]) {
+        if let Some(v) = self.map.remove(field) {
+            self.bytes -= field.len() + v.len();
+        }
+    }
+
+    /// Every field and value.
+    pub fn iter(&self) -> impl Iterator<Item = (&Vec<u8>, &Vec<u8>)> {
+        self.map.iter()
+    }
+
+    /// The bytes of its fields and values.
+    #[must_use]
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+}
+
+/// Distinct elements, with their bytes.
+#[derive(Clone, Debug, Default)]
+pub struct Set {
+    set: HashSet<Vec<u8>>,
+    bytes: usize,
+}
+
+impl Set {
+    /// The number of elements.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.set.len()
+    }
+
+    /// Whether it has no element.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.set.is_empty()
+    }
+
+    /// Whether `e` is an element.
+    #[must_use]
+    pub fn contains(&self, e: &[u8]) -> bool {
+        self.set.contains(e)
+    }
+
+    /// Adds `e`.
+    pub fn insert(&mut self, e: Vec<u8>) {
+        let n = e.len();
+        if self.set.insert(e) {
+            self.bytes += n;
+        }
+    }
+
+    /// Removes `e`.
+    pub fn remove(&mut self, e: &[u8]) {
+        if self.set.remove(e) {
+            self.bytes -= e.len();
+        }
+    }
+
+    /// Every element (in the set's arbitrary, randomly keyed order).
+    pub fn iter(&self) -> impl Iterator<Item = &Vec<u8>> {
+        self.set.iter()
+    }
+
+    /// Removes every element.
+    pub fn clear(&mut self) {
+        self.set.clear();
+        self.bytes = 0;
+    }
+
+    /// The bytes of its elements.
+    #[must_use]
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+}
+
+impl FromIterator<Vec<u8>> for Set {
+    fn from_iter<I: IntoIterator<Item = Vec<u8>>>(iter: I) -> Set {
+        let mut s = Set::default();
+        for e in iter {
+            s.insert(e);
+        }
+        s
+    }
+}
+
+/// A sequence, with the bytes of its elements.
+#[derive(Clone, Debug, Default)]
+pub struct List {
+    list: VecDeque<Vec<u8>>,
+    bytes: usize,
+}
+
+impl List {
+    /// The number of elements.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    /// Whether it has no element.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// Adds `e` at the front.
+    pub fn push_front(&mut self, e: Vec<u8>) {
+        self.bytes += e.len();
+        self.list.push_front(e);
+    }
+
+    /// Adds `e` at the back.
+    pub fn push_back(&mut self, e: Vec<u8>) {
+        self.bytes += e.len();
+        self.list.push_back(e);
+    }
+
+    /// Removes the first element.
+    pub fn pop_front(&mut self) -> Option<Vec<u8>> {
+        let e = self.list.pop_front()?;
+        self.bytes -= e.len();
+        Some(e)
+    }
+
+    /// Removes the last element.
+    pub fn pop_back(&mut self) -> Option<Vec<u8>> {
+        let e = self.list.pop_back()?;
+        self.bytes -= e.len();
+        Some(e)
+    }
+
+    /// The elements from index `start` to `end` (exclusive; within the list).
+    pub fn range(&self, start: usize, end: usize) -> impl Iterator<Item = &Vec<u8>> {
+        self.list.range(start..end)
+    }
+
+    /// Keeps the elements for which `keep` is true.
+    pub fn retain(&mut self, mut keep: impl FnMut(&Vec<u8>) -> bool) {
+        let mut gone = 0;
+        self.list.retain(|e| {
+            let k = keep(e);
+            if !k {
+                gone += e.len();
+            }
+            k
+        });
+        self.bytes -= gone;
+    }
+
+    /// Keeps the elements from `start` to `end` (exclusive; within the list), in one pass.
+    pub fn keep_range(&mut self, start: usize, end: usize) {
+        let mut i = 0;
+        self.retain(|_| {
+            i += 1;
+            (start..end).contains(&(i - 1))
+        });
+    }
+
+    /// Removes the elements of every range `(start, count)`, in time linear in the list and the
+    /// number of ranges (ranges overlapping or out of the list are fine), whatever their counts.
+    pub fn erase_ranges(&mut self, ranges: impl Iterator<Item = (usize, usize)>) {
+        let len = self.list.len();
+        let mut spans: Vec<(usize, usize)> = ranges
+            .map(|(s, n)| (s.min(len), s.saturating_add(n).min(len)))
+            .filter(|(s, e)| s < e)
+            .collect();
+        spans.sort_unstable();
+        // Merged, the spans cover each index at most once.
+        let mut merged: Vec<(usize, usize)> = Vec::with_capacity(spans.len());
+        for (s, e) in spans {
+            match merged.last_mut() {
+                Some(last) if s <= last.1 => last.1 = last.1.max(e),
+                _ => merged.push((s, e)),
+            }
+        }
+        let mut next = merged.into_iter().peekable();
+        let mut i = 0;
+        self.retain(|_| {
+            let at = i;
+            i += 1;
+            while next.peek().is_some_and(|&(_, e)| e <= at) {
+                next.next();
+            }
+            !next.peek().is_some_and(|&(s, e)| (s..e).contains(&at))
+        });
+    }
+
+    /// Removes every element.
+    pub fn clear(&mut self) {
+        self.list.clear();
+        self.bytes = 0;
+    }
+
+    /// The bytes of its elements.
+    #[must_use]
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+}
+
+impl FromIterator<Vec<u8>> for List {
+    fn from_iter<I: IntoIterator<Item = Vec<u8>>>(iter: I) -> List {
+        let mut l = List::default();
+        for e in iter {
+            l.push_back(e);
+        }
+        l
+    }
+}
+
+/// The bytes a sorted-set element counts for: its value and its score.
+const SCORE_BYTES: usize = 8;
+
+/// Element -> score, with the bytes of its elements and scores.
+#[derive(Clone, Debug, Default)]
+pub struct SortedSet {
+    scores: HashMap<Vec<u8>, f64>,
+    bytes: usize,
+}
+
+impl SortedSet {
+    /// The number of elements.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.scores.len()
+    }
+
+    /// Whether it has no element.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.scores.is_empty()
+    }
+
+    /// The score of `e`.
+    #[must_use]
+    pub fn get(&self, e: &[u8]) -> Option<f64> {
+        self.scores.get(e).copied()
+    }
+
+    /// Sets the score of `e`.
+    pub fn insert(&mut self, e: Vec<u8>, score: f64) {
+        let n = e.len();
+        if self.scores.insert(e, score).is_none() {
+            self.bytes += n + SCORE_BYTES;
+        }
+    }
+
+    /// Adds `amount` to the score of `e` (0 when absent); the new score.
+    pub fn increment(&mut self, e: &[u8], amount: f64) -> f64 {
+        if let Some(s) = self.scores.get_mut(e) {
+            *s += amount;
+            return *s;
+        }
+        self.insert(e.to_vec(), amount);
+        amount
+    }
+
+    /// Removes `e`.
+    pub fn remove(&mut self, e: &[u8]) {
+        if self.scores.remove(e).is_some() {
+            self.bytes -= e.len() + SCORE_BYTES;
+        }
+    }
+
+    /// Every element and score, unordered.
+    pub fn iter(&self) -> impl Iterator<Item = (&Vec<u8>, f64)> {
+        self.scores.iter().map(|(e, s)| (e, *s))
+    }
+
+    /// The elements in ascending (score, value) order.
+    #[must_use]
+    pub fn ranked(&self) -> Vec<(&Vec<u8>, f64)> {
+        let mut v: Vec<_> = self.iter().collect();
+        v.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.cmp(b.0)));
+        v
+    }
+
+    /// Removes every element.
+    pub fn clear(&mut self) {
+        self.scores.clear();
+        self.bytes = 0;
+    }
+
+    /// The bytes of its elements and scores.
+    #[must_use]
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+}
+
 /// A stored value.
 #[derive(Clone, Debug)]
 pub enum Value {
     /// Bytes.
     Scalar(Vec<u8>),
     /// Field -> value.
-    Dictionary(HashMap<Vec<u8>, Vec<u8>>),
+    Dictionary(Dictionary),
     /// Distinct elements.
-    Set(HashSet<Vec<u8>>),
+    Set(Set),
     /// A sequence.
-    List(VecDeque<Vec<u8>>),
+    List(List),
     /// Element -> score.
-    SortedSet(HashMap<Vec<u8>, f64>),
+    SortedSet(SortedSet),
 }
 
 impl Value {
@@ -37,6 +405,18 @@ impl Value {
             Value::Set(_) => "set",
             Value::List(_) => "list",
             Value::SortedSet(_) => "sorted set",
+        }
+    }
+
+    /// Its size in bytes, as Momento counts an item's value.
+    #[must_use]
+    pub fn bytes(&self) -> usize {
+        match self {
+            Value::Scalar(b) => b.len(),
+            Value::Dictionary(d) => d.bytes(),
+            Value::Set(s) => s.bytes(),
+            Value::List(l) => l.bytes(),
+            Value::SortedSet(z) => z.bytes(),
         }
     }
 
@@ -79,11 +459,26 @@ pub fn value_hash(bytes: &[u8]) -> Vec<u8> {
 
 type Shard = Mutex<HashMap<Vec<u8>, Entry>>;
 
+/// The item size from which a call runs off the reactor's threads.
+pub const HEAVY_BYTES: usize = 64 * 1024;
+
+/// Runs `f`, which may take long, after telling the runtime that this thread blocks (its other
+/// tasks move to another thread). Outside a multi-threaded runtime, just runs it.
+pub fn off_the_reactor<R>(f: impl FnOnce() -> R) -> R {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(f)
+        }
+        _ => f(),
+    }
+}
+
 /// One cache.
 #[derive(Debug)]
 pub struct Cache {
     shards: Box<[Shard]>,
     default_ttl: Duration,
+    limits: Limits,
 }
 
 fn shard_of(key: &[u8]) -> usize {
@@ -93,11 +488,18 @@ fn shard_of(key: &[u8]) -> usize {
 }
 
 impl Cache {
-    fn new(default_ttl: Duration) -> Cache {
+    fn new(default_ttl: Duration, limits: Limits) -> Cache {
         Cache {
             shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
             default_ttl,
+            limits,
         }
+    }
+
+    /// The limits items and calls are held to.
+    #[must_use]
+    pub fn limits(&self) -> &Limits {
+        &self.limits
     }
 
     /// When an item written now with `ttl_ms` (0: the cache's default) expires.
@@ -112,13 +514,40 @@ impl Cache {
             .unwrap_or_else(|| now + Duration::from_secs(365 * 86_400))
     }
 
+    fn lock(&self, key: &[u8]) -> std::sync::MutexGuard<'_, HashMap<Vec<u8>, Entry>> {
+        self.shards[shard_of(key)]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `f` on the shard of `key`, on this thread when the item there is small, and when it
+    /// is large (more than [`HEAVY_BYTES`]) after telling the runtime that this thread blocks,
+    /// so that the reactor's other tasks move to another thread: a call on a large item never
+    /// stalls calls on other items.
+    fn with_shard<R>(&self, key: &[u8], f: impl FnOnce(&mut HashMap<Vec<u8>, Entry>) -> R) -> R {
+        let mut map = self.lock(key);
+        let heavy = map
+            .get(key)
+            .is_some_and(|e| key.len() + e.value.bytes() > HEAVY_BYTES);
+        if !heavy {
+            return f(&mut map);
+        }
+        drop(map);
+        off_the_reactor(|| f(&mut self.lock(key)))
+    }
+
     /// Runs `f` on the live item at `key` (`None` when absent or expired) and stores what it
     /// leaves: `None` deletes the item, and so does an empty collection.
     pub fn update<R>(&self, key: &[u8], f: impl FnOnce(&mut Option<Entry>, Instant) -> R) -> R {
+        self.with_shard(key, |map| Cache::update_in(map, key, f))
+    }
+
+    fn update_in<R>(
+        map: &mut HashMap<Vec<u8>, Entry>,
+        key: &[u8],
+        f: impl FnOnce(&mut Option<Entry>, Instant) -> R,
+    ) -> R {
         let now = Instant::now();
-        let mut map = self.shards[shard_of(key)]
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
         let mut slot = match map.remove(key) {
             Some(e) if e.expires > now => Some(e),
             _ => None,
@@ -134,11 +563,10 @@ impl Cache {
 
     /// Runs `f` on the live item at `key`, without changing it.
     pub fn read<R>(&self, key: &[u8], f: impl FnOnce(Option<&Entry>, Instant) -> R) -> R {
-        let now = Instant::now();
-        let map = self.shards[shard_of(key)]
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        f(map.get(key).filter(|e| e.expires > now), now)
+        self.with_shard(key, |map| {
+            let now = Instant::now();
+            f(map.get(key).filter(|e| e.expires > now), now)
+        })
     }
 
     /// Removes every item.
@@ -154,15 +582,18 @@ impl Cache {
 pub struct Data {
     caches: RwLock<HashMap<String, Arc<Cache>>>,
     default_ttl: Duration,
+    limits: Limits,
 }
 
 impl Data {
-    /// No caches yet; items written without a time to live get `default_ttl`.
+    /// No caches yet; items written without a time to live get `default_ttl`; items and calls
+    /// are held to `limits`.
     #[must_use]
-    pub fn new(default_ttl: Duration) -> Data {
+    pub fn new(default_ttl: Duration, limits: Limits) -> Data {
         Data {
             caches: RwLock::new(HashMap::new()),
             default_ttl,
+            limits,
         }
     }
 
@@ -184,7 +615,10 @@ impl Data {
                 "cache already exists: {name:?}"
             )));
         }
-        caches.insert(name.to_owned(), Arc::new(Cache::new(self.default_ttl)));
+        caches.insert(
+            name.to_owned(),
+            Arc::new(Cache::new(self.default_ttl, self.limits)),
+        );
         Ok(())
     }
 
@@ -219,7 +653,7 @@ mod tests {
 
     #[test]
     fn expired_items_are_gone_and_empty_collections_deleted() {
-        let data = Data::new(Duration::from_secs(60));
+        let data = Data::new(Duration::from_secs(60), Limits::default());
         data.create("c").unwrap();
         let c = data.cache("c").unwrap();
         c.update(b"k", |slot, now| {
@@ -233,7 +667,7 @@ mod tests {
         assert!(c.read(b"k", |e, _| e.is_none()));
         c.update(b"s", |slot, now| {
             *slot = Some(Entry {
-                value: Value::Set(HashSet::new()),
+                value: Value::Set(Set::default()),
                 expires: c.expiry(now, 0),
             });
         });
@@ -243,5 +677,61 @@ mod tests {
             tonic::Code::AlreadyExists
         );
         assert_eq!(data.cache("d").unwrap_err().code(), tonic::Code::NotFound);
+    }
+
+    /// Each collection's byte count is what recounting its elements gives, through every change.
+    #[test]
+    fn byte_counts_follow_every_change() {
+        let b = |s: &str| s.as_bytes().to_vec();
+        let mut d = Dictionary::default();
+        d.insert(b("f"), b("vvv"));
+        d.insert(b("f"), b("v"));
+        d.insert(b("g"), b("ww"));
+        d.remove(b"g");
+        d.remove(b"absent");
+        assert_eq!(
+            d.bytes(),
+            d.iter().map(|(f, v)| f.len() + v.len()).sum::<usize>()
+        );
+        assert_eq!(d.bytes(), 2);
+        let mut s: Set = [b("ab"), b("ab"), b("c")].into_iter().collect();
+        s.remove(b"c");
+        s.remove(b"c");
+        assert_eq!(s.bytes(), 2);
+        let mut l = List::default();
+        for e in ["a", "bb", "ccc", "dddd", "eeeee"] {
+            l.push_back(b(e));
+        }
+        l.push_front(b("zz"));
+        assert_eq!(l.pop_back(), Some(b("eeeee")));
+        l.keep_range(1, 4);
+        assert_eq!(
+            l.range(0, l.len()).cloned().collect::<Vec<_>>(),
+            [b("a"), b("bb"), b("ccc")]
+        );
+        assert_eq!(l.bytes(), 6);
+        let mut z = SortedSet::default();
+        z.insert(b("x"), 1.0);
+        z.insert(b("x"), 2.0);
+        assert_eq!(z.increment(b"y", 3.0), 3.0);
+        assert_eq!(z.increment(b"y", 1.0), 4.0);
+        z.remove(b"x");
+        assert_eq!(z.bytes(), 1 + SCORE_BYTES);
+    }
+
+    #[test]
+    fn erased_ranges_are_merged_whatever_their_number_and_counts() {
+        let mut l = List::default();
+        for i in 0..10u8 {
+            l.push_back(vec![i]);
+        }
+        // Overlapping, repeated, out of the list and with huge counts.
+        l.erase_ranges([(1, 2), (2, 2), (1, 1), (8, usize::MAX), (20, 5), (5, 0)].into_iter());
+        let left: Vec<u8> = l.range(0, l.len()).map(|e| e[0]).collect();
+        assert_eq!(left, [0, 4, 5, 6, 7]);
+        assert_eq!(l.bytes(), 5);
+        l.erase_ranges((0..1_000_000).map(|_| (0, 3)));
+        let left: Vec<u8> = l.range(0, l.len()).map(|e| e[0]).collect();
+        assert_eq!(left, [6, 7]);
     }
 }

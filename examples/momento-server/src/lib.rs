@@ -14,6 +14,7 @@ pub mod pubsub;
 pub mod rpc;
 pub mod scs;
 pub mod setup;
+pub mod strict;
 
 use fgac::credentials::{Keyring, WatchEvent};
 use momento_protos::auth::auth_server::AuthServer;
@@ -40,6 +41,28 @@ pub struct Options {
     pub watch: Duration,
     /// The endpoint minted credentials are told to use.
     pub endpoint: String,
+    /// What an item may hold and a call may read.
+    pub limits: data::Limits,
+}
+
+/// Says what the key ring's watcher saw, on stderr, escaped for a terminal (a rendered error
+/// keeps its lines).
+fn tell(event: WatchEvent<'_>) {
+    let line = match event {
+        WatchEvent::Reloaded { generation } => {
+            format!("fgac: key store reloaded (generation {generation})")
+        }
+        WatchEvent::Kept(e) => {
+            format!("fgac: key store edit refused, the last good store stays in force:\n{e}")
+        }
+        WatchEvent::Revocations { applied } => format!("fgac: {applied} revocations applied"),
+        WatchEvent::LogFailed(e) => format!("fgac: {e}"),
+        WatchEvent::LogRecovered => {
+            "fgac: the revocation log holds every revocation in force again".to_owned()
+        }
+        _ => return,
+    };
+    eprintln!("{}", fgac::escape_lines_for_terminal(line.trim_end()));
 }
 
 /// Serves on `listener` until `shutdown` completes, deciding with `ring`.
@@ -49,28 +72,17 @@ pub async fn serve(
     options: Options,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    let data = Arc::new(data::Data::new(options.default_ttl));
+    let data = Arc::new(data::Data::new(options.default_ttl, options.limits));
     for c in &options.caches {
         data.create(c).map_err(|s| s.message().to_owned())?;
     }
     // Live policy: an edit of the store, its document or its keys takes effect on the next
     // request; a broken edit keeps the last good store and says why.
-    let _watcher = ring.watch(options.watch, |event| match event {
-        WatchEvent::Reloaded { generation } => {
-            eprintln!("fgac: key store reloaded (generation {generation})");
-        }
-        WatchEvent::Kept(e) => {
-            eprintln!("fgac: key store edit refused, the last good store stays in force:\n{e}")
-        }
-        WatchEvent::Revocations => eprintln!("fgac: revocations applied"),
-        WatchEvent::LogFailed(e) => {
-            eprintln!("fgac: revocation log unreadable, revocations in force kept: {e}")
-        }
-        _ => {}
-    });
+    let _watcher = ring.watch(options.watch, tell);
     let gate = auth::Gate::new(ring);
     let minting = mint::MintService::new(gate.clone(), options.endpoint.clone());
     tonic::transport::Server::builder()
+        .layer(strict::KeepRawLayer)
         .add_service(ScsServer::new(scs::ScsService::new(
             gate.clone(),
             Arc::clone(&data),

@@ -1,7 +1,7 @@
 //! `fgac-momento-server`: a Momento-compatible gRPC server that authorizes every call with fgac.
 
 use clap::Parser;
-use fgac::credentials::Keyring;
+use fgac::credentials::{Keyring, RevocationLog, Store};
 use fgac_momento_server::{Options, serve, setup};
 use std::io::Write;
 use std::net::SocketAddr;
@@ -44,10 +44,25 @@ struct Args {
     /// The endpoint minted credentials name (default: the bound address).
     #[arg(long)]
     endpoint: Option<String>,
+    /// Create the store's revocation log if it does not exist. Without it, a server refuses to
+    /// start on a store whose log is missing: it may have been moved or deleted with the
+    /// revocations it held.
+    #[arg(long)]
+    create_log: bool,
+    /// The largest item, its key included, in bytes (Momento's item size limit: 5 MB).
+    #[arg(long, default_value_t = 5 * 1024 * 1024)]
+    max_item_bytes: usize,
+    /// The largest collection element, in bytes (Momento's: 128 KB).
+    #[arg(long, default_value_t = 128 * 1024)]
+    max_element_bytes: usize,
 }
 
 fn fail(message: &str) -> ! {
-    eprintln!("error: {}", fgac::escape_for_terminal(message));
+    // A rendered error keeps its lines; everything else that does not show is escaped.
+    eprintln!(
+        "error: {}",
+        fgac::escape_lines_for_terminal(message.trim_end())
+    );
     std::process::exit(2)
 }
 
@@ -59,6 +74,13 @@ async fn main() {
         (None, Some(p), Some(d)) => setup::state_for(p, d).unwrap_or_else(|e| fail(&e)),
         _ => fail("give --store, or --policy with --state"),
     };
+    if args.create_log
+        && let Ok(s) = Store::from_file(&store)
+        && let Some(log) = s.revocation_log()
+        && !log.exists()
+    {
+        RevocationLog::create(log).unwrap_or_else(|e| fail(&e.to_string()));
+    }
     let ring = match Keyring::open(&store) {
         Ok(r) => Arc::new(r),
         Err(e) => fail(&e.to_string()),
@@ -84,6 +106,11 @@ async fn main() {
         recheck: Duration::from_millis(args.recheck_ms.max(10)),
         watch: Duration::from_millis(args.watch_ms.max(10)),
         endpoint: args.endpoint.unwrap_or_else(|| bound.to_string()),
+        limits: fgac_momento_server::data::Limits {
+            max_item_bytes: args.max_item_bytes,
+            max_element_bytes: args.max_element_bytes,
+            max_read_bytes: args.max_item_bytes.saturating_mul(8),
+        },
     };
     let shutdown = async {
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())

@@ -3,12 +3,19 @@
 //! what it holds, and a request for more is refused with a request the caller may not make as
 //! the counterexample.
 //!
-//! A refresh token is the id (`jti`) of the API key it refreshes: refreshing needs the live key
-//! itself and its id, and yields a successor with the key's lifetime and permissions.
+//! A refresh token is the API key's refresh secret: random, handed out once with the key, kept in
+//! the key only as its SHA-256. RefreshApiToken goes through `Keyring::refresh`, the library's one
+//! refresh rule: the successor is within the caller and the key, lives as long as the key did but
+//! never past the key's parent (nor past another caller), and is revoked with the key.
+//!
+//! The permissions of `GenerateDisposableToken` and `GenerateApiToken` are read from the bytes
+//! the client sent ([`crate::strict`]) with fgac's strict reader, never through prost's lenient
+//! decoding: the server mints exactly what `fgac convert` would read.
 
 use crate::auth::{Caller, Gate, unauthenticated};
 use crate::rpc::Id;
-use fgac::credentials::{IssueError, Session, inspect};
+use crate::strict::{RawMessage, permissions_field};
+use fgac::credentials::{IssueError, Minted, Session, inspect};
 use fgac::model::{CredentialDef, CredentialKind, Expiry, Permissions, Span};
 use fgac::{AccountRights, Operation as O, Resource, Timestamp};
 use momento_protos::auth::auth_server::Auth;
@@ -16,10 +23,8 @@ use momento_protos::auth::{
     GenerateApiTokenRequest, GenerateApiTokenResponse, LoginRequest, LoginResponse,
     RefreshApiTokenRequest, RefreshApiTokenResponse, generate_api_token_request,
 };
-use momento_protos::permission_messages;
 use momento_protos::token::token_server::Token;
 use momento_protos::token::{GenerateDisposableTokenRequest, GenerateDisposableTokenResponse};
-use prost::Message;
 use std::pin::Pin;
 use tonic::{Request, Response, Status};
 
@@ -71,7 +76,7 @@ impl MintService {
         parent: &Session,
         request: &CredentialDef,
         now: Timestamp,
-    ) -> Result<String, Status> {
+    ) -> Result<Minted, Status> {
         self.gate.ring().mint(parent, request, now).map_err(refused)
     }
 }
@@ -82,6 +87,7 @@ fn refused(e: IssueError) -> Status {
     match e {
         IssueError::Mint(why) => Status::permission_denied(format!("fgac: cannot mint: {why}")),
         IssueError::NotValid(why) => unauthenticated(why),
+        IssueError::WrongRefreshSecret => Status::unauthenticated(format!("fgac: {e}")),
         IssueError::NotAnApiKey | IssueError::BadId(_) => {
             Status::invalid_argument(format!("fgac: {e}"))
         }
@@ -89,14 +95,26 @@ fn refused(e: IssueError) -> Status {
     }
 }
 
-/// The permissions of a mint request, read by fgac's strict reader of Momento's message.
-fn permissions(
+/// The permissions of a mint request, read by fgac's strict reader from the bytes the client
+/// sent: `field` is the permissions' field number in the request, whose fields are `known`.
+fn permissions<T>(
     gate: &Gate,
-    p: Option<&permission_messages::Permissions>,
+    req: &Request<T>,
+    field: u32,
+    known: &[u32],
 ) -> Result<Permissions, Status> {
-    let p = p.ok_or_else(|| Status::invalid_argument("a mint request needs permissions"))?;
-    fgac::syntax::protobuf::read_permissions(&p.encode_to_vec(), gate.ring().store().limits())
-        .map_err(|e| Status::invalid_argument(format!("fgac: the permissions do not read: {e}")))
+    let raw = req.extensions().get::<RawMessage>().ok_or_else(|| {
+        Status::invalid_argument(
+            "fgac: a mint request is read as one uncompressed message, which this one is not",
+        )
+    })?;
+    let bytes = permissions_field(&raw.0, field, known)?;
+    fgac::syntax::protobuf::read_permissions(bytes, gate.ring().store().limits()).map_err(|e| {
+        Status::invalid_argument(format!(
+            "fgac: the permissions do not read: {}",
+            fgac::escape_lines_for_terminal(&e.to_string())
+        ))
+    })
 }
 
 fn expires_at(now: Timestamp, valid_for_seconds: u32) -> Result<Timestamp, Status> {
@@ -113,15 +131,6 @@ fn valid_until(expiry: Expiry) -> u64 {
         Expiry::At(t) => t.unix_seconds(),
         Expiry::Never => 0,
     }
-}
-
-/// The id (`jti`) of a credential this server just signed.
-fn id_of(gate: &Gate, token: &str) -> Result<String, Status> {
-    inspect(token, None, gate.ring().store().limits())
-        .ok()
-        .and_then(|i| i.claims.ok())
-        .map(|c| c.id)
-        .ok_or_else(|| Status::internal("a minted credential does not read back"))
 }
 
 #[tonic::async_trait]
@@ -143,16 +152,17 @@ impl Token for MintService {
             kind: CredentialKind::Token,
             expiry: Expiry::At(expires_at(now, secs)?),
             token_id: (!r.token_id.is_empty()).then(|| r.token_id.clone()),
-            permissions: permissions(&self.gate, r.permissions.as_ref())?,
+            // GenerateDisposableTokenRequest: expires 1, auth_token 2, permissions 3, token_id 4.
+            permissions: permissions(&self.gate, &req, 3, &[1, 2, 3, 4])?,
             account: AccountRights::NONE,
             networks: parent.credential().networks().to_vec(),
             span: Span::default(),
         };
-        let api_key = self.mint(&parent, &request, now)?;
+        let minted = self.mint(&parent, &request, now)?;
         Ok(Response::new(GenerateDisposableTokenResponse {
-            api_key,
+            api_key: minted.credential,
             endpoint: self.endpoint.clone(),
-            valid_until: valid_until(request.expiry),
+            valid_until: valid_until(minted.expiry),
         }))
     }
 }
@@ -203,18 +213,19 @@ impl Auth for MintService {
             kind: CredentialKind::ApiKey,
             expiry,
             token_id: None,
-            permissions: permissions(&self.gate, r.permissions.as_ref())?,
+            // GenerateApiTokenRequest: never 1 | expires 2, auth_token 3, permissions 4,
+            // token_id 5, description 6.
+            permissions: permissions(&self.gate, &req, 4, &[1, 2, 3, 4, 5, 6])?,
             account: AccountRights::NONE,
             networks: parent.credential().networks().to_vec(),
             span: Span::default(),
         };
-        let api_key = self.mint(&parent, &request, now)?;
-        let refresh_token = id_of(&self.gate, &api_key)?;
+        let minted = self.mint(&parent, &request, now)?;
         Ok(Response::new(GenerateApiTokenResponse {
-            api_key,
-            refresh_token,
+            refresh_token: minted.refresh_secret.unwrap_or_default(),
+            api_key: minted.credential,
             endpoint: self.endpoint.clone(),
-            valid_until: valid_until(expiry),
+            valid_until: valid_until(minted.expiry),
         }))
     }
 
@@ -224,28 +235,27 @@ impl Auth for MintService {
     ) -> Result<Response<RefreshApiTokenResponse>, Status> {
         let r = req.get_ref();
         // The caller is authorized to refresh; the key refreshed is the one in the body, which
-        // must itself be live from this address, and its refresh token its id.
-        let now = self
-            .gate
-            .control(
-                &req,
-                Id::RefreshApiToken,
-                O::RefreshApiKey,
-                Resource::Account,
-            )?
-            .now();
-        let old = self.gate.resolve(&req, &r.api_key, now)?;
-        if r.refresh_token != old.id() {
-            return Err(Status::unauthenticated(
-                "fgac: the refresh token is not this API key's",
-            ));
-        }
-        // The successor lives as long as the key did.
+        // must itself be live from this address; the rule is the library's (see the module docs).
+        let caller = self.gate.control(
+            &req,
+            Id::RefreshApiToken,
+            O::RefreshApiKey,
+            Resource::Account,
+        )?;
+        let now = caller.now();
+        let parent = caller.session().cloned().ok_or_else(|| {
+            Status::failed_precondition(
+                "this server was built without authorization and mints nothing",
+            )
+        })?;
+        let key = self.gate.resolve(&req, &r.api_key, now)?;
+        // The successor asks to live as long as the key did (Momento's behaviour); the rule
+        // keeps it within the key's parent and the caller.
         let claims = inspect(&r.api_key, None, self.gate.ring().store().limits())
             .ok()
             .and_then(|i| i.claims.ok())
             .ok_or_else(|| Status::unauthenticated("fgac: the API key does not read"))?;
-        let expires = match claims.credential.expiry {
+        let wanted = match claims.credential.expiry {
             Expiry::Never => Expiry::Never,
             Expiry::At(t) => Expiry::At(
                 now.saturating_add(
@@ -254,17 +264,16 @@ impl Auth for MintService {
                 ),
             ),
         };
-        let api_key = self
+        let minted = self
             .gate
             .ring()
-            .refresh(&old, expires, now)
+            .refresh(&parent, &key, &r.refresh_token, wanted, now)
             .map_err(refused)?;
-        let refresh_token = id_of(&self.gate, &api_key)?;
         Ok(Response::new(RefreshApiTokenResponse {
-            api_key,
-            refresh_token,
+            refresh_token: minted.refresh_secret.unwrap_or_default(),
+            api_key: minted.credential,
             endpoint: self.endpoint.clone(),
-            valid_until: valid_until(expires),
+            valid_until: valid_until(minted.expiry),
         }))
     }
 }

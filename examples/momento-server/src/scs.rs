@@ -1,13 +1,16 @@
 //! The cache data plane (`cache_client.Scs`): every call authorized, then served from memory.
 
 use crate::auth::{Caller, Gate, cache_header};
-use crate::data::{Cache, Data, Entry, Value, value_hash, wrong_type};
+use crate::data::{
+    Cache, Data, Dictionary as Dict, Entry, List, Set, SortedSet as Sorted, Value, off_the_reactor,
+    too_large, value_hash, wrong_type,
+};
 use crate::rpc::Id;
 use fgac::Operation as O;
 use fgac::Resource;
 use momento_protos::cache_client::scs_server::Scs;
 use momento_protos::cache_client::*;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 use tonic::{Request, Response, Status};
@@ -80,6 +83,28 @@ fn scalar(e: Option<&Entry>) -> Result<Option<&Vec<u8>>, Status> {
     }
 }
 
+/// Refuses a scalar item larger than the limit (its key and value), before anything is stored.
+fn fits(c: &Cache, key: &[u8], value: &[u8]) -> Result<(), Status> {
+    let bytes = key.len() + value.len();
+    if bytes > c.limits().max_item_bytes {
+        return Err(too_large(bytes, c.limits()));
+    }
+    Ok(())
+}
+
+/// Refuses collection elements (fields, values, members) larger than the element limit.
+fn elements_fit<'a>(c: &Cache, elements: impl IntoIterator<Item = &'a [u8]>) -> Result<(), Status> {
+    let max = c.limits().max_element_bytes;
+    match elements.into_iter().find(|e| e.len() > max) {
+        Some(e) => Err(Status::invalid_argument(format!(
+            "an element of {} bytes is more than the collection element size limit of {max} bytes",
+            e.len()
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Stores the scalar `value` at the slot of `key` (checked by [`fits`] before).
 fn set_scalar(c: &Cache, slot: &mut Option<Entry>, now: Instant, value: Vec<u8>, ttl_ms: u64) {
     *slot = Some(Entry {
         value: Value::Scalar(value),
@@ -87,22 +112,14 @@ fn set_scalar(c: &Cache, slot: &mut Option<Entry>, now: Instant, value: Vec<u8>,
     });
 }
 
-/// Field -> value.
-type Dict = HashMap<Vec<u8>, Vec<u8>>;
-/// Distinct elements.
-type Set = HashSet<Vec<u8>>;
-/// A sequence.
-type List = VecDeque<Vec<u8>>;
-/// Element -> score.
-type Sorted = HashMap<Vec<u8>, f64>;
-
-/// A collection an item can hold: its name in errors, how a new one starts, and where it is in
-/// a [`Value`] (`None` when the value is another type).
-trait Collection: Sized {
+/// A collection an item can hold: its name in errors, how a new one starts, where it is in a
+/// [`Value`] (`None` when the value is another type), and its size in bytes.
+trait Collection: Sized + Clone {
     const KIND: &'static str;
     fn empty() -> Value;
     fn of(v: &Value) -> Option<&Self>;
     fn of_mut(v: &mut Value) -> Option<&mut Self>;
+    fn size(&self) -> usize;
 }
 
 macro_rules! collection {
@@ -110,7 +127,10 @@ macro_rules! collection {
         impl Collection for $t {
             const KIND: &'static str = $kind;
             fn empty() -> Value {
-                Value::$variant(<$t>::new())
+                Value::$variant(<$t>::default())
+            }
+            fn size(&self) -> usize {
+                self.bytes()
             }
             fn of(v: &Value) -> Option<&Self> {
                 if let Value::$variant(c) = v {
@@ -145,12 +165,15 @@ fn read<C: Collection>(e: Option<&Entry>) -> Result<Option<&C>, Status> {
 }
 
 /// Writes to the collection at `key`, creating it (with `ttl_ms`) when absent; `refresh` resets
-/// the time to live of an existing one.
+/// the time to live of an existing one. `grows` is at most how many bytes `f` adds: when the item
+/// could then pass the item size limit, `f` runs on a copy that replaces the collection only if
+/// it fits, so a refused write leaves the item as it was.
 fn write_collection<C: Collection, R>(
     c: &Cache,
     key: &[u8],
     ttl_ms: u64,
     refresh: bool,
+    grows: usize,
     f: impl FnOnce(&mut C) -> Result<R, Status>,
 ) -> Result<R, Status> {
     c.update(key, |slot, now| {
@@ -166,11 +189,26 @@ fn write_collection<C: Collection, R>(
             value: C::empty(),
             expires: c.expiry(now, ttl_ms),
         });
-        match C::of_mut(&mut entry.value) {
-            Some(collection) => f(collection),
-            None => Err(wrong_type(&entry.value, C::KIND)),
+        let Some(collection) = C::of_mut(&mut entry.value) else {
+            return Err(wrong_type(&entry.value, C::KIND));
+        };
+        let limit = c.limits().max_item_bytes;
+        if key.len() + collection.size() + grows <= limit {
+            return f(collection);
         }
+        let mut copy = collection.clone();
+        let r = f(&mut copy)?;
+        if key.len() + copy.size() > limit {
+            return Err(too_large(key.len() + copy.size(), c.limits()));
+        }
+        *collection = copy;
+        Ok(r)
     })
+}
+
+/// The bytes of `elements`.
+fn total<'a>(elements: impl IntoIterator<Item = &'a Vec<u8>>) -> usize {
+    elements.into_iter().map(Vec::len).sum()
 }
 
 /// Changes an existing collection only (`None` when absent).
@@ -217,14 +255,16 @@ fn push(l: &mut List, values: &[Vec<u8>], front: bool, keep: u32) -> u32 {
             l.push_front(v.clone());
         }
     } else {
-        l.extend(values.iter().cloned());
+        for v in values {
+            l.push_back(v.clone());
+        }
     }
     truncate(l, keep, !front);
     len32(l.len())
 }
 
 /// Truncates a list to at most `size` elements (0: no limit), from the front or the back.
-fn truncate(l: &mut VecDeque<Vec<u8>>, size: u32, from_front: bool) {
+fn truncate(l: &mut List, size: u32, from_front: bool) {
     let size = size as usize;
     if size == 0 {
         return;
@@ -236,13 +276,6 @@ fn truncate(l: &mut VecDeque<Vec<u8>>, size: u32, from_front: bool) {
             l.pop_back();
         }
     }
-}
-
-/// The elements of a sorted set in ascending (score, value) order.
-fn ranked(z: &HashMap<Vec<u8>, f64>) -> Vec<(&Vec<u8>, f64)> {
-    let mut v: Vec<_> = z.iter().map(|(k, s)| (k, *s)).collect();
-    v.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.cmp(b.0)));
-    v
 }
 
 fn len32(n: usize) -> u32 {
@@ -319,6 +352,7 @@ impl Scs for ScsService {
     async fn set(&self, req: Request<SetRequest>) -> Result<Response<SetResponse>, Status> {
         let r = req.get_ref();
         let c = self.item(&req, Id::Set, O::Set, &r.cache_key)?;
+        fits(&c, &r.cache_key, &r.cache_body)?;
         c.update(&r.cache_key, |slot, now| {
             set_scalar(&c, slot, now, r.cache_body.clone(), r.ttl_milliseconds);
         });
@@ -337,6 +371,9 @@ impl Scs for ScsService {
         let r = req.get_ref();
         let keys = r.items.iter().map(|i| i.cache_key.as_slice());
         let c = self.batch(&req, Id::SetBatch, O::SetBatch, keys)?;
+        for item in &r.items {
+            fits(&c, &item.cache_key, &item.cache_body)?;
+        }
         let mut out = Vec::with_capacity(r.items.len());
         for item in &r.items {
             c.update(&item.cache_key, |slot, now| {
@@ -373,6 +410,7 @@ impl Scs for ScsService {
             C::NotEqual(_) => O::SetIfNotEqual,
         };
         let c = self.item_with(&req, &caller, Id::SetIf, op, &r.cache_key)?;
+        fits(&c, &r.cache_key, &r.cache_body)?;
         let stored = c.update(&r.cache_key, |slot, now| {
             let current = scalar(slot.as_ref())?;
             let go = match (cond, current) {
@@ -409,6 +447,7 @@ impl Scs for ScsService {
             return Err(Status::invalid_argument("SetIfHash needs a condition"));
         };
         let c = self.item_with(&req, &caller, Id::SetIfHash, O::SetIfHash, &r.cache_key)?;
+        fits(&c, &r.cache_key, &r.cache_body)?;
         let stored = c.update(&r.cache_key, |slot, now| {
             let current = scalar(slot.as_ref())?.map(|b| value_hash(b));
             let go = match (cond, &current) {
@@ -449,6 +488,7 @@ impl Scs for ScsService {
         use set_if_not_exists_response::{NotStored, Result as R, Stored};
         let r = req.get_ref();
         let c = self.item(&req, Id::SetIfNotExists, O::SetIfNotExists, &r.cache_key)?;
+        fits(&c, &r.cache_key, &r.cache_body)?;
         let stored = c.update(&r.cache_key, |slot, now| {
             let go = slot.is_none();
             if go {
@@ -685,11 +725,19 @@ impl Scs for ScsService {
         let r = req.get_ref();
         let op = one_or_many(r.items.len(), O::DictionarySetField, O::DictionarySetFields);
         let c = self.item(&req, Id::DictionarySet, op, &r.dictionary_name)?;
+        elements_fit(
+            &c,
+            r.items
+                .iter()
+                .flat_map(|p| [p.field.as_slice(), p.value.as_slice()]),
+        )?;
+        let grows = r.items.iter().map(|p| p.field.len() + p.value.len()).sum();
         write_collection(
             &c,
             &r.dictionary_name,
             r.ttl_milliseconds,
             r.refresh_ttl,
+            grows,
             |d: &mut Dict| {
                 for p in &r.items {
                     d.insert(p.field.clone(), p.value.clone());
@@ -711,11 +759,14 @@ impl Scs for ScsService {
             O::DictionaryIncrement,
             &r.dictionary_name,
         )?;
+        elements_fit(&c, [r.field.as_slice()])?;
         let value = write_collection(
             &c,
             &r.dictionary_name,
             r.ttl_milliseconds,
             r.refresh_ttl,
+            // The field, and a decimal i64.
+            r.field.len() + 20,
             |d: &mut Dict| {
                 let old = match d.get(&r.field) {
                     Some(b) => parse_i64(b)?,
@@ -847,13 +898,17 @@ impl Scs for ScsService {
         let r = req.get_ref();
         let op = one_or_many(r.elements.len(), O::SetAddElement, O::SetAddElements);
         let c = self.item(&req, Id::SetUnion, op, &r.set_name)?;
+        elements_fit(&c, r.elements.iter().map(Vec::as_slice))?;
         write_collection(
             &c,
             &r.set_name,
             r.ttl_milliseconds,
             r.refresh_ttl,
+            total(&r.elements),
             |s: &mut Set| {
-                s.extend(r.elements.iter().cloned());
+                for e in &r.elements {
+                    s.insert(e.clone());
+                }
                 Ok(())
             },
         )?;
@@ -906,7 +961,7 @@ impl Scs for ScsService {
                     *s = m
                         .elements
                         .iter()
-                        .filter(|e| !s.contains(*e))
+                        .filter(|e| !s.contains(e))
                         .cloned()
                         .collect();
                     Ok(())
@@ -993,11 +1048,13 @@ impl Scs for ScsService {
     ) -> Result<Response<ListPushFrontResponse>, Status> {
         let r = req.get_ref();
         let c = self.item(&req, Id::ListPushFront, O::ListPushFront, &r.list_name)?;
+        elements_fit(&c, [r.value.as_slice()])?;
         let list_length = write_collection(
             &c,
             &r.list_name,
             r.ttl_milliseconds,
             r.refresh_ttl,
+            r.value.len(),
             |l: &mut List| {
                 Ok(push(
                     l,
@@ -1016,11 +1073,13 @@ impl Scs for ScsService {
     ) -> Result<Response<ListPushBackResponse>, Status> {
         let r = req.get_ref();
         let c = self.item(&req, Id::ListPushBack, O::ListPushBack, &r.list_name)?;
+        elements_fit(&c, [r.value.as_slice()])?;
         let list_length = write_collection(
             &c,
             &r.list_name,
             r.ttl_milliseconds,
             r.refresh_ttl,
+            r.value.len(),
             |l: &mut List| {
                 Ok(push(
                     l,
@@ -1086,21 +1145,12 @@ impl Scs for ScsService {
         let left = change_collection(&c, &r.list_name, |l: &mut List| {
             match how {
                 E::All(_) => l.clear(),
-                E::Some(ranges) => {
-                    let mut gone = vec![false; l.len()];
-                    for range in &ranges.ranges {
-                        let start = range.begin_index as usize;
-                        let end = start.saturating_add(range.count as usize).min(l.len());
-                        for g in gone.iter_mut().take(end).skip(start) {
-                            *g = true;
-                        }
-                    }
-                    let mut i = 0;
-                    l.retain(|_| {
-                        i += 1;
-                        !gone[i - 1]
-                    });
-                }
+                E::Some(ranges) => l.erase_ranges(
+                    ranges
+                        .ranges
+                        .iter()
+                        .map(|r| (r.begin_index as usize, r.count as usize)),
+                ),
             }
             Ok(len32(l.len()))
         })?;
@@ -1164,7 +1214,7 @@ impl Scs for ScsService {
                 Some(l) => {
                     let (s, e) = slice(l.len(), start, end);
                     L::Found(Found {
-                        values: l.range(s..e).cloned().collect(),
+                        values: l.range(s, e).cloned().collect(),
                     })
                 }
             };
@@ -1201,11 +1251,13 @@ impl Scs for ScsService {
             O::ListConcatenateFront,
             &r.list_name,
         )?;
+        elements_fit(&c, r.values.iter().map(Vec::as_slice))?;
         let list_length = write_collection(
             &c,
             &r.list_name,
             r.ttl_milliseconds,
             r.refresh_ttl,
+            total(&r.values),
             |l: &mut List| Ok(push(l, &r.values, true, r.truncate_back_to_size)),
         )?;
         ok(ListConcatenateFrontResponse { list_length })
@@ -1222,11 +1274,13 @@ impl Scs for ScsService {
             O::ListConcatenateBack,
             &r.list_name,
         )?;
+        elements_fit(&c, r.values.iter().map(Vec::as_slice))?;
         let list_length = write_collection(
             &c,
             &r.list_name,
             r.ttl_milliseconds,
             r.refresh_ttl,
+            total(&r.values),
             |l: &mut List| Ok(push(l, &r.values, false, r.truncate_front_to_size)),
         )?;
         ok(ListConcatenateBackResponse { list_length })
@@ -1255,7 +1309,7 @@ impl Scs for ScsService {
                     return Err(wrong_type(&e.value, "list"));
                 };
                 let (s, en) = slice(l.len(), start, end);
-                *l = l.range(s..en).cloned().collect();
+                l.keep_range(s, en);
                 if r.refresh_ttl {
                     e.expires = c.expiry(now, r.ttl_milliseconds);
                 }
@@ -1281,11 +1335,13 @@ impl Scs for ScsService {
             O::SortedSetPutElements,
         );
         let c = self.item(&req, Id::SortedSetPut, op, &r.set_name)?;
+        elements_fit(&c, r.elements.iter().map(|e| e.value.as_slice()))?;
         write_collection(
             &c,
             &r.set_name,
             r.ttl_milliseconds,
             r.refresh_ttl,
+            r.elements.iter().map(|e| e.value.len() + 8).sum(),
             |z: &mut Sorted| {
                 for e in &r.elements {
                     z.insert(e.value.clone(), e.score);
@@ -1318,7 +1374,7 @@ impl Scs for ScsService {
                     sorted_set: Some(S::Missing(Missing {})),
                 });
             };
-            let mut all = ranked(z);
+            let mut all = z.ranked();
             if descending {
                 all.reverse();
             }
@@ -1410,7 +1466,7 @@ impl Scs for ScsService {
                         .map(|v| match z.get(v) {
                             Some(score) => Part {
                                 result: ECacheResult::Hit as i32,
-                                score: *score,
+                                score,
                             },
                             None => Part {
                                 result: ECacheResult::Miss as i32,
@@ -1470,16 +1526,14 @@ impl Scs for ScsService {
             O::SortedSetIncrementScore,
             &r.set_name,
         )?;
+        elements_fit(&c, [r.value.as_slice()])?;
         let score = write_collection(
             &c,
             &r.set_name,
             r.ttl_milliseconds,
             r.refresh_ttl,
-            |z: &mut Sorted| {
-                let s = z.entry(r.value.clone()).or_insert(0.0);
-                *s += r.amount;
-                Ok(*s)
-            },
+            r.value.len() + 8,
+            |z: &mut Sorted| Ok(z.increment(&r.value, r.amount)),
         )?;
         ok(SortedSetIncrementResponse { score })
     }
@@ -1496,7 +1550,7 @@ impl Scs for ScsService {
             let rank = match read::<Sorted>(e)? {
                 None => Rank::Missing(SortedSetMissing {}),
                 Some(z) => {
-                    let mut all = ranked(z);
+                    let mut all = z.ranked();
                     if r.order == Order::Descending as i32 {
                         all.reverse();
                     }
@@ -1554,15 +1608,16 @@ impl Scs for ScsService {
                 None => S::Missing(Missing {}),
                 Some(z) => S::Found(Found {
                     length: len32(
-                        z.values()
+                        z.iter()
+                            .map(|(_, s)| s)
                             .filter(|s| match r.min {
-                                Some(Min::InclusiveMin(m)) => **s >= m,
-                                Some(Min::ExclusiveMin(m)) => **s > m,
+                                Some(Min::InclusiveMin(m)) => *s >= m,
+                                Some(Min::ExclusiveMin(m)) => *s > m,
                                 _ => true,
                             })
                             .filter(|s| match r.max {
-                                Some(Max::InclusiveMax(m)) => **s <= m,
-                                Some(Max::ExclusiveMax(m)) => **s < m,
+                                Some(Max::InclusiveMax(m)) => *s <= m,
+                                Some(Max::ExclusiveMax(m)) => *s < m,
                                 _ => true,
                             })
                             .count(),
@@ -1587,16 +1642,96 @@ impl Scs for ScsService {
         let c = self.batch(&req, Id::SortedSetUnionStore, O::SortedSetUnionStore, keys)?;
         let aggregate = A::try_from(r.aggregate)
             .map_err(|_| Status::invalid_argument("unknown aggregate function"))?;
-        let mut union: HashMap<Vec<u8>, f64> = HashMap::new();
+        // The work is each distinct source read once, whatever the request repeats: a source
+        // named n times with weights w1..wn adds, for each element of score s, the aggregate of
+        // s*w1..s*wn, which is s times the sum, the least or the greatest weight.
+        let mut weights: HashMap<&[u8], Weights> = HashMap::new();
         for source in &r.sources {
-            let weight = f64::from(source.weight);
-            let z = c.read(&source.set_name, |e, _| {
-                read::<Sorted>(e).map(|z| z.cloned())
-            })?;
-            for (v, s) in z.unwrap_or_default() {
-                let s = s * weight;
+            weights
+                .entry(source.set_name.as_slice())
+                .or_default()
+                .add(f64::from(source.weight));
+        }
+        let union = off_the_reactor(|| union_of(&c, &weights, aggregate))?;
+        let length = len32(union.len());
+        let bytes = r.set_name.len() + union.bytes();
+        if bytes > c.limits().max_item_bytes {
+            return Err(too_large(bytes, c.limits()));
+        }
+        c.update(&r.set_name, |slot, now| {
+            *slot = Some(Entry {
+                value: Value::SortedSet(union),
+                expires: c.expiry(now, r.ttl_milliseconds),
+            });
+        });
+        ok(SortedSetUnionStoreResponse { length })
+    }
+}
+
+/// The weights a union source was named with: their sum, the least and the greatest.
+#[derive(Clone, Copy)]
+struct Weights {
+    sum: f64,
+    min: f64,
+    max: f64,
+}
+
+impl Default for Weights {
+    fn default() -> Weights {
+        Weights {
+            sum: 0.0,
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+        }
+    }
+}
+
+impl Weights {
+    fn add(&mut self, w: f64) {
+        self.sum += w;
+        self.min = self.min.min(w);
+        self.max = self.max.max(w);
+    }
+
+    /// The aggregate of `s * w` over the weights `w`.
+    fn apply(&self, s: f64, aggregate: sorted_set_union_store_request::AggregateFunction) -> f64 {
+        use sorted_set_union_store_request::AggregateFunction as A;
+        match aggregate {
+            A::Sum => s * self.sum,
+            A::Min if s >= 0.0 => s * self.min,
+            A::Min => s * self.max,
+            A::Max if s >= 0.0 => s * self.max,
+            A::Max => s * self.min,
+        }
+    }
+}
+
+/// The union of the distinct sources `weights` names, each read once; refused when the sources
+/// hold more than the limit of bytes one call may read.
+fn union_of(
+    c: &Cache,
+    weights: &HashMap<&[u8], Weights>,
+    aggregate: sorted_set_union_store_request::AggregateFunction,
+) -> Result<Sorted, Status> {
+    use sorted_set_union_store_request::AggregateFunction as A;
+    let mut union: HashMap<Vec<u8>, f64> = HashMap::new();
+    let mut bytes_read = 0usize;
+    for (name, w) in weights {
+        c.read(name, |e, _| {
+            let Some(z) = read::<Sorted>(e)? else {
+                return Ok(());
+            };
+            bytes_read += z.bytes();
+            if bytes_read > c.limits().max_read_bytes {
+                return Err(Status::resource_exhausted(format!(
+                    "the sources hold more than {} bytes, the most one call reads",
+                    c.limits().max_read_bytes
+                )));
+            }
+            for (v, s) in z.iter() {
+                let s = w.apply(s, aggregate);
                 union
-                    .entry(v)
+                    .entry(v.clone())
                     .and_modify(|t| {
                         *t = match aggregate {
                             A::Sum => *t + s,
@@ -1606,16 +1741,14 @@ impl Scs for ScsService {
                     })
                     .or_insert(s);
             }
-        }
-        let length = len32(union.len());
-        c.update(&r.set_name, |slot, now| {
-            *slot = Some(Entry {
-                value: Value::SortedSet(union),
-                expires: c.expiry(now, r.ttl_milliseconds),
-            });
-        });
-        ok(SortedSetUnionStoreResponse { length })
+            Ok(())
+        })?;
     }
+    let mut out = Sorted::default();
+    for (v, s) in union {
+        out.insert(v, s);
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -1631,40 +1764,49 @@ mod tests {
         assert_eq!(slice(0, Some(-3), Some(-1)), (0, 0));
     }
 
+    fn elements(l: &List) -> Vec<Vec<u8>> {
+        l.range(0, l.len()).cloned().collect()
+    }
+
     #[test]
     fn lists_truncate_from_the_side_named() {
-        let mut l: VecDeque<Vec<u8>> = (0u8..5).map(|i| vec![i]).collect();
+        let mut l: List = (0u8..5).map(|i| vec![i]).collect();
         truncate(&mut l, 3, true);
-        assert_eq!(l, VecDeque::from(vec![vec![2], vec![3], vec![4]]));
+        assert_eq!(elements(&l), [vec![2], vec![3], vec![4]]);
         truncate(&mut l, 2, false);
-        assert_eq!(l, VecDeque::from(vec![vec![2], vec![3]]));
+        assert_eq!(elements(&l), [vec![2], vec![3]]);
         truncate(&mut l, 0, false);
         assert_eq!(l.len(), 2);
+        assert_eq!(l.bytes(), 2);
     }
 
     #[test]
     fn pushes_keep_the_order_given_and_truncate_the_other_end() {
         let v = |xs: &[u8]| xs.iter().map(|x| vec![*x]).collect::<Vec<_>>();
-        let mut l: List = v(&[3, 4]).into();
+        let mut l: List = v(&[3, 4]).into_iter().collect();
         assert_eq!(push(&mut l, &v(&[1, 2]), true, 0), 4);
-        assert_eq!(Vec::from(l.clone()), v(&[1, 2, 3, 4]));
+        assert_eq!(elements(&l), v(&[1, 2, 3, 4]));
         assert_eq!(push(&mut l, &v(&[5, 6]), false, 3), 3);
-        assert_eq!(Vec::from(l.clone()), v(&[4, 5, 6]));
+        assert_eq!(elements(&l), v(&[4, 5, 6]));
         assert_eq!(push(&mut l, &v(&[0]), true, 2), 2);
-        assert_eq!(Vec::from(l), v(&[0, 4]));
+        assert_eq!(elements(&l), v(&[0, 4]));
+    }
+
+    fn cache(limits: crate::data::Limits) -> Arc<Cache> {
+        let data = Data::new(std::time::Duration::from_secs(60), limits);
+        data.create("c").unwrap();
+        data.cache("c").unwrap()
     }
 
     #[test]
     fn collections_of_another_type_are_refused_untouched() {
-        let data = Data::new(std::time::Duration::from_secs(60));
-        data.create("c").unwrap();
-        let c = data.cache("c").unwrap();
-        write_collection(&c, b"k", 0, false, |s: &mut Set| {
+        let c = cache(crate::data::Limits::default());
+        write_collection(&c, b"k", 0, false, 1, |s: &mut Set| {
             s.insert(b"x".to_vec());
             Ok(())
         })
         .unwrap();
-        let refused = write_collection(&c, b"k", 0, true, |l: &mut List| {
+        let refused = write_collection(&c, b"k", 0, true, 1, |l: &mut List| {
             l.push_back(b"y".to_vec());
             Ok(())
         })
@@ -1677,8 +1819,40 @@ mod tests {
                 .unwrap()
                 .is_none()
         );
-        let set = c.read(b"k", |e, _| read::<Set>(e).map(|s| s.cloned()));
-        assert_eq!(set.unwrap(), Some(HashSet::from([b"x".to_vec()])));
+        let set = c.read(b"k", |e, _| {
+            read::<Set>(e).map(|s| s.map(|s| s.iter().cloned().collect::<Vec<_>>()))
+        });
+        assert_eq!(set.unwrap(), Some(vec![b"x".to_vec()]));
         assert!(c.read(b"k", |e, _| read::<Sorted>(e).map(|_| ())).is_err());
+    }
+
+    /// A write that would pass the item size limit is refused and leaves the item as it was,
+    /// whatever `grows` promised; one that fits is applied.
+    #[test]
+    fn writes_past_the_item_size_limit_are_refused_untouched() {
+        let c = cache(crate::data::Limits {
+            max_item_bytes: 10,
+            ..crate::data::Limits::default()
+        });
+        let add = |c: &Cache, e: &[u8]| {
+            write_collection(c, b"k", 0, false, e.len(), |s: &mut Set| {
+                s.insert(e.to_vec());
+                Ok(())
+            })
+        };
+        add(&c, b"abcd").unwrap();
+        add(&c, b"ef").unwrap(); // key 1 + 6 bytes
+        let refused = add(&c, b"ghijk").unwrap_err();
+        assert!(
+            refused.message().contains("item size limit"),
+            "{}",
+            refused.message()
+        );
+        let size = c.read(b"k", |e, _| e.map(|e| e.value.bytes()));
+        assert_eq!(size, Some(6));
+        // An element already there adds nothing, and fits even at the limit.
+        add(&c, b"abcd").unwrap();
+        assert!(fits(&c, b"k", b"123456789").is_ok());
+        assert!(fits(&c, b"k", b"1234567890").is_err());
     }
 }

@@ -1,6 +1,6 @@
 //! Setting a server up: a key store for a policy document, and the first API keys.
 
-use fgac::credentials::{Keyring, MintOptions, SigningKey, sign_reference};
+use fgac::credentials::{Keyring, Ledger, MintOptions, RevocationLog, SigningKey, sign_reference};
 use fgac::model::Expiry;
 use fgac::{Timestamp, escape_for_terminal as shown};
 use std::fs::OpenOptions;
@@ -9,8 +9,8 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 /// Makes `state` a key store for `policy` unless it already is one: a new Ed25519 signing key
-/// (`signing.jwk`, mode 0600), `store.json` naming it, the document and `revocations.log`.
-/// Returns the store file.
+/// (`signing.jwk`, mode 0600), a new revocation log (`revocations.log`) and issuance ledger
+/// (`issued.log`), and `store.json` naming them and the document. Returns the store file.
 pub fn state_for(policy: &Path, state: &Path) -> Result<PathBuf, String> {
     let store = state.join("store.json");
     if store.exists() {
@@ -23,8 +23,10 @@ pub fn state_for(policy: &Path, state: &Path) -> Result<PathBuf, String> {
     let key = SigningKey::generate(None).map_err(|e| e.to_string())?;
     key.write_files(&state.join("signing.jwk"))
         .map_err(|e| format!("cannot write the signing key: {e}"))?;
+    RevocationLog::create(&state.join("revocations.log")).map_err(|e| e.to_string())?;
+    Ledger::create(&state.join("issued.log")).map_err(|e| e.to_string())?;
     let text = format!(
-        "{{\n  \"keys\": [{}],\n  \"signing_keys\": [\"signing.jwk\"],\n  \"document\": {},\n  \"revocations\": \"revocations.log\"\n}}\n",
+        "{{\n  \"keys\": [{}],\n  \"signing_keys\": [\"signing.jwk\"],\n  \"document\": {},\n  \"revocations\": \"revocations.log\",\n  \"issued\": \"issued.log\"\n}}\n",
         key.public_key().to_jwk(),
         serde_json::Value::from(policy.display().to_string()),
     );

@@ -164,3 +164,107 @@ async fn api_keys_are_minted_within_the_caller_and_refreshed() {
     let e = next.set("app", "user:4:a", "v").await.unwrap_err();
     assert_eq!(e.error_code, MomentoErrorCode::PermissionError);
 }
+
+/// The refresh rule through RefreshApiToken: the refresh token is a secret (not the key's id),
+/// a narrower caller cannot refresh a wider key (refused with a request it may not make),
+/// and revoking the first key revokes its successor and what was minted from it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refresh_stays_within_the_caller_and_dies_with_the_key() {
+    use fgac::credentials::{Revocation, RevocationLog, RevocationRecord, inspect};
+    use momento_protos::auth::RefreshApiTokenResponse;
+    let server = common::start();
+    let mut auth = AuthClient::connect(server.uri()).await.unwrap();
+    let minter = server.key("minter");
+    let minted = auth
+        .generate_api_token(generate(
+            &minter,
+            read_write("app", Some(b"user:3:")),
+            Expiry::Expires(Expires {
+                valid_for_seconds: 600,
+            }),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let id = |key: &str| {
+        inspect(key, None, &fgac::Limits::default())
+            .unwrap()
+            .claims
+            .unwrap()
+            .id
+    };
+    assert_ne!(
+        minted.refresh_token,
+        id(&minted.api_key),
+        "not the key's id"
+    );
+    let refresh = |caller: &str, api_key: &str, refresh_token: &str| {
+        let mut r = Request::new(RefreshApiTokenRequest {
+            api_key: api_key.to_owned(),
+            refresh_token: refresh_token.to_owned(),
+        });
+        r.metadata_mut()
+            .insert("authorization", caller.parse().unwrap());
+        r
+    };
+    // The key's id is not its refresh token.
+    let refused = auth
+        .refresh_api_token(refresh(&minter, &minted.api_key, &id(&minted.api_key)))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::Unauthenticated);
+    // `narrow` may refresh (it holds auth_write) but holds only `user:3:a`.
+    let refused = auth
+        .refresh_api_token(refresh(
+            &server.key("narrow"),
+            &minted.api_key,
+            &minted.refresh_token,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::PermissionDenied, "{refused:?}");
+    assert!(
+        refused.message().contains("cannot mint"),
+        "{}",
+        refused.message()
+    );
+    // The key refreshes itself... (its successor is its next generation)
+    let next: RefreshApiTokenResponse = auth
+        .refresh_api_token(refresh(&minter, &minted.api_key, &minted.refresh_token))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(id(&next.api_key), format!("{}~1", id(&minted.api_key)));
+    let child = server.cache(&next.api_key);
+    child.set("app", "user:3:x", "v").await.unwrap();
+    // ...and a revocation of the first key, by id, reaches the successor.
+    RevocationLog::append(
+        &server.revocation_log(),
+        &RevocationRecord::forever(
+            Revocation::Credential(id(&minted.api_key)),
+            fgac::Timestamp::now(),
+        ),
+    )
+    .unwrap();
+    // (The Rust SDK's message for UNAUTHENTICATED is its own; the server's reason is `revoked`.)
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut refused = false;
+    while !refused && std::time::Instant::now() < deadline {
+        match child.get("app", "user:3:x").await {
+            Err(e) if e.error_code == MomentoErrorCode::AuthenticationError => refused = true,
+            _ => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
+        }
+    }
+    assert!(refused, "the successor was not refused within 10 s");
+    // The server says why: its status for the successor, read directly.
+    let mut scs = momento_protos::cache_client::scs_client::ScsClient::new(server.channel().await);
+    let mut get = Request::new(momento_protos::cache_client::GetRequest {
+        cache_key: b"user:3:x".to_vec(),
+    });
+    get.metadata_mut()
+        .insert("authorization", next.api_key.parse().unwrap());
+    get.metadata_mut().insert("cache", "app".parse().unwrap());
+    let status = scs.get(get).await.unwrap_err();
+    assert_eq!(status.code(), Code::Unauthenticated);
+    assert!(status.message().contains("revoked"), "{}", status.message());
+}

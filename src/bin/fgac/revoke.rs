@@ -168,8 +168,11 @@ pub fn run(a: &Args) -> Result<Status, Stop> {
                     if live.len() == 1 { "" } else { "s" }
                 )?;
             }
+            None if a.store.is_some() => say!(
+                "it covers every credential refreshed or minted from it (not counted: the store names no issuance ledger)"
+            )?,
             None => say!(
-                "it covers every credential refreshed or minted from it (not counted: no issuance ledger; give --store)"
+                "it covers every credential refreshed or minted from it (not counted: give --store, with an issuance ledger)"
             )?,
         }
     }

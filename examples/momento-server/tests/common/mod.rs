@@ -39,9 +39,14 @@ impl Drop for Server {
     }
 }
 
-const NAMES: [&str; 4] = ["admin", "app", "minter", "reader"];
+const NAMES: [&str; 5] = ["admin", "app", "minter", "reader", "narrow"];
 
 pub fn start() -> Server {
+    start_with(&[])
+}
+
+/// The server with `extra` arguments (more caches, other limits).
+pub fn start_with(extra: &[&str]) -> Server {
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()
@@ -62,7 +67,8 @@ pub fn start() -> Server {
         .arg(&policy)
         .arg("--state")
         .arg(dir.join("state"))
-        .args(["--listen", "127.0.0.1:0", "--cache", "app"]);
+        .args(["--listen", "127.0.0.1:0", "--cache", "app"])
+        .args(extra);
     for name in NAMES {
         cmd.arg("--issue")
             .arg(format!("{name}={}", dir.join(name).display()));
@@ -86,6 +92,11 @@ pub fn start() -> Server {
 }
 
 impl Server {
+    /// The server's revocation log.
+    pub fn revocation_log(&self) -> PathBuf {
+        self.dir.join("state").join("revocations.log")
+    }
+
     pub fn key(&self, name: &str) -> String {
         std::fs::read_to_string(self.dir.join(name)).unwrap()
     }

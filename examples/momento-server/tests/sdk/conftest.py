@@ -23,7 +23,7 @@ from momento import (
 from momento.config.auth_configurations import AuthConfigurations
 
 HERE = Path(__file__).parent
-CREDENTIALS = ["admin", "app", "reader", "minter", "offsite"]
+CREDENTIALS = ["admin", "app", "reader", "minter", "narrow", "offsite"]
 
 
 class Server:

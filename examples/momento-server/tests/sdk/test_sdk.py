@@ -3,6 +3,7 @@ SDK's own errors, minting, revocation, live policy edits. Every wait is bounded.
 
 import base64
 import json
+import re
 import threading
 import time
 import uuid
@@ -46,11 +47,21 @@ def key_of(minted):
     return json.loads(base64.b64decode(minted.auth_token))["api_key"]
 
 
+# Rust's Debug shapes, which no message the server sends may show (times are RFC 3339).
+DEBUG_SHAPES = re.compile(r"(?<![A-Za-z0-9_])(Some\(|None\b|Ok\(|Err\(|At\(|Never\b|Timestamp\(|Os \{|kind: )")
+
+
+def assert_no_debug_shapes(message):
+    found = DEBUG_SHAPES.findall(message or "")
+    assert not found, f"Rust Debug shapes {found} in a server message: {message}"
+
+
 def assert_error(response, code, *fragments):
     assert hasattr(response, "error_code"), f"expected {code}, got {response!r}"
     assert response.error_code == code, response.message
     for f in fragments:
         assert f in response.message, response.message
+    assert_no_debug_shapes(response.message)
 
 
 def unique(prefix=""):
@@ -360,3 +371,78 @@ def test_a_policy_edit_takes_effect_without_reconnecting(server):
         finally:
             server.policy.write_text(original)
         assert wait_until(lambda: isinstance(c.get("app", "user:1"), CacheGet.Miss), seconds=5)
+
+
+# -- strict minting ------------------------------------------------------------------------------
+
+
+def _field(tag, body):
+    """A length-delimited protobuf field, written by hand (what the SDK's stubs cannot write)."""
+    head = bytes([(tag << 3) | 2])
+    n, size = len(body), b""
+    while True:
+        byte = n & 0x7F
+        n >>= 7
+        size += bytes([byte | (0x80 if n else 0)])
+        if not n:
+            break
+    return head + size + body
+
+
+def test_mint_permissions_are_read_as_strictly_as_fgac_convert_reads_them(server):
+    """GenerateDisposableToken through the SDK's own generated stubs (momento_wire_types) with
+    messages prost would read leniently: each is refused, as `fgac convert` refuses the same
+    bytes, and the well-formed message they are made from is minted."""
+    import subprocess
+    import os
+    import grpc
+    from momento_wire_types.generated import permissionmessages_pb2 as pm
+    from momento_wire_types.generated import token_pb2
+
+    key = server.keys["minter"]
+    cache_permissions = pm.PermissionsType.CachePermissions(
+        role=pm.CacheReadOnly,
+        cache_selector=pm.PermissionsType.CacheSelector(cache_name="app"),
+        item_selector=pm.PermissionsType.CacheItemSelector(key_prefix=b"user:7:"),
+    ).SerializeToString()
+
+    def permissions(inner):
+        return _field(2, _field(1, _field(1, inner)))
+
+    request = token_pb2._GenerateDisposableTokenRequest(
+        expires=token_pb2._GenerateDisposableTokenRequest.Expires(valid_for_seconds=60),
+        auth_token=key,
+    ).SerializeToString()
+    channel = grpc.insecure_channel(f"127.0.0.1:{server.port}")
+    call = channel.unary_unary(
+        "/token.Token/GenerateDisposableToken",
+        request_serializer=lambda b: b,
+        response_deserializer=token_pb2._GenerateDisposableTokenResponse.FromString,
+    )
+
+    def mint(message):
+        return call(message, metadata=(("authorization", key),), timeout=10)
+
+    good = permissions(cache_permissions)
+    assert mint(request + _field(3, good)).api_key
+    cases = {
+        "a role given twice": permissions(cache_permissions + bytes([0x08, pm.CacheReadWrite])),
+        "the item oneof set twice": permissions(cache_permissions + _field(4, b"")),
+        "an unknown field": permissions(cache_permissions + _field(9, b"x")),
+    }
+    for what, perms in cases.items():
+        with pytest.raises(grpc.RpcError) as refused:
+            mint(request + _field(3, perms))
+        assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT, what
+        assert "the permissions do not read" in refused.value.details(), refused.value.details()
+        assert_no_debug_shapes(refused.value.details())
+        # The command line refuses the same bytes.
+        path = server.state / "case.binpb"
+        path.write_bytes(perms)
+        out = subprocess.run([os.environ["FGAC_BIN"], "check", str(path)], capture_output=True, timeout=30)
+        assert out.returncode == 1, (what, out.stderr)
+    with pytest.raises(grpc.RpcError) as refused:
+        mint(request + _field(3, good) + _field(3, good))
+    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "given twice" in refused.value.details()
+    channel.close()
