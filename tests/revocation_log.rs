@@ -16,7 +16,7 @@ use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn ring_on(log: &Path) -> Result<Keyring, LogError> {
     Keyring::new(
@@ -345,21 +345,18 @@ fn a_line_torn_by_a_killed_writer_is_cut_and_the_log_stays_readable() {
     let blocked = std::thread::spawn({
         let log = log.clone();
         move || {
-            let started = Instant::now();
             RevocationLog::append(
                 &log,
                 &RevocationRecord::forever(Revocation::Credential("waited".into()), now()),
             )
             .unwrap();
-            started.elapsed()
         }
     });
     std::thread::sleep(Duration::from_millis(300));
     assert!(!blocked.is_finished(), "an append went past a held lock");
     writer.kill().unwrap(); // SIGKILL: the lock goes with the process, the half line stays
     writer.wait().unwrap();
-    let waited = blocked.join().unwrap();
-    assert!(waited >= Duration::from_millis(300), "{waited:?}");
+    blocked.join().unwrap();
     ring.revoke(Revocation::Key("k2".into()), now()).unwrap();
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(!text.contains("tor"), "{text}");

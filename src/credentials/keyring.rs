@@ -774,7 +774,7 @@ impl Keyring {
         now: Timestamp,
     ) -> Result<bool, LogError> {
         let line = record.line()?;
-        let locked = linefile::lock(path).map_err(|e| LogError::io(path, e))?;
+        let locked = revocations::lock(path)?;
         // Under the lock: apply what other processes appended, so that a log written back
         // holds it too. What this finds wrong is in the health, which decides below.
         let _ = self.sync_log(registry, now);

@@ -17,8 +17,9 @@
 //! lock, and read and compacted the same way, as the revocation log.
 
 use super::lineage;
-use super::linefile;
-use super::revocations::{COMPACTION_MARGIN_SECONDS, LogError};
+use super::revocations::{
+    COMPACTION_MARGIN_SECONDS, LogError, append_existing, lock, read_existing, rewrite,
+};
 use crate::model::{CredentialKind, Expiry};
 use crate::syntax::json::valid_id;
 use crate::time::Timestamp;
@@ -116,8 +117,7 @@ pub struct Ledger;
 impl Ledger {
     /// Creates an empty ledger at `path`, or leaves the one there.
     pub fn create(path: &Path) -> Result<(), LogError> {
-        let locked = linefile::lock(path).map_err(|e| LogError::io(path, e))?;
-        match locked.create(HEADER) {
+        match lock(path)?.create(HEADER) {
             Ok(_) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
             Err(e) => Err(LogError::io(path, e)),
@@ -126,26 +126,13 @@ impl Ledger {
 
     /// Appends `issued` (without waiting for the disk: the ledger is informational).
     pub fn append(path: &Path, issued: &Issued) -> Result<(), LogError> {
-        let locked = linefile::lock(path).map_err(|e| LogError::io(path, e))?;
-        if linefile::Identity::of(path)
-            .map_err(|e| LogError::io(path, e))?
-            .is_none()
-        {
-            return Err(LogError::Missing(path.to_owned()));
-        }
-        locked
-            .append(&issued.line(), false)
-            .map_err(|e| LogError::io(path, e))?;
-        Ok(())
+        append_existing(path, &issued.line(), false)
     }
 
     /// The records of the ledger at `path`; lines that do not read are skipped (the ledger
     /// decides nothing).
     pub fn read(path: &Path) -> Result<Vec<Issued>, LogError> {
-        let (bytes, _) = linefile::read_complete(path)
-            .map_err(|e| LogError::io(path, e))?
-            .ok_or_else(|| LogError::Missing(path.to_owned()))?;
-        Ok(String::from_utf8_lossy(&bytes)
+        Ok(String::from_utf8_lossy(&read_existing(path)?)
             .lines()
             .filter_map(Issued::parse)
             .collect())
@@ -156,30 +143,26 @@ impl Ledger {
     /// [`RevocationLog::compact`](super::RevocationLog::compact) does. Returns how many were
     /// kept and how many dropped.
     pub fn compact(path: &Path, now: Timestamp) -> Result<(usize, usize), LogError> {
-        let locked = linefile::lock(path).map_err(|e| LogError::io(path, e))?;
-        let (bytes, _) = locked
-            .read()
-            .map_err(|e| LogError::io(path, e))?
-            .ok_or_else(|| LogError::Missing(path.to_owned()))?;
-        let mut text = String::from(HEADER);
-        let (mut kept, mut dropped) = (0, 0);
-        for record in String::from_utf8_lossy(&bytes)
-            .lines()
-            .filter_map(Issued::parse)
-        {
-            let live = match record.covered_until() {
-                Expiry::Never => true,
-                Expiry::At(t) => now < t.saturating_add(COMPACTION_MARGIN_SECONDS),
-            };
-            if live {
-                text.push_str(&record.line());
-                kept += 1;
-            } else {
-                dropped += 1;
+        rewrite(path, |bytes| {
+            let mut text = String::from(HEADER);
+            let (mut kept, mut dropped) = (0, 0);
+            for record in String::from_utf8_lossy(bytes)
+                .lines()
+                .filter_map(Issued::parse)
+            {
+                let live = match record.covered_until() {
+                    Expiry::Never => true,
+                    Expiry::At(t) => now < t.saturating_add(COMPACTION_MARGIN_SECONDS),
+                };
+                if live {
+                    text.push_str(&record.line());
+                    kept += 1;
+                } else {
+                    dropped += 1;
+                }
             }
-        }
-        locked.replace(&text).map_err(|e| LogError::io(path, e))?;
-        Ok((kept, dropped))
+            Ok((text, (kept, dropped)))
+        })
     }
 }
 

@@ -89,12 +89,6 @@ pub(crate) struct Appended {
 }
 
 impl Locked {
-    /// Reads the file's complete lines as they are now, with its identity: `None` when the file
-    /// does not exist.
-    pub(crate) fn read(&self) -> io::Result<Option<(Vec<u8>, Identity)>> {
-        read_complete(&self.path)
-    }
-
     /// Appends `lines` (each ending in a line break) to the existing file, cutting off a torn last
     /// line first; with `sync`, returns only once the data is on disk.
     pub(crate) fn append(&self, lines: &str, sync: bool) -> io::Result<Appended> {

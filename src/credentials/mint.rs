@@ -177,7 +177,16 @@ pub fn mint(
     limits: &Limits,
 ) -> Result<String, IssueError> {
     mint_within(parent, request, now, limits)?;
-    let claims = ClaimsRead {
+    signed(
+        &claims_of(request, standard_claims(options, now)?),
+        signer,
+        limits,
+    )
+}
+
+/// The claims of `request` as a self-contained credential, with `base`'s standard claims.
+fn claims_of(request: &CredentialDef, base: ClaimsRead) -> ClaimsRead {
+    ClaimsRead {
         subject: request.name.clone(),
         kind: request.kind,
         expiry: request.expiry,
@@ -185,9 +194,8 @@ pub fn mint(
         networks: request.networks.clone(),
         account: request.account,
         permissions: Some(request.permissions.clone()),
-        ..standard_claims(options, now)?
-    };
-    signed(&claims, signer, limits)
+        ..base
+    }
 }
 
 /// A credential id a minter chose, or a random one.
@@ -269,20 +277,13 @@ impl Keyring {
             }
             CredentialKind::Token => (None, None),
         };
-        let claims = ClaimsRead {
-            subject: request.name.clone(),
-            kind: request.kind,
-            expiry: request.expiry,
-            token_id: request.token_id.clone(),
-            networks: request.networks.clone(),
-            account: request.account,
-            permissions: Some(request.permissions.clone()),
+        let base = ClaimsRead {
             issuer: store.issuer().map(str::to_owned),
             lineage,
             refresh,
             ..standard_claims(&MintOptions::default(), now)?
         };
-        self.issue(&store, &claims, signer, secret)
+        self.issue(&store, &claims_of(request, base), signer, secret)
     }
 
     /// Refreshes the API key of session `key` (Momento's RefreshApiToken) for `caller`, given

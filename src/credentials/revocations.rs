@@ -197,6 +197,49 @@ fn parse_line(body: &str) -> Option<RevocationRecord> {
     })
 }
 
+/// The writers' lock of the line file at `path` (the revocation log, the issuance ledger).
+pub(crate) fn lock(path: &Path) -> Result<linefile::Locked, LogError> {
+    linefile::lock(path).map_err(|e| LogError::io(path, e))
+}
+
+/// The complete lines of the line file at `path`: [`LogError::Missing`] when there is none.
+pub(crate) fn read_existing(path: &Path) -> Result<Vec<u8>, LogError> {
+    linefile::read_complete(path)
+        .map_err(|e| LogError::io(path, e))?
+        .map(|(bytes, _)| bytes)
+        .ok_or_else(|| LogError::Missing(path.to_owned()))
+}
+
+/// Appends `lines` to the existing line file at `path` under its lock (a torn last line cut
+/// off first); with `sync`, returns once they are on disk. [`LogError::Missing`] when there is
+/// no file: a missing file is never created by an append.
+pub(crate) fn append_existing(path: &Path, lines: &str, sync: bool) -> Result<(), LogError> {
+    let locked = lock(path)?;
+    if Identity::of(path)
+        .map_err(|e| LogError::io(path, e))?
+        .is_none()
+    {
+        return Err(LogError::Missing(path.to_owned()));
+    }
+    locked
+        .append(lines, sync)
+        .map_err(|e| LogError::io(path, e))?;
+    Ok(())
+}
+
+/// Rewrites the existing line file at `path`, under its lock, as `rewrite` makes it from its
+/// complete lines: written beside it, synced and renamed over it.
+pub(crate) fn rewrite<R>(
+    path: &Path,
+    rewrite: impl FnOnce(&[u8]) -> Result<(String, R), LogError>,
+) -> Result<R, LogError> {
+    let locked = lock(path)?;
+    let bytes = read_existing(path)?;
+    let (text, out) = rewrite(&bytes)?;
+    locked.replace(&text).map_err(|e| LogError::io(path, e))?;
+    Ok(out)
+}
+
 /// The revocation log at a path: creating it, reading it, appending to it and compacting it,
 /// each safe against other processes doing the same (see the module docs and the README).
 pub struct RevocationLog;
@@ -206,8 +249,7 @@ impl RevocationLog {
     /// replaced by an empty one). This is the only way a log comes into being: a key ring or
     /// `fgac revoke` refuses to start on a log that is missing, which may have lost revocations.
     pub fn create(path: &Path) -> Result<(), LogError> {
-        let locked = linefile::lock(path).map_err(|e| LogError::io(path, e))?;
-        locked.create(HEADER).map_err(|e| {
+        lock(path)?.create(HEADER).map_err(|e| {
             if e.kind() == io::ErrorKind::AlreadyExists {
                 LogError::Exists(path.to_owned())
             } else {
@@ -220,28 +262,14 @@ impl RevocationLog {
     /// The revocations in the log at `path` (its complete lines). A missing log is an error
     /// ([`LogError::Missing`]), never "no revocations".
     pub fn read(path: &Path) -> Result<Vec<RevocationRecord>, LogError> {
-        let (bytes, _) = linefile::read_complete(path)
-            .map_err(|e| LogError::io(path, e))?
-            .ok_or_else(|| LogError::Missing(path.to_owned()))?;
-        parse_strict(path, &bytes)
+        parse_strict(path, &read_existing(path)?)
     }
 
     /// Appends `record` to the log at `path` and returns once it is on disk, under the writers'
     /// lock: a torn last line left by a writer that was killed is cut off first. Refuses a
     /// missing log ([`LogError::Missing`]).
     pub fn append(path: &Path, record: &RevocationRecord) -> Result<(), LogError> {
-        let line = record.line()?;
-        let locked = linefile::lock(path).map_err(|e| LogError::io(path, e))?;
-        if linefile::Identity::of(path)
-            .map_err(|e| LogError::io(path, e))?
-            .is_none()
-        {
-            return Err(LogError::Missing(path.to_owned()));
-        }
-        locked
-            .append(&line, true)
-            .map_err(|e| LogError::io(path, e))?;
-        Ok(())
+        append_existing(path, &record.line()?, true)
     }
 
     /// Drops the revocations that no longer decide anything (everything they cover expired more
@@ -250,29 +278,28 @@ impl RevocationLog {
     /// leaves the old log or the new one. Key rings that follow the log see a replaced log that
     /// lacks only expired revocations, which they accept.
     pub fn compact(path: &Path, now: Timestamp) -> Result<Compaction, LogError> {
-        let locked = linefile::lock(path).map_err(|e| LogError::io(path, e))?;
-        let (bytes, _) = locked
-            .read()
-            .map_err(|e| LogError::io(path, e))?
-            .ok_or_else(|| LogError::Missing(path.to_owned()))?;
-        let records = parse_strict(path, &bytes)?;
-        let mut text = String::from(HEADER);
-        let mut kept = 0;
-        let mut dropped = 0;
-        let mut seen = std::collections::HashSet::new();
-        for r in &records {
-            if !r.in_force(now, COMPACTION_MARGIN_SECONDS) {
-                dropped += 1;
-            } else if seen.insert((r.revocation.clone(), r.until)) {
-                text.push_str(&r.line()?);
-                kept += 1;
-            } else {
-                // The same revocation written twice (two processes revoking one credential).
-                dropped += 1;
+        rewrite(path, |bytes| {
+            let records = parse_strict(path, bytes)?;
+            let mut text = String::from(HEADER);
+            let mut done = Compaction {
+                kept: 0,
+                dropped: 0,
+            };
+            let mut seen = std::collections::HashSet::new();
+            for r in &records {
+                // Expired, or the same revocation written twice (two processes revoking one
+                // credential): dropped.
+                if r.in_force(now, COMPACTION_MARGIN_SECONDS)
+                    && seen.insert((r.revocation.clone(), r.until))
+                {
+                    text.push_str(&r.line()?);
+                    done.kept += 1;
+                } else {
+                    done.dropped += 1;
+                }
             }
-        }
-        locked.replace(&text).map_err(|e| LogError::io(path, e))?;
-        Ok(Compaction { kept, dropped })
+            Ok((text, done))
+        })
     }
 }
 
