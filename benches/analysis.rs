@@ -3,9 +3,7 @@
 //! 100,000-grant key, and `diff` of two 10,000-grant (and 100,000-grant) documents that differ in 1
 //! and in 100 grants. Every measured call asserts its answer.
 
-#[path = "../tests/common/policy.rs"]
-#[allow(dead_code)] // shared with the tests, which use all of it
-mod policy;
+use fgac_test_support::policy;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use fgac::analysis::{DiffOptions, contains, diff};

@@ -3,9 +3,7 @@
 //! asserted, so a benchmark that decides wrong fails instead of reporting a fast wrong answer.
 //! (`benches/peers/` measures the same requests beside the reference evaluator, Cedar and casbin.)
 
-#[path = "../tests/common/policy.rs"]
-#[allow(dead_code)] // shared with the tests, which use all of it
-mod policy;
+use fgac_test_support::policy;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use fgac::model::{CacheSelector, ItemSelector, Role};

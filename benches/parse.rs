@@ -1,9 +1,7 @@
 //! Parsing and compiling a generated 1 MB document, in the DSL and in JSON: criterion reports
 //! MB/s. Each iteration checks the result, so a parser that fails fast cannot look fast.
 
-#[path = "../tests/common/policy.rs"]
-#[allow(dead_code)] // shared with the tests, which use all of it
-mod policy;
+use fgac_test_support::policy;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use fgac::model::{CacheSelector, Document, Grant, ItemSelector, Permissions, Role};

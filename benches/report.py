@@ -4,7 +4,7 @@
 Run after `cargo bench --bench authorize --bench parse --bench analysis --bench credentials` (in
 the repository root) and
 `cargo bench` in benches/peers/. It reads every `new/benchmark.json` and `new/estimates.json`
-under target/criterion and benches/peers/target/criterion, and writes no number it did not read.
+under target/criterion, and writes no number it did not read.
 """
 
 import functools
@@ -17,14 +17,13 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SERVER = os.path.join(ROOT, "examples", "momento-server")
-SOURCES = [os.path.join(ROOT, "target", "criterion"), os.path.join(ROOT, "benches", "peers", "target", "criterion"),
-           os.path.join(SERVER, "target", "criterion")]
+# One workspace, one target directory: every benchmark's output is under target/criterion.
+SOURCES = [os.path.join(ROOT, "target", "criterion")]
 
 
 def gate_latency():
     """The gate's call-by-call percentiles (`benches/gate.rs`), by cache state; None before a run."""
-    path = os.path.join(SERVER, "target", "criterion", "gate-latency.json")
+    path = os.path.join(ROOT, "target", "criterion", "gate-latency.json")
     if not os.path.exists(path):
         return None
     g = json.load(open(path))
@@ -33,7 +32,7 @@ def gate_latency():
 
 def server_runs():
     """The load runs of examples/momento-server/bench.sh: {label: [{field: value}]}."""
-    path = os.path.join(SERVER, "target", "bench-server.txt")
+    path = os.path.join(ROOT, "target", "bench-server.txt")
     runs = {}
     if os.path.exists(path):
         for line in open(path):
@@ -178,9 +177,9 @@ def main():
              "## How to run", "",
              "```sh",
              "cargo bench --bench authorize --bench parse --bench analysis --bench credentials   # fgac alone",
-             "(cd benches/peers && cargo bench)                  # beside the reference evaluator, Cedar and casbin",
+             "cargo bench -p fgac-peers                          # beside the reference evaluator, Cedar and casbin",
              "examples/momento-server/bench.sh                   # the server, with and without authorization",
-             "(cd examples/momento-server && cargo bench --bench gate)   # what authorization adds per request",
+             "cargo bench -p fgac-momento-server --bench gate    # what authorization adds per request",
              "python3 benches/report.py                          # this file and benches/authorize.svg",
              "```", "",
              "The peers live in a crate of their own (`benches/peers/`): cedar-policy and casbin are heavy to",

@@ -7,7 +7,7 @@
 //! of the cache name plus one pass over the key, whatever the size of the policy, with no
 //! allocation. [`analysis`] explains decisions and lints documents; [`policy_tests`] runs `test`
 //! blocks; [`reference`](mod@reference) is the reference evaluator, the definition the engine is tested against;
-//! the `fgac` command line (default `cli` feature) wraps it all.
+//! the `fgac` command line (the `fgac-cli` crate beside it) wraps it all.
 //!
 //! ## Example
 //!

@@ -7,7 +7,8 @@
 # Two shapes of load: `throughput` (16 requests in flight) and `latency` (one at a time, so that
 # a percentile is one request's path rather than a queue). Where taskset exists, the server runs
 # on CPU 0 and the load generator on CPU 1, so that they do not take turns on one core. The raw
-# lines go to target/bench-server.txt, which `python3 benches/report.py` puts in BENCHMARKS.md.
+# lines go to the workspace's target/bench-server.txt, which `python3 benches/report.py` puts in
+# BENCHMARKS.md.
 #
 #   examples/momento-server/bench.sh            # ROUNDS=5 SECONDS_RUN=6
 set -euo pipefail
@@ -20,10 +21,11 @@ else
   on_server=(); on_load=()
 fi
 
-cargo build --release --bins
-cargo build --release --bins --features no-authz --target-dir target/no-authz
-(cd ../.. && cargo build --release --bin fgac)
-fgac=../../target/release/fgac
+target=../../target
+cargo build --release -p fgac-momento-server --bins
+cargo build --release -p fgac-momento-server --bins --features no-authz --target-dir "$target/no-authz"
+cargo build --release -p fgac-cli --bin fgac
+fgac=$target/release/fgac
 work=$(mktemp -d)
 results="$work/results.txt"
 pids=()
@@ -46,7 +48,7 @@ start() {
 stop() { kill "$1"; wait "$1" 2>/dev/null || true; }
 
 load() { # LABEL NAME CONCURRENCY
-  "${on_load[@]}" target/release/fgac-momento-load --addr "127.0.0.1:$PORT" --key-file "$work/$2/app.key" \
+  "${on_load[@]}" "$target/release/fgac-momento-load" --addr "127.0.0.1:$PORT" --key-file "$work/$2/app.key" \
     --concurrency "$3" --connections "$(( $3 < 4 ? $3 : 4 ))" --seconds "$SECONDS_RUN" --warmup 2 \
     --label "$1" | tee -a "$results"
 }
@@ -55,14 +57,14 @@ load() { # LABEL NAME CONCURRENCY
 for r in $(seq "$ROUNDS"); do
   for shape in throughput:16 latency:1; do
     name=${shape%%:*}; conc=${shape##*:}
-    start target/release/fgac-momento-server "authz-$name-$r"; load "authz/$name" "authz-$name-$r" "$conc"; stop "$PID"
-    start target/no-authz/release/fgac-momento-server "noauthz-$name-$r"; load "no-authz/$name" "noauthz-$name-$r" "$conc"; stop "$PID"
+    start "$target/release/fgac-momento-server" "authz-$name-$r"; load "authz/$name" "authz-$name-$r" "$conc"; stop "$PID"
+    start "$target/no-authz/release/fgac-momento-server" "noauthz-$name-$r"; load "no-authz/$name" "noauthz-$name-$r" "$conc"; stop "$PID"
   done
 done
 
 # Churn: while the load runs, the policy is edited (a reload each time) and a revocation is
 # appended to the log, every 100 ms, at most 10 per second of the run.
-start target/release/fgac-momento-server churn
+start "$target/release/fgac-momento-server" churn
 dir="$work/churn"
 (
   for i in $(seq $((SECONDS_RUN * 10 + 20))); do
@@ -81,7 +83,7 @@ revocations=$(grep -c "^id churn-" "$dir/state/revocations.log" || true)
 stop "$PID"
 echo "churn: $reloads store reloads and $revocations revocations appended during the run"
 echo "churn-counts reloads=$reloads revocations=$revocations" >>"$results"
-mkdir -p target && cp "$results" target/bench-server.txt
+cp "$results" "$target/bench-server.txt"
 
 python3 - "$results" <<'PY'
 import statistics, sys

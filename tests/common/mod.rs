@@ -1,7 +1,8 @@
 //! Shared by the integration tests: the corpus format and its loader, and proptest strategies.
 #![allow(dead_code)]
 
-pub mod policy;
+#[allow(unused_imports)] // not every test binary uses it
+pub use fgac_test_support::policy;
 #[cfg(feature = "credentials")]
 pub mod signed;
 pub mod strategies;

@@ -15,9 +15,13 @@ fn peers(c: &mut Criterion) {
         let casbin = Casbin::new(&fgac);
         // The slow engines at large sizes: fewer, longer samples.
         if n >= 1_000 {
-            group.sample_size(10).measurement_time(Duration::from_secs(4));
+            group
+                .sample_size(10)
+                .measurement_time(Duration::from_secs(4));
         } else {
-            group.sample_size(50).measurement_time(Duration::from_secs(3));
+            group
+                .sample_size(50)
+                .measurement_time(Duration::from_secs(3));
         }
         for r in requests(n) {
             let want = fgac.reference(&r);

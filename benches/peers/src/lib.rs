@@ -2,13 +2,11 @@
 //! attribute conditions on one resource entity per request) and as casbin rules (ACL with
 //! `keyMatch` and deny-override), the same requests, and a check that every engine decides alike.
 
-#[path = "../../../tests/common/policy.rs"]
-#[allow(dead_code)] // shared with fgac's tests, which use all of it
-pub mod policy;
+pub use fgac_test_support::policy;
 
 use fgac::model::{
-    CacheSelector, Document, Effect, Grant, ItemSelector, Permissions, ResourceSelector, TopicSelector,
-    ValidDocument,
+    CacheSelector, Document, Effect, Grant, ItemSelector, Permissions, ResourceSelector,
+    TopicSelector, ValidDocument,
 };
 use fgac::{Authorizer, Limits, Operation, Resource, Timestamp, reference};
 use std::collections::{HashMap, HashSet};
@@ -74,11 +72,16 @@ impl Fgac {
 
 fn rights_of(g: &Grant) -> Vec<&'static str> {
     let r = g.role.rights();
-    [(fgac::Rights::READ, "read"), (fgac::Rights::WRITE, "write"), (fgac::Rights::PUBLISH, "publish"), (fgac::Rights::SUBSCRIBE, "subscribe")]
-        .into_iter()
-        .filter(|(bit, _)| r.contains(*bit))
-        .map(|(_, name)| name)
-        .collect()
+    [
+        (fgac::Rights::READ, "read"),
+        (fgac::Rights::WRITE, "write"),
+        (fgac::Rights::PUBLISH, "publish"),
+        (fgac::Rights::SUBSCRIBE, "subscribe"),
+    ]
+    .into_iter()
+    .filter(|(bit, _)| r.contains(*bit))
+    .map(|(_, name)| name)
+    .collect()
 }
 
 /// A Cedar string literal.
@@ -88,7 +91,10 @@ fn cedar_string(s: &str) -> String {
 
 /// A Cedar `like` pattern matching every string that starts with `prefix`.
 fn cedar_prefix(prefix: &str) -> String {
-    format!("\"{}*\"", prefix.escape_default().to_string().replace('*', "\\*"))
+    format!(
+        "\"{}*\"",
+        prefix.escape_default().to_string().replace('*', "\\*")
+    )
 }
 
 /// The Cedar policy of one grant.
@@ -97,29 +103,52 @@ pub fn cedar_policy(g: &Grant) -> String {
         Effect::Allow => "permit",
         Effect::Deny => "forbid",
     };
-    let actions: Vec<String> = rights_of(g).iter().map(|a| format!("Action::{}", cedar_string(a))).collect();
+    let actions: Vec<String> = rights_of(g)
+        .iter()
+        .map(|a| format!("Action::{}", cedar_string(a)))
+        .collect();
     let mut conditions = Vec::new();
     match &g.cache {
         CacheSelector::All => {}
         CacheSelector::Name(n) => conditions.push(format!("resource.cache == {}", cedar_string(n))),
-        CacheSelector::Prefix(p) => conditions.push(format!("resource.cache like {}", cedar_prefix(p))),
+        CacheSelector::Prefix(p) => {
+            conditions.push(format!("resource.cache like {}", cedar_prefix(p)))
+        }
     }
     let (kind, field, sel) = match &g.resource {
         ResourceSelector::Items(ItemSelector::All) => ("Item", "key", None),
-        ResourceSelector::Items(ItemSelector::Key(k)) => ("Item", "key", Some((false, String::from_utf8_lossy(k).into_owned()))),
-        ResourceSelector::Items(ItemSelector::Prefix(p)) => ("Item", "key", Some((true, String::from_utf8_lossy(p).into_owned()))),
+        ResourceSelector::Items(ItemSelector::Key(k)) => (
+            "Item",
+            "key",
+            Some((false, String::from_utf8_lossy(k).into_owned())),
+        ),
+        ResourceSelector::Items(ItemSelector::Prefix(p)) => (
+            "Item",
+            "key",
+            Some((true, String::from_utf8_lossy(p).into_owned())),
+        ),
         ResourceSelector::Topics(TopicSelector::All) => ("Topic", "topic", None),
-        ResourceSelector::Topics(TopicSelector::Name(n)) => ("Topic", "topic", Some((false, n.clone()))),
-        ResourceSelector::Topics(TopicSelector::Prefix(p)) => ("Topic", "topic", Some((true, p.clone()))),
+        ResourceSelector::Topics(TopicSelector::Name(n)) => {
+            ("Topic", "topic", Some((false, n.clone())))
+        }
+        ResourceSelector::Topics(TopicSelector::Prefix(p)) => {
+            ("Topic", "topic", Some((true, p.clone())))
+        }
         // The benchmark policies grant on caches only.
-        ResourceSelector::StoreItems(_) => panic!("the peers translate cache and topic grants, not store grants: {g:?}"),
+        ResourceSelector::StoreItems(_) => {
+            panic!("the peers translate cache and topic grants, not store grants: {g:?}")
+        }
     };
     match sel {
         Some((false, v)) => conditions.push(format!("resource.{field} == {}", cedar_string(&v))),
         Some((true, p)) => conditions.push(format!("resource.{field} like {}", cedar_prefix(&p))),
         None => {}
     }
-    let when = if conditions.is_empty() { String::new() } else { format!(" when {{ {} }}", conditions.join(" && ")) };
+    let when = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!(" when {{ {} }}", conditions.join(" && "))
+    };
     format!(
         "{effect}(principal == Key::{}, action in [{}], resource is {kind}){when};",
         cedar_string(policy::KEY),
@@ -143,8 +172,12 @@ impl Cedar {
     /// The generated policy's grants as Cedar policies.
     pub fn new(fgac: &Fgac) -> Cedar {
         let text: Vec<String> = fgac.grants().iter().map(cedar_policy).collect();
-        let policies = cedar_policy::PolicySet::from_str(&text.join("\n")).expect("the Cedar translation parses");
-        Cedar { policies, authorizer: cedar_policy::Authorizer::new() }
+        let policies = cedar_policy::PolicySet::from_str(&text.join("\n"))
+            .expect("the Cedar translation parses");
+        Cedar {
+            policies,
+            authorizer: cedar_policy::Authorizer::new(),
+        }
     }
 
     /// The request and its resource entity.
@@ -152,9 +185,15 @@ impl Cedar {
         use cedar_policy::{Context, Entities, Entity, EntityUid, RestrictedExpression};
         let uid = |s: &str| EntityUid::from_str(s).expect("entity uid");
         let key = String::from_utf8_lossy(&r.key).into_owned();
-        let resource = uid(&format!("Item::{}", cedar_string(&format!("{}/{key}", r.cache))));
+        let resource = uid(&format!(
+            "Item::{}",
+            cedar_string(&format!("{}/{key}", r.cache))
+        ));
         let attrs = HashMap::from([
-            ("cache".to_owned(), RestrictedExpression::new_string(r.cache.clone())),
+            (
+                "cache".to_owned(),
+                RestrictedExpression::new_string(r.cache.clone()),
+            ),
             ("key".to_owned(), RestrictedExpression::new_string(key)),
         ]);
         let entity = Entity::new(resource.clone(), attrs, HashSet::new()).expect("entity");
@@ -172,7 +211,10 @@ impl Cedar {
 
     /// Cedar's answer.
     pub fn decide(&self, r: &CedarRequest) -> bool {
-        self.authorizer.is_authorized(&r.request, &self.policies, &r.entities).decision() == cedar_policy::Decision::Allow
+        self.authorizer
+            .is_authorized(&r.request, &self.policies, &r.entities)
+            .decision()
+            == cedar_policy::Decision::Allow
     }
 }
 
@@ -196,12 +238,18 @@ m = r.sub == p.sub && r.act == p.act && keyMatch(r.obj, p.obj)
 pub fn casbin_rules(g: &Grant) -> Vec<Vec<String>> {
     let (tag, sel) = match &g.resource {
         ResourceSelector::Items(ItemSelector::All) => ("i", Some("*".to_owned())),
-        ResourceSelector::Items(ItemSelector::Key(k)) => ("i", Some(String::from_utf8_lossy(k).into_owned())),
-        ResourceSelector::Items(ItemSelector::Prefix(p)) => ("i", Some(format!("{}*", String::from_utf8_lossy(p)))),
+        ResourceSelector::Items(ItemSelector::Key(k)) => {
+            ("i", Some(String::from_utf8_lossy(k).into_owned()))
+        }
+        ResourceSelector::Items(ItemSelector::Prefix(p)) => {
+            ("i", Some(format!("{}*", String::from_utf8_lossy(p))))
+        }
         ResourceSelector::Topics(TopicSelector::All) => ("t", Some("*".to_owned())),
         ResourceSelector::Topics(TopicSelector::Name(n)) => ("t", Some(n.clone())),
         ResourceSelector::Topics(TopicSelector::Prefix(p)) => ("t", Some(format!("{p}*"))),
-        ResourceSelector::StoreItems(_) => panic!("the peers translate cache and topic grants, not store grants: {g:?}"),
+        ResourceSelector::StoreItems(_) => {
+            panic!("the peers translate cache and topic grants, not store grants: {g:?}")
+        }
     };
     let object = match (&g.cache, sel.as_deref()) {
         (CacheSelector::Name(c), Some(s)) => format!("{tag}:{c}/{s}"),
@@ -214,7 +262,17 @@ pub fn casbin_rules(g: &Grant) -> Vec<Vec<String>> {
         Effect::Allow => "allow",
         Effect::Deny => "deny",
     };
-    rights_of(g).into_iter().map(|a| vec![policy::KEY.to_owned(), object.clone(), a.to_owned(), effect.to_owned()]).collect()
+    rights_of(g)
+        .into_iter()
+        .map(|a| {
+            vec![
+                policy::KEY.to_owned(),
+                object.clone(),
+                a.to_owned(),
+                effect.to_owned(),
+            ]
+        })
+        .collect()
 }
 
 /// casbin on the policy.
@@ -226,11 +284,17 @@ impl Casbin {
     /// The generated policy's grants as casbin rules, in a memory adapter.
     pub fn new(fgac: &Fgac) -> Casbin {
         use casbin::prelude::*;
-        let runtime = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
         let rules: Vec<Vec<String>> = fgac.grants().iter().flat_map(casbin_rules).collect();
         let enforcer = runtime.block_on(async {
-            let model = DefaultModel::from_str(CASBIN_MODEL).await.expect("casbin model");
-            let mut e = Enforcer::new(model, MemoryAdapter::default()).await.expect("enforcer");
+            let model = DefaultModel::from_str(CASBIN_MODEL)
+                .await
+                .expect("casbin model");
+            let mut e = Enforcer::new(model, MemoryAdapter::default())
+                .await
+                .expect("enforcer");
             e.add_policies(rules).await.expect("rules");
             e
         });
@@ -245,6 +309,8 @@ impl Casbin {
     /// casbin's answer.
     pub fn decide(&self, object: &str) -> bool {
         use casbin::CoreApi;
-        self.enforcer.enforce((policy::KEY, object, ACTION)).expect("casbin enforces")
+        self.enforcer
+            .enforce((policy::KEY, object, ACTION))
+            .expect("casbin enforces")
     }
 }

@@ -14,12 +14,24 @@ fn every_engine_decides_every_benchmark_request_alike() {
         for r in &all {
             let want = fgac.reference(r);
             assert_eq!(fgac.engine(r), want, "fgac, {n} grants: {r:?}");
-            assert_eq!(cedar.decide(&cedar.prepare(r)), want, "cedar, {n} grants: {r:?}");
-            assert_eq!(casbin.decide(&Casbin::object(r)), want, "casbin, {n} grants: {r:?}");
+            assert_eq!(
+                cedar.decide(&cedar.prepare(r)),
+                want,
+                "cedar, {n} grants: {r:?}"
+            );
+            assert_eq!(
+                casbin.decide(&Casbin::object(r)),
+                want,
+                "casbin, {n} grants: {r:?}"
+            );
         }
         if n >= 20 {
             let allowed: Vec<bool> = requests(n).iter().map(|r| fgac.reference(r)).collect();
-            assert_eq!(allowed, [true, true, false, false], "the request kinds mean what they say");
+            assert_eq!(
+                allowed,
+                [true, true, false, false],
+                "the request kinds mean what they say"
+            );
         }
     }
 }

@@ -142,7 +142,8 @@ fn gate(c: &mut Criterion) {
             m.json()
         ));
     }
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/criterion");
+    // The workspace's target directory, where criterion writes too.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/criterion");
     let _ = std::fs::create_dir_all(&dir);
     let _ = std::fs::write(
         dir.join("gate-latency.json"),

@@ -5,6 +5,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+/// The repository's root: commands run there, as the README shows them.
+const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+
 fn fgac(args: &[&str]) -> Output {
     fgac_with_stdin(args, "")
 }
@@ -16,7 +19,7 @@ fn fgac_with_stdin(args: &[&str], stdin: &str) -> Output {
 fn fgac_with_bytes(args: &[&str], stdin: &[u8]) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_fgac"))
         .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .current_dir(ROOT)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -226,7 +229,7 @@ fn fmt_rewrites_and_checks() {
 fn every_committed_document_is_canonically_formatted() {
     let mut files = vec![];
     for dir in ["grammar/examples", "examples", "examples/mesh"] {
-        for e in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(dir)).unwrap() {
+        for e in std::fs::read_dir(Path::new(ROOT).join(dir)).unwrap() {
             let p = e.unwrap().path();
             if p.extension().is_some_and(|e| e == "fgac") {
                 files.push(p.to_string_lossy().into_owned());
@@ -469,7 +472,7 @@ fn test_runs_the_examples_and_reports_failures() {
     );
 
     let dir = scratch("test");
-    let policy = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/mesh/policy.fgac");
+    let policy = Path::new(ROOT).join("examples/mesh/policy.fgac");
     let f = write(
         &dir,
         "t.fgac",
@@ -526,20 +529,22 @@ fn convert_between_forms() {
     assert_eq!(code(&o), 0);
     assert_eq!(
         stdout(&o),
-        std::fs::read_to_string("grammar/examples/momento-documented.json").unwrap()
+        std::fs::read_to_string(Path::new(ROOT).join("grammar/examples/momento-documented.json"))
+            .unwrap()
     );
 
     let o = fgac(&["convert", CHECKOUT, "--to", "json"]);
     assert_eq!(
         stdout(&o),
-        std::fs::read_to_string("grammar/examples/checkout.json").unwrap()
+        std::fs::read_to_string(Path::new(ROOT).join("grammar/examples/checkout.json")).unwrap()
     );
 
     let o = fgac(&["convert", "grammar/examples/checkout.json", "--to", "fgac"]);
     let back = fgac::syntax::dsl::parse(&stdout(&o)).unwrap();
     assert_eq!(
         back,
-        fgac::syntax::dsl::parse(&std::fs::read_to_string(CHECKOUT).unwrap()).unwrap()
+        fgac::syntax::dsl::parse(&std::fs::read_to_string(Path::new(ROOT).join(CHECKOUT)).unwrap())
+            .unwrap()
     );
 
     let o = fgac(&[
@@ -1233,8 +1238,11 @@ fn momento_protobuf_files_are_read_and_written() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_eq!(
         fgac::syntax::parse(&stdout(&o)).unwrap(),
-        fgac::syntax::parse(&std::fs::read_to_string("tests/protobuf/api_key_mixed.json").unwrap())
-            .unwrap()
+        fgac::syntax::parse(
+            &std::fs::read_to_string(Path::new(ROOT).join("tests/protobuf/api_key_mixed.json"))
+                .unwrap()
+        )
+        .unwrap()
     );
     let o = fgac_with_stdin(
         &["decide", binary, "--now", NOW],
@@ -1254,7 +1262,10 @@ fn momento_protobuf_files_are_read_and_written() {
         "momento-protobuf",
     ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    assert_eq!(o.stdout, std::fs::read(binary).unwrap());
+    assert_eq!(
+        o.stdout,
+        std::fs::read(Path::new(ROOT).join(binary)).unwrap()
+    );
 
     // What it cannot say is refused by name, and a damaged message is refused with its offset.
     let dir = scratch("protobuf");
@@ -1273,7 +1284,7 @@ fn momento_protobuf_files_are_read_and_written() {
         stderr(&o)
     );
     let damaged = dir.join("damaged.binpb");
-    let mut bytes = std::fs::read(binary).unwrap();
+    let mut bytes = std::fs::read(Path::new(ROOT).join(binary)).unwrap();
     bytes.truncate(bytes.len() - 3);
     std::fs::write(&damaged, bytes).unwrap();
     let o = fgac(&["check", damaged.to_str().unwrap()]);

@@ -1,0 +1,3 @@
+//! What fgac's tests and benchmarks share (not published): generated policies of any size.
+
+pub mod policy;
