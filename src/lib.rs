@@ -94,6 +94,8 @@
 
 #![forbid(unsafe_code)]
 #![warn(clippy::must_use_candidate)]
+// docs.rs builds with every feature and `--cfg docsrs`: feature-gated items say which feature.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 // Stage 0: vocabulary shared by every stage.
 mod decision;
@@ -116,6 +118,7 @@ pub mod policy_tests;
 pub mod reference;
 // Stage 6: signed credentials and the key ring that resolves them.
 #[cfg(feature = "credentials")]
+#[cfg_attr(docsrs, doc(cfg(feature = "credentials")))]
 pub mod credentials;
 
 pub use compile::{AuthorizerBuilder, Compiled, validate};

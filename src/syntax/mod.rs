@@ -14,6 +14,7 @@ pub mod json;
 mod load;
 mod momento;
 #[cfg(feature = "protobuf")]
+#[cfg_attr(docsrs, doc(cfg(feature = "protobuf")))]
 pub mod protobuf;
 
 pub use load::{
