@@ -4,9 +4,10 @@
 
 mod common;
 
+use common::Answer;
 use common::{Case, answer_name, load_corpus};
 use fgac::model::ValidDocument;
-use fgac::syntax::json::{self, Answer};
+use fgac::syntax::json;
 use fgac::{Authorizer, reference};
 
 /// The answer of the compiled engine.

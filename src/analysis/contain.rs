@@ -39,53 +39,6 @@ impl fmt::Display for Counterexample {
     }
 }
 
-/// The result of a containment check as one JSON line, as `fgac contains --json` prints it:
-/// `{"contained": true|false, "expiry_ok": true|false}`, and when not contained, `"request"` (a
-/// `fgac decide` request line naming `inner_name`) and `"inner"` and `"outer"`, what `decide`
-/// answers for it on each side.
-#[must_use]
-pub fn containment_json(
-    inner_name: &str,
-    result: &Result<(), Box<Counterexample>>,
-    expiry_ok: bool,
-) -> String {
-    use crate::syntax::json;
-    use serde_json::value::RawValue;
-    #[derive(serde::Serialize)]
-    struct Line {
-        contained: bool,
-        expiry_ok: bool,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        request: Option<Box<RawValue>>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        inner: Option<Box<RawValue>>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        outer: Option<Box<RawValue>>,
-    }
-    let raw = |text: String| RawValue::from_string(text).ok();
-    let line = match result {
-        Ok(()) => Line {
-            contained: true,
-            expiry_ok,
-            request: None,
-            inner: None,
-            outer: None,
-        },
-        Err(c) => Line {
-            contained: false,
-            expiry_ok,
-            request: raw(json::request_to_json(
-                inner_name,
-                c.op,
-                c.resource.as_resource(),
-            )),
-            inner: raw(json::answer_to_json(json::Answer::Decision(c.inner))),
-            outer: raw(json::answer_to_json(json::Answer::Decision(c.outer))),
-        },
-    };
-    json::compact(&line)
-}
-
 /// Whether `inner ⊆ outer` at `now`: for every request (every operation, cache, item key or topic),
 /// `outer` allows whatever `inner` allows. On failure, a witness request `inner` is allowed and
 /// `outer` is not, with both decisions, from the engine itself.

@@ -7,7 +7,6 @@ use crate::decision::{Outcome, OwnedResource};
 use crate::engine::{Authorizer, Credential};
 use crate::model::{CredentialKind, Expiry, Network};
 use crate::ops::Operation;
-use crate::syntax::json;
 use crate::time::Timestamp;
 use std::collections::HashSet;
 use std::fmt;
@@ -137,80 +136,6 @@ impl Diff {
     pub fn is_empty(&self) -> bool {
         self.credentials.is_empty()
     }
-}
-
-impl CredentialDiff {
-    /// Each change as one JSON line: `{"credential": NAME, "change": KIND, "request": REQUEST,
-    /// "old": DECISION, "new": DECISION}`, where KIND is `now_allowed`, `now_denied`, `reason`,
-    /// `added`, `removed`, `expiry`, `kind` or `super_user`; REQUEST is exactly a `fgac decide`
-    /// request line and DECISION exactly what `decide` answers on that side. A change of the
-    /// credential itself has no request; its `old` and `new` are its values (kind names, expiry as
-    /// epoch seconds or `"never"`, booleans), and `added` and `removed` have neither.
-    #[must_use]
-    pub fn json_lines(&self) -> Vec<String> {
-        self.changes
-            .iter()
-            .map(|change| change_line(&self.name, change))
-            .collect()
-    }
-}
-
-/// One JSON line of [`CredentialDiff::json_lines`].
-fn change_line(name: &str, change: &Change) -> String {
-    use serde_json::value::RawValue;
-    #[derive(serde::Serialize)]
-    struct Line<'a> {
-        credential: &'a str,
-        change: &'a str,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        request: Option<Box<RawValue>>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        old: Option<Box<RawValue>>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        new: Option<Box<RawValue>>,
-    }
-    let raw = |text: String| RawValue::from_string(text).ok();
-    let expiry = |e: Expiry| match e {
-        Expiry::Never => "\"never\"".to_owned(),
-        Expiry::At(t) => t.unix_seconds().to_string(),
-    };
-    let (kind, request, old, new) = match change {
-        Change::Added => ("added", None, None, None),
-        Change::Removed => ("removed", None, None, None),
-        Change::Kind { old, new } => (
-            "kind",
-            None,
-            raw(format!("\"{}\"", old.as_str())),
-            raw(format!("\"{}\"", new.as_str())),
-        ),
-        Change::Expiry { old, new } => ("expiry", None, raw(expiry(*old)), raw(expiry(*new))),
-        Change::SuperUser { old, new } => (
-            "super_user",
-            None,
-            raw(old.to_string()),
-            raw(new.to_string()),
-        ),
-        Change::Networks { old, new } => {
-            let list = |n: &[Network]| {
-                let names: Vec<String> = n.iter().map(ToString::to_string).collect();
-                raw(json::compact(&names))
-            };
-            ("networks", None, list(old), list(new))
-        }
-        Change::Decision(d) => (
-            d.kind.as_str(),
-            raw(json::request_to_json(name, d.op, d.resource.as_resource())),
-            raw(json::answer_to_json(d.old.into())),
-            raw(json::answer_to_json(d.new.into())),
-        ),
-    };
-    json::compact(&Line {
-        credential: name,
-        change: kind,
-        request,
-        old,
-        new,
-    })
 }
 
 impl fmt::Display for CredentialDiff {

@@ -8,9 +8,10 @@
 //! claims are decoded: nothing but the header is parsed for a forger.
 
 use super::base64url;
+use super::claims::valid_id;
 use super::keys::SigningKey;
 use crate::decision::AuthFailure;
-use crate::syntax::json::valid_id;
+use crate::syntax::json::fields::Object;
 
 /// The longest header accepted, in base64url characters: far more than `{"alg": "EdDSA", "kid":
 /// (128 characters), "typ": "JWT"}` takes.
@@ -30,13 +31,8 @@ pub(crate) struct Parts<'a> {
     pub(crate) signature: [u8; 64],
 }
 
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Header {
-    alg: String,
-    kid: Option<String>,
-    typ: Option<String>,
-}
+/// The fields a header may have.
+const HEADER_FIELDS: &[&str] = &["alg", "kid", "typ"];
 
 /// The signature segment of `token` (after its last `.`), for the cache to hash: a cheap,
 /// allocation-free look that decides nothing.
@@ -68,15 +64,21 @@ pub(crate) fn split(token: &str, max_bytes: usize) -> Result<Parts<'_>, AuthFail
         return Err(AuthFailure::Malformed);
     }
     let header_bytes = base64url::decode(header).ok_or(AuthFailure::Malformed)?;
-    let h: Header = serde_json::from_slice(&header_bytes).map_err(|_| AuthFailure::Malformed)?;
-    if h.alg != "EdDSA" {
+    let text = std::str::from_utf8(&header_bytes).map_err(|_| AuthFailure::Malformed)?;
+    let h =
+        Object::read(text, text, "a header", HEADER_FIELDS).map_err(|_| AuthFailure::Malformed)?;
+    let alg: String = h.required("alg").map_err(|_| AuthFailure::Malformed)?;
+    if alg != "EdDSA" {
         return Err(AuthFailure::UnsupportedAlgorithm);
     }
-    if h.typ.is_some_and(|t| t != "JWT") {
+    let typ: Option<String> = h.optional("typ").map_err(|_| AuthFailure::Malformed)?;
+    if typ.is_some_and(|t| t != "JWT") {
         return Err(AuthFailure::Malformed);
     }
     let kid = h
-        .kid
+        .optional::<String>("kid")
+        .ok()
+        .flatten()
         .filter(|k| valid_id(k))
         .ok_or(AuthFailure::Malformed)?;
     if signature.len() != SIGNATURE_CHARS {

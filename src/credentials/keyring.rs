@@ -24,6 +24,7 @@
 //! back whole. A log replaced by a compaction, which drops only what has expired, is accepted
 //! quietly.
 
+use super::claims::{RefreshClaims, read_claims};
 use super::jws;
 use super::keys::PublicKey;
 use super::ledger::{self, Ledger};
@@ -39,7 +40,6 @@ use crate::engine::Credential;
 use crate::error::Error;
 use crate::model::{CredentialDef, Document, Expiry, Span};
 use crate::ops::{Need, Operation};
-use crate::syntax::json::{RefreshClaims, read_claims};
 use crate::time::Timestamp;
 use ahash::AHashMap;
 use arc_swap::ArcSwap;

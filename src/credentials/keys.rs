@@ -3,10 +3,10 @@
 //! unpadded base64url. A public key file leaves `d` out.
 
 use super::base64url;
+use super::claims::valid_id;
 use crate::error::{Diagnostic, Error, ErrorKind};
 use crate::model::Span;
-use crate::syntax::json::fields::{decode, expect_object, optional, span_of, value};
-use crate::syntax::json::valid_id;
+use crate::syntax::json::fields::{Object, span_of, value};
 use ed25519_dalek::Signer as _;
 use serde_json::value::RawValue;
 use std::fmt;
@@ -229,7 +229,10 @@ impl PublicKey {
     /// Reads a public key from a JWK already parsed as a field of a larger JSON file (the key
     /// store's `keys`): `raw` is a slice of `text`, and errors point into `text`.
     pub(crate) fn from_raw(text: &str, raw: &RawValue) -> Result<(PublicKey, bool), Error> {
-        let jwk = jwk_fields(text, raw, true)?;
+        let jwk = jwk_fields(
+            &Object::read_value(text, raw, "a JSON Web Key", JWK_FIELDS)?,
+            true,
+        )?;
         if let Some((_, span)) = jwk.d {
             return Err(problem(
                 text,
@@ -331,37 +334,17 @@ struct Jwk {
     retired: bool,
 }
 
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct JwkJson<'a> {
-    #[serde(borrow)]
-    kty: &'a RawValue,
-    #[serde(borrow)]
-    crv: &'a RawValue,
-    #[serde(borrow)]
-    kid: &'a RawValue,
-    #[serde(borrow)]
-    x: &'a RawValue,
-    #[serde(borrow, default, deserialize_with = "crate::syntax::json::raw")]
-    d: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "crate::syntax::json::raw")]
-    retired: Option<&'a RawValue>,
-}
+const JWK_FIELDS: &[&str] = &["kty", "crv", "kid", "x", "d", "retired"];
 
 fn read_jwk(text: &str) -> Result<Jwk, Error> {
-    let body = text.trim_start();
-    let read = || {
-        expect_object(text, body, "a JSON Web Key")?;
-        let raw: &RawValue = decode(text, body.trim_end())?;
-        jwk_fields(text, raw, false)
-    };
-    read().map_err(|e| e.with_source(text))
+    Object::read(text, text, "a JSON Web Key", JWK_FIELDS)
+        .and_then(|j| jwk_fields(&j, false))
+        .map_err(|e| e.with_source(text))
 }
 
-/// The fields of the JWK `raw` (a slice of `text`); `retired` is allowed only in a key store.
-fn jwk_fields(text: &str, raw: &RawValue, in_store: bool) -> Result<Jwk, Error> {
-    expect_object(text, raw.get(), "a JSON Web Key")?;
-    let j: JwkJson<'_> = decode(text, raw.get())?;
+/// The fields of the JWK `j`; `retired` is allowed only in a key store.
+fn jwk_fields(j: &Object<'_>, in_store: bool) -> Result<Jwk, Error> {
+    let text = j.text();
     let exactly = |field: &RawValue, wanted: &str, help: &str| -> Result<(), Error> {
         let got: String = value(text, field)?;
         if got == wanted {
@@ -378,21 +361,22 @@ fn jwk_fields(text: &str, raw: &RawValue, in_store: bool) -> Result<Jwk, Error> 
         }
     };
     exactly(
-        j.kty,
+        j.required_raw("kty")?,
         "OKP",
         "fgac keys are Ed25519 keys: `\"kty\": \"OKP\"`",
     )?;
     exactly(
-        j.crv,
+        j.required_raw("crv")?,
         "Ed25519",
         "fgac keys are Ed25519 keys: `\"crv\": \"Ed25519\"`",
     )?;
-    let kid: String = value(text, j.kid)?;
+    let kid_raw = j.required_raw("kid")?;
+    let kid: String = value(text, kid_raw)?;
     if !valid_id(&kid) {
         return Err(Error::one(
             Diagnostic::new(
                 ErrorKind::Json,
-                span_of(text, j.kid),
+                span_of(text, kid_raw),
                 format!("`{kid}` is not a key id"),
             )
             .with_help("a `kid` is 1 to 128 characters from `A-Z a-z 0-9 . _ ~ -`"),
@@ -413,26 +397,27 @@ fn jwk_fields(text: &str, raw: &RawValue, in_store: bool) -> Result<Jwk, Error> 
                 )
             })
     };
-    let x = bytes(j.x, "x")?;
+    let x_raw = j.required_raw("x")?;
+    let x = bytes(x_raw, "x")?;
     let public = ed25519_dalek::VerifyingKey::from_bytes(&x).map_err(|_| {
         Error::one(Diagnostic::new(
             ErrorKind::Json,
-            span_of(text, j.x),
+            span_of(text, x_raw),
             "`x` is not an Ed25519 public key",
         ))
     })?;
     if public.is_weak() {
         return Err(Error::one(Diagnostic::new(
             ErrorKind::Json,
-            span_of(text, j.x),
+            span_of(text, x_raw),
             "`x` is a weak (small-order) Ed25519 key, which any signature could verify against",
         )));
     }
-    let d = match j.d {
+    let d = match j.raw("d")? {
         Some(raw) => Some((bytes(raw, "d")?, span_of(text, raw))),
         None => None,
     };
-    let retired = match j.retired {
+    let retired = match j.raw("retired")? {
         Some(raw) if !in_store => {
             return Err(Error::one(
                 Diagnostic::new(
@@ -443,7 +428,8 @@ fn jwk_fields(text: &str, raw: &RawValue, in_store: bool) -> Result<Jwk, Error> 
                 .with_help("retire a key in the key store file, not in its key file"),
             ));
         }
-        raw => optional::<bool>(text, raw)?.unwrap_or(false),
+        Some(raw) => value::<bool>(text, raw)?,
+        None => false,
     };
     Ok(Jwk {
         kid,

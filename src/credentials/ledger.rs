@@ -16,12 +16,12 @@
 //! for the disk, and a ledger that lost lines only counts less. It is written under the same
 //! lock, and read and compacted the same way, as the revocation log.
 
+use super::claims::valid_id;
 use super::lineage;
 use super::revocations::{
     COMPACTION_MARGIN_SECONDS, LogError, append_existing, lock, read_existing, rewrite,
 };
 use crate::model::{CredentialKind, Expiry};
-use crate::syntax::json::valid_id;
 use crate::time::Timestamp;
 use std::path::Path;
 

@@ -19,7 +19,7 @@
 
 /// The most ancestors a credential may have: minting from a credential whose lineage is this
 /// long is refused, and a credential claiming a longer one does not verify.
-pub const MAX_LINEAGE: usize = crate::syntax::json::MAX_LINEAGE;
+pub const MAX_LINEAGE: usize = 16;
 
 /// Where a credential id sits in its line: the line (the first key's id) and the generation
 /// (0 for the first key, `n` for the `n`-th refresh).
@@ -61,7 +61,7 @@ impl<'a> Position<'a> {
 pub(crate) fn next_generation(id: &str) -> Option<String> {
     let p = Position::of(id);
     let next = format!("{}~{}", p.line, p.generation.checked_add(1)?);
-    (next.len() <= crate::syntax::json::MAX_ID_BYTES).then_some(next)
+    (next.len() <= super::claims::MAX_ID_BYTES).then_some(next)
 }
 
 /// Whether a revocation of `revoked` covers a credential with id `id` and ancestors `lineage`.

@@ -17,6 +17,7 @@
 //!   revokes the successor and everything after it ([`lineage`](super::lineage)).
 
 use super::base64url;
+use super::claims::{ClaimsRead, RefreshClaims, read_claims, valid_id, write_claims};
 use super::jws;
 use super::keyring::{Keyring, Session};
 use super::keys::{PublicKey, SigningKey};
@@ -29,7 +30,6 @@ use crate::engine::Credential;
 use crate::error::Error;
 use crate::limits::Limits;
 use crate::model::{CredentialDef, CredentialKind, Expiry, Permissions, Span};
-use crate::syntax::json::{ClaimsRead, RefreshClaims, read_claims, valid_id, write_claims};
 use crate::time::Timestamp;
 use sha2::Digest as _;
 use subtle::ConstantTimeEq as _;

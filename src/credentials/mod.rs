@@ -61,6 +61,7 @@
 //! ```
 
 mod base64url;
+mod claims;
 mod jws;
 mod keyring;
 mod keys;

@@ -19,11 +19,11 @@
 //! locked log, and compaction) is in the README's "The revocation log" section; the file handling
 //! is [`linefile`](super::linefile)'s.
 
+use super::claims::valid_id;
 use super::lineage;
 use super::linefile::{self, Identity};
 use crate::error::{Diagnostic, Diagnostics, Error, ErrorKind};
 use crate::model::{Expiry, Span};
-use crate::syntax::json::valid_id;
 use crate::time::Timestamp;
 use std::collections::HashMap;
 use std::io;

@@ -40,7 +40,7 @@ use crate::compile::{AuthorizerBuilder, Compiled};
 use crate::error::{Diagnostic, Error, ErrorKind};
 use crate::limits::Limits;
 use crate::model::{CredentialDef, Span};
-use crate::syntax::json::fields::{decode, expect_object, optional, span_of, value};
+use crate::syntax::json::fields::{Object, span_of};
 use serde_json::value::RawValue;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -360,30 +360,19 @@ struct StoreFile {
     leeway_seconds: u64,
 }
 
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct StoreJson<'a> {
-    #[serde(borrow)]
-    keys: &'a RawValue,
-    #[serde(borrow, default, deserialize_with = "crate::syntax::json::raw")]
-    issuer: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "crate::syntax::json::raw")]
-    signing_keys: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "crate::syntax::json::raw")]
-    document: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "crate::syntax::json::raw")]
-    revocations: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "crate::syntax::json::raw")]
-    issued: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "crate::syntax::json::raw")]
-    leeway_seconds: Option<&'a RawValue>,
-}
+const STORE_FIELDS: &[&str] = &[
+    "keys",
+    "issuer",
+    "signing_keys",
+    "document",
+    "revocations",
+    "issued",
+    "leeway_seconds",
+];
 
 fn read_store_text(text: &str) -> Result<StoreFile, Error> {
-    let body = text.trim_start().trim_end();
-    expect_object(text, body, "a key store")?;
-    let s: StoreJson<'_> = decode(text, body)?;
-    let list: Vec<&RawValue> = value(text, s.keys)?;
+    let s = Object::read(text, text, "a key store", STORE_FIELDS)?;
+    let list: Vec<&RawValue> = s.required("keys")?;
     let mut keys = Vec::with_capacity(list.len());
     let mut kids = HashSet::new();
     for raw in list {
@@ -400,9 +389,9 @@ fn read_store_text(text: &str) -> Result<StoreFile, Error> {
         }
         keys.push((key, retired));
     }
-    let leeway_seconds = optional::<u64>(text, s.leeway_seconds)?.unwrap_or(0);
+    let leeway_seconds = s.optional::<u64>("leeway_seconds")?.unwrap_or(0);
     if leeway_seconds > MAX_LEEWAY_SECONDS
-        && let Some(raw) = s.leeway_seconds
+        && let Some(raw) = s.raw("leeway_seconds")?
     {
         return Err(Error::one(
             Diagnostic::new(
@@ -417,11 +406,11 @@ fn read_store_text(text: &str) -> Result<StoreFile, Error> {
     }
     Ok(StoreFile {
         keys,
-        issuer: optional(text, s.issuer)?,
-        signing_keys: optional(text, s.signing_keys)?.unwrap_or_default(),
-        document: optional(text, s.document)?,
-        revocations: optional(text, s.revocations)?,
-        issued: optional(text, s.issued)?,
+        issuer: s.optional("issuer")?,
+        signing_keys: s.optional("signing_keys")?.unwrap_or_default(),
+        document: s.optional("document")?,
+        revocations: s.optional("revocations")?,
+        issued: s.optional("issued")?,
         leeway_seconds,
     })
 }

@@ -7,7 +7,7 @@ pub use fgac_test_support::policy;
 pub mod signed;
 pub mod strategies;
 
-use fgac::syntax::json::{Answer, key_from_base64};
+use fgac::syntax::json::key_from_base64;
 use fgac::{BatchDecision, Decision, DenyReason, Need, Operation, Resource, Rights, Timestamp};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -171,6 +171,18 @@ pub fn reference_decides(
 ) -> Option<Decision> {
     doc.credential(name)
         .map(|c| fgac::reference::decide(c, op.need(), resource, now))
+}
+
+/// What a request gets: a credential's decision on one resource or on a batch, or no credential
+/// of that name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// A credential's decision on one resource.
+    Decision(Decision),
+    /// A credential's decision on a batch of keys.
+    Batch(BatchDecision),
+    /// The document holds no credential of the name asked for.
+    UnknownCredential,
 }
 
 /// An answer as the corpus writes expectations: `allow`, a deny reason (`no_matching_grant`,

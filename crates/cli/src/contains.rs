@@ -3,8 +3,9 @@
 //! (with a counterexample request), 2 when the command is wrong.
 
 use crate::input;
+use crate::lines::containment_json;
 use crate::out::{Status, Stop, say};
-use fgac::analysis::{containment_json, contains, expires_no_later};
+use fgac::analysis::{contains, expires_no_later};
 use fgac::escape_for_terminal as shown;
 use std::path::PathBuf;
 

@@ -17,6 +17,7 @@ mod fmt;
 mod input;
 mod inspect;
 mod keygen;
+mod lines;
 mod mint;
 mod out;
 mod revoke;

@@ -752,7 +752,7 @@ fn decide_answers_every_line_whatever_its_bytes() {
             r#"{"error":"line 2 is not UTF-8 (at byte 64); give keys that are not UTF-8 as `item_b64` or `items_b64`"}"#,
             r#"{"decision":"deny","reason":"no_matching_grant"}"#,
             r#"{"decision":"allow"}"#,
-            r#"{"error":"`key` is `null`; leave it out, or give it a value"}"#,
+            r#"{"error":"`key`: `null` is not a value here; `null` does not mean \"absent\": leave the field out, or give it a value"}"#,
             r#"{"decision":"allow"}"#,
         ]
     );

@@ -31,31 +31,25 @@
 //! Unknown fields, duplicated fields, `null` (which never means "left out") and numbers where
 //! strings belong are errors, each underlining the value at fault with its line and column.
 
-#[cfg(feature = "credentials")]
-mod claims;
+mod document;
+mod object;
 mod read;
-mod request;
 mod v2;
 mod write;
 
-#[cfg(feature = "credentials")]
-pub(crate) use claims::{
-    ClaimsRead, MAX_ID_BYTES, MAX_LINEAGE, RefreshClaims, read_claims, valid_id, write_claims,
-};
-/// The strict field readers of the JSON forms, for the other JSON files fgac reads (key-store
-/// configurations, signing keys).
+/// The strict object reader and the field readers of the JSON forms, for the other JSON fgac
+/// reads (signed credentials' claims, key stores, signing keys).
 #[cfg(feature = "credentials")]
 pub(crate) mod fields {
-    pub(crate) use super::read::{decode, expect_object, optional, span_of, value};
+    pub(crate) use super::object::Object;
+    pub(crate) use super::read::{account_rights, networks, permission_set, span_of, value};
+    pub(crate) use super::write::{PermissionOut, compact, permission_out};
 }
 
-pub use request::{
-    Answer, RequestLine, RequestTarget, answer_to_json, error_to_json, parse_request,
-    request_to_json,
-};
+pub use object::Object;
 pub use v2::to_momento_v2;
-pub(crate) use write::compact;
-pub use write::{to_momento_scope, to_string};
+
+pub use write::{to_line, to_momento_scope, to_string};
 
 use crate::error::Error;
 use crate::limits::Limits;
@@ -65,15 +59,6 @@ pub use crate::syntax::momento::DEFAULT_CREDENTIAL_NAME;
 
 /// Separates a message from its help line inside a serde error message.
 const HELP_MARK: &str = "\nhelp: ";
-
-/// Reads a field present in the JSON as its raw text, whatever it holds, `null` included. Every
-/// optional field is read with it (`#[serde(default, deserialize_with = "raw")]`): serde's own
-/// `Option` reads `null` as a missing field.
-pub(crate) fn raw<'de, D: serde::Deserializer<'de>>(
-    d: D,
-) -> Result<Option<&'de serde_json::value::RawValue>, D::Error> {
-    <&'de serde_json::value::RawValue as serde::Deserialize>::deserialize(d).map(Some)
-}
 
 /// Key bytes from standard padded base64 (`+`, `/`, `=` padding, no stray bits): the one spelling
 /// fgac's JSON forms (`keyBase64`) and request lines (`item_b64`) give bytes that are not UTF-8.
@@ -119,7 +104,7 @@ pub fn parse_with(text: &str, limits: &Limits) -> Result<Document, Error> {
 
 /// Parses a JSON document (either form) under `limits`, saying which form it was in.
 pub(crate) fn read_form(text: &str, limits: &Limits) -> Result<(Document, JsonForm), Error> {
-    read::read(text, limits).map_err(|e| e.with_source(text))
+    document::read(text, limits).map_err(|e| e.with_source(text))
 }
 
 #[cfg(test)]

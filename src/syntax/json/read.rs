@@ -11,12 +11,13 @@
 //!   as a struct, field by field, which would make `["k","api_key","never",null,null,true]` a
 //!   super-user key.
 
-use super::{DEFAULT_CREDENTIAL_NAME, HELP_MARK, JsonForm};
+use super::HELP_MARK;
+use super::object::{Object, not_null};
 use crate::error::{Diagnostic, Error, ErrorKind, floor_char_boundary};
 use crate::limits::Limits;
 use crate::model::{
-    CacheSelector, CredentialDef, CredentialKind, Document, Effect, Expiry, Grant, ItemSelector,
-    Network, Permissions, ResourceSelector, Role, Span, TopicSelector,
+    CacheSelector, CredentialDef, CredentialKind, Effect, Expiry, Grant, ItemSelector, Network,
+    Permissions, ResourceSelector, Role, Span, TopicSelector,
 };
 use crate::ops::AccountRights;
 use crate::suggest::did_you_mean;
@@ -25,125 +26,6 @@ use base64::Engine as _;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use std::fmt;
-
-/// Reads a JSON document (either form) under `limits`: the document and the form it was in.
-/// Errors carry spans into `text`.
-pub(crate) fn read(text: &str, limits: &Limits) -> Result<(Document, JsonForm), Error> {
-    if text.len() > limits.max_document_bytes {
-        return Err(Error::one(Diagnostic::limit(
-            "max_document_bytes",
-            limits.max_document_bytes,
-            Span::new(0, 0),
-            format!("document of {} bytes is too large", text.len()),
-        )));
-    }
-    // A byte order mark is accepted and ignored; spans still count from the start of `text`.
-    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let trimmed = body.trim_start();
-    expect_object(text, trimmed, "a document")?;
-    let top: TopJson<'_> =
-        decode(text, trimmed).map_err(|e| syntax_error(text, trimmed).unwrap_or(e))?;
-    let whole = Span::new(0, text.len());
-    for raw in [
-        top.credentials,
-        top.permissions,
-        top.super_user,
-        top.networks,
-        top.rules,
-        top.conditions,
-    ]
-    .into_iter()
-    .flatten()
-    {
-        not_null(text, raw)?;
-    }
-    if top.rules.is_some() || top.conditions.is_some() {
-        // Momento's v2 rules: nothing of the other forms beside them.
-        if let Some(raw) = top.credentials.or(top.permissions).or(top.networks) {
-            return Err(Error::one(
-                Diagnostic::new(
-                    ErrorKind::Json,
-                    span_of(text, raw),
-                    "a v2 document has `rules` (or `super_user`) and `conditions`, and nothing of v1's forms",
-                )
-                .with_help("write v1's `permissions` or v2's `rules`, not both; v2 restricts addresses with an `ip_filter` condition"),
-            ));
-        }
-        let credential = super::v2::credential(
-            text,
-            whole,
-            top.rules,
-            top.super_user,
-            top.conditions,
-            limits,
-        )?;
-        return Ok((
-            Document {
-                credentials: vec![credential],
-            },
-            JsonForm::MomentoV2,
-        ));
-    }
-    if let (Some(_), Some(raw)) = (top.credentials, top.networks) {
-        return Err(Error::one(
-            Diagnostic::new(
-                ErrorKind::Json,
-                span_of(text, raw),
-                "a key store has `credentials` and nothing else at the top",
-            )
-            .with_help("move `networks` into the credential it restricts"),
-        ));
-    }
-    match (top.credentials, top.permissions, top.super_user) {
-        (Some(credentials), None, None) => {
-            let list: Vec<&RawValue> = value(text, credentials)?;
-            if list.len() > limits.max_credentials {
-                return Err(Error::one(Diagnostic::limit(
-                    "max_credentials",
-                    limits.max_credentials,
-                    span_of(text, credentials),
-                    format!("document holds {} credentials", list.len()),
-                )));
-            }
-            let mut out = Vec::with_capacity(list.len());
-            for raw in list {
-                out.push(credential(text, raw, limits)?);
-            }
-            Ok((Document { credentials: out }, JsonForm::KeyStore))
-        }
-        (None, permissions, super_user) => {
-            let permissions = permission_set(
-                text,
-                whole,
-                DEFAULT_CREDENTIAL_NAME,
-                CredentialKind::ApiKey,
-                limits,
-                permissions,
-                super_user,
-            )?;
-            let credential = crate::syntax::momento::momento_credential(
-                permissions,
-                AccountRights::NONE,
-                networks(text, top.networks, limits)?,
-                whole,
-            );
-            Ok((
-                Document {
-                    credentials: vec![credential],
-                },
-                JsonForm::MomentoScope,
-            ))
-        }
-        (Some(credentials), _, _) => Err(Error::one(
-            Diagnostic::new(
-                ErrorKind::Json,
-                span_of(text, credentials),
-                "a key store has `credentials` and nothing else at the top",
-            )
-            .with_help("move `permissions` or `super_user` into a credential"),
-        )),
-    }
-}
 
 /// What the JSON value starting `raw` is, for messages: "`null`", "a number", ...
 fn describe(raw: &str) -> String {
@@ -204,7 +86,7 @@ pub(crate) fn decode<'a, T: Deserialize<'a>>(text: &str, raw: &'a str) -> Result
 /// serde_json reads the raw values above without looking into them, and describes a syntax error
 /// inside one only vaguely (`expected value` for a trailing comma). On an error, this reads the
 /// document again through every array and object, for serde_json's precise message.
-fn syntax_error(text: &str, raw: &str) -> Option<Error> {
+pub(super) fn syntax_error(text: &str, raw: &str) -> Option<Error> {
     struct Walk;
     impl<'de> Deserialize<'de> for Walk {
         fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Walk, D::Error> {
@@ -249,21 +131,6 @@ fn syntax_error(text: &str, raw: &str) -> Option<Error> {
     }
 }
 
-/// Refuses a field given as `null`.
-pub(crate) fn not_null(text: &str, raw: &RawValue) -> Result<(), Error> {
-    if raw.get() != "null" {
-        return Ok(());
-    }
-    Err(Error::one(
-        Diagnostic::new(
-            ErrorKind::Json,
-            span_of(text, raw),
-            "`null` is not a value here",
-        )
-        .with_help("`null` does not mean \"absent\": leave the field out, or give it a value"),
-    ))
-}
-
 /// Decodes a field's value: anything but `null`.
 pub(crate) fn value<'a, T: Deserialize<'a>>(text: &str, raw: &'a RawValue) -> Result<T, Error> {
     not_null(text, raw)?;
@@ -278,7 +145,7 @@ pub(crate) fn optional<'a, T: Deserialize<'a>>(
     raw.map(|raw| value(text, raw)).transpose()
 }
 
-fn json_diagnostic(text: &str, raw: &str, err: &serde_json::Error) -> Diagnostic {
+pub(crate) fn json_diagnostic(text: &str, raw: &str, err: &serde_json::Error) -> Diagnostic {
     let (line, column) = (err.line(), err.column());
     let mut message = err.to_string();
     let suffix = format!(" at line {line} column {column}");
@@ -345,20 +212,31 @@ fn token_before(text: &str, at: usize) -> (usize, usize) {
     }
 }
 
-fn credential(text: &str, raw: &RawValue, limits: &Limits) -> Result<CredentialDef, Error> {
-    let span = span_of(text, raw);
-    expect_object(text, raw.get(), "a credential")?;
-    let c: CredentialJson<'_> = decode(text, raw.get())?;
-    let name: String = value(text, c.name)?;
-    let kind = match value(text, c.kind)? {
+pub(super) fn credential(
+    text: &str,
+    raw: &RawValue,
+    limits: &Limits,
+) -> Result<CredentialDef, Error> {
+    let c = Object::read_value(text, raw, "a credential", CREDENTIAL_FIELDS)?;
+    let span = c.span();
+    let name: String = c.required("name")?;
+    let kind = match c.required("kind")? {
         KindJson::ApiKey => CredentialKind::ApiKey,
         KindJson::Token => CredentialKind::Token,
     };
-    let expiry = value::<ExpiryJson>(text, c.expires_at)?.0;
-    let token_id = optional(text, c.token_id)?;
-    let permissions = permission_set(text, span, &name, kind, limits, c.permissions, c.super_user)?;
-    let networks = networks(text, c.networks, limits)?;
-    let account = account_rights(text, c.account_rights)?;
+    let expiry = c.required::<ExpiryJson>("expires_at")?.0;
+    let token_id = c.optional("token_id")?;
+    let permissions = permission_set(
+        text,
+        span,
+        &name,
+        kind,
+        limits,
+        c.raw("permissions")?,
+        c.raw("super_user")?,
+    )?;
+    let networks = networks(text, c.raw("networks")?, limits)?;
+    let account = account_rights(text, c.raw("account_rights")?)?;
     Ok(CredentialDef {
         name,
         kind,
@@ -523,15 +401,14 @@ pub(crate) fn permission_set(
 }
 
 fn grant(text: &str, raw: &RawValue) -> Result<Grant, Error> {
-    let span = span_of(text, raw);
-    expect_object(text, raw.get(), "a permission")?;
-    let p: PermissionJson<'_> = decode(text, raw.get())?;
-    let effect = optional::<EffectJson>(text, p.effect)?.map_or(Effect::Allow, |e| e.0);
-    let role = value::<RoleJson>(text, p.role)?.0;
-    for raw in [p.cache, p.store].into_iter().flatten() {
-        not_null(text, raw)?;
-    }
-    let (selector, store) = match (p.cache, p.store) {
+    let p = Object::read_value(text, raw, "a permission", PERMISSION_FIELDS)?;
+    let span = p.span();
+    let effect = p
+        .optional::<EffectJson>("effect")?
+        .map_or(Effect::Allow, |e| e.0);
+    let role = p.required::<RoleJson>("role")?.0;
+    let (cache_raw, store_raw) = (p.raw("cache")?, p.raw("store")?);
+    let (selector, store) = match (cache_raw, store_raw) {
         (Some(raw), None) => (raw, false),
         (None, Some(raw)) => (raw, true),
         (Some(_), Some(raw)) => {
@@ -556,11 +433,11 @@ fn grant(text: &str, raw: &RawValue) -> Result<Grant, Error> {
         }
     };
     // Stores are named as caches are.
-    let cache = value::<CacheJson>(text, selector)?.0;
-    let item = optional::<ItemJson>(text, p.item)?;
-    let topic = optional::<TopicJson>(text, p.topic)?;
+    let cache = decode::<Sel<CacheSelector>>(text, selector.get())?.0;
+    let item = p.optional::<Sel<ItemSelector>>("item")?;
+    let topic = p.optional::<Sel<TopicSelector>>("topic")?;
     if store {
-        if let Some(raw) = p.topic {
+        if let Some(raw) = p.raw("topic")? {
             return Err(Error::one(
                 Diagnostic::new(
                     ErrorKind::Json,
@@ -607,60 +484,18 @@ fn grant(text: &str, raw: &RawValue) -> Result<Grant, Error> {
 
 // Each shape names its fields; their values are decoded one by one from their raw text.
 
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct TopJson<'a> {
-    #[serde(borrow, default, deserialize_with = "super::raw")]
-    credentials: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "super::raw")]
-    networks: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "super::raw")]
-    permissions: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "super::raw")]
-    super_user: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "super::raw")]
-    rules: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "super::raw")]
-    conditions: Option<&'a RawValue>,
-}
+const CREDENTIAL_FIELDS: &[&str] = &[
+    "name",
+    "kind",
+    "expires_at",
+    "token_id",
+    "permissions",
+    "super_user",
+    "networks",
+    "account_rights",
+];
 
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CredentialJson<'a> {
-    #[serde(borrow)]
-    name: &'a RawValue,
-    #[serde(borrow)]
-    kind: &'a RawValue,
-    #[serde(borrow)]
-    expires_at: &'a RawValue,
-    #[serde(borrow, default, deserialize_with = "super::raw")]
-    token_id: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "super::raw")]
-    permissions: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "super::raw")]
-    super_user: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "super::raw")]
-    networks: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "super::raw")]
-    account_rights: Option<&'a RawValue>,
-}
-
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PermissionJson<'a> {
-    #[serde(borrow, default, deserialize_with = "super::raw")]
-    effect: Option<&'a RawValue>,
-    #[serde(borrow)]
-    role: &'a RawValue,
-    #[serde(borrow, default, deserialize_with = "super::raw")]
-    cache: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "super::raw")]
-    store: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "super::raw")]
-    item: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "super::raw")]
-    topic: Option<&'a RawValue>,
-}
+const PERMISSION_FIELDS: &[&str] = &["effect", "role", "cache", "store", "item", "topic"];
 
 #[derive(serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -836,46 +671,58 @@ fn decode_base64<E: de::Error>(text: &str) -> Result<Vec<u8>, E> {
     })
 }
 
-struct CacheJson(CacheSelector);
-struct TopicJson(TopicSelector);
-struct ItemJson(ItemSelector);
+/// A selector of type `T`, read in the spellings its kind allows.
+struct Sel<T>(T);
 
-impl<'de> Deserialize<'de> for CacheJson {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<CacheJson, D::Error> {
-        Ok(CacheJson(
-            match d.deserialize_any(SelectorVisitor(SelectorKind::Cache))? {
-                Selector::All => CacheSelector::All,
-                Selector::Name(n) => CacheSelector::Name(n),
-                Selector::Prefix(p) => CacheSelector::Prefix(p),
-                Selector::Key(_) | Selector::KeyPrefix(_) => unreachable_selector()?,
-            },
-        ))
+/// A selector type, made from what the visitor read.
+trait FromSelector: Sized {
+    const KIND: SelectorKind;
+    /// `None` for a spelling of another kind (which the visitor never yields for `KIND`).
+    fn from_selector(s: Selector) -> Option<Self>;
+}
+
+impl FromSelector for CacheSelector {
+    const KIND: SelectorKind = SelectorKind::Cache;
+    fn from_selector(s: Selector) -> Option<CacheSelector> {
+        match s {
+            Selector::All => Some(CacheSelector::All),
+            Selector::Name(n) => Some(CacheSelector::Name(n)),
+            Selector::Prefix(p) => Some(CacheSelector::Prefix(p)),
+            Selector::Key(_) | Selector::KeyPrefix(_) => None,
+        }
     }
 }
 
-impl<'de> Deserialize<'de> for TopicJson {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<TopicJson, D::Error> {
-        Ok(TopicJson(
-            match d.deserialize_any(SelectorVisitor(SelectorKind::Topic))? {
-                Selector::All => TopicSelector::All,
-                Selector::Name(n) => TopicSelector::Name(n),
-                Selector::Prefix(p) => TopicSelector::Prefix(p),
-                Selector::Key(_) | Selector::KeyPrefix(_) => unreachable_selector()?,
-            },
-        ))
+impl FromSelector for TopicSelector {
+    const KIND: SelectorKind = SelectorKind::Topic;
+    fn from_selector(s: Selector) -> Option<TopicSelector> {
+        match s {
+            Selector::All => Some(TopicSelector::All),
+            Selector::Name(n) => Some(TopicSelector::Name(n)),
+            Selector::Prefix(p) => Some(TopicSelector::Prefix(p)),
+            Selector::Key(_) | Selector::KeyPrefix(_) => None,
+        }
     }
 }
 
-impl<'de> Deserialize<'de> for ItemJson {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<ItemJson, D::Error> {
-        Ok(ItemJson(
-            match d.deserialize_any(SelectorVisitor(SelectorKind::Item))? {
-                Selector::All => ItemSelector::All,
-                Selector::Key(k) => ItemSelector::Key(k),
-                Selector::KeyPrefix(p) => ItemSelector::Prefix(p),
-                Selector::Name(_) | Selector::Prefix(_) => unreachable_selector()?,
-            },
-        ))
+impl FromSelector for ItemSelector {
+    const KIND: SelectorKind = SelectorKind::Item;
+    fn from_selector(s: Selector) -> Option<ItemSelector> {
+        match s {
+            Selector::All => Some(ItemSelector::All),
+            Selector::Key(k) => Some(ItemSelector::Key(k)),
+            Selector::KeyPrefix(p) => Some(ItemSelector::Prefix(p)),
+            Selector::Name(_) | Selector::Prefix(_) => None,
+        }
+    }
+}
+
+impl<'de, T: FromSelector> Deserialize<'de> for Sel<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Sel<T>, D::Error> {
+        match T::from_selector(d.deserialize_any(SelectorVisitor(T::KIND))?) {
+            Some(t) => Ok(Sel(t)),
+            None => unreachable_selector(),
+        }
     }
 }
 

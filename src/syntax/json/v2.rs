@@ -1,7 +1,8 @@
 //! Momento's "Version 2" permission rules as JSON: the reader of `{"rules": [...]}` documents
 //! and [`to_momento_v2`], whose docs give the spelling.
 
-use super::read::{decode, expect_object, not_null, optional, span_of, value};
+use super::object::{Object, not_null};
+use super::read::{optional, span_of, value};
 use crate::error::{Diagnostic, Error, ErrorKind};
 use crate::limits::Limits;
 use crate::model::{
@@ -16,54 +17,17 @@ fn problem(span: Span, message: impl Into<String>, help: impl Into<String>) -> E
     Error::one(Diagnostic::new(ErrorKind::Json, span, message).with_help(help))
 }
 
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RuleJson<'a> {
-    #[serde(borrow, rename = "type")]
-    kind: &'a RawValue,
-    #[serde(borrow)]
-    permissions: &'a RawValue,
-    #[serde(borrow, default, deserialize_with = "super::raw")]
-    caches: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "super::raw")]
-    items: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "super::raw")]
-    topics: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "super::raw")]
-    stores: Option<&'a RawValue>,
-}
+const RULE_FIELDS: &[&str] = &["type", "permissions", "caches", "items", "topics", "stores"];
 
-/// A selector object: exactly one of these, by selector kind.
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SelectorJson<'a> {
-    #[serde(borrow, default, deserialize_with = "super::raw")]
-    name: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "super::raw")]
-    prefix: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "super::raw")]
-    key: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "super::raw")]
-    key_prefix: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "super::raw")]
-    key_base64: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "super::raw")]
-    key_prefix_base64: Option<&'a RawValue>,
-}
-
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ConditionJson<'a> {
-    #[serde(borrow)]
-    ip_filter: &'a RawValue,
-}
-
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct IpFilterJson<'a> {
-    #[serde(borrow)]
-    allowed_cidr_ranges: &'a RawValue,
-}
+/// A selector object's fields: exactly one of them, by selector kind.
+const SELECTOR_FIELDS: &[&str] = &[
+    "name",
+    "prefix",
+    "key",
+    "key_prefix",
+    "key_base64",
+    "key_prefix_base64",
+];
 
 /// `"*"`, or a selector object's one field: its name and its value.
 enum Selector<'a> {
@@ -73,7 +37,7 @@ enum Selector<'a> {
 
 /// Reads the selector `raw` (the field `field` of a rule), whose object may hold one of `allowed`.
 fn selector<'a>(
-    text: &str,
+    text: &'a str,
     raw: &'a RawValue,
     field: &str,
     allowed: &[&'static str],
@@ -95,19 +59,13 @@ fn selector<'a>(
             format!("write `\"*\"` for all, or {spelled}"),
         ));
     }
-    expect_object(text, raw.get(), &format!("`{field}`"))?;
-    let s: SelectorJson<'_> = decode(text, raw.get())?;
-    let given: Vec<(&'static str, &RawValue)> = [
-        ("name", s.name),
-        ("prefix", s.prefix),
-        ("key", s.key),
-        ("key_prefix", s.key_prefix),
-        ("key_base64", s.key_base64),
-        ("key_prefix_base64", s.key_prefix_base64),
-    ]
-    .into_iter()
-    .filter_map(|(n, v)| v.map(|v| (n, v)))
-    .collect();
+    let s = Object::read_value(text, raw, &format!("`{field}`"), SELECTOR_FIELDS)?;
+    let mut given: Vec<(&'static str, &RawValue)> = Vec::new();
+    for name in SELECTOR_FIELDS {
+        if let Some(v) = s.raw(name)? {
+            given.push((name, v));
+        }
+    }
     match given.as_slice() {
         [(name, v)] if allowed.contains(name) => Ok(Selector::Field(name, v)),
         [(name, v)] => Err(problem(
@@ -181,15 +139,11 @@ fn perms(text: &str, raw: &RawValue) -> Result<Perms, Error> {
     Ok(out)
 }
 
-fn required<'a>(
-    text: &str,
-    rule: &RawValue,
-    raw: Option<&'a RawValue>,
-    field: &str,
-) -> Result<&'a RawValue, Error> {
-    raw.ok_or_else(|| {
+/// The selector field `field` of `rule`, which v2 rules always write.
+fn required<'a>(rule: &Object<'a>, field: &str) -> Result<&'a RawValue, Error> {
+    rule.raw(field)?.ok_or_else(|| {
         problem(
-            span_of(text, rule),
+            rule.span(),
             format!("the rule has no `{field}`"),
             format!("write `\"{field}\": \"*\"` for all: v2 rules imply no selector"),
         )
@@ -197,15 +151,11 @@ fn required<'a>(
 }
 
 /// Refuses the fields a rule of `kind` does not have.
-fn refuse_fields(
-    text: &str,
-    fields: &[(&str, Option<&RawValue>)],
-    kind: &str,
-) -> Result<(), Error> {
-    for (name, raw) in fields {
-        if let Some(raw) = raw {
+fn refuse_fields(rule: &Object<'_>, fields: &[&str], kind: &str) -> Result<(), Error> {
+    for name in fields {
+        if let Some(at) = rule.span_of(name) {
             return Err(problem(
-                span_of(text, raw),
+                at,
                 format!("a `{kind}` rule has no `{name}`"),
                 format!("remove `{name}`"),
             ));
@@ -215,10 +165,11 @@ fn refuse_fields(
 }
 
 fn rule(text: &str, raw: &RawValue, out: &mut RuleSet) -> Result<(), Error> {
-    let span = span_of(text, raw);
-    expect_object(text, raw.get(), "a rule")?;
-    let r: RuleJson<'_> = decode(text, raw.get())?;
-    let name = string(text, r.kind)?;
+    let r = Object::read_value(text, raw, "a rule", RULE_FIELDS)?;
+    let span = r.span();
+    let kind_raw = r.required_raw("type")?;
+    let permissions = r.required_raw("permissions")?;
+    let name = string(text, kind_raw)?;
     let kind = match name.as_str() {
         "cache" => RuleKind::Cache,
         "topic" => RuleKind::Topic,
@@ -230,7 +181,7 @@ fn rule(text: &str, raw: &RawValue, out: &mut RuleSet) -> Result<(), Error> {
             return Err(Error::one(
                 Diagnostic::new(
                     ErrorKind::Unsupported,
-                    span_of(text, r.kind),
+                    span_of(text, kind_raw),
                     format!("`{name}` rules are not supported: fgac authorizes caches, topics, stores and account management"),
                 )
                 .with_help("remove the rule"),
@@ -238,32 +189,23 @@ fn rule(text: &str, raw: &RawValue, out: &mut RuleSet) -> Result<(), Error> {
         }
         other => {
             return Err(problem(
-                span_of(text, r.kind),
+                span_of(text, kind_raw),
                 format!("unknown rule type `{other}`"),
                 "the types are `cache`, `topic`, `store`, `account_management`, `auth_management` and `resource_management`",
             ));
         }
     };
-    let p = perms(text, r.permissions)?;
+    let p = perms(text, permissions)?;
     let selectors = if kind.is_management() {
-        refuse_fields(
-            text,
-            &[
-                ("caches", r.caches),
-                ("items", r.items),
-                ("topics", r.topics),
-                ("stores", r.stores),
-            ],
-            kind.name(),
-        )?;
+        refuse_fields(&r, &["caches", "items", "topics", "stores"], kind.name())?;
         None
     } else {
-        Some(selectors(text, raw, &r, kind)?)
+        Some(selectors(&r, kind)?)
     };
     out.add(kind, p, selectors, span).map_err(|e| {
         let at = match e {
             RuleError::ListWithSelector => span,
-            RuleError::RightTwice(_) => span_of(text, r.permissions),
+            RuleError::RightTwice(_) => span_of(text, permissions),
         };
         let (message, help) = e.parts();
         problem(at, message, help)
@@ -271,12 +213,8 @@ fn rule(text: &str, raw: &RawValue, out: &mut RuleSet) -> Result<(), Error> {
 }
 
 /// The selectors of a cache, topic or store rule: every one required, none of another kind.
-fn selectors(
-    text: &str,
-    raw: &RawValue,
-    r: &RuleJson<'_>,
-    kind: RuleKind,
-) -> Result<(CacheSelector, ResourceSelector), Error> {
+fn selectors(r: &Object<'_>, kind: RuleKind) -> Result<(CacheSelector, ResourceSelector), Error> {
+    let text = r.text();
     const ITEMS: &[&str] = &["key", "key_prefix", "key_base64", "key_prefix_base64"];
     let item_of = |raw: &RawValue| -> Result<ItemSelector, Error> {
         Ok(match selector(text, raw, "items", ITEMS)? {
@@ -295,15 +233,15 @@ fn selectors(
     };
     let (cache, resource) = match kind {
         RuleKind::Store => {
-            refuse_fields(text, &[("caches", r.caches), ("topics", r.topics)], "store")?;
-            let store = name_of(required(text, raw, r.stores, "stores")?, "stores")?;
-            let item = item_of(required(text, raw, r.items, "items")?)?;
+            refuse_fields(r, &["caches", "topics"], "store")?;
+            let store = name_of(required(r, "stores")?, "stores")?;
+            let item = item_of(required(r, "items")?)?;
             (store, ResourceSelector::StoreItems(item))
         }
         RuleKind::Topic => {
-            refuse_fields(text, &[("items", r.items), ("stores", r.stores)], "topic")?;
-            let cache = name_of(required(text, raw, r.caches, "caches")?, "caches")?;
-            let t = required(text, raw, r.topics, "topics")?;
+            refuse_fields(r, &["items", "stores"], "topic")?;
+            let cache = name_of(required(r, "caches")?, "caches")?;
+            let t = required(r, "topics")?;
             let topic = match selector(text, t, "topics", &["name", "prefix"])? {
                 Selector::All => TopicSelector::All,
                 Selector::Field("name", v) => TopicSelector::Name(string(text, v)?),
@@ -312,9 +250,9 @@ fn selectors(
             (cache, ResourceSelector::Topics(topic))
         }
         _ => {
-            refuse_fields(text, &[("topics", r.topics), ("stores", r.stores)], "cache")?;
-            let cache = name_of(required(text, raw, r.caches, "caches")?, "caches")?;
-            let item = item_of(required(text, raw, r.items, "items")?)?;
+            refuse_fields(r, &["topics", "stores"], "cache")?;
+            let cache = name_of(required(r, "caches")?, "caches")?;
+            let item = item_of(required(r, "items")?)?;
             (cache, ResourceSelector::Items(item))
         }
     };
@@ -331,19 +269,23 @@ fn conditions(text: &str, raw: &RawValue, limits: &Limits) -> Result<Vec<Network
             "leave `conditions` out for none",
         )),
         [one] => {
-            expect_object(text, one.get(), "a condition")?;
-            let c: ConditionJson<'_> = decode(text, one.get())?;
-            expect_object(text, c.ip_filter.get(), "an `ip_filter`")?;
-            let f: IpFilterJson<'_> = decode(text, c.ip_filter.get())?;
-            let ranges: Vec<&RawValue> = value(text, f.allowed_cidr_ranges)?;
+            let c = Object::read_value(text, one, "a condition", &["ip_filter"])?;
+            let f = Object::read_value(
+                text,
+                c.required_raw("ip_filter")?,
+                "an `ip_filter`",
+                &["allowed_cidr_ranges"],
+            )?;
+            let allowed = f.required_raw("allowed_cidr_ranges")?;
+            let ranges: Vec<&RawValue> = value(text, allowed)?;
             if ranges.is_empty() {
                 return Err(problem(
-                    span_of(text, f.allowed_cidr_ranges),
+                    span_of(text, allowed),
                     "`allowed_cidr_ranges` is empty, which would allow no address",
                     "leave the condition out to allow every address, or list the ranges",
                 ));
             }
-            super::read::networks(text, Some(f.allowed_cidr_ranges), limits)
+            super::read::networks(text, Some(allowed), limits)
         }
         [_, second, ..] => Err(problem(
             span_of(text, second),

@@ -171,6 +171,18 @@ pub(crate) fn compact<T: Serialize + ?Sized>(value: &T) -> String {
     serialize(value, Compact)
 }
 
+/// `value` as one line of compact JSON in which every character that does not show as itself
+/// (controls, bidirectional overrides, zero-width characters) is escaped as `\uXXXX`: what a
+/// JSON line printed from policy text holds, so that it reads as what it means.
+///
+/// ```
+/// assert_eq!(fgac::syntax::json::to_line(&["a\u{202e}b"]), r#"["a\u202eb"]"#);
+/// ```
+#[must_use]
+pub fn to_line<T: Serialize + ?Sized>(value: &T) -> String {
+    compact(value)
+}
+
 /// Serializes `value` on one line (see [`Readable`]).
 pub(super) fn one_line<T: Serialize + ?Sized>(value: &T) -> String {
     serialize(value, Readable)
@@ -214,7 +226,7 @@ pub fn to_momento_scope(credential: &CredentialDef) -> Result<String, Error> {
 }
 
 #[derive(Serialize)]
-pub(super) struct PermissionOut {
+pub(crate) struct PermissionOut {
     #[serde(skip_serializing_if = "Option::is_none")]
     effect: Option<&'static str>,
     role: &'static str,
@@ -228,7 +240,7 @@ pub(super) struct PermissionOut {
     topic: Option<serde_json::Value>,
 }
 
-pub(super) fn permission_out(g: &Grant, with_effect: bool) -> PermissionOut {
+pub(crate) fn permission_out(g: &Grant, with_effect: bool) -> PermissionOut {
     use serde_json::{Value, json};
     let name_or_object = |name: &str| {
         if name == "*" {

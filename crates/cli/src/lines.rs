@@ -1,15 +1,19 @@
-//! The JSON lines `fgac decide` reads and writes: one request per line in, one decision per line
-//! out. `fgac diff --json` and `fgac contains --json` print requests and decisions in exactly
-//! these forms, so that what they report can be fed back to `decide`.
+//! The JSON lines of the command line: `fgac decide` reads one request per line and writes one
+//! answer per line; `fgac diff --json` and `fgac contains --json` print requests and decisions in
+//! exactly these forms, so that what they report can be fed back to `decide`.
 //!
 //! A request is an object with `op`, and `key` (the credential's name, which may be left out
-//! when the document holds one credential), and the resource: `cache` with one of `item`,
-//! `item_b64`, `items`, `items_b64` or `topic`; `cache` alone for the cache itself; `store` with
-//! `item` or `item_b64` for an item of a store; nothing for the account. Unknown fields, duplicated fields and `null` are errors.
+//! when the document holds one credential) or `token` (a presented credential, with `peer`), and
+//! the resource: `cache` with one of `item`, `item_b64`, `items`, `items_b64` or `topic`; `cache`
+//! alone for the cache itself; `store` with `item` or `item_b64` for an item of a store; nothing
+//! for the account. Read by fgac's strict object reader: unknown and duplicated fields and `null`
+//! are errors.
 
-use crate::decision::{BatchDecision, Decision, DenyReason, Outcome, OwnedResource, Resource};
-use crate::ops::Operation;
 use base64::Engine as _;
+use fgac::analysis::{Change, Counterexample, CredentialDiff};
+use fgac::model::{Expiry, Network};
+use fgac::syntax::json::{Object, to_line};
+use fgac::{BatchDecision, Decision, DenyReason, Operation, Outcome, OwnedResource, Resource};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -42,79 +46,66 @@ pub enum RequestTarget {
     },
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Fields<'a> {
-    #[serde(borrow, default, deserialize_with = "super::raw")]
-    key: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "super::raw")]
-    token: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "super::raw")]
-    peer: Option<&'a RawValue>,
-    #[serde(borrow)]
-    op: &'a RawValue,
-    #[serde(borrow, default, deserialize_with = "super::raw")]
-    cache: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "super::raw")]
-    item: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "super::raw")]
-    item_b64: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "super::raw")]
-    items: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "super::raw")]
-    items_b64: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "super::raw")]
-    topic: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "super::raw")]
-    store: Option<&'a RawValue>,
+const REQUEST_FIELDS: &[&str] = &[
+    "key",
+    "token",
+    "peer",
+    "op",
+    "cache",
+    "item",
+    "item_b64",
+    "items",
+    "items_b64",
+    "topic",
+    "store",
+];
+
+/// The message of an error of fgac's reader, with its help, for the `{"error": ...}` answer.
+fn message(e: &fgac::Error) -> String {
+    match e.diagnostics().first() {
+        None => e.to_string(),
+        Some(d) => match &d.help {
+            Some(help) => format!("{}; {help}", d.message),
+            None => d.message.clone(),
+        },
+    }
 }
 
 /// Reads one request line. The error is a message for the `{"error": ...}` answer.
-///
-/// ```
-/// use fgac::syntax::json::{parse_request, RequestTarget};
-/// let r = parse_request(r#"{"key": "svc", "op": "get", "cache": "c", "item_b64": "/w=="}"#)?;
-/// assert_eq!(r.target, RequestTarget::One(fgac::OwnedResource::Item { cache: "c".into(), key: vec![0xff] }));
-/// assert!(parse_request(r#"{"key": null, "op": "get"}"#).unwrap_err().contains("`key`"));
-/// # Ok::<(), String>(())
-/// ```
 pub fn parse_request(line: &str) -> Result<RequestLine, String> {
     if !line.trim_start().starts_with('{') {
         return Err("a request is a JSON object `{...}`".to_owned());
     }
-    let f: Fields<'_> = serde_json::from_str(line).map_err(|e| e.to_string())?;
-    let key: Option<String> = field("key", f.key)?;
-    let token: Option<String> = field("token", f.token)?;
+    let f = Object::read(line, line, "a request", REQUEST_FIELDS).map_err(|e| message(&e))?;
+    let key: Option<String> = field(&f, "key")?;
+    let token: Option<String> = field(&f, "token")?;
     if key.is_some() && token.is_some() {
         return Err("give `key` (a name) or `token` (a presented credential), not both".to_owned());
     }
     let peer =
-        match field::<String>("peer", f.peer)? {
+        match field::<String>(&f, "peer")? {
             None => None,
             Some(text) => Some(text.parse().map_err(|_| {
                 format!("`peer` holds `{text}`, which is not an IPv4 or IPv6 address")
             })?),
         };
-    let op_name: String = field("op", Some(f.op))?.unwrap_or_default();
+    let op_name: String = f.required("op").map_err(|e| message(&e))?;
     let op: Operation = op_name.parse().map_err(|e| format!("{e}"))?;
-    let cache: Option<String> = field("cache", f.cache)?;
+    let cache: Option<String> = field(&f, "cache")?;
     let b64 = |name: &str, text: String| {
         base64::engine::general_purpose::STANDARD
             .decode(&text)
             .map_err(|_| format!("`{name}` holds `{text}`, which is not standard padded base64"))
     };
-    let item = match (
-        field::<String>("item", f.item)?,
-        field("item_b64", f.item_b64)?,
-    ) {
+    let item = match (field::<String>(&f, "item")?, field(&f, "item_b64")?) {
         (Some(_), Some(_)) => return Err("give `item` or `item_b64`, not both".to_owned()),
         (Some(text), None) => Some(text.into_bytes()),
         (None, Some(coded)) => Some(b64("item_b64", coded)?),
         (None, None) => None,
     };
     let items = match (
-        field::<Vec<String>>("items", f.items)?,
-        field::<Vec<String>>("items_b64", f.items_b64)?,
+        field::<Vec<String>>(&f, "items")?,
+        field::<Vec<String>>(&f, "items_b64")?,
     ) {
         (Some(_), Some(_)) => return Err("give `items` or `items_b64`, not both".to_owned()),
         (Some(keys), None) => Some(keys.into_iter().map(String::into_bytes).collect()),
@@ -126,13 +117,13 @@ pub fn parse_request(line: &str) -> Result<RequestLine, String> {
         ),
         (None, None) => None,
     };
-    let topic: Option<String> = field("topic", f.topic)?;
+    let topic: Option<String> = field(&f, "topic")?;
     let given =
         usize::from(item.is_some()) + usize::from(items.is_some()) + usize::from(topic.is_some());
     if given > 1 {
         return Err("give one of `item`, `item_b64`, `items`, `items_b64` and `topic`".to_owned());
     }
-    let store: Option<String> = field("store", f.store)?;
+    let store: Option<String> = field(&f, "store")?;
     if let Some(store) = store {
         return match (cache.is_some(), item, items.is_some() || topic.is_some()) {
             (false, Some(item), false) => Ok(RequestLine {
@@ -170,31 +161,13 @@ pub fn parse_request(line: &str) -> Result<RequestLine, String> {
 
 /// A field's value: absent is `None`; `null` and a value of the wrong type are errors naming the
 /// field.
-fn field<'a, T: Deserialize<'a>>(
-    name: &str,
-    raw: Option<&'a RawValue>,
-) -> Result<Option<T>, String> {
-    let Some(raw) = raw else { return Ok(None) };
-    if raw.get() == "null" {
-        return Err(format!(
-            "`{name}` is `null`; leave it out, or give it a value"
-        ));
-    }
-    serde_json::from_str(raw.get()).map(Some).map_err(|e| {
-        format!(
-            "`{name}`: {}",
-            e.to_string().split(" at line ").next().unwrap_or_default()
-        )
-    })
+fn field<'a, T: Deserialize<'a>>(f: &Object<'a>, name: &str) -> Result<Option<T>, String> {
+    f.optional(name)
+        .map_err(|e| format!("`{name}`: {}", message(&e)))
 }
 
 /// A request as a `decide` line: `{"key": ..., "op": ..., "cache": ..., "item": ...}`, with
 /// `item_b64` for a key that is not UTF-8.
-///
-/// ```
-/// let line = fgac::syntax::json::request_to_json("svc", fgac::Operation::Get, fgac::Resource::item("c", b"\xff"));
-/// assert_eq!(line, r#"{"key":"svc","op":"get","cache":"c","item_b64":"/w=="}"#);
-/// ```
 #[must_use]
 pub fn request_to_json<'a>(key: &'a str, op: Operation, resource: Resource<'a>) -> String {
     #[derive(serde::Serialize)]
@@ -244,7 +217,7 @@ pub fn request_to_json<'a>(key: &'a str, op: Operation, resource: Resource<'a>) 
         Resource::Cache { cache } => line.cache = Some(cache),
         Resource::Account => {}
     }
-    super::write::compact(&line)
+    to_line(&line)
 }
 
 /// What `decide` answers a request with: a credential's decision on one resource or on a batch,
@@ -273,15 +246,6 @@ impl From<Outcome> for Answer {
 /// `unauthenticated` (an [`AuthFailure`](crate::AuthFailure)'s name). Reasons beyond a [`DenyReason`]'s are
 /// `unknown_credential` and `empty_batch`.
 ///
-/// ```
-/// use fgac::{Decision, DenyReason, RuleId};
-/// use fgac::syntax::json::{answer_to_json, Answer};
-/// let d = Decision::Deny(DenyReason::DeniedByRule(RuleId::new(2)));
-/// assert_eq!(answer_to_json(Answer::Decision(d)), r#"{"decision":"deny","reason":"denied_by_rule","rule":2}"#);
-/// assert_eq!(answer_to_json(Answer::UnknownCredential), r#"{"decision":"deny","reason":"unknown_credential"}"#);
-/// let forged = Decision::Deny(DenyReason::Unauthenticated(fgac::AuthFailure::BadSignature));
-/// assert_eq!(answer_to_json(Answer::Decision(forged)), r#"{"decision":"deny","reason":"unauthenticated","failure":"bad_signature"}"#);
-/// ```
 #[must_use]
 pub fn answer_to_json(answer: Answer) -> String {
     let deny = |reason: &str| format!(r#"{{"decision":"deny","reason":"{reason}"}}"#);
@@ -313,7 +277,119 @@ pub fn answer_to_json(answer: Answer) -> String {
 pub fn error_to_json(message: &str) -> String {
     let mut out = serde_json::Map::new();
     out.insert("error".into(), message.into());
-    super::write::compact(&out)
+    to_line(&out)
+}
+
+/// The result of a containment check as one JSON line, as `fgac contains --json` prints it:
+/// `{"contained": true|false, "expiry_ok": true|false}`, and when not contained, `"request"` (a
+/// `fgac decide` request line naming `inner_name`) and `"inner"` and `"outer"`, what `decide`
+/// answers for it on each side.
+#[must_use]
+pub fn containment_json(
+    inner_name: &str,
+    result: &Result<(), Box<Counterexample>>,
+    expiry_ok: bool,
+) -> String {
+    #[derive(serde::Serialize)]
+    struct Line {
+        contained: bool,
+        expiry_ok: bool,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        request: Option<Box<RawValue>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        inner: Option<Box<RawValue>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        outer: Option<Box<RawValue>>,
+    }
+    let raw = |text: String| RawValue::from_string(text).ok();
+    let line = match result {
+        Ok(()) => Line {
+            contained: true,
+            expiry_ok,
+            request: None,
+            inner: None,
+            outer: None,
+        },
+        Err(c) => Line {
+            contained: false,
+            expiry_ok,
+            request: raw(request_to_json(inner_name, c.op, c.resource.as_resource())),
+            inner: raw(answer_to_json(Answer::Decision(c.inner))),
+            outer: raw(answer_to_json(Answer::Decision(c.outer))),
+        },
+    };
+    to_line(&line)
+}
+
+/// Each change of `diff` as one JSON line: `{"credential": NAME, "change": KIND, "request": REQUEST,
+/// "old": DECISION, "new": DECISION}`, where KIND is `now_allowed`, `now_denied`, `reason`,
+/// `added`, `removed`, `expiry`, `kind` or `super_user`; REQUEST is exactly a `fgac decide`
+/// request line and DECISION exactly what `decide` answers on that side. A change of the
+/// credential itself has no request; its `old` and `new` are its values (kind names, expiry as
+/// epoch seconds or `"never"`, booleans), and `added` and `removed` have neither.
+#[must_use]
+pub fn diff_lines(diff: &CredentialDiff) -> Vec<String> {
+    diff.changes
+        .iter()
+        .map(|change| change_line(&diff.name, change))
+        .collect()
+}
+
+/// One JSON line of [`diff_lines`].
+fn change_line(name: &str, change: &Change) -> String {
+    #[derive(serde::Serialize)]
+    struct Line<'a> {
+        credential: &'a str,
+        change: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        request: Option<Box<RawValue>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        old: Option<Box<RawValue>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        new: Option<Box<RawValue>>,
+    }
+    let raw = |text: String| RawValue::from_string(text).ok();
+    let expiry = |e: Expiry| match e {
+        Expiry::Never => "\"never\"".to_owned(),
+        Expiry::At(t) => t.unix_seconds().to_string(),
+    };
+    let (kind, request, old, new) = match change {
+        Change::Added => ("added", None, None, None),
+        Change::Removed => ("removed", None, None, None),
+        Change::Kind { old, new } => (
+            "kind",
+            None,
+            raw(format!("\"{}\"", old.as_str())),
+            raw(format!("\"{}\"", new.as_str())),
+        ),
+        Change::Expiry { old, new } => ("expiry", None, raw(expiry(*old)), raw(expiry(*new))),
+        Change::SuperUser { old, new } => (
+            "super_user",
+            None,
+            raw(old.to_string()),
+            raw(new.to_string()),
+        ),
+        Change::Networks { old, new } => {
+            let list = |n: &[Network]| {
+                let names: Vec<String> = n.iter().map(ToString::to_string).collect();
+                raw(to_line(&names))
+            };
+            ("networks", None, list(old), list(new))
+        }
+        Change::Decision(d) => (
+            d.kind.as_str(),
+            raw(request_to_json(name, d.op, d.resource.as_resource())),
+            raw(answer_to_json(d.old.into())),
+            raw(answer_to_json(d.new.into())),
+        ),
+    };
+    to_line(&Line {
+        credential: name,
+        change: kind,
+        request,
+        old,
+        new,
+    })
 }
 
 #[cfg(test)]
@@ -339,13 +415,36 @@ mod tests {
     }
 
     #[test]
+    fn answers_are_one_line_each() {
+        use fgac::{AuthFailure, RuleId};
+        let d = Decision::Deny(DenyReason::DeniedByRule(RuleId::new(2)));
+        assert_eq!(
+            answer_to_json(Answer::Decision(d)),
+            r#"{"decision":"deny","reason":"denied_by_rule","rule":2}"#
+        );
+        assert_eq!(
+            answer_to_json(Answer::UnknownCredential),
+            r#"{"decision":"deny","reason":"unknown_credential"}"#
+        );
+        let forged = Decision::Deny(DenyReason::Unauthenticated(AuthFailure::BadSignature));
+        assert_eq!(
+            answer_to_json(Answer::Decision(forged)),
+            r#"{"decision":"deny","reason":"unauthenticated","failure":"bad_signature"}"#
+        );
+        assert_eq!(
+            request_to_json("svc", Operation::Get, Resource::item("c", b"\xff")),
+            r#"{"key":"svc","op":"get","cache":"c","item_b64":"/w=="}"#
+        );
+    }
+
+    #[test]
     fn bad_requests_say_why() {
         for (line, fragment) in [
-            (r#"{"op":"get","key":null}"#, "`key` is `null`"),
             (
-                r#"{"op":"get","cache":"c","item":null}"#,
-                "`item` is `null`",
+                r#"{"op":"get","key":null}"#,
+                "`key`: `null` is not a value here",
             ),
+            (r#"{"op":"get","cache":"c","item":null}"#, "`item`: `null`"),
             (r#"{"op":"get","op":"set"}"#, "duplicate field `op`"),
             (r#"{"op":"get","cach":"c"}"#, "unknown field `cach`"),
             (r#"{"op":"gett"}"#, "did you mean `get`?"),

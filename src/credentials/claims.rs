@@ -20,12 +20,14 @@
 //! Everything is read as strictly as a key-store document: unknown and duplicated claims and
 //! `null` are errors, numbers are whole seconds.
 
-use super::read::{account_rights, networks, optional, permission_set, span_of, value};
-use super::write::{compact, permission_out};
 use crate::error::{Diagnostic, Error, ErrorKind};
 use crate::limits::Limits;
 use crate::model::{CredentialKind, Expiry, Network, Permissions, Span};
 use crate::ops::AccountRights;
+use crate::syntax::json::fields::{
+    Object, PermissionOut, account_rights, compact, networks, permission_out, permission_set,
+    span_of, value,
+};
 use crate::time::Timestamp;
 use serde_json::value::RawValue;
 
@@ -83,44 +85,25 @@ pub(crate) struct RefreshClaims {
     pub(crate) until: Expiry,
 }
 
-/// The most ancestors a credential's `lineage` may name (the public
-/// `credentials::MAX_LINEAGE` is this one).
-pub(crate) const MAX_LINEAGE: usize = 16;
+use super::lineage::MAX_LINEAGE;
 
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ClaimsJson<'a> {
-    #[serde(borrow, default, deserialize_with = "super::raw")]
-    iss: Option<&'a RawValue>,
-    #[serde(borrow)]
-    sub: &'a RawValue,
-    #[serde(borrow)]
-    jti: &'a RawValue,
-    #[serde(borrow)]
-    iat: &'a RawValue,
-    #[serde(borrow, default, deserialize_with = "super::raw")]
-    nbf: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "super::raw")]
-    exp: Option<&'a RawValue>,
-    #[serde(borrow)]
-    kind: &'a RawValue,
-    #[serde(borrow, default, deserialize_with = "super::raw")]
-    token_id: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "super::raw")]
-    networks: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "super::raw")]
-    permissions: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "super::raw")]
-    super_user: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "super::raw")]
-    account_rights: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "super::raw")]
-    lineage: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "super::raw")]
-    refresh_sha256: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "super::raw")]
-    refresh_until: Option<&'a RawValue>,
-}
+const CLAIM_FIELDS: &[&str] = &[
+    "iss",
+    "sub",
+    "jti",
+    "iat",
+    "nbf",
+    "exp",
+    "kind",
+    "token_id",
+    "networks",
+    "permissions",
+    "super_user",
+    "account_rights",
+    "lineage",
+    "refresh_sha256",
+    "refresh_until",
+];
 
 fn problem(span: Span, message: impl Into<String>, help: &str) -> Error {
     Error::one(Diagnostic::new(ErrorKind::Json, span, message).with_help(help.to_owned()))
@@ -130,41 +113,43 @@ fn problem(span: Span, message: impl Into<String>, help: &str) -> Error {
 /// grant is built). Errors carry spans into `text`.
 pub(crate) fn read_claims(text: &str, limits: &Limits) -> Result<ClaimsRead, Error> {
     let read = || -> Result<ClaimsRead, Error> {
-        super::read::expect_object(text, text.trim_start(), "the claims")?;
-        let c: ClaimsJson<'_> = super::read::decode(text, text.trim_start())?;
+        let c = Object::read(text, text, "the claims", CLAIM_FIELDS)?;
         let whole = Span::new(0, text.len());
-        let id: String = value(text, c.jti)?;
+        let jti = c.required_raw("jti")?;
+        let id: String = value(text, jti)?;
         if !valid_id(&id) {
             return Err(problem(
-                span_of(text, c.jti),
+                span_of(text, jti),
                 format!("`{id}` is not a credential id"),
                 "a `jti` is 1 to 128 characters from `A-Z a-z 0-9 . _ ~ -`",
             ));
         }
-        let subject: String = value(text, c.sub)?;
+        let subject: String = c.required("sub")?;
         let seconds = |raw: &RawValue| value::<u64>(text, raw).map(Timestamp::from_unix_seconds);
-        let issued_at = seconds(c.iat)?;
-        let not_before = c.nbf.map(seconds).transpose()?;
+        let issued_at = seconds(c.required_raw("iat")?)?;
+        let not_before = c.raw("nbf")?.map(seconds).transpose()?;
         let expiry = c
-            .exp
+            .raw("exp")?
             .map(seconds)
             .transpose()?
             .map_or(Expiry::Never, Expiry::At);
-        let kind = match value::<String>(text, c.kind)?.as_str() {
+        let kind_raw = c.required_raw("kind")?;
+        let kind = match value::<String>(text, kind_raw)?.as_str() {
             "api_key" => CredentialKind::ApiKey,
             "token" => CredentialKind::Token,
             other => {
                 return Err(problem(
-                    span_of(text, c.kind),
+                    span_of(text, kind_raw),
                     format!("unknown kind `{other}`"),
                     "a credential's `kind` is `api_key` or `token`",
                 ));
             }
         };
-        let token_id: Option<String> = optional(text, c.token_id)?;
-        let networks = networks(text, c.networks, limits)?;
-        let account = account_rights(text, c.account_rights)?;
-        let permissions = if c.permissions.is_none() && c.super_user.is_none() {
+        let token_id: Option<String> = c.optional("token_id")?;
+        let networks = networks(text, c.raw("networks")?, limits)?;
+        let account = account_rights(text, c.raw("account_rights")?)?;
+        let (permissions_raw, super_user) = (c.raw("permissions")?, c.raw("super_user")?);
+        let permissions = if permissions_raw.is_none() && super_user.is_none() {
             if kind == CredentialKind::Token {
                 return Err(problem(
                     whole,
@@ -187,12 +172,13 @@ pub(crate) fn read_claims(text: &str, limits: &Limits) -> Result<ClaimsRead, Err
                 &subject,
                 kind,
                 limits,
-                c.permissions,
-                c.super_user,
+                permissions_raw,
+                super_user,
             )?)
         };
-        let lineage: Vec<String> = optional(text, c.lineage)?.unwrap_or_default();
-        if let Some(raw) = c.lineage {
+        let lineage_raw = c.raw("lineage")?;
+        let lineage: Vec<String> = c.optional("lineage")?.unwrap_or_default();
+        if let Some(raw) = lineage_raw {
             if lineage.is_empty() || lineage.len() > MAX_LINEAGE {
                 return Err(problem(
                     span_of(text, raw),
@@ -211,7 +197,7 @@ pub(crate) fn read_claims(text: &str, limits: &Limits) -> Result<ClaimsRead, Err
                 ));
             }
         }
-        let refresh = match (c.refresh_sha256, c.refresh_until) {
+        let refresh = match (c.raw("refresh_sha256")?, c.raw("refresh_until")?) {
             (None, None) => None,
             (None, Some(raw)) => {
                 return Err(problem(
@@ -257,7 +243,7 @@ pub(crate) fn read_claims(text: &str, limits: &Limits) -> Result<ClaimsRead, Err
             id,
             lineage,
             refresh,
-            issuer: optional(text, c.iss)?,
+            issuer: c.optional("iss")?,
             issued_at,
             not_before,
             subject,
@@ -303,7 +289,7 @@ pub(crate) fn write_claims(c: &ClaimsRead) -> String {
         #[serde(skip_serializing_if = "Vec::is_empty")]
         account_rights: Vec<&'static str>,
         #[serde(skip_serializing_if = "Option::is_none")]
-        permissions: Option<Vec<super::write::PermissionOut>>,
+        permissions: Option<Vec<PermissionOut>>,
         #[serde(skip_serializing_if = "Option::is_none")]
         super_user: Option<bool>,
         #[serde(skip_serializing_if = "<[String]>::is_empty")]
