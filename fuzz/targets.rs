@@ -259,7 +259,7 @@ fn small_document(u: &mut Unstructured<'_>) -> arbitrary::Result<Document> {
         }
         let mut account = fgac::AccountRights::NONE;
         if !super_user && u.ratio(1, 4)? {
-            for (right, _) in fgac::AccountRights::NAMED {
+            for &(right, _) in fgac::AccountRights::NAMED {
                 let keep = u.ratio(1, 3)?
                     && (kind == CredentialKind::ApiKey
                         || !fgac::AccountRights::MANAGEMENT.contains(right));

@@ -33,13 +33,118 @@
 use std::fmt;
 use std::str::FromStr;
 
+/// The operations of a set of named rights held in the bits of `$repr`: the one definition of
+/// [`Rights`] and [`AccountRights`], two distinct types so that the data plane's rights and the
+/// account's can never be mixed up.
+macro_rules! bit_set {
+    ($t:ident, $repr:ty, $all:expr, $named:expr) => {
+        impl $t {
+            /// No rights.
+            pub const NONE: $t = $t(0);
+            /// Every right.
+            pub const ALL: $t = $t($all);
+            /// Each right with its name, in bit order: the names the DSL and the JSON forms
+            /// spell.
+            pub const NAMED: &'static [($t, &'static str)] = &$named;
+
+            /// The one right named `name`.
+            #[must_use]
+            pub fn from_name(name: &str) -> Option<$t> {
+                $t::NAMED.iter().find(|(_, n)| *n == name).map(|(r, _)| *r)
+            }
+
+            /// The name of a single right; `None` for a set of several or none.
+            #[must_use]
+            pub fn name(self) -> Option<&'static str> {
+                $t::NAMED.iter().find(|(r, _)| *r == self).map(|(_, n)| *n)
+            }
+
+            /// Whether no right is set.
+            #[must_use]
+            pub const fn is_empty(self) -> bool {
+                self.0 == 0
+            }
+
+            /// Whether every right of `other` is in `self`.
+            #[must_use]
+            pub const fn contains(self, other: $t) -> bool {
+                self.0 & other.0 == other.0
+            }
+
+            /// Whether `self` and `other` share a right.
+            #[must_use]
+            pub const fn intersects(self, other: $t) -> bool {
+                self.0 & other.0 != 0
+            }
+
+            /// Rights in either.
+            #[must_use]
+            pub const fn union(self, other: $t) -> $t {
+                $t(self.0 | other.0)
+            }
+
+            /// Rights in both.
+            #[must_use]
+            pub const fn intersection(self, other: $t) -> $t {
+                $t(self.0 & other.0)
+            }
+
+            /// Rights in `self` and not in `other`.
+            #[must_use]
+            pub const fn difference(self, other: $t) -> $t {
+                $t(self.0 & !other.0)
+            }
+
+            /// Each right of the set on its own, in bit order.
+            pub fn each(self) -> impl Iterator<Item = $t> {
+                $t::NAMED
+                    .iter()
+                    .map(|(r, _)| *r)
+                    .filter(move |r| self.contains(*r))
+            }
+        }
+
+        impl fmt::Debug for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({self})", stringify!($t))
+            }
+        }
+
+        impl fmt::Display for $t {
+            /// The names joined by `+` (`read+write`), or `none`.
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                if self.is_empty() {
+                    return f.write_str("none");
+                }
+                for (i, name) in self.each().filter_map($t::name).enumerate() {
+                    if i > 0 {
+                        f.write_str("+")?;
+                    }
+                    f.write_str(name)?;
+                }
+                Ok(())
+            }
+        }
+    };
+}
+
 /// A set of data-plane rights, as a small bit set.
 #[derive(Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Rights(u8);
 
+bit_set!(
+    Rights,
+    u8,
+    0b1111,
+    [
+        (Rights::READ, "read"),
+        (Rights::WRITE, "write"),
+        (Rights::PUBLISH, "publish"),
+        (Rights::SUBSCRIBE, "subscribe"),
+    ]
+);
+
 impl Rights {
-    /// No rights.
-    pub const NONE: Rights = Rights(0);
     /// Read cache items.
     pub const READ: Rights = Rights(1);
     /// Write cache items.
@@ -52,8 +157,6 @@ impl Rights {
     pub const SUBSCRIBE: Rights = Rights(8);
     /// Publish and subscribe.
     pub const PUBLISH_SUBSCRIBE: Rights = Rights(4 | 8);
-    /// Every right.
-    pub const ALL: Rights = Rights(1 | 2 | 4 | 8);
     /// The number of distinct right bits.
     pub const BITS: usize = 4;
 
@@ -66,76 +169,7 @@ impl Rights {
     /// The rights of `bits`, ignoring bits that name no right.
     #[must_use]
     pub const fn from_bits_truncate(bits: u8) -> Rights {
-        Rights(bits & 0b1111)
-    }
-
-    /// Whether no right is set.
-    #[must_use]
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-
-    /// Whether every right of `other` is in `self`.
-    #[must_use]
-    pub const fn contains(self, other: Rights) -> bool {
-        self.0 & other.0 == other.0
-    }
-
-    /// Whether `self` and `other` share a right.
-    #[must_use]
-    pub const fn intersects(self, other: Rights) -> bool {
-        self.0 & other.0 != 0
-    }
-
-    /// Rights in either.
-    #[must_use]
-    pub const fn union(self, other: Rights) -> Rights {
-        Rights(self.0 | other.0)
-    }
-
-    /// Rights in both.
-    #[must_use]
-    pub const fn intersection(self, other: Rights) -> Rights {
-        Rights(self.0 & other.0)
-    }
-
-    /// Rights in `self` and not in `other`.
-    #[must_use]
-    pub const fn difference(self, other: Rights) -> Rights {
-        Rights(self.0 & !other.0)
-    }
-
-    /// Each right of the set on its own, in bit order.
-    pub fn each(self) -> impl Iterator<Item = Rights> {
-        (0..Rights::BITS)
-            .map(|bit| Rights(1 << bit))
-            .filter(move |r| self.contains(*r))
-    }
-}
-
-impl fmt::Debug for Rights {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Rights({self})")
-    }
-}
-
-impl fmt::Display for Rights {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        const NAMES: [&str; Rights::BITS] = ["read", "write", "publish", "subscribe"];
-        if self.is_empty() {
-            return f.write_str("none");
-        }
-        let mut first = true;
-        for (bit, name) in NAMES.iter().enumerate() {
-            if self.0 & (1 << bit) != 0 {
-                if !first {
-                    f.write_str("+")?;
-                }
-                f.write_str(name)?;
-                first = false;
-            }
-        }
-        Ok(())
+        Rights(bits & Rights::ALL.0)
     }
 }
 
@@ -153,6 +187,26 @@ impl fmt::Display for Rights {
 #[derive(Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct AccountRights(u16);
 
+bit_set!(
+    AccountRights,
+    u16,
+    (1 << 12) - 1,
+    [
+        (AccountRights::ACCOUNT_READ, "account_read"),
+        (AccountRights::ACCOUNT_WRITE, "account_write"),
+        (AccountRights::ACCOUNT_LIST, "account_list"),
+        (AccountRights::AUTH_READ, "auth_read"),
+        (AccountRights::AUTH_WRITE, "auth_write"),
+        (AccountRights::AUTH_LIST, "auth_list"),
+        (AccountRights::RESOURCE_READ, "resource_read"),
+        (AccountRights::RESOURCE_WRITE, "resource_write"),
+        (AccountRights::RESOURCE_LIST, "resource_list"),
+        (AccountRights::CACHE_LIST, "cache_list"),
+        (AccountRights::TOPIC_LIST, "topic_list"),
+        (AccountRights::STORE_LIST, "store_list"),
+    ]
+);
+
 /// Arbitrary sets hold named rights only.
 #[cfg(feature = "arbitrary")]
 impl<'a> arbitrary::Arbitrary<'a> for AccountRights {
@@ -166,8 +220,6 @@ impl<'a> arbitrary::Arbitrary<'a> for AccountRights {
 }
 
 impl AccountRights {
-    /// No rights.
-    pub const NONE: AccountRights = AccountRights(0);
     /// Read the account's settings.
     pub const ACCOUNT_READ: AccountRights = AccountRights(1);
     /// Change the account's settings.
@@ -194,96 +246,6 @@ impl AccountRights {
     pub const STORE_LIST: AccountRights = AccountRights(1 << 11);
     /// The management rights (account, auth, resource), which disposable tokens never hold.
     pub const MANAGEMENT: AccountRights = AccountRights((1 << 9) - 1);
-    /// Every right.
-    pub const ALL: AccountRights = AccountRights((1 << 12) - 1);
-
-    /// Each right with its name, in bit order: the names the DSL and the JSON forms spell.
-    pub const NAMED: [(AccountRights, &'static str); 12] = [
-        (AccountRights::ACCOUNT_READ, "account_read"),
-        (AccountRights::ACCOUNT_WRITE, "account_write"),
-        (AccountRights::ACCOUNT_LIST, "account_list"),
-        (AccountRights::AUTH_READ, "auth_read"),
-        (AccountRights::AUTH_WRITE, "auth_write"),
-        (AccountRights::AUTH_LIST, "auth_list"),
-        (AccountRights::RESOURCE_READ, "resource_read"),
-        (AccountRights::RESOURCE_WRITE, "resource_write"),
-        (AccountRights::RESOURCE_LIST, "resource_list"),
-        (AccountRights::CACHE_LIST, "cache_list"),
-        (AccountRights::TOPIC_LIST, "topic_list"),
-        (AccountRights::STORE_LIST, "store_list"),
-    ];
-
-    /// The one right named `name` (`resource_write`, `cache_list`, ...).
-    #[must_use]
-    pub fn from_name(name: &str) -> Option<AccountRights> {
-        AccountRights::NAMED
-            .iter()
-            .find(|(_, n)| *n == name)
-            .map(|(r, _)| *r)
-    }
-
-    /// The name of a single right; `None` for a set of several or none.
-    #[must_use]
-    pub fn name(self) -> Option<&'static str> {
-        AccountRights::NAMED
-            .iter()
-            .find(|(r, _)| *r == self)
-            .map(|(_, n)| *n)
-    }
-
-    /// Whether no right is set.
-    #[must_use]
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-
-    /// Whether every right of `other` is in `self`.
-    #[must_use]
-    pub const fn contains(self, other: AccountRights) -> bool {
-        self.0 & other.0 == other.0
-    }
-
-    /// Rights in either.
-    #[must_use]
-    pub const fn union(self, other: AccountRights) -> AccountRights {
-        AccountRights(self.0 | other.0)
-    }
-
-    /// Rights in both.
-    #[must_use]
-    pub const fn intersection(self, other: AccountRights) -> AccountRights {
-        AccountRights(self.0 & other.0)
-    }
-
-    /// Rights in `self` and not in `other`.
-    #[must_use]
-    pub const fn difference(self, other: AccountRights) -> AccountRights {
-        AccountRights(self.0 & !other.0)
-    }
-
-    /// Each right of the set on its own, in bit order.
-    pub fn each(self) -> impl Iterator<Item = AccountRights> {
-        AccountRights::NAMED
-            .into_iter()
-            .map(|(r, _)| r)
-            .filter(move |r| self.contains(*r))
-    }
-}
-
-impl fmt::Debug for AccountRights {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "AccountRights({self})")
-    }
-}
-
-impl fmt::Display for AccountRights {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.is_empty() {
-            return f.write_str("none");
-        }
-        let names: Vec<&str> = self.each().filter_map(AccountRights::name).collect();
-        f.write_str(&names.join("+"))
-    }
 }
 
 /// What an operation needs: rights on an item, rights on a topic, rights on the account, or a

@@ -9,10 +9,7 @@
 //! of grants.
 
 use crate::decision::{BatchDecision, Decision, DenyReason, Resource, RuleId};
-use crate::model::{
-    CacheSelector, Effect, Grant, ItemSelector, Permissions, ResourceSelector, TopicSelector,
-    ValidCredential,
-};
+use crate::model::{Effect, Grant, Permissions, ResourceSelector, ValidCredential};
 use crate::ops::{Need, Operation, Rights};
 use crate::time::Timestamp;
 
@@ -139,23 +136,11 @@ enum Target<'a> {
 /// Whether `grant` covers the item or topic `target` in the cache named `cache` (or the item
 /// `target` of the store named `cache`).
 fn covers(grant: &Grant, cache: &str, target: Target<'_>) -> bool {
-    let cache_matches = match &grant.cache {
-        CacheSelector::All => true,
-        CacheSelector::Name(name) => cache == name,
-        CacheSelector::Prefix(prefix) => cache.as_bytes().starts_with(prefix.as_bytes()),
-    };
+    let cache_matches = grant.cache.covers(cache);
     let target_matches = match (&grant.resource, target) {
         (ResourceSelector::Items(selector), Target::Item(key))
-        | (ResourceSelector::StoreItems(selector), Target::StoreItem(key)) => match selector {
-            ItemSelector::All => true,
-            ItemSelector::Key(k) => key == k.as_slice(),
-            ItemSelector::Prefix(prefix) => key.starts_with(prefix),
-        },
-        (ResourceSelector::Topics(selector), Target::Topic(topic)) => match selector {
-            TopicSelector::All => true,
-            TopicSelector::Name(name) => topic == name,
-            TopicSelector::Prefix(prefix) => topic.as_bytes().starts_with(prefix.as_bytes()),
-        },
+        | (ResourceSelector::StoreItems(selector), Target::StoreItem(key)) => selector.covers(key),
+        (ResourceSelector::Topics(selector), Target::Topic(topic)) => selector.covers(topic),
         _ => false,
     };
     cache_matches && target_matches

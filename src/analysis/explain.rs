@@ -1,7 +1,6 @@
 //! Why a request got its decision: the rules that decided, and for a request no rule allowed, the
 //! rules that almost did, so that a policy author sees what to change.
 
-use super::{cache_contains, resource_contains};
 use crate::decision::{Decision, DenyReason, Resource, RuleId};
 use crate::model::{
     CacheSelector, CredentialDef, Effect, Grant, ItemSelector, Permissions, ResourceSelector,
@@ -124,8 +123,8 @@ pub fn explain<'d>(
     let mut misses: Vec<(u8, NearMiss)> = Vec::new();
     for (i, g) in grants.iter().enumerate() {
         let same_kind = std::mem::discriminant(&g.resource) == std::mem::discriminant(&target.1);
-        let cache_ok = cache_contains(&g.cache, &cache);
-        let target_ok = resource_contains(&g.resource, &target.1);
+        let cache_ok = g.cache.includes(&cache);
+        let target_ok = g.resource.includes(&target.1);
         let granted = g.role.rights();
         match out.decision {
             Decision::Allow

@@ -1,6 +1,5 @@
 //! Lints: what is valid but likely a mistake. Each is a warning with a span and a help line.
 
-use super::grant_contains;
 use crate::error::{Diagnostic, ErrorKind};
 use crate::model::{
     CacheSelector, CredentialKind, Effect, Expiry, ItemSelector, Permissions, ResourceSelector,
@@ -121,7 +120,7 @@ pub fn lint(doc: ValidDocument<'_>) -> Vec<Diagnostic> {
                     j != i
                         && b.effect == effect
                         && b.role.rights().contains(rights)
-                        && grant_contains(b, a)
+                        && b.includes(a)
                 })
             };
             // A shadowed allow is the likelier mistake (its author meant it to allow something), so

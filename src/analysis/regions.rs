@@ -26,8 +26,8 @@
 //! one shared path buffer: its cost is the number of label bytes of both structures.
 
 use crate::decision::OwnedResource;
-use crate::engine::{Arena, Cell, Credential, Cursor, Grants, NONE};
-use crate::limits::Budget;
+use crate::engine::walk::{NameTrie, Walk};
+use crate::engine::{Cell, Credential, Grants};
 use crate::ops::{AccountRights, Need, Operation, Rights};
 use crate::time::Timestamp;
 use std::collections::HashMap;
@@ -161,16 +161,12 @@ impl<'a> Side<'a> {
         }
     }
 
-    /// A walker over the item trie (or the topic trie) of `profile`.
-    fn walk(self, profile: Profile, topics: bool) -> Walker<'a> {
+    /// A walk over the item trie (or the topic trie) of `profile`.
+    fn walk(self, profile: Profile, topics: bool) -> Walk<'a> {
         match (self, profile) {
-            (Side::Grants(g, _), Profile::Index(p)) => {
-                let (items, topic_root) = g.roots(p);
-                let root = if topics { topic_root } else { items };
-                Walker::Trie(g, g.arena().cursor(root))
-            }
-            (_, Profile::Everything) => Walker::Constant(Cell::ALL),
-            _ => Walker::Constant(Cell::EMPTY),
+            (Side::Grants(g, _), Profile::Index(p)) => Walk::of(g, p, topics),
+            (_, Profile::Everything) => Walk::Constant(Cell::ALL),
+            _ => Walk::Constant(Cell::EMPTY),
         }
     }
 
@@ -190,49 +186,6 @@ enum Profile {
     Nothing,
     Everything,
     Index(u32),
-}
-
-/// A position in one side's item or topic trie, or a constant cell for a side with no trie.
-#[derive(Clone, Copy)]
-enum Walker<'a> {
-    Constant(Cell),
-    Trie(&'a Grants, Cursor),
-}
-
-impl Walker<'_> {
-    fn at_node_end(&self) -> bool {
-        match self {
-            Walker::Constant(_) => false,
-            Walker::Trie(g, c) => g.arena().at_node_end(*c),
-        }
-    }
-
-    fn here(&self) -> Cell {
-        match self {
-            Walker::Constant(cell) => *cell,
-            Walker::Trie(g, c) => g.cell(g.arena().here(*c)),
-        }
-    }
-
-    fn below(&self) -> Cell {
-        match self {
-            Walker::Constant(cell) => *cell,
-            Walker::Trie(g, c) => g.cell(g.arena().below(*c)),
-        }
-    }
-
-    fn next_bytes(&self, out: &mut Vec<u8>) {
-        if let Walker::Trie(g, c) = self {
-            g.arena().next_bytes(*c, out);
-        }
-    }
-
-    fn step(self, b: u8) -> Self {
-        match self {
-            Walker::Constant(_) => self,
-            Walker::Trie(g, c) => Walker::Trie(g, g.arena().step(c, b)),
-        }
-    }
 }
 
 /// The dimension a walk is over: item keys are any bytes; cache and topic names are UTF-8.
@@ -315,10 +268,10 @@ pub(crate) enum Scope {
 
 /// Walks two tries together (see the module docs) and returns every part where the two sides'
 /// cells differ (in `scope`).
-fn product_walk(a: Walker<'_>, b: Walker<'_>, text: Text, scope: Scope) -> Vec<Part> {
+fn product_walk(a: Walk<'_>, b: Walk<'_>, text: Text, scope: Scope) -> Vec<Part> {
     let mut parts = Vec::new();
     let a_allows = |cell: Cell| scope == Scope::Everywhere || !cell.effective().is_empty();
-    if let Walker::Constant(cell) = a
+    if let Walk::Constant(cell) = a
         && !a_allows(cell)
     {
         return parts;
@@ -419,34 +372,22 @@ fn cache_parts(a: Side<'_>, b: Side<'_>, scope: Scope) -> Vec<(Class, String)> {
     strings.retain(|s| !s.is_empty());
     strings.sort_unstable();
     strings.dedup();
-    // One trie of all the strings, a node's payload saying whether its string is one of them.
-    let mut arena = Arena::default();
-    let mut budget = Budget::new(usize::MAX);
-    let refs: Vec<&[u8]> = strings.iter().map(Vec::as_slice).collect();
-    let (Ok(keys), ids) = (
-        arena.add_keys(&refs, &mut budget),
-        (0..refs.len() as u32).collect::<Vec<u32>>(),
-    ) else {
-        return Vec::new();
-    };
-    let Ok(root) = arena.add_trie(&keys, &ids, &mut budget, (), |_, _, t| {
-        let listed = t.map_or(NONE, |_| 1);
-        Ok(((), listed, NONE))
-    }) else {
+    // One trie of all the strings.
+    let Some(trie) = NameTrie::new(&strings) else {
         return Vec::new();
     };
     let mut out = Vec::new();
     let mut path: Vec<u8> = Vec::new();
     let mut next: Vec<u8> = Vec::new();
-    let mut stack = vec![(arena.cursor(root), 0usize, None)];
+    let mut stack = vec![(trie.root(), 0usize, None)];
     while let Some((cursor, depth, byte)) = stack.pop() {
         path.truncate(depth.saturating_sub(1));
         if let Some(byte) = byte {
             path.push(byte);
         }
         next.clear();
-        arena.next_bytes(cursor, &mut next);
-        let listed = arena.at_node_end(cursor) && arena.here(cursor) == 1;
+        trie.next_bytes(cursor, &mut next);
+        let listed = trie.is_name(cursor);
         if depth == 0 || listed {
             let below = fresh_tail(&path, &next, Text::Utf8)
                 .and_then(|tail| String::from_utf8([&path[..], &tail].concat()).ok());
@@ -469,7 +410,7 @@ fn cache_parts(a: Side<'_>, b: Side<'_>, scope: Scope) -> Vec<(Class, String)> {
             }
         }
         for &byte in next.iter().rev() {
-            stack.push((arena.step(cursor, byte), depth + 1, Some(byte)));
+            stack.push((trie.step(cursor, byte), depth + 1, Some(byte)));
         }
     }
     out

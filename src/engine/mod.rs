@@ -12,10 +12,10 @@ mod cell;
 mod grants;
 mod names;
 mod trie;
+pub(crate) mod walk;
 
 pub(crate) use cell::Cell;
 pub(crate) use grants::Grants;
-pub(crate) use trie::{Arena, Cursor, NONE};
 
 use crate::decision::{AuthFailure, BatchDecision, Decision, DenyReason, Resource};
 use crate::limits::{Budget, TooLarge};

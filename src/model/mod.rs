@@ -406,7 +406,125 @@ pub enum ResourceSelector {
     StoreItems(ItemSelector),
 }
 
+/// What a selector selects, as bytes: every value, one value, or every value with a prefix. The
+/// one meaning of every selector (caches, items, topics, stores): matching is byte for byte.
+///
+/// ```
+/// use fgac::model::{CacheSelector, ItemSelector, Pattern};
+/// let p = CacheSelector::Prefix("tmp-".into());
+/// assert!(p.covers("tmp-1") && !p.covers("prod"));
+/// assert!(p.includes(&CacheSelector::Name("tmp-1".into())));
+/// assert!(!CacheSelector::Name("tmp-1".into()).includes(&p));
+/// assert_eq!(ItemSelector::Key(b"k".to_vec()).pattern(), Pattern::Exact(b"k"));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pattern<'a> {
+    /// Every value.
+    All,
+    /// Exactly this value.
+    Exact(&'a [u8]),
+    /// Every value that starts with these bytes.
+    Prefix(&'a [u8]),
+}
+
+impl Pattern<'_> {
+    /// Whether `value` is selected.
+    #[must_use]
+    pub fn covers(self, value: &[u8]) -> bool {
+        match self {
+            Pattern::All => true,
+            Pattern::Exact(v) => value == v,
+            Pattern::Prefix(p) => value.starts_with(p),
+        }
+    }
+
+    /// Whether every value `inner` selects is selected by `self`.
+    #[must_use]
+    pub fn includes(self, inner: Pattern<'_>) -> bool {
+        match (self, inner) {
+            (Pattern::All, _) => true,
+            (_, Pattern::All) => false,
+            (Pattern::Exact(a), Pattern::Exact(b)) => a == b,
+            (Pattern::Exact(_), Pattern::Prefix(_)) => false,
+            (Pattern::Prefix(p), Pattern::Exact(v) | Pattern::Prefix(v)) => v.starts_with(p),
+        }
+    }
+}
+
+/// The selectors: each says what it selects as a [`Pattern`], and what it covers and includes
+/// follows from that one meaning.
+macro_rules! selector {
+    ($t:ty, $value:ty, $as_bytes:expr, $all:path, $exact:path, $prefix:path) => {
+        impl $t {
+            /// What it selects.
+            #[must_use]
+            pub fn pattern(&self) -> Pattern<'_> {
+                match self {
+                    $all => Pattern::All,
+                    $exact(v) => Pattern::Exact($as_bytes(v)),
+                    $prefix(p) => Pattern::Prefix($as_bytes(p)),
+                }
+            }
+
+            /// Whether it selects `value`.
+            #[must_use]
+            pub fn covers(&self, value: &$value) -> bool {
+                self.pattern().covers($as_bytes(value))
+            }
+
+            /// Whether every value `inner` selects is selected by `self`.
+            #[must_use]
+            pub fn includes(&self, inner: &$t) -> bool {
+                self.pattern().includes(inner.pattern())
+            }
+        }
+    };
+}
+
+selector!(
+    CacheSelector,
+    str,
+    str::as_bytes,
+    CacheSelector::All,
+    CacheSelector::Name,
+    CacheSelector::Prefix
+);
+selector!(
+    TopicSelector,
+    str,
+    str::as_bytes,
+    TopicSelector::All,
+    TopicSelector::Name,
+    TopicSelector::Prefix
+);
+selector!(
+    ItemSelector,
+    [u8],
+    <[u8]>::as_ref,
+    ItemSelector::All,
+    ItemSelector::Key,
+    ItemSelector::Prefix
+);
+
 impl ResourceSelector {
+    /// What it selects within its caches or stores, and whether that is items, topics or store
+    /// items.
+    #[must_use]
+    pub fn pattern(&self) -> Pattern<'_> {
+        match self {
+            ResourceSelector::Items(s) | ResourceSelector::StoreItems(s) => s.pattern(),
+            ResourceSelector::Topics(s) => s.pattern(),
+        }
+    }
+
+    /// Whether every resource `inner` selects is selected by `self`: the same kind of resource,
+    /// and what `inner` selects of it.
+    #[must_use]
+    pub fn includes(&self, inner: &ResourceSelector) -> bool {
+        std::mem::discriminant(self) == std::mem::discriminant(inner)
+            && self.pattern().includes(inner.pattern())
+    }
+
     /// Whether this selects topics.
     #[must_use]
     pub fn is_topics(&self) -> bool {
@@ -417,6 +535,15 @@ impl ResourceSelector {
     #[must_use]
     pub fn is_store(&self) -> bool {
         matches!(self, ResourceSelector::StoreItems(_))
+    }
+}
+
+impl Grant {
+    /// Whether every request `inner` covers is covered by `self` (rights aside): its caches (or
+    /// stores) and its items or topics.
+    #[must_use]
+    pub fn includes(&self, inner: &Grant) -> bool {
+        self.cache.includes(&inner.cache) && self.resource.includes(&inner.resource)
     }
 }
 

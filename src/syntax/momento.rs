@@ -4,7 +4,7 @@
 
 use crate::error::{Diagnostic, ErrorKind};
 use crate::model::{
-    CacheSelector, CredentialDef, CredentialKind, Effect, Expiry, Grant, Permissions,
+    CacheSelector, CredentialDef, CredentialKind, Effect, Expiry, Grant, Pattern, Permissions,
     ResourceSelector, Role,
 };
 use crate::ops::{AccountRights, Rights};
@@ -228,14 +228,7 @@ pub(crate) fn role_of(kind: RuleKind, p: Perms) -> Option<Role> {
 /// Whether a rule's selectors select everything: what `list`, which no selector restricts, is
 /// written with.
 pub(crate) fn selects_everything(cache: &CacheSelector, resource: &ResourceSelector) -> bool {
-    use crate::model::{ItemSelector, TopicSelector};
-    *cache == CacheSelector::All
-        && matches!(
-            resource,
-            ResourceSelector::Items(ItemSelector::All)
-                | ResourceSelector::StoreItems(ItemSelector::All)
-                | ResourceSelector::Topics(TopicSelector::All)
-        )
+    cache.pattern() == Pattern::All && resource.pattern() == Pattern::All
 }
 
 /// Why `list` beside a selector is refused.
