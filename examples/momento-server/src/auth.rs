@@ -5,6 +5,7 @@
 //! Built with the `no-authz` feature (the overhead benchmark only), a [`Gate`] allows every call
 //! without reading a credential.
 
+use crate::call::Call;
 use crate::rpc::Id;
 use fgac::credentials::{Keyring, Session};
 use fgac::{AuthFailure, DenyReason, Operation, Resource, Timestamp};
@@ -19,10 +20,11 @@ pub const AUTHORIZATION: &str = "authorization";
 /// The metadata header Momento's SDKs send the cache name of a data-plane call in.
 pub const CACHE: &str = "cache";
 
-/// The caller of one call: its resolved credential, and the time the call is decided at (read
-/// once per call).
+/// The caller of one call: its resolved credential, the row of the RPC table it came in on, and
+/// the time the call is decided at (read once per call).
 #[derive(Clone)]
 pub struct Caller {
+    rpc: Id,
     #[cfg(not(feature = "no-authz"))]
     session: Session,
     #[cfg(not(feature = "no-authz"))]
@@ -32,6 +34,12 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// The row of the RPC table the call came in on.
+    #[must_use]
+    pub fn rpc(&self) -> Id {
+        self.rpc
+    }
+
     /// The time the call is decided at.
     #[must_use]
     pub fn now(&self) -> Timestamp {
@@ -95,12 +103,18 @@ impl Gate {
         &self.ring
     }
 
-    /// The credential a request presents, resolved for the peer's address.
+    /// The credential a request presents, resolved for the peer's address, and the row of the
+    /// table the call came in on (a call without one, which did not come through
+    /// [`crate::call::CallLayer`], is refused).
     pub fn caller<T>(&self, req: &Request<T>) -> Result<Caller, Status> {
+        let rpc = req
+            .extensions()
+            .get::<Call>()
+            .map(|c| c.0)
+            .ok_or_else(|| Status::internal("fgac: the call has no row in the RPC table"))?;
         #[cfg(feature = "no-authz")]
         {
-            let _ = req;
-            Ok(Caller { session: None })
+            Ok(Caller { rpc, session: None })
         }
         #[cfg(not(feature = "no-authz"))]
         {
@@ -116,7 +130,7 @@ impl Gate {
             };
             let now = Timestamp::now();
             let session = self.resolve(req, token, now)?;
-            Ok(Caller { session, now })
+            Ok(Caller { rpc, session, now })
         }
     }
 
@@ -136,16 +150,15 @@ impl Gate {
         self.ring.resolve(token, peer, now).map_err(unauthenticated)
     }
 
-    /// Decides one operation of `rpc` on `resource` for `caller`: refused when `op` is not in
-    /// the RPC's row (fail closed) or fgac denies it.
+    /// Decides one operation on `resource` for `caller`: refused when `op` is not in the row of
+    /// the RPC the call came in on (fail closed) or fgac denies it.
     pub fn check(
         &self,
         caller: &Caller,
-        rpc: Id,
         op: Operation,
         resource: Resource<'_>,
     ) -> Result<(), Status> {
-        in_row(rpc, op)?;
+        in_row(caller.rpc, op)?;
         #[cfg(feature = "no-authz")]
         {
             let _ = (caller, resource);
@@ -162,12 +175,11 @@ impl Gate {
     pub fn check_batch<'k>(
         &self,
         caller: &Caller,
-        rpc: Id,
         op: Operation,
         cache: &str,
         keys: impl IntoIterator<Item = &'k [u8]> + Clone,
     ) -> Result<(), Status> {
-        in_row(rpc, op)?;
+        in_row(caller.rpc, op)?;
         #[cfg(feature = "no-authz")]
         {
             let _ = (caller, cache, keys);
@@ -193,12 +205,11 @@ impl Gate {
     pub fn control<T>(
         &self,
         req: &Request<T>,
-        rpc: Id,
         op: Operation,
         resource: Resource<'_>,
     ) -> Result<Caller, Status> {
         let caller = self.caller(req)?;
-        self.check(&caller, rpc, op, resource)?;
+        self.check(&caller, op, resource)?;
         Ok(caller)
     }
 }

@@ -50,7 +50,7 @@ impl ScsControl for ControlService {
     ) -> Result<Response<CreateCacheResponse>, Status> {
         let name = req.get_ref().cache_name.as_str();
         self.gate
-            .control(&req, Id::CreateCache, O::CreateCache, Resource::cache(name))?;
+            .control(&req, O::CreateCache, Resource::cache(name))?;
         let name = cache_name(name)?;
         self.data.create(name)?;
         Ok(Response::new(CreateCacheResponse {}))
@@ -62,7 +62,7 @@ impl ScsControl for ControlService {
     ) -> Result<Response<DeleteCacheResponse>, Status> {
         let name = req.get_ref().cache_name.as_str();
         self.gate
-            .control(&req, Id::DeleteCache, O::DeleteCache, Resource::cache(name))?;
+            .control(&req, O::DeleteCache, Resource::cache(name))?;
         let name = cache_name(name)?;
         self.data.delete(name)?;
         Ok(Response::new(DeleteCacheResponse {}))
@@ -72,8 +72,7 @@ impl ScsControl for ControlService {
         &self,
         req: Request<ListCachesRequest>,
     ) -> Result<Response<ListCachesResponse>, Status> {
-        self.gate
-            .control(&req, Id::ListCaches, O::ListCaches, Resource::Account)?;
+        self.gate.control(&req, O::ListCaches, Resource::Account)?;
         let cache = self
             .data
             .names()
@@ -97,7 +96,7 @@ impl ScsControl for ControlService {
     ) -> Result<Response<FlushCacheResponse>, Status> {
         let name = req.get_ref().cache_name.as_str();
         self.gate
-            .control(&req, Id::FlushCache, O::FlushCache, Resource::cache(name))?;
+            .control(&req, O::FlushCache, Resource::cache(name))?;
         let name = cache_name(name)?;
         self.data.cache(name)?.flush();
         Ok(Response::new(FlushCacheResponse {}))
@@ -107,25 +106,18 @@ impl ScsControl for ControlService {
         &self,
         req: Request<CreateSigningKeyRequest>,
     ) -> Result<Response<CreateSigningKeyResponse>, Status> {
-        self.gate.control(
-            &req,
-            Id::CreateSigningKey,
-            O::CreateSigningKey,
-            Resource::Account,
-        )?;
-        Err(unimplemented(Id::CreateSigningKey))
+        let caller = self
+            .gate
+            .control(&req, O::CreateSigningKey, Resource::Account)?;
+        Err(unimplemented(caller.rpc()))
     }
 
     async fn revoke_signing_key(
         &self,
         req: Request<RevokeSigningKeyRequest>,
     ) -> Result<Response<RevokeSigningKeyResponse>, Status> {
-        self.gate.control(
-            &req,
-            Id::RevokeSigningKey,
-            O::RevokeSigningKey,
-            Resource::Account,
-        )?;
+        self.gate
+            .control(&req, O::RevokeSigningKey, Resource::Account)?;
         let kid = &req.get_ref().key_id;
         if !self
             .gate
@@ -149,12 +141,8 @@ impl ScsControl for ControlService {
         &self,
         req: Request<ListSigningKeysRequest>,
     ) -> Result<Response<ListSigningKeysResponse>, Status> {
-        self.gate.control(
-            &req,
-            Id::ListSigningKeys,
-            O::ListSigningKeys,
-            Resource::Account,
-        )?;
+        self.gate
+            .control(&req, O::ListSigningKeys, Resource::Account)?;
         let signing_key = self
             .gate
             .ring()
@@ -177,26 +165,23 @@ impl ScsControl for ControlService {
         &self,
         req: Request<CreateIndexRequest>,
     ) -> Result<Response<CreateIndexResponse>, Status> {
-        self.gate
-            .control(&req, Id::CreateIndex, O::CreateIndex, Resource::Account)?;
-        Err(unimplemented(Id::CreateIndex))
+        let caller = self.gate.control(&req, O::CreateIndex, Resource::Account)?;
+        Err(unimplemented(caller.rpc()))
     }
 
     async fn delete_index(
         &self,
         req: Request<DeleteIndexRequest>,
     ) -> Result<Response<DeleteIndexResponse>, Status> {
-        self.gate
-            .control(&req, Id::DeleteIndex, O::DeleteIndex, Resource::Account)?;
-        Err(unimplemented(Id::DeleteIndex))
+        let caller = self.gate.control(&req, O::DeleteIndex, Resource::Account)?;
+        Err(unimplemented(caller.rpc()))
     }
 
     async fn list_indexes(
         &self,
         req: Request<ListIndexesRequest>,
     ) -> Result<Response<ListIndexesResponse>, Status> {
-        self.gate
-            .control(&req, Id::ListIndexes, O::ListIndexes, Resource::Account)?;
-        Err(unimplemented(Id::ListIndexes))
+        let caller = self.gate.control(&req, O::ListIndexes, Resource::Account)?;
+        Err(unimplemented(caller.rpc()))
     }
 }

@@ -7,6 +7,7 @@
 //! decided as the operation its row of [`rpc::RPCS`] names. Data lives in memory.
 
 pub mod auth;
+pub mod call;
 pub mod control;
 pub mod data;
 pub mod mint;
@@ -14,7 +15,6 @@ pub mod pubsub;
 pub mod rpc;
 pub mod scs;
 pub mod setup;
-pub mod strict;
 
 use fgac::credentials::{Keyring, WatchEvent};
 use momento_protos::auth::auth_server::AuthServer;
@@ -82,7 +82,7 @@ pub async fn serve(
     let gate = auth::Gate::new(ring);
     let minting = mint::MintService::new(gate.clone(), options.endpoint.clone());
     tonic::transport::Server::builder()
-        .layer(strict::KeepRawLayer)
+        .layer(call::CallLayer)
         .add_service(ScsServer::new(scs::ScsService::new(
             gate.clone(),
             Arc::clone(&data),

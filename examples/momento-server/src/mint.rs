@@ -13,8 +13,8 @@
 //! decoding: the server mints exactly what `fgac convert` would read.
 
 use crate::auth::{Caller, Gate, unauthenticated};
+use crate::call::{RawMessage, permissions_field};
 use crate::rpc::Id;
-use crate::strict::{RawMessage, permissions_field};
 use fgac::credentials::{IssueError, Minted, Session, inspect};
 use fgac::model::{CredentialDef, CredentialKind, Expiry, Permissions, Span};
 use fgac::{AccountRights, Operation as O, Resource, Timestamp};
@@ -48,10 +48,9 @@ impl MintService {
         &self,
         req: &Request<T>,
         body_token: &str,
-        rpc: Id,
         op: O,
     ) -> Result<(Session, Timestamp), Status> {
-        let caller: Caller = self.gate.control(req, rpc, op, Resource::Account)?;
+        let caller: Caller = self.gate.control(req, op, Resource::Account)?;
         let header = req
             .metadata()
             .get(crate::auth::AUTHORIZATION)
@@ -140,12 +139,7 @@ impl Token for MintService {
         req: Request<GenerateDisposableTokenRequest>,
     ) -> Result<Response<GenerateDisposableTokenResponse>, Status> {
         let r = req.get_ref();
-        let (parent, now) = self.parent(
-            &req,
-            &r.auth_token,
-            Id::GenerateDisposableToken,
-            O::GenerateDisposableToken,
-        )?;
+        let (parent, now) = self.parent(&req, &r.auth_token, O::GenerateDisposableToken)?;
         let secs = r.expires.map(|e| e.valid_for_seconds).unwrap_or_default();
         let request = CredentialDef {
             name: "disposable-token".to_owned(),
@@ -188,8 +182,7 @@ impl Auth for MintService {
     ) -> Result<Response<GenerateApiTokenResponse>, Status> {
         use generate_api_token_request::Expiry as E;
         let r = req.get_ref();
-        let (parent, now) =
-            self.parent(&req, &r.auth_token, Id::GenerateApiToken, O::GenerateApiKey)?;
+        let (parent, now) = self.parent(&req, &r.auth_token, O::GenerateApiKey)?;
         if !r.token_id.is_empty() {
             return Err(Status::invalid_argument(
                 "a token id is for disposable tokens; an API key has none",
@@ -236,12 +229,9 @@ impl Auth for MintService {
         let r = req.get_ref();
         // The caller is authorized to refresh; the key refreshed is the one in the body, which
         // must itself be live from this address; the rule is the library's (see the module docs).
-        let caller = self.gate.control(
-            &req,
-            Id::RefreshApiToken,
-            O::RefreshApiKey,
-            Resource::Account,
-        )?;
+        let caller = self
+            .gate
+            .control(&req, O::RefreshApiKey, Resource::Account)?;
         let now = caller.now();
         let parent = caller.session().cloned().ok_or_else(|| {
             Status::failed_precondition(

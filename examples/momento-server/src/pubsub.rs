@@ -4,7 +4,6 @@
 
 use crate::auth::{Caller, Gate};
 use crate::data::Data;
-use crate::rpc::Id;
 use fgac::Operation as O;
 use fgac::Resource;
 use momento_protos::cache_client::pubsub::pubsub_server::Pubsub;
@@ -55,14 +54,13 @@ impl PubsubService {
     fn authorize<T>(
         &self,
         req: &Request<T>,
-        rpc: Id,
         op: O,
         cache: &str,
         topic: &str,
     ) -> Result<Caller, Status> {
         let caller = self.gate.caller(req)?;
         self.gate
-            .check(&caller, rpc, op, Resource::topic(cache, topic))?;
+            .check(&caller, op, Resource::topic(cache, topic))?;
         self.data.cache(cache)?;
         Ok(caller)
     }
@@ -90,7 +88,7 @@ fn item(kind: Kind) -> SubscriptionItem {
 impl Pubsub for PubsubService {
     async fn publish(&self, req: Request<PublishRequest>) -> Result<Response<Empty>, Status> {
         let r = req.get_ref();
-        let caller = self.authorize(&req, Id::Publish, O::Publish, &r.cache_name, &r.topic)?;
+        let caller = self.authorize(&req, O::Publish, &r.cache_name, &r.topic)?;
         if r.value.as_ref().and_then(|v| v.kind.as_ref()).is_none() {
             return Err(Status::invalid_argument(
                 "a published message needs a value",
@@ -122,8 +120,7 @@ impl Pubsub for PubsubService {
         req: Request<SubscriptionRequest>,
     ) -> Result<Response<Items>, Status> {
         let r = req.get_ref().clone();
-        let mut caller =
-            self.authorize(&req, Id::Subscribe, O::Subscribe, &r.cache_name, &r.topic)?;
+        let mut caller = self.authorize(&req, O::Subscribe, &r.cache_name, &r.topic)?;
         let mut rx = self.with_topic(&r.cache_name, &r.topic, |t| t.tx.subscribe());
         let (tx, out) = mpsc::channel(64);
         let gate = self.gate.clone();
@@ -147,7 +144,6 @@ impl Pubsub for PubsubService {
                 caller.renew();
                 gate.check(
                     &caller,
-                    Id::Subscribe,
                     O::Subscribe,
                     Resource::topic(&r.cache_name, &r.topic),
                 )

@@ -4,9 +4,10 @@
 //! the control plane `ScsControl`, and minting: `Token` and `Auth`) has exactly one row: its
 //! gRPC path, the operations a call of it may be authorized as (one per shape of the request:
 //! `UpdateTtl` is `increase_ttl`, `decrease_ttl` or `update_ttl` by its oneof), and whether this
-//! server gives it data semantics. A handler asks [`crate::auth::Gate`] to authorize a call as
-//! one operation; an operation not in its RPC's row is refused (fail closed), so this table is
-//! what a call can ever be allowed as. `tests/rpc_table.rs` checks that the rows are exactly the
+//! server gives it data semantics. A layer ([`crate::call`]) records each call's row from the
+//! path it came in on, and [`crate::auth::Gate`] authorizes a call only as an operation of that
+//! row (fail closed): a handler names an operation, never a row, so this table is what a call can
+//! ever be allowed as. `tests/rpc_table.rs` checks that the rows are exactly the
 //! RPCs of the generated server traits: a protos upgrade that adds an RPC fails that test.
 
 use fgac::Operation;
@@ -40,6 +41,17 @@ macro_rules! table {
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
         #[allow(missing_docs)]
         pub enum Id { $( $id, )* }
+
+        impl Id {
+            /// The RPC at the gRPC path `path`.
+            #[must_use]
+            pub fn from_path(path: &str) -> Option<Id> {
+                match path {
+                    $( $path => Some(Id::$id), )*
+                    _ => None,
+                }
+            }
+        }
 
         /// Every RPC, in the table's order (indexed by [`Id`]).
         pub const RPCS: &[Rpc] = &[ $( Rpc {
@@ -149,6 +161,10 @@ mod tests {
         assert_eq!(Id::Get.rpc().path, "/cache_client.Scs/Get");
         assert_eq!(Id::Login.rpc().path, "/auth.Auth/Login");
         assert_eq!(Id::SortedSetUnionStore.rpc().ops, &[O::SortedSetUnionStore]);
+        for (i, rpc) in RPCS.iter().enumerate() {
+            assert_eq!(Id::from_path(rpc.path).map(|id| id as usize), Some(i));
+        }
+        assert_eq!(Id::from_path("/cache_client.Scs/Nope"), None);
     }
 
     #[test]

@@ -70,3 +70,39 @@ async fn no_rpc_is_allowed_to_a_credential_without_rights_to_it() {
         );
     }
 }
+
+/// A handler is authorized only as an operation of its own row (the row comes from the path the
+/// call came in on): a denied call names an operation of that row, and no call, even a super
+/// user's, is answered "not authorized as" an operation outside it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_handler_authorizes_as_its_own_row() {
+    let server = common::start();
+    let mut grpc = Grpc::new(server.channel().await);
+    let (reader, admin) = (server.key("reader"), server.key("admin"));
+    let mut named = 0;
+    for rpc in RPCS.iter().filter(|r| r.semantics != Semantics::Refused) {
+        let status = call(&mut grpc, rpc.path, Some(&reader)).await;
+        if status.code() == Code::PermissionDenied {
+            // "fgac: OP on RESOURCE denied: REASON"
+            let op = status
+                .message()
+                .strip_prefix("fgac: ")
+                .and_then(|m| m.split(' ').next())
+                .unwrap_or_default();
+            assert!(
+                rpc.ops.iter().any(|o| o.name() == op),
+                "{} was authorized as `{op}`, not an operation of its row {:?}",
+                rpc.path,
+                rpc.ops
+            );
+            named += 1;
+        }
+        let status = call(&mut grpc, rpc.path, Some(&admin)).await;
+        assert!(
+            !(status.code() == Code::Internal && status.message().contains("not authorized as")),
+            "{}: {status:?}",
+            rpc.path
+        );
+    }
+    assert!(named > 40, "only {named} rows were checked by a denial");
+}

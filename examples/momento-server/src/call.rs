@@ -1,5 +1,8 @@
-//! The minting RPCs read the permissions they mint with fgac's strict reader, from the bytes the
-//! client sent.
+//! What a layer in front of every service records about each call: its row of the RPC table, from
+//! the path it came in on (so that a handler can only be authorized as an operation of its own
+//! row), and, for the minting RPCs, the message bytes the client sent.
+//!
+//! The minting RPCs read the permissions they mint with fgac's strict reader, from those bytes.
 //!
 //! tonic decodes requests with prost, whose decoding follows protobuf's lenient rules: a field
 //! given twice keeps the last (or, for a message, merges both), an unknown field is dropped, a
@@ -10,6 +13,7 @@
 //! convert` reads. A request the layer could not keep (compressed, or not one message) is
 //! refused rather than read leniently.
 
+use crate::rpc::Id;
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full, Limited};
 use std::future::Future;
@@ -31,27 +35,32 @@ const MAX_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
 #[derive(Clone, Debug)]
 pub struct RawMessage(pub Bytes);
 
-/// The layer that keeps the message bytes of the [`KEPT`] calls.
+/// The row of the RPC table a call came in on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Call(pub Id);
+
+/// The layer that records every call's [`Call`] and keeps the message bytes of the [`KEPT`]
+/// calls.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct KeepRawLayer;
+pub struct CallLayer;
 
-impl<S> tower::Layer<S> for KeepRawLayer {
-    type Service = KeepRaw<S>;
+impl<S> tower::Layer<S> for CallLayer {
+    type Service = CallService<S>;
 
-    fn layer(&self, inner: S) -> KeepRaw<S> {
-        KeepRaw { inner }
+    fn layer(&self, inner: S) -> CallService<S> {
+        CallService { inner }
     }
 }
 
-/// See [`KeepRawLayer`].
+/// See [`CallLayer`].
 #[derive(Clone, Debug)]
-pub struct KeepRaw<S> {
+pub struct CallService<S> {
     inner: S,
 }
 
 type Boxed<T, E> = Pin<Box<dyn Future<Output = Result<T, E>> + Send>>;
 
-impl<S> tower::Service<http::Request<Body>> for KeepRaw<S>
+impl<S> tower::Service<http::Request<Body>> for CallService<S>
 where
     S: tower::Service<http::Request<Body>, Response = http::Response<Body>>
         + Clone
@@ -67,7 +76,10 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, req: http::Request<Body>) -> Self::Future {
+    fn call(&mut self, mut req: http::Request<Body>) -> Self::Future {
+        if let Some(id) = Id::from_path(req.uri().path()) {
+            req.extensions_mut().insert(Call(id));
+        }
         if !KEPT.contains(&req.uri().path()) {
             return Box::pin(self.inner.call(req));
         }
