@@ -143,3 +143,93 @@ fn the_scan_sees_uses_groups_paths_and_links() {
     let found: Vec<String> = dependencies(text, &modules).into_iter().collect();
     assert_eq!(found, ["engine", "error", "model", "ops"]);
 }
+
+/// The workspace's crates in the order they may depend on each other (by path): the library
+/// depends on none of them, and each crate only on crates before it.
+const CRATES: &[(&str, &str)] = &[
+    ("fgac", "."),
+    ("fgac-test-support", "crates/test-support"),
+    ("fgac-cli", "crates/cli"),
+    ("fgac-momento-server", "examples/momento-server"),
+    ("fgac-peers", "benches/peers"),
+    ("fgac-fuzz", "fuzz"),
+];
+
+/// The workspace crates a manifest names as dependencies (any section), by package name.
+fn crate_dependencies(manifest: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut section = String::new();
+    for line in manifest.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            section = line.to_owned();
+            continue;
+        }
+        if !section.contains("dependencies") {
+            continue;
+        }
+        if let Some((name, _)) = line.split_once('=') {
+            let name = name.trim();
+            if CRATES.iter().any(|(c, _)| *c == name) {
+                out.insert(name.to_owned());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_crates_depend_one_way() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let members = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    let mut edges = 0;
+    for (i, (name, dir)) in CRATES.iter().enumerate() {
+        assert!(
+            *dir == "." || members.contains(&format!("\"{dir}\"")),
+            "{name} ({dir}) is a member of the workspace"
+        );
+        let manifest = std::fs::read_to_string(root.join(dir).join("Cargo.toml")).unwrap();
+        for dep in crate_dependencies(&manifest) {
+            if dep == *name {
+                // The library's tests depend on the library itself, with more features.
+                continue;
+            }
+            edges += 1;
+            let at = CRATES.iter().position(|(c, _)| *c == dep).unwrap();
+            let dev_only = *name == "fgac" && dep == "fgac-test-support";
+            assert!(
+                at < i || dev_only,
+                "{name} depends on {dep}, which comes after it"
+            );
+        }
+    }
+    assert!(edges >= 6, "only {edges} dependencies between crates found");
+}
+
+/// The command line is one file per subcommand with no logic of its own: a subcommand's module
+/// uses only the shared reading (`input`), writing (`out`) and JSON lines (`lines`), never
+/// another subcommand.
+#[test]
+fn each_subcommand_uses_only_the_shared_modules() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/cli/src");
+    let shared = ["input", "out", "lines"];
+    let modules: BTreeSet<String> = std::fs::read_dir(&src)
+        .unwrap()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.strip_suffix(".rs").map(str::to_owned)
+        })
+        .filter(|m| m != "main")
+        .collect();
+    assert!(modules.len() > 10, "{modules:?}");
+    for module in &modules {
+        let text = std::fs::read_to_string(src.join(format!("{module}.rs"))).unwrap();
+        for dep in dependencies(&text, &modules) {
+            assert!(
+                dep == *module || shared.contains(&dep.as_str()),
+                "the subcommand {module} uses {dep}"
+            );
+        }
+    }
+}
