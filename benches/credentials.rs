@@ -170,7 +170,7 @@ fn big_ring() -> (Arc<Keyring>, Store, Vec<String>) {
     }
     let document = Authorizer::builder()
         .limits(Limits::unbounded())
-        .read(text.as_bytes(), None)
+        .read(text.as_bytes())
         .expect("compiles");
     let store = Store::builder()
         .key(signer().public_key())

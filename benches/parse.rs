@@ -5,15 +5,15 @@ use fgac_test_support::policy;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use fgac::model::{CacheSelector, Document, Grant, ItemSelector, Permissions, Role};
-use fgac::syntax::{dsl, json};
 use fgac::{Authorizer, Limits};
+use fgac_test_support::read;
 use std::hint::black_box;
 
 /// A document of about `bytes` bytes: credentials of 50 generated grants each.
 fn document_of(bytes: usize) -> Document {
     let mut doc = Document::default();
     let mut i = 0;
-    while dsl::format(&doc).len() < bytes {
+    while read::to_dsl(&doc).len() < bytes {
         let mut batch = policy::generated(50);
         for c in &mut batch.credentials {
             c.name = format!("service-{i:05}");
@@ -27,22 +27,22 @@ fn document_of(bytes: usize) -> Document {
 fn parse(c: &mut Criterion) {
     let doc = document_of(1 << 20);
     let limits = Limits::unbounded();
-    let dsl = dsl::format(&doc);
-    let json = json::to_string(&doc);
+    let dsl = read::to_dsl(&doc);
+    let json = read::to_fgac_json(&doc);
     let mut group = c.benchmark_group("parse");
     group.sample_size(20);
 
     group.throughput(Throughput::Bytes(dsl.len() as u64));
     group.bench_function("dsl", |b| {
         b.iter(|| {
-            let parsed = dsl::parse_with(black_box(&dsl), &limits).expect("parses");
+            let parsed = read::dsl_with(black_box(&dsl), &limits).expect("parses");
             assert_eq!(parsed.credentials.len(), doc.credentials.len());
             parsed
         })
     });
     group.bench_function("dsl + compile", |b| {
         b.iter(|| {
-            let parsed = dsl::parse_with(black_box(&dsl), &limits).expect("parses");
+            let parsed = read::dsl_with(black_box(&dsl), &limits).expect("parses");
             Authorizer::builder()
                 .limits(limits.clone())
                 .compile(&parsed)
@@ -53,7 +53,7 @@ fn parse(c: &mut Criterion) {
     group.throughput(Throughput::Bytes(json.len() as u64));
     group.bench_function("json", |b| {
         b.iter(|| {
-            let parsed = json::parse_with(black_box(&json), &limits).expect("parses");
+            let parsed = read::json_with(black_box(&json), &limits).expect("parses");
             assert_eq!(parsed.credentials.len(), doc.credentials.len());
             parsed
         })
@@ -67,10 +67,10 @@ fn scaling(c: &mut Criterion) {
     let mut group = c.benchmark_group("parse_scaling");
     group.sample_size(10);
     for kib in [256usize, 1024, 4096] {
-        let dsl = dsl::format(&document_of(kib << 10));
+        let dsl = read::to_dsl(&document_of(kib << 10));
         group.throughput(Throughput::Bytes(dsl.len() as u64));
         group.bench_function(format!("dsl/{kib}KiB"), |b| {
-            b.iter(|| dsl::parse_with(black_box(&dsl), &limits).expect("parses"))
+            b.iter(|| read::dsl_with(black_box(&dsl), &limits).expect("parses"))
         });
     }
     group.finish();
@@ -83,19 +83,19 @@ fn one_line(c: &mut Criterion) {
     let mut group = c.benchmark_group("parse_shape");
     group.sample_size(10);
     for mib in [1usize, 4] {
-        let many = dsl::format(&document_of(mib << 20));
+        let many = read::to_dsl(&document_of(mib << 20));
         let one = many.replace('\n', " ");
         assert_eq!(
-            dsl::parse_with(&one, &limits).unwrap(),
-            dsl::parse_with(&many, &limits).unwrap()
+            read::dsl_with(&one, &limits).unwrap(),
+            read::dsl_with(&many, &limits).unwrap()
         );
         group.throughput(Throughput::Bytes(many.len() as u64));
         group.bench_function(format!("many lines/{mib}MiB"), |b| {
-            b.iter(|| dsl::parse_with(black_box(&many), &limits).expect("parses"))
+            b.iter(|| read::dsl_with(black_box(&many), &limits).expect("parses"))
         });
         group.throughput(Throughput::Bytes(one.len() as u64));
         group.bench_function(format!("one line/{mib}MiB"), |b| {
-            b.iter(|| dsl::parse_with(black_box(&one), &limits).expect("parses"))
+            b.iter(|| read::dsl_with(black_box(&one), &limits).expect("parses"))
         });
     }
     group.finish();
@@ -136,7 +136,7 @@ fn nested(c: &mut Criterion) {
         let grants = 1_000 + names;
         println!(
             "nested prefixes, {mb} MB: {} bytes of text, {grants} grants",
-            dsl::format(&doc).len()
+            read::to_dsl(&doc).len()
         );
         group.throughput(Throughput::Elements(grants as u64));
         group.bench_function(format!("{mb}MB"), |b| {

@@ -8,8 +8,7 @@ use fgac::model::{
     CacheSelector, CredentialDef, CredentialKind, Document, Effect, Expiry, Grant, ItemSelector,
     Permissions, ResourceSelector, Role, Span, TopicSelector,
 };
-use fgac::syntax::{self, Language};
-use fgac::syntax::{dsl, json};
+use fgac::syntax::{self, Format, Reader};
 use fgac::{Authorizer, Error, Limits, Operation, Resource, reference};
 use std::hint::black_box;
 
@@ -74,21 +73,37 @@ fn check_error(src: &str, e: &Error) {
 }
 
 /// A source that parsed: reformatting it (what `fgac fmt` writes) keeps its form and its model.
-fn check_reformat(src: &str, language: Language) {
-    let limits = Limits::unbounded();
-    let read = syntax::read(src, language, &limits).expect("the source parsed");
-    let formatted = syntax::reformat(src, language, &limits)
+fn check_reformat(src: &str, reader: Reader) {
+    let reader = reader.limits(Limits::unbounded());
+    let read = reader.read_str(src).expect("the source parsed");
+    let formatted = reader
+        .reformat(src)
         .unwrap_or_else(|e| panic!("a parsed source does not reformat: {e}"));
-    let again = syntax::read(&formatted, language, &limits)
+    let again = reader
+        .read_str(&formatted)
         .unwrap_or_else(|e| panic!("reformatted source does not parse: {e}\n{formatted}"));
     assert_eq!(
-        again.form, read.form,
-        "reformat changed the form\n{formatted}"
+        again.format, read.format,
+        "reformat changed the format\n{formatted}"
     );
     assert_eq!(
         again.document, read.document,
         "reformat changed the document\n{formatted}"
     );
+}
+
+/// `doc` printed in the text format `format`, which says everything a document means.
+fn written(doc: &Document, format: Format) -> String {
+    syntax::to_string(doc, format).unwrap_or_else(|e| panic!("{format} refused a document: {e}"))
+}
+
+/// `text` read in `format` without limits.
+fn read_unbounded(text: &str, format: Format) -> Result<Document, fgac::Error> {
+    Reader::new()
+        .format(format)
+        .limits(Limits::unbounded())
+        .read_str(text)
+        .map(|loaded| loaded.document)
 }
 
 /// Whether a JSON value holds `null` anywhere.
@@ -104,13 +119,13 @@ fn holds_null(v: &serde_json::Value) -> bool {
 /// A document that parsed: it formats and prints back to itself, and if it compiles, the engine
 /// agrees with the reference on a few requests.
 fn check_document(doc: &Document) {
-    let formatted = dsl::format(doc);
-    let reparsed = dsl::parse_with(&formatted, &Limits::unbounded())
+    let formatted = written(doc, Format::Dsl);
+    let reparsed = read_unbounded(&formatted, Format::Dsl)
         .unwrap_or_else(|e| panic!("formatted document does not parse: {e}\n{formatted}"));
     assert_eq!(&reparsed, doc, "format then parse changed the model");
-    let printed = json::to_string(doc);
+    let printed = written(doc, Format::FgacJson);
     assert_eq!(
-        &json::parse_with(&printed, &Limits::unbounded()).expect("printed JSON parses"),
+        &read_unbounded(&printed, Format::FgacJson).expect("printed JSON parses"),
         doc
     );
     if let Ok(authz) = Authorizer::builder().limits(limits()).compile(doc) {
@@ -139,16 +154,14 @@ pub fn parse_dsl(data: &[u8]) {
     let Ok(src) = std::str::from_utf8(data) else {
         return;
     };
-    match black_box(dsl::parse_with(src, &limits())) {
-        Ok(doc) => {
-            check_document(&doc);
-            check_reformat(src, Language::Dsl);
+    let dsl = Reader::new().format(Format::Dsl);
+    match black_box(dsl.clone().limits(limits()).read_str(src)) {
+        Ok(loaded) => {
+            check_document(&loaded.document);
+            check_reformat(src, dsl.clone());
             // The formatter is idempotent on whatever parses.
-            if let Ok(once) = dsl::format_source(src) {
-                assert_eq!(
-                    dsl::format_source(&once).expect("formatted source parses"),
-                    once
-                );
+            if let Ok(once) = dsl.reformat(src) {
+                assert_eq!(dsl.reformat(&once).expect("formatted source parses"), once);
             }
         }
         Err(e) => check_error(src, &e),
@@ -160,10 +173,10 @@ pub fn parse_json(data: &[u8]) {
     let Ok(src) = std::str::from_utf8(data) else {
         return;
     };
-    match black_box(json::parse_with(src, &limits())) {
-        Ok(doc) => {
-            check_document(&doc);
-            check_reformat(src, Language::Json);
+    match black_box(Reader::new().json().limits(limits()).read_str(src)) {
+        Ok(loaded) => {
+            check_document(&loaded.document);
+            check_reformat(src, Reader::new().json());
             // `null` is never "absent": a document holding one is refused.
             let body = src.strip_prefix('\u{feff}').unwrap_or(src);
             if let Ok(value) = serde_json::from_str::<serde_json::Value>(body) {
@@ -183,13 +196,13 @@ pub fn roundtrip(data: &[u8]) {
     let Ok(doc) = Document::arbitrary(&mut u) else {
         return;
     };
-    let formatted = dsl::format(&doc);
-    match dsl::parse_with(&formatted, &Limits::unbounded()) {
+    let formatted = written(&doc, Format::Dsl);
+    match read_unbounded(&formatted, Format::Dsl) {
         Ok(parsed) => assert_eq!(parsed, doc, "DSL round trip\n{formatted}"),
         Err(e) => panic!("formatted model does not parse: {e}\n{formatted}"),
     }
-    let printed = json::to_string(&doc);
-    match json::parse_with(&printed, &Limits::unbounded()) {
+    let printed = written(&doc, Format::FgacJson);
+    match read_unbounded(&printed, Format::FgacJson) {
         Ok(parsed) => assert_eq!(parsed, doc, "JSON round trip\n{printed}"),
         Err(e) => panic!("printed model does not parse: {e}\n{printed}"),
     }
@@ -348,7 +361,7 @@ pub fn differential(data: &[u8]) {
             reference,
             "{key} {op} {resource} at {}\n{}",
             now.unix_seconds(),
-            dsl::format(&doc)
+            written(&doc, Format::Dsl)
         );
     }
     // And a batch over the first credential.
@@ -429,10 +442,10 @@ pub fn mutated_document(data: &[u8]) {
     let Ok(src) = std::str::from_utf8(&bytes) else {
         return;
     };
-    match black_box(fgac::syntax::parse_with(src, &limits())) {
-        Ok(doc) => {
-            check_document(&doc);
-            check_reformat(src, Language::detect(src));
+    match black_box(Reader::new().limits(limits()).read_str(src)) {
+        Ok(loaded) => {
+            check_document(&loaded.document);
+            check_reformat(src, Reader::new());
         }
         Err(e) => check_error(src, &e),
     }
@@ -701,17 +714,23 @@ pub fn credentials(data: &[u8]) {
 pub fn protobuf(data: &[u8]) {
     use fgac::syntax::protobuf;
     let limits = limits();
+    let v1 = Reader::new()
+        .format(Format::MomentoProtobuf)
+        .limits(limits.clone());
+    let v2 = Reader::new()
+        .format(Format::MomentoV2Protobuf)
+        .limits(limits.clone());
     if let Some((0xfe, rest)) = data.split_first() {
-        match protobuf::parse_v2_with(rest, &limits) {
+        match v2.read(rest).map(|loaded| loaded.document) {
             Ok(doc) => {
-                let written = protobuf::to_v2_bytes(&doc.credentials[0])
+                let written = syntax::to_bytes(&doc, Format::MomentoV2Protobuf)
                     .expect("a v2 message that reads writes back");
-                let again = protobuf::parse_v2_with(&written, &limits).expect("written bytes read");
+                let again = v2.read(&written).expect("written bytes read").document;
                 assert_eq!(again, doc, "written and read back, the meaning changed");
                 // v2 JSON says the same.
-                let json = fgac::syntax::json::to_momento_v2(&doc.credentials[0])
+                let json = syntax::to_string(&doc, Format::MomentoV2Json)
                     .expect("v2 JSON says what v2 protobuf says");
-                assert_eq!(json::parse(&json).expect("v2 JSON reads"), doc);
+                assert_eq!(syntax::parse(&json).expect("v2 JSON reads"), doc);
                 if let Ok(authz) = Authorizer::builder().limits(limits).compile(&doc) {
                     let valid = fgac::validate(&doc, &Limits::unbounded()).expect("it compiled");
                     let credential = valid.credential("default").expect("the one credential");
@@ -740,7 +759,7 @@ pub fn protobuf(data: &[u8]) {
             return;
         };
         for kind in [CredentialKind::ApiKey, CredentialKind::Token] {
-            if let Ok(bytes) = protobuf::permissions_to_bytes(&permissions, kind) {
+            if let Ok(bytes) = protobuf::write_permissions(&permissions, kind) {
                 let back = protobuf::read_permissions(&bytes, &Limits::unbounded())
                     .unwrap_or_else(|e| panic!("written permissions do not read back: {e}"));
                 assert_eq!(
@@ -751,8 +770,8 @@ pub fn protobuf(data: &[u8]) {
         }
         return;
     }
-    let doc = match protobuf::parse_with(data, &limits) {
-        Ok(doc) => doc,
+    let doc = match v1.read(data) {
+        Ok(loaded) => loaded.document,
         Err(e) => {
             for d in e.diagnostics() {
                 assert!(
@@ -772,9 +791,9 @@ pub fn protobuf(data: &[u8]) {
             return;
         }
     };
-    let credential = &doc.credentials[0];
-    let written = protobuf::to_bytes(credential).expect("a message that reads writes back");
-    let again = protobuf::parse_with(&written, &limits).expect("written bytes read");
+    let written =
+        syntax::to_bytes(&doc, Format::MomentoProtobuf).expect("a message that reads writes back");
+    let again = v1.read(&written).expect("written bytes read").document;
     assert_eq!(again, doc, "written and read back, the meaning changed");
     let Ok(authz) = Authorizer::builder().limits(limits).compile(&doc) else {
         return;

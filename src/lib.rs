@@ -1,8 +1,8 @@
 //! # fgac
 //!
 //! An embeddable authorization engine for cache and topic servers. Permission documents, in
-//! fgac's language ([`syntax::dsl`], grammar in `grammar/fgac.ebnf`), Momento's JSON or fgac's
-//! key-store JSON ([`syntax::json`]), are parsed into a [`model`], validated and compiled into an
+//! fgac's language (grammar in `grammar/fgac.ebnf`), fgac's JSON or Momento's JSON and protobuf
+//! formats ([`syntax::Format`]), are read into a [`model`] ([`syntax::Reader`]), validated and compiled into an
 //! immutable [`Authorizer`]. Its [`Credential`]s answer `authorize(op, resource, now)` in one hash
 //! of the cache name plus one pass over the key, whatever the size of the policy, with no
 //! allocation. [`analysis`] explains decisions and lints documents; [`policy_tests`] runs `test`

@@ -9,7 +9,7 @@
 //!         expect deny  "svc" set cache "catalog" item "p1" reason no_matching_grant
 //!     }
 //! "#;
-//! let loaded = fgac::syntax::read(src, fgac::syntax::Language::Dsl, &fgac::Limits::default())?;
+//! let loaded = fgac::syntax::Reader::new().read_str(src)?;
 //! let authz = fgac::Authorizer::compile(&loaded.document)?;
 //! let now = fgac::Timestamp::from_unix_seconds(1_800_000_000);
 //! for test in &loaded.tests.tests {
@@ -35,7 +35,7 @@ use std::path::{Path, PathBuf};
 /// ```
 /// use std::path::Path;
 /// let text = "policy \"../policy.fgac\"\ntest \"t\" { expect allow \"k\" get cache \"c\" item \"k\" }";
-/// let loaded = fgac::syntax::read(text, fgac::syntax::Language::Dsl, &fgac::Limits::default())?;
+/// let loaded = fgac::syntax::Reader::new().read_str(text)?;
 /// let path = fgac::policy_tests::policy_path(Path::new("tests/t.fgac"), &loaded.tests, &loaded.document)?;
 /// assert_eq!(path.as_deref(), Some(Path::new("tests/../policy.fgac")));
 /// # Ok::<(), fgac::Error>(())

@@ -82,8 +82,8 @@ fn the_dsl_and_the_key_store_json_say_the_same() {
         Permissions::Explicit(vec![])
     );
     // Printed and read back, in either form.
-    for form in [fgac::syntax::Form::Dsl, fgac::syntax::Form::KeyStoreJson] {
-        let text = fgac::syntax::convert(&dsl, form).unwrap();
+    for form in [fgac::syntax::Format::Dsl, fgac::syntax::Format::FgacJson] {
+        let text = fgac::syntax::to_string(&dsl, form).unwrap();
         assert_eq!(fgac::syntax::parse(&text).unwrap(), dsl, "{text}");
     }
 }
@@ -129,7 +129,7 @@ fn misplaced_or_misspelt_rights_are_refused() {
     // Momento's v1 forms cannot hold them.
     let doc =
         fgac::syntax::parse(r#"key "default" { expires never  allow resource_list }"#).unwrap();
-    let err = fgac::syntax::convert(&doc, fgac::syntax::Form::MomentoJson).unwrap_err();
+    let err = fgac::syntax::to_string(&doc, fgac::syntax::Format::MomentoJson).unwrap_err();
     assert_eq!(
         err.diagnostics()[0].message,
         "Momento's JSON cannot express the account rights (resource_list) of `default`"

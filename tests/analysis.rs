@@ -15,6 +15,7 @@ use fgac::model::{
     Permissions, Role, Span,
 };
 use fgac::{Authorizer, Credential, Decision, Limits, Operation, Outcome, Resource, Timestamp};
+use fgac_test_support::read;
 use proptest::prelude::*;
 use std::collections::BTreeSet;
 
@@ -318,7 +319,7 @@ proptest! {
         let authz = Authorizer::compile(&doc).unwrap();
         let same = diff(&authz, &authz, now, DiffOptions { reasons: true });
         prop_assert!(same.is_empty(), "{:?}", same);
-        let formatted = fgac::syntax::dsl::format(&doc);
+        let formatted = read::to_dsl(&doc);
         let again = Authorizer::from_source(&formatted).unwrap();
         let formatted_diff = diff(&authz, &again, now, DiffOptions { reasons: true });
         prop_assert!(formatted_diff.is_empty(), "{:?}", formatted_diff);

@@ -7,8 +7,8 @@ mod common;
 use common::Answer;
 use common::{Case, answer_name, load_corpus};
 use fgac::model::ValidDocument;
-use fgac::syntax::json;
 use fgac::{Authorizer, reference};
+use fgac_test_support::read;
 
 /// The answer of the compiled engine.
 fn engine(authz: &Authorizer, name: &str, case: &Case) -> Answer {
@@ -68,8 +68,8 @@ fn corpus_decisions_agree_across_front_end_engine_and_reference() {
     for (file, corpus) in load_corpus() {
         for suite in &corpus.suites {
             let text = serde_json::to_string_pretty(&suite.document).unwrap();
-            let doc = json::parse(&text).unwrap_or_else(|e| panic!("{file} / {}: {e}", suite.name));
-            let reprinted = json::parse(&json::to_string(&doc)).expect("printed JSON parses");
+            let doc = read::json(&text).unwrap_or_else(|e| panic!("{file} / {}: {e}", suite.name));
+            let reprinted = read::json(&read::to_fgac_json(&doc)).expect("printed JSON parses");
             assert_eq!(reprinted, doc, "{file} / {}: print then parse", suite.name);
             let authz = Authorizer::compile(&doc)
                 .unwrap_or_else(|e| panic!("{file} / {}: {}", suite.name, e.with_source(&text)));

@@ -300,7 +300,6 @@ fn svc_document(cache: &str) -> fgac::Compiled {
     Authorizer::builder()
         .read(
             format!(r#"key "svc" {{ expires never  allow readwrite cache "{cache}" }}"#).as_bytes(),
-            None,
         )
         .unwrap()
 }
@@ -359,7 +358,6 @@ fn keys_that_refer_to_the_document_follow_it() {
         .read(
             br#"key "svc" { expires never  allow readwrite cache "b" }
                   key "other" { expires never  allow readonly cache "x" }"#,
-            None,
         )
         .unwrap();
     ring.replace(

@@ -8,8 +8,8 @@ use common::strategies;
 use fgac::model::{
     CacheSelector, Document, ItemSelector, Permissions, ResourceSelector, TopicSelector,
 };
-use fgac::syntax::{dsl, json};
 use fgac::{Authorizer, Decision, Operation, Resource, Timestamp};
+use fgac_test_support::read;
 use proptest::prelude::*;
 use std::path::Path;
 
@@ -88,12 +88,12 @@ fn examples_and_their_json_twins_decide_alike_on_a_grid() {
     let mut pairs = 0;
     for path in examples() {
         let src = std::fs::read_to_string(&path).unwrap();
-        let doc = dsl::parse(&src)
+        let doc = read::dsl(&src)
             .unwrap_or_else(|e| panic!("{}", e.with_origin(path.display().to_string())));
         let twin_path = path.with_extension("json");
         let twin_src = std::fs::read_to_string(&twin_path)
             .unwrap_or_else(|_| panic!("{} has no JSON twin", path.display()));
-        let twin = json::parse(&twin_src).unwrap();
+        let twin = read::json(&twin_src).unwrap();
         assert_eq!(
             twin,
             doc,
@@ -142,16 +142,16 @@ fn examples_and_their_json_twins_decide_alike_on_a_grid() {
 fn examples_format_canonically_and_keep_their_meaning() {
     for path in examples() {
         let src = std::fs::read_to_string(&path).unwrap();
-        let formatted = dsl::format_source(&src).unwrap();
+        let formatted = read::reformat_dsl(&src).unwrap();
         assert_eq!(
-            dsl::format_source(&formatted).unwrap(),
+            read::reformat_dsl(&formatted).unwrap(),
             formatted,
             "{}: not idempotent",
             path.display()
         );
         assert_eq!(
-            dsl::parse(&formatted).unwrap(),
-            dsl::parse(&src).unwrap(),
+            read::dsl(&formatted).unwrap(),
+            read::dsl(&src).unwrap(),
             "{}",
             path.display()
         );
@@ -170,26 +170,26 @@ fn examples_format_canonically_and_keep_their_meaning() {
 fn the_formatter_aligns_rules_and_orders_fields() {
     let src = "key \"svc\" {  # owner: web\n  allow readwrite cache \"sessions\" items prefix \"user:\"\n# why\n deny readwrite cache \"sessions\" item \"user:admin\"  # the admin record\n  expires 2027-01-31T00:00:00Z\n  allow publishsubscribe cache * \n}\n";
     assert_eq!(
-        dsl::format_source(src).unwrap(),
+        read::reformat_dsl(src).unwrap(),
         "key \"svc\" {  # owner: web\n    expires 2027-01-31T00:00:00Z\n    allow readwrite        cache \"sessions\" items prefix \"user:\"\n    # why\n    deny  readwrite        cache \"sessions\" item \"user:admin\"  # the admin record\n    allow publishsubscribe cache *\n}\n"
     );
 }
 
 #[test]
 fn the_formatter_shows_invisible_and_bidirectional_characters() {
-    let doc = dsl::parse("key \"adm\\u{202e}in\" { expires never allow readonly cache \"a\\u{200b}b\" item \"\\xff\" }").unwrap();
-    let out = dsl::format(&doc);
+    let doc = read::dsl("key \"adm\\u{202e}in\" { expires never allow readonly cache \"a\\u{200b}b\" item \"\\xff\" }").unwrap();
+    let out = read::to_dsl(&doc);
     assert!(out.contains(r#"key "adm\u{202e}in""#), "{out}");
     assert!(out.contains(r#"cache "a\u{200b}b" item "\xff""#), "{out}");
 }
 
 #[test]
 fn conversion_refuses_what_momento_json_cannot_say() {
-    let doc = dsl::parse(
+    let doc = read::dsl(
         "key \"k\" { expires never\n allow readwrite cache prefix \"tmp-\"\n deny readwrite cache \"x\" }",
     )
     .unwrap();
-    let err = json::to_momento_scope(&doc.credentials[0])
+    let err = fgac::syntax::to_string(&doc, fgac::syntax::Format::MomentoJson)
         .unwrap_err()
         .with_source("");
     let text = err.to_string();
@@ -199,7 +199,7 @@ fn conversion_refuses_what_momento_json_cannot_say() {
     );
     assert!(text.contains("grant #1 of `k` is a deny rule"), "{text}");
     // The key-store JSON says everything the language does, except comments.
-    assert_eq!(json::parse(&json::to_string(&doc)).unwrap(), doc);
+    assert_eq!(read::json(&read::to_fgac_json(&doc)).unwrap(), doc);
 }
 
 #[test]
@@ -275,22 +275,22 @@ proptest! {
 
     #[test]
     fn format_then_parse_is_the_identity(doc in strategies::any_document()) {
-        let printed = dsl::format(&doc);
-        let parsed = dsl::parse(&printed).map_err(|e| TestCaseError::fail(format!("{e}\n{printed}")))?;
+        let printed = read::to_dsl(&doc);
+        let parsed = read::dsl(&printed).map_err(|e| TestCaseError::fail(format!("{e}\n{printed}")))?;
         prop_assert_eq!(&parsed, &doc);
         // And the formatter is idempotent on its own output.
-        prop_assert_eq!(dsl::format_source(&printed).unwrap(), printed);
+        prop_assert_eq!(read::reformat_dsl(&printed).unwrap(), printed);
     }
 
     #[test]
     fn json_then_text_then_json_is_the_identity(doc in strategies::any_document()) {
-        let via_text = dsl::parse(&dsl::format(&json::parse(&json::to_string(&doc)).unwrap())).unwrap();
-        prop_assert_eq!(json::to_string(&via_text), json::to_string(&doc));
+        let via_text = read::dsl(&read::to_dsl(&read::json(&read::to_fgac_json(&doc)).unwrap())).unwrap();
+        prop_assert_eq!(read::to_fgac_json(&via_text), read::to_fgac_json(&doc));
     }
 
     #[test]
     fn the_parser_never_panics_on_arbitrary_text(src in "[ -~\n\t\u{e9}\u{202e}\u{feff}]{0,120}") {
-        if let Err(e) = dsl::parse(&src) {
+        if let Err(e) = read::dsl(&src) {
             spans_are_sound(&src, &e)?;
         }
     }
@@ -300,7 +300,7 @@ proptest! {
         match fgac::Authorizer::from_source(&src) {
             Ok(authz) => {
                 // Whatever still compiles still decides, and agrees with the reference.
-                let doc = dsl::parse(&src).unwrap();
+                let doc = read::dsl(&src).unwrap();
                 let valid = fgac::validate(&doc, &fgac::Limits::default()).unwrap();
                 for c in &doc.credentials {
                     let r = Resource::item("sessions", b"user:1");

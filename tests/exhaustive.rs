@@ -16,6 +16,7 @@ use fgac::model::{
     Permissions, ResourceSelector, Role, Span, TopicSelector,
 };
 use fgac::{Authorizer, Need, Resource, Rights, Timestamp, reference};
+use fgac_test_support::read;
 
 /// Strings over {a, b} of length `0..=max`, shortest first.
 fn words(max: usize) -> Vec<String> {
@@ -115,8 +116,8 @@ impl Requests {
 
     /// Checks every request against `doc`; returns how many.
     fn check(&self, doc: &Document) -> u64 {
-        let authz = Authorizer::compile(doc)
-            .unwrap_or_else(|e| panic!("{e}\n{}", fgac::syntax::dsl::format(doc)));
+        let authz =
+            Authorizer::compile(doc).unwrap_or_else(|e| panic!("{e}\n{}", read::to_dsl(doc)));
         let key = authz.credential("k").unwrap();
         let valid = fgac::validate(doc, &fgac::Limits::default()).unwrap();
         let credential = valid.credential("k").unwrap();
@@ -153,7 +154,7 @@ impl Requests {
                         engine,
                         reference,
                         "{need:?} {resource}\n{}",
-                        fgac::syntax::dsl::format(doc)
+                        read::to_dsl(doc)
                     );
                     n += 1;
                 }

@@ -3,8 +3,8 @@
 //! memory. And fail closed: whatever the engine does not understand is denied or refused.
 
 use fgac::Timestamp;
-use fgac::syntax::{dsl, json};
 use fgac::{Authorizer, Decision, DenyReason, ErrorKind, Limits, Operation, Resource};
+use fgac_test_support::read;
 
 fn first_error(result: Result<impl std::fmt::Debug, fgac::Error>) -> fgac::Error {
     result.expect_err("must be refused")
@@ -26,13 +26,13 @@ fn a_100_mb_document_is_refused_by_size_before_parsing() {
     );
     assert!(big.len() > 100 << 20);
     for e in [
-        first_error(dsl::parse(&big)),
-        first_error(json::parse(&big)),
-        first_error(fgac::syntax::read_bytes(
-            big.as_bytes(),
-            None,
-            &Limits::default(),
-        )),
+        first_error(read::dsl(&big)),
+        first_error(read::json(&big)),
+        first_error(
+            fgac::syntax::Reader::new()
+                .read(big.as_bytes())
+                .map(|l| l.document),
+        ),
     ] {
         assert_eq!(limit_of(&e), "max_document_bytes");
         assert!(
@@ -48,7 +48,7 @@ fn a_million_rules_stop_at_the_limit_with_bounded_memory() {
         "key \"k\" {{\n    expires never\n{}}}\n",
         "    allow readonly cache *\n".repeat(1_000_000)
     );
-    let e = first_error(dsl::parse(&dsl));
+    let e = first_error(read::dsl(&dsl));
     assert_eq!(limit_of(&e), "max_grants_per_key");
     assert!(
         e.to_string()
@@ -65,7 +65,7 @@ fn a_million_rules_stop_at_the_limit_with_bounded_memory() {
         "{{\"permissions\": [{}{{\"role\": \"readonly\", \"cache\": \"*\"}}]}}",
         "{\"role\": \"readonly\", \"cache\": \"*\"},".repeat(999_999)
     );
-    let e = first_error(json::parse(&json));
+    let e = first_error(read::json(&json));
     assert_eq!(limit_of(&e), "max_grants_per_key");
     assert!(
         e.to_string()
@@ -77,7 +77,7 @@ fn a_million_rules_stop_at_the_limit_with_bounded_memory() {
 #[test]
 fn a_10_mb_name_is_refused_by_its_limit() {
     let name = "n".repeat(10 << 20);
-    let e = first_error(dsl::parse(&format!(
+    let e = first_error(read::dsl(&format!(
         "key \"k\" {{ expires never  allow readonly cache \"{name}\" }}"
     )));
     assert_eq!(limit_of(&e), "max_name_bytes");
@@ -103,7 +103,7 @@ fn deep_nesting_and_bracket_runs_end_in_errors() {
         format!("{{\"permissions\": [{{\"role\": {}}}]}}", deep("[", "]")),
         format!("{{\"credentials\": [{}]}}", deep("[", "]")),
     ] {
-        let e = first_error(json::parse(&doc));
+        let e = first_error(read::json(&doc));
         let text = e.to_string();
         assert!(
             text.len() < 2_000,
@@ -114,7 +114,7 @@ fn deep_nesting_and_bracket_runs_end_in_errors() {
     }
 
     let braces = "{".repeat(1 << 20);
-    let e = first_error(dsl::parse(&braces));
+    let e = first_error(read::dsl(&braces));
     assert!(
         e.to_string()
             .starts_with("error: expected `key`, `token`, `test` or `policy`, found `{`"),
@@ -122,7 +122,7 @@ fn deep_nesting_and_bracket_runs_end_in_errors() {
     );
     assert!(e.to_string().len() < 1_000, "a 1 MB line shows as a window");
     let lines = "key \"a\" { bogus }\n".repeat(1 << 18);
-    let e = first_error(dsl::parse(&lines));
+    let e = first_error(read::dsl(&lines));
     assert_eq!(
         e.diagnostics().len(),
         50,
@@ -132,9 +132,9 @@ fn deep_nesting_and_bracket_runs_end_in_errors() {
         "key \"k\" {{ expires never{}",
         " allow readonly cache \"c\" {".repeat(10_000)
     );
-    let _ = first_error(dsl::parse(&open));
+    let _ = first_error(read::dsl(&open));
     // A 10 MB word is quoted in the message only in part.
-    let e = first_error(dsl::parse(&format!(
+    let e = first_error(read::dsl(&format!(
         "key \"k\" {{ expires never  allow {} }}",
         "r".repeat(10 << 20)
     )));
@@ -143,18 +143,18 @@ fn deep_nesting_and_bracket_runs_end_in_errors() {
 
 #[test]
 fn invalid_utf8_is_refused_at_its_byte() {
-    let e = first_error(fgac::syntax::read_bytes(
-        b"key \"k\" { expires never\n  allow readonly cache \"caf\xe9\" }",
-        None,
-        &Limits::default(),
-    ));
+    let e = first_error(
+        fgac::syntax::Reader::new()
+            .read(b"key \"k\" { expires never\n  allow readonly cache \"caf\xe9\" }")
+            .map(|l| l.document),
+    );
     assert_eq!(
         e.to_string(),
         "error: invalid UTF-8 at byte 51\n --> <input>:2:28\n  |\n2 |   allow readonly cache \"caf\n  |                            ^\n  = help: documents are UTF-8 text; write key bytes that are not UTF-8 as `\\xNN` (DSL) or `keyBase64` (JSON)\n"
     );
     // Written as an escape, the same byte is a valid key.
     let doc =
-        dsl::parse("key \"k\" { expires never  allow readonly cache \"c\" item \"caf\\xe9\" }")
+        read::dsl("key \"k\" { expires never  allow readonly cache \"c\" item \"caf\\xe9\" }")
             .unwrap();
     let authz = Authorizer::compile(&doc).unwrap();
     assert!(
@@ -172,7 +172,7 @@ fn invalid_utf8_is_refused_at_its_byte() {
 
 #[test]
 fn nul_bytes_are_refused_outside_escapes() {
-    let e = first_error(dsl::parse(
+    let e = first_error(read::dsl(
         "key \"k\" { expires never  allow readonly cache \"a\0b\" }",
     ));
     assert!(
@@ -180,16 +180,15 @@ fn nul_bytes_are_refused_outside_escapes() {
             .contains("control character U+0000 in a string"),
         "{e}"
     );
-    let e = first_error(dsl::parse("key \"k\" {\0}"));
+    let e = first_error(read::dsl("key \"k\" {\0}"));
     assert!(e.to_string().contains("found `\\0`"), "{e}");
-    let e = first_error(json::parse(
+    let e = first_error(read::json(
         "{\"permissions\": [{\"role\": \"readonly\", \"cache\": \"a\0b\"}]}",
     ));
     assert!(e.to_string().contains("control character"), "{e}");
     // As an escape, NUL is an ordinary key byte.
     assert!(
-        dsl::parse("key \"k\" { expires never  allow readonly cache \"c\" item \"a\\0b\" }")
-            .is_ok()
+        read::dsl("key \"k\" { expires never  allow readonly cache \"c\" item \"a\\0b\" }").is_ok()
     );
 }
 
@@ -197,21 +196,21 @@ fn nul_bytes_are_refused_outside_escapes() {
 fn a_byte_order_mark_and_crlf_line_ends_are_accepted() {
     let lf = "key \"k\" {\n    expires never\n    allow readonly cache \"c\"\n}\n";
     let crlf = lf.replace('\n', "\r\n");
-    let want = dsl::parse(lf).unwrap();
-    assert_eq!(dsl::parse(&format!("\u{feff}{lf}")).unwrap(), want);
-    assert_eq!(dsl::parse(&crlf).unwrap(), want);
+    let want = read::dsl(lf).unwrap();
+    assert_eq!(read::dsl(&format!("\u{feff}{lf}")).unwrap(), want);
+    assert_eq!(read::dsl(&crlf).unwrap(), want);
     assert_eq!(
-        dsl::format_source(&crlf).unwrap(),
+        read::reformat_dsl(&crlf).unwrap(),
         lf,
         "the formatter writes LF"
     );
     let json = r#"{"permissions": [{"role": "readonly", "cache": "c"}]}"#;
     assert_eq!(
-        json::parse(&format!("\u{feff}{json}")).unwrap(),
-        json::parse(json).unwrap()
+        read::json(&format!("\u{feff}{json}")).unwrap(),
+        read::json(json).unwrap()
     );
     // Errors point at the right place after a BOM, and show no stray `\r`.
-    let e = first_error(dsl::parse(
+    let e = first_error(read::dsl(
         "\u{feff}key \"k\" {\r\n    expire never\r\n}\r\n",
     ));
     assert!(
@@ -230,7 +229,7 @@ fn duplicated_json_fields_are_refused_not_resolved() {
         r#"{"credentials": [{"name": "a", "name": "b", "kind": "api_key", "expires_at": "never", "super_user": true}]}"#,
         r#"{"permissions": [{"role": "readonly", "cache": {"name": "a", "name": "b"}}]}"#,
     ] {
-        let e = first_error(json::parse(doc));
+        let e = first_error(read::json(doc));
         assert!(
             e.to_string().contains("duplicate field")
                 || e.to_string().contains("exactly one field"),
@@ -261,7 +260,7 @@ fn json_arrays_are_not_read_as_objects() {
             "expected a document as a JSON object `{...}`, found a string",
         ),
     ] {
-        let e = first_error(json::parse(doc));
+        let e = first_error(read::json(doc));
         assert!(e.to_string().contains(fragment), "{doc}: {e}");
     }
 }
@@ -274,7 +273,7 @@ fn numbers_where_strings_belong_are_refused() {
         r#"{"permissions": [{"role": "readonly", "cache": "c", "item": {"key": 7}}]}"#,
         r#"{"credentials": [{"name": 7, "kind": "api_key", "expires_at": "never", "super_user": true}]}"#,
     ] {
-        let e = first_error(json::parse(doc));
+        let e = first_error(read::json(doc));
         assert!(
             e.to_string().contains("invalid type: integer"),
             "{doc}: {e}"
@@ -285,7 +284,7 @@ fn numbers_where_strings_belong_are_refused() {
 #[test]
 fn timestamps_out_of_range_are_refused() {
     let dsl = |t: &str| {
-        dsl::parse(&format!(
+        read::dsl(&format!(
             "key \"k\" {{ expires {t}  allow readonly cache \"c\" }}"
         ))
     };
@@ -306,7 +305,7 @@ fn timestamps_out_of_range_are_refused() {
         "the largest epoch second is accepted"
     );
     let json = |t: &str| {
-        json::parse(&format!(
+        read::json(&format!(
             r#"{{"credentials": [{{"name": "k", "kind": "api_key", "expires_at": {t}, "super_user": true}}]}}"#
         ))
     };
@@ -326,10 +325,9 @@ fn timestamps_out_of_range_are_refused() {
 #[test]
 fn invisible_and_bidirectional_characters_are_flagged_and_shown() {
     // A name that reads as `admin` but holds a right-to-left override and a zero-width space.
-    let doc = dsl::parse(
-        "key \"ad\\u{202e}min\" { expires 1 allow readonly cache \"bill\\u{200b}ing\" }",
-    )
-    .unwrap();
+    let doc =
+        read::dsl("key \"ad\\u{202e}min\" { expires 1 allow readonly cache \"bill\\u{200b}ing\" }")
+            .unwrap();
     let valid = fgac::validate(&doc, &Limits::default()).unwrap();
     let warnings: Vec<String> = fgac::analysis::lint(valid)
         .iter()
@@ -349,7 +347,7 @@ fn invisible_and_bidirectional_characters_are_flagged_and_shown() {
                 .contains("cache name `bill\\u{200b}ing` holds the invisible character U+200B")),
         "{warnings:?}"
     );
-    let formatted = dsl::format(&doc);
+    let formatted = read::to_dsl(&doc);
     assert!(
         formatted.contains(r#"key "ad\u{202e}min""#)
             && formatted.contains(r#"cache "bill\u{200b}ing""#),
@@ -365,7 +363,7 @@ fn invisible_and_bidirectional_characters_are_flagged_and_shown() {
 fn matching_is_byte_exact_without_unicode_normalization() {
     // "é" precomposed (U+00E9) and decomposed (e + U+0301) are different names.
     let doc =
-        dsl::parse("key \"k\" { expires never  allow readonly cache \"caf\\u{e9}\" }").unwrap();
+        read::dsl("key \"k\" { expires never  allow readonly cache \"caf\\u{e9}\" }").unwrap();
     let authz = Authorizer::compile(&doc).unwrap();
     let now = Timestamp::from_unix_seconds(0);
     assert!(

@@ -8,7 +8,8 @@
 mod common;
 
 use common::strategies;
-use fgac::syntax::json;
+use fgac::syntax::Format;
+use fgac_test_support::read;
 use proptest::prelude::*;
 use serde_json::Value;
 
@@ -124,7 +125,7 @@ fn set(v: &mut Value, key: &str, to: Value) {
 /// `doc` must be refused, with its first error underlining the one `null` it holds.
 fn refused_at_the_null(doc: &Value) -> Result<(), TestCaseError> {
     let text = serde_json::to_string_pretty(doc).unwrap();
-    match json::parse(&text) {
+    match read::json(&text) {
         Ok(_) => Err(TestCaseError::fail(format!("accepted a null:\n{text}"))),
         Err(e) => {
             let d = &e.diagnostics()[0];
@@ -138,18 +139,20 @@ fn refused_at_the_null(doc: &Value) -> Result<(), TestCaseError> {
 /// The key-store document and, where Momento's form holds it, the scope document of each of
 /// `doc`'s credentials.
 fn json_forms(doc: &fgac::model::Document) -> Vec<Value> {
-    let mut forms = vec![serde_json::from_str(&json::to_string(doc)).unwrap()];
+    let mut forms = vec![serde_json::from_str(&read::to_fgac_json(doc)).unwrap()];
     for c in &doc.credentials {
         let mut scope = c.clone();
         scope.name = "default".into();
         scope.kind = fgac::model::CredentialKind::ApiKey;
         scope.expiry = fgac::model::Expiry::Never;
         scope.token_id = None;
-        if let Ok(text) = json::to_momento_scope(&scope) {
-            forms.push(serde_json::from_str(&text).unwrap());
-        }
-        if let Ok(text) = json::to_momento_v2(&scope) {
-            forms.push(serde_json::from_str(&text).unwrap());
+        let scope = fgac::model::Document {
+            credentials: vec![scope],
+        };
+        for format in [Format::MomentoJson, Format::MomentoV2Json] {
+            if let Ok(text) = fgac::syntax::to_string(&scope, format) {
+                forms.push(serde_json::from_str(&text).unwrap());
+            }
         }
     }
     forms
@@ -161,7 +164,7 @@ proptest! {
     #[test]
     fn a_null_anywhere_is_refused_at_the_null(doc in strategies::any_document()) {
         for form in json_forms(&doc) {
-            prop_assert!(json::parse(&form.to_string()).is_ok(), "the base document parses");
+            prop_assert!(read::json(&form.to_string()).is_ok(), "the base document parses");
             for variant in nulled(&form) {
                 refused_at_the_null(&variant)?;
             }
@@ -183,7 +186,7 @@ fn every_spelling_of_every_selector_refuses_null() {
         {"role": "publishonly", "cache": "e", "topic": {"all": true}}
     ]}"#;
     let doc: Value = serde_json::from_str(base).unwrap();
-    assert!(json::parse(base).is_ok());
+    assert!(read::json(base).is_ok());
     let variants = nulled(&doc);
     assert!(variants.len() > 40, "{} variants", variants.len());
     for variant in &variants {

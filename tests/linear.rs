@@ -8,8 +8,8 @@
 //! per-byte cost that grew with the input for the others. `cargo bench --bench parse` reports the
 //! same shapes in MiB/s.
 
-use fgac::syntax::dsl;
 use fgac::{Authorizer, Limits};
+use fgac_test_support::read;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -45,14 +45,14 @@ fn one_line_parses_as_fast_as_many_lines() {
         rules.join("\n    ")
     );
     let one = format!("key \"k\" {{ expires never {} }}\n", rules.join(" "));
-    assert_eq!(dsl::parse(&many).unwrap(), dsl::parse(&one).unwrap());
+    assert_eq!(read::dsl(&many).unwrap(), read::dsl(&one).unwrap());
     let (t_one, t_many) = best_of_both(
         5,
         || {
-            black_box(dsl::parse(&one).unwrap());
+            black_box(read::dsl(&one).unwrap());
         },
         || {
-            black_box(dsl::parse(&many).unwrap());
+            black_box(read::dsl(&many).unwrap());
         },
     );
     let r = ratio(t_one, t_many);
@@ -68,10 +68,10 @@ fn one_line_parses_as_fast_as_many_lines() {
     let (t_one, t_many) = best_of_both(
         5,
         || {
-            black_box(dsl::format_source(&tests_one).unwrap());
+            black_box(read::reformat_dsl(&tests_one).unwrap());
         },
         || {
-            black_box(dsl::format_source(&tests_many).unwrap());
+            black_box(read::reformat_dsl(&tests_many).unwrap());
         },
     );
     let r = ratio(t_one, t_many);
@@ -127,7 +127,7 @@ fn thousands_of_lint_warnings_cost_what_their_input_costs() {
     };
     let (small, large) = (doc(5_000), doc(20_000));
     let check = |src: &str| {
-        let compiled = Authorizer::builder().read(src.as_bytes(), None).unwrap();
+        let compiled = Authorizer::builder().read(src.as_bytes()).unwrap();
         let warnings = fgac::analysis::lint(compiled.valid());
         let n = warnings.len();
         let shown = fgac::Error::from_diagnostics(warnings).with_source(src);
@@ -173,8 +173,8 @@ fn nested_cache_prefixes_compile_in_time_linear_in_their_bytes() {
     let limits = Limits::unbounded();
     let (small, large) = (nested_prefixes(150), nested_prefixes(600));
     let (small_doc, large_doc) = (
-        dsl::parse_with(&small, &limits).unwrap(),
-        dsl::parse_with(&large, &limits).unwrap(),
+        read::dsl_with(&small, &limits).unwrap(),
+        read::dsl_with(&large, &limits).unwrap(),
     );
     let (t_small, t_large) = best_of_both(
         5,
@@ -228,8 +228,8 @@ fn nested_cache_prefixes_compile_in_time_linear_in_their_bytes() {
 #[cfg(feature = "protobuf")]
 #[test]
 fn protobuf_messages_read_in_time_linear_in_their_permissions() {
-    use fgac::syntax::{self, Form, Language};
-    let message = |n: usize, form: Form| {
+    use fgac::syntax::{self, Format, Reader};
+    let message = |n: usize, form: Format| {
         let grants: Vec<String> = (0..n)
             .map(|i| format!("    allow readwrite cache \"c{i}\" items prefix \"user:{i}:\"\n"))
             .collect();
@@ -237,16 +237,17 @@ fn protobuf_messages_read_in_time_linear_in_their_permissions() {
             "key \"default\" {{\n    expires never\n{}}}\n",
             grants.concat()
         );
-        let doc = dsl::parse_with(&text, &Limits::unbounded()).unwrap();
-        syntax::encode(&doc, form).unwrap()
+        let doc = read::dsl_with(&text, &Limits::unbounded()).unwrap();
+        syntax::to_bytes(&doc, form).unwrap()
     };
-    for (form, language) in [
-        (Form::MomentoProtobuf, Language::Protobuf),
-        (Form::MomentoV2Protobuf, Language::ProtobufV2),
-    ] {
+    for form in [Format::MomentoProtobuf, Format::MomentoV2Protobuf] {
         let (small, large) = (message(10_000, form), message(40_000, form));
         let read = |bytes: &[u8]| {
-            let loaded = syntax::read_bytes(bytes, Some(language), &Limits::unbounded()).unwrap();
+            let loaded = Reader::new()
+                .format(form)
+                .limits(Limits::unbounded())
+                .read(bytes)
+                .unwrap();
             black_box(loaded.document.credentials.len())
         };
         let (t_small, t_large) = best_of_both(

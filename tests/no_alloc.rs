@@ -9,7 +9,7 @@ mod common;
 
 use common::load_corpus;
 use fgac::Authorizer;
-use fgac::syntax::json;
+use fgac_test_support::read;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
@@ -65,7 +65,7 @@ fn authorize_allocates_nothing_over_the_whole_corpus() {
     for (file, corpus) in load_corpus() {
         for suite in &corpus.suites {
             let text = serde_json::to_string(&suite.document).unwrap();
-            let authz = Authorizer::compile(&json::parse(&text).unwrap()).unwrap();
+            let authz = Authorizer::compile(&read::json(&text).unwrap()).unwrap();
             let only = match authz.credentials() {
                 [one] => one.name().to_owned(),
                 _ => String::new(),

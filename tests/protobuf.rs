@@ -8,8 +8,8 @@ use fgac::model::{
     CacheSelector, CredentialKind, Document, ItemSelector, Permissions, ResourceSelector,
     TopicSelector,
 };
-use fgac::syntax::{self, Form, Language};
-use fgac::{Authorizer, Limits, Operation, Resource, Timestamp};
+use fgac::syntax::{self, Format, Reader};
+use fgac::{Authorizer, Operation, Resource, Timestamp};
 use std::path::PathBuf;
 
 fn corpus() -> Vec<(String, Vec<u8>, String)> {
@@ -66,12 +66,13 @@ fn probes(doc: &Document) -> (Vec<String>, Vec<Vec<u8>>) {
 
 #[test]
 fn the_sdk_corpus_reads_writes_back_and_decides_as_the_reference() {
-    let limits = Limits::default();
     let now = Timestamp::from_unix_seconds(1_800_000_000);
     for (name, bytes, json) in corpus() {
-        let read = syntax::read_bytes(&bytes, Some(Language::Protobuf), &limits)
+        let read = Reader::new()
+            .format(Format::MomentoProtobuf)
+            .read(&bytes)
             .unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert_eq!(read.form, Form::MomentoProtobuf, "{name}");
+        assert_eq!(read.format, Format::MomentoProtobuf, "{name}");
         let from_json = syntax::parse(&json).unwrap();
         assert_eq!(
             read.document, from_json,
@@ -82,19 +83,20 @@ fn the_sdk_corpus_reads_writes_back_and_decides_as_the_reference() {
         // tokens write `all_items`.
         let credential = &read.document.credentials[0];
         let again = if name.starts_with("token") {
-            fgac::syntax::protobuf::permissions_to_bytes(
+            fgac::syntax::protobuf::write_permissions(
                 &credential.permissions,
                 CredentialKind::Token,
             )
             .unwrap()
         } else {
-            syntax::encode(&read.document, Form::MomentoProtobuf).unwrap()
+            syntax::to_bytes(&read.document, Format::MomentoProtobuf).unwrap()
         };
         assert_eq!(again, bytes, "{name}: written back byte for byte");
 
         // Every request around the selectors: the engine agrees with the reference.
         let compiled = Authorizer::builder()
-            .read(&bytes, Some(Language::Protobuf))
+            .format(Format::MomentoProtobuf)
+            .read(&bytes)
             .unwrap();
         let (names, keys) = probes(&read.document);
         let mut asked = 0;
@@ -126,7 +128,7 @@ fn what_the_message_cannot_say_is_refused_by_name() {
              allow readonly cache "c" }"#,
     )
     .unwrap();
-    let err = syntax::encode(&doc, Form::MomentoProtobuf).unwrap_err();
+    let err = syntax::to_bytes(&doc, Format::MomentoProtobuf).unwrap_err();
     let messages: Vec<&str> = err
         .diagnostics()
         .iter()
@@ -144,8 +146,8 @@ fn what_the_message_cannot_say_is_refused_by_name() {
     let su = Permissions::SuperUser {
         span: Default::default(),
     };
-    assert!(fgac::syntax::protobuf::permissions_to_bytes(&su, CredentialKind::Token).is_err());
-    assert!(fgac::syntax::protobuf::permissions_to_bytes(&su, CredentialKind::ApiKey).is_ok());
+    assert!(fgac::syntax::protobuf::write_permissions(&su, CredentialKind::Token).is_err());
+    assert!(fgac::syntax::protobuf::write_permissions(&su, CredentialKind::ApiKey).is_ok());
 }
 
 #[test]
@@ -155,7 +157,9 @@ fn errors_show_byte_offsets() {
     let bytes = [
         0x12, 0x09, 0x0a, 0x07, 0x0a, 0x05, 0x1a, 0x03, 0x0a, 0x01, b'c',
     ];
-    let err = syntax::read_bytes(&bytes, Some(Language::Protobuf), &Limits::default())
+    let err = Reader::new()
+        .format(Format::MomentoProtobuf)
+        .read(&bytes)
         .unwrap_err()
         .with_origin("scope.binpb");
     assert_eq!(
@@ -171,7 +175,8 @@ fn errors_show_byte_offsets() {
     twice.extend(one);
     twice.extend(one);
     let err = Authorizer::builder()
-        .read(&twice, Some(Language::Protobuf))
+        .format(Format::MomentoProtobuf)
+        .read(&twice)
         .unwrap_err();
     assert!(
         err.to_string().contains(" --> <input>: bytes 13..24"),
@@ -191,9 +196,11 @@ fn the_v2_corpus_reads_and_writes_back() {
             continue;
         }
         let bytes = std::fs::read(&path).unwrap();
-        let read = syntax::read_bytes(&bytes, Some(Language::ProtobufV2), &Limits::default())
+        let read = Reader::new()
+            .format(Format::MomentoV2Protobuf)
+            .read(&bytes)
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        assert_eq!(read.form, Form::MomentoV2Protobuf);
+        assert_eq!(read.format, Format::MomentoV2Protobuf);
         let json = std::fs::read_to_string(path.with_extension("json")).unwrap();
         assert_eq!(
             read.document,
@@ -201,7 +208,7 @@ fn the_v2_corpus_reads_and_writes_back() {
             "{}",
             path.display()
         );
-        let again = syntax::encode(&read.document, Form::MomentoV2Protobuf).unwrap();
+        let again = syntax::to_bytes(&read.document, Format::MomentoV2Protobuf).unwrap();
         assert_eq!(
             again,
             bytes,
@@ -210,7 +217,8 @@ fn the_v2_corpus_reads_and_writes_back() {
         );
         // And it compiles and decides as the reference does on the account rights it holds.
         let compiled = Authorizer::builder()
-            .read(&bytes, Some(Language::ProtobufV2))
+            .format(Format::MomentoV2Protobuf)
+            .read(&bytes)
             .unwrap();
         let now = Timestamp::from_unix_seconds(1_800_000_000);
         for &op in Operation::ALL {
@@ -239,8 +247,7 @@ fn one_rule(rule: &[u8]) -> Vec<u8> {
 
 #[test]
 fn v2_messages_are_read_strictly() {
-    let read =
-        |bytes: &[u8]| syntax::read_bytes(bytes, Some(Language::ProtobufV2), &Limits::default());
+    let read = |bytes: &[u8]| Reader::new().format(Format::MomentoV2Protobuf).read(bytes);
     let first = |bytes: &[u8]| read(bytes).unwrap_err().diagnostics()[0].message.clone();
     let all_caches_all_items = [0x12, 0x00, 0x22, 0x00];
     // A cache rule with no permission.

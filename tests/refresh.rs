@@ -29,7 +29,7 @@ fn minting_ring() -> Keyring {
 
 fn root() -> fgac::Compiled {
     Authorizer::builder()
-        .read(br#"key "root" { expires never  superuser }"#, None)
+        .read(br#"key "root" { expires never  superuser }"#)
         .unwrap()
 }
 

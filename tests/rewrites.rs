@@ -13,7 +13,7 @@ use common::strategies::{self, OwnedRequest};
 use fgac::model::{
     CacheSelector, CredentialDef, CredentialKind, Document, Effect, Expiry, Permissions,
 };
-use fgac::syntax::{self, Form, Language};
+use fgac::syntax::{self, Format, Reader};
 use fgac::{Authorizer, ErrorKind, Limits};
 use proptest::prelude::*;
 
@@ -58,28 +58,29 @@ fn expressible(doc: &Document, v2: bool) -> Option<Document> {
     })
 }
 
-/// The sources of `doc`: each form it can be written in, each text form with the layout variants.
-fn sources(doc: &Document) -> Vec<(Vec<u8>, Form)> {
+/// The sources of `doc`: each format it can be written in, each text format with the layout
+/// variants.
+fn sources(doc: &Document) -> Vec<(Vec<u8>, Format)> {
     let mut forms = vec![
-        (syntax::convert(doc, Form::Dsl).unwrap(), Form::Dsl),
+        (syntax::to_string(doc, Format::Dsl).unwrap(), Format::Dsl),
         (
-            syntax::convert(doc, Form::KeyStoreJson).unwrap(),
-            Form::KeyStoreJson,
+            syntax::to_string(doc, Format::FgacJson).unwrap(),
+            Format::FgacJson,
         ),
     ];
     if let Some(scope) = momento_expressible(doc) {
         forms.push((
-            syntax::convert(&scope, Form::MomentoJson).unwrap(),
-            Form::MomentoJson,
+            syntax::to_string(&scope, Format::MomentoJson).unwrap(),
+            Format::MomentoJson,
         ));
     }
     if let Some(scope) = momento_v2_expressible(doc) {
-        let text = syntax::convert(&scope, Form::MomentoV2Json).unwrap();
+        let text = syntax::to_string(&scope, Format::MomentoV2Json).unwrap();
         // A v2 super user with no conditions is the same text as v1's, and read as v1.
         let form = if text.starts_with("{\"super_user\": true}") {
-            Form::MomentoJson
+            Format::MomentoJson
         } else {
-            Form::MomentoV2Json
+            Format::MomentoV2Json
         };
         forms.push((text, form));
     }
@@ -94,27 +95,23 @@ fn sources(doc: &Document) -> Vec<(Vec<u8>, Form)> {
     #[cfg(feature = "protobuf")]
     if let Some(scope) = momento_expressible(doc) {
         out.push((
-            syntax::encode(&scope, Form::MomentoProtobuf).unwrap(),
-            Form::MomentoProtobuf,
+            syntax::to_bytes(&scope, Format::MomentoProtobuf).unwrap(),
+            Format::MomentoProtobuf,
         ));
     }
     #[cfg(feature = "protobuf")]
     if let Some(scope) = momento_v2_expressible(doc) {
         out.push((
-            syntax::encode(&scope, Form::MomentoV2Protobuf).unwrap(),
-            Form::MomentoV2Protobuf,
+            syntax::to_bytes(&scope, Format::MomentoV2Protobuf).unwrap(),
+            Format::MomentoV2Protobuf,
         ));
     }
     out
 }
 
-/// The language to read `form` in: the binary form only by name, the text forms by content.
-fn named(form: Form) -> Option<Language> {
-    match form {
-        Form::MomentoProtobuf => Some(Language::Protobuf),
-        Form::MomentoV2Protobuf => Some(Language::ProtobufV2),
-        _ => None,
-    }
+/// The reader for `format`: the binary formats only by name, the text formats by content.
+fn reader(format: Format) -> Reader {
+    Reader::new().format(format.is_binary().then_some(format))
 }
 
 /// Every request, asked of every credential `a` holds and of one it does not.
@@ -148,38 +145,38 @@ proptest! {
     ) {
         let limits = Limits::default();
         for (source, form) in sources(&doc) {
-            let read = syntax::read_bytes(&source, named(form), &limits)
+            let read = reader(form).limits(limits.clone()).read(&source)
                 .map_err(|e| TestCaseError::fail(format!("{e}\n{source:?}")))?;
-            prop_assert_eq!(read.form, form);
+            prop_assert_eq!(read.format, form);
             let authz = Authorizer::compile(&read.document).unwrap();
 
-            // What `fgac convert` prints, to every form: the same decisions, or a refusal.
-            for to in [Form::Dsl, Form::KeyStoreJson, Form::MomentoJson, Form::MomentoV2Json, Form::MomentoProtobuf, Form::MomentoV2Protobuf] {
-                match syntax::encode(&read.document, to) {
+            // What `fgac convert` prints, to every format: the same decisions, or a refusal.
+            for to in Format::ALL {
+                match syntax::to_bytes(&read.document, to) {
                     Ok(printed) => {
-                        let back = syntax::read_bytes(&printed, named(to), &limits).unwrap();
+                        let back = reader(to).read(&printed).unwrap();
                         let compiled = Authorizer::compile(&back.document).unwrap();
                         same_decisions(&authz, &compiled, &requests, &format!("convert to {to:?}"))?;
                     }
                     Err(e) => {
-                        prop_assert!(matches!(to, Form::MomentoJson | Form::MomentoV2Json | Form::MomentoProtobuf | Form::MomentoV2Protobuf), "only Momento's forms refuse: {}", e);
+                        prop_assert!(matches!(to, Format::MomentoJson | Format::MomentoV2Json | Format::MomentoProtobuf | Format::MomentoV2Protobuf), "only Momento's formats refuse: {}", e);
                         prop_assert!(e.diagnostics().iter().all(|d| d.kind == ErrorKind::Unsupported), "{}", e);
                     }
                 }
             }
 
-            // What `fgac fmt` writes: the same form, the same decisions. (A binary message has no
-            // layout to format.)
-            if matches!(form, Form::MomentoProtobuf | Form::MomentoV2Protobuf) {
+            // What `fgac fmt` writes: the same format, the same decisions. (A binary message has
+            // no layout to format.)
+            if form.is_binary() {
                 continue;
             }
             let source = String::from_utf8(source).unwrap();
-            let formatted = syntax::reformat(&source, form.language(), &limits).unwrap();
-            let again = syntax::read(&formatted, form.language(), &limits).unwrap();
-            prop_assert_eq!(again.form, form, "reformat wrote another form:\n{}", formatted);
+            let formatted = Reader::new().reformat(&source).unwrap();
+            let again = Reader::new().read_str(&formatted).unwrap();
+            prop_assert_eq!(again.format, form, "reformat wrote another format:\n{}", formatted);
             same_decisions(&authz, &Authorizer::compile(&again.document).unwrap(), &requests, "fmt")?;
-            // And formatting is idempotent.
-            prop_assert_eq!(&syntax::reformat(&formatted, form.language(), &limits).unwrap(), &formatted);
+            // And formatting is idempotent, and keeps to the format when it is named.
+            prop_assert_eq!(&Reader::new().format(form).reformat(&formatted).unwrap(), &formatted);
         }
     }
 }

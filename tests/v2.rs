@@ -2,7 +2,7 @@
 //! v1 documents converted to v2 (and back, where v1 can say it) decide the same.
 
 use fgac::model::{CacheSelector, Grant, ItemSelector, Permissions, Role, TopicSelector};
-use fgac::syntax::{self, Form};
+use fgac::syntax::{self, Format};
 use fgac::{AccountRights, Authorizer};
 
 fn message(text: &str) -> String {
@@ -20,8 +20,8 @@ fn the_documented_example_reads_as_grants_and_account_rights() {
       {"type": "cache", "permissions": ["list"], "caches": "*", "items": "*"},
       {"type": "resource_management", "permissions": ["write", "list"]}
     ], "conditions": [{"ip_filter": {"allowed_cidr_ranges": ["10.0.0.0/8"]}}]}"#;
-    let read = syntax::read(text, syntax::Language::Json, &fgac::Limits::default()).unwrap();
-    assert_eq!(read.form, Form::MomentoV2Json);
+    let read = syntax::Reader::new().json().read_str(text).unwrap();
+    assert_eq!(read.format, Format::MomentoV2Json);
     let c = &read.document.credentials[0];
     assert_eq!(c.name, "default");
     assert_eq!(
@@ -47,13 +47,12 @@ fn the_documented_example_reads_as_grants_and_account_rights() {
     );
     assert_eq!(c.networks.len(), 1);
     // Written back in v2 and read again: the same document; reformatting keeps the form.
-    let printed = syntax::convert(&read.document, Form::MomentoV2Json).unwrap();
+    let printed = syntax::to_string(&read.document, Format::MomentoV2Json).unwrap();
     assert_eq!(syntax::parse(&printed).unwrap(), read.document);
-    let formatted =
-        syntax::reformat(text, syntax::Language::Json, &fgac::Limits::default()).unwrap();
+    let formatted = syntax::Reader::new().json().reformat(text).unwrap();
     assert_eq!(formatted, printed);
     // v1 cannot say the account rights or the networks: refused by name.
-    let err = syntax::convert(&read.document, Form::MomentoJson).unwrap_err();
+    let err = syntax::to_string(&read.document, Format::MomentoJson).unwrap_err();
     assert_eq!(
         err.diagnostics()[0].message,
         "Momento's JSON cannot express the networks (10.0.0.0/8), the account rights (resource_write+resource_list+cache_list) of `default`"
@@ -173,11 +172,15 @@ fn the_sdk_corpus_converts_to_v2_and_back() {
         if path.extension().is_none_or(|e| e != "binpb") {
             continue;
         }
-        let doc = fgac::syntax::protobuf::parse(&std::fs::read(&path).unwrap()).unwrap();
-        let v2 = syntax::convert(&doc, Form::MomentoV2Json).unwrap();
+        let doc = fgac::syntax::Reader::new()
+            .format(Format::MomentoProtobuf)
+            .read(&std::fs::read(&path).unwrap())
+            .unwrap()
+            .document;
+        let v2 = syntax::to_string(&doc, Format::MomentoV2Json).unwrap();
         let back = syntax::parse(&v2).unwrap();
         assert_eq!(back, doc, "{}", path.display());
-        let v1 = syntax::convert(&back, Form::MomentoJson).unwrap();
+        let v1 = syntax::to_string(&back, Format::MomentoJson).unwrap();
         assert_eq!(syntax::parse(&v1).unwrap(), doc);
         seen += 1;
     }
@@ -196,7 +199,10 @@ fn store_rules_read_print_and_decide_in_their_own_namespace() {
 "#;
     // The formatter's layout is the text's.
     assert_eq!(
-        syntax::reformat(text, syntax::Language::Dsl, &fgac::Limits::default()).unwrap(),
+        syntax::Reader::new()
+            .format(Format::Dsl)
+            .reformat(text)
+            .unwrap(),
         text
     );
     let authz = Authorizer::from_source(text).unwrap();
@@ -230,7 +236,7 @@ fn store_rules_read_print_and_decide_in_their_own_namespace() {
     );
     // Every form that can say stores says the same; v1's refuse by name.
     let doc = syntax::parse(text).unwrap();
-    let json = syntax::convert(&doc, Form::KeyStoreJson).unwrap();
+    let json = syntax::to_string(&doc, Format::FgacJson).unwrap();
     assert_eq!(syntax::parse(&json).unwrap(), doc);
     let mut default = doc.clone();
     default.credentials[0].name = "default".into();
@@ -238,10 +244,10 @@ fn store_rules_read_print_and_decide_in_their_own_namespace() {
     if let Permissions::Explicit(grants) = &mut default.credentials[0].permissions {
         grants.retain(|g| g.effect == fgac::model::Effect::Allow);
     }
-    let v2 = syntax::convert(&default, Form::MomentoV2Json).unwrap();
+    let v2 = syntax::to_string(&default, Format::MomentoV2Json).unwrap();
     assert!(v2.contains(r#"{"type": "store", "permissions": ["read", "write"], "stores": {"name": "profiles"}, "items": {"key_prefix": "user/"}}"#), "{v2}");
     assert_eq!(syntax::parse(&v2).unwrap(), default);
-    let err = syntax::convert(&default, Form::MomentoJson).unwrap_err();
+    let err = syntax::to_string(&default, Format::MomentoJson).unwrap_err();
     assert_eq!(
         err.diagnostics()[0].message,
         "grant #0 of `default` is on store items, which Momento's JSON cannot express"

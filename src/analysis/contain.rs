@@ -247,7 +247,7 @@ fn uncovered(net: Network, cover: &[Network]) -> Option<IpAddr> {
 /// )?;
 /// let parent = authz.credential("svc").unwrap();
 /// let now = fgac::Timestamp::from_unix_seconds(1_795_651_200);
-/// let wanted = |rule: &str| fgac::syntax::dsl::parse(&format!(
+/// let wanted = |rule: &str| fgac::syntax::parse(&format!(
 ///     r#"token "browser" {{ expires 2026-11-27T00:00:00Z  {rule} }}"#
 /// )).map(|mut doc| doc.credentials.remove(0));
 /// let limits = fgac::Limits::default();

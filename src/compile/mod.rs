@@ -7,14 +7,14 @@ use crate::engine::Authorizer;
 use crate::error::{Diagnostic, Error};
 use crate::limits::Limits;
 use crate::model::{Document, ValidDocument};
-use crate::syntax::{self, Language, Loaded};
+use crate::syntax::{Format, Loaded, Reader};
 
 /// Checks `doc` against Momento's rules and fgac's own under `limits`, reporting every problem;
 /// on success, the document as a [`ValidDocument`], which the reference evaluator and the
 /// analyses take.
 ///
 /// ```
-/// let doc = fgac::syntax::json::parse(r#"{"credentials": [
+/// let doc = fgac::syntax::parse(r#"{"credentials": [
 ///     {"name": "t", "kind": "token", "expires_at": "never", "super_user": true}
 /// ]}"#)?;
 /// let err = fgac::validate(&doc, &fgac::Limits::default()).unwrap_err();
@@ -37,7 +37,6 @@ impl Authorizer {
     /// assert!(authz.credential("svc").is_some());
     /// # Ok::<(), fgac::Error>(())
     /// ```
-    #[must_use]
     pub fn builder() -> AuthorizerBuilder {
         AuthorizerBuilder::default()
     }
@@ -49,8 +48,9 @@ impl Authorizer {
         Authorizer::builder().compile(doc)
     }
 
-    /// Parses a document in either language (see [`syntax::Language::detect`]) and compiles it
-    /// with the default [`Limits`]; errors show their line and column.
+    /// Reads a document in any text format (told by its content, see
+    /// [`Format`](crate::syntax::Format)) and compiles it with the default [`Limits`]; errors
+    /// show their line and column.
     ///
     /// ```
     /// let authz = fgac::Authorizer::from_source(r#"
@@ -64,23 +64,38 @@ impl Authorizer {
     }
 }
 
-/// Compiles documents under chosen [`Limits`]: the one entry point for anything but the defaults.
+/// Compiles documents under chosen [`Limits`] (and, read from text, in a chosen
+/// [`Format`]): the one entry point for anything but the defaults.
 #[derive(Clone, Debug, Default)]
+#[must_use]
 pub struct AuthorizerBuilder {
-    limits: Limits,
+    reader: Reader,
 }
 
 impl AuthorizerBuilder {
-    /// Parse and compile under `limits`.
-    #[must_use]
+    /// Read and compile under `limits`.
     pub fn limits(mut self, limits: Limits) -> AuthorizerBuilder {
-        self.limits = limits;
+        self.reader = self.reader.limits(limits);
+        self
+    }
+
+    /// Read documents in `format` only (`None`, the default: tell the text formats by their
+    /// content); the binary formats are read only when named.
+    pub fn format(mut self, format: impl Into<Option<Format>>) -> AuthorizerBuilder {
+        self.reader = self.reader.format(format);
+        self
+    }
+
+    /// Read documents with `reader` (its limits and the formats it reads): what
+    /// `Reader::for_path` gives a tool reading files, say.
+    pub fn reader(mut self, reader: Reader) -> AuthorizerBuilder {
+        self.reader = reader;
         self
     }
 
     /// Validates and compiles `doc`. Errors carry spans into the document's source.
     pub fn compile(&self, doc: &Document) -> Result<Authorizer, Error> {
-        let limits = &self.limits;
+        let limits = self.reader.get_limits();
         validate(doc, limits)?;
         Authorizer::build(&doc.credentials, limits.max_compiled_bytes).map_err(|index| {
             let c = &doc.credentials[index.min(doc.credentials.len().saturating_sub(1))];
@@ -96,42 +111,39 @@ impl AuthorizerBuilder {
         })
     }
 
-    /// Parses `text` in either language and compiles it; errors show their line and column.
+    /// Reads `text` and compiles it; errors show their line and column.
     pub fn from_source(&self, text: &str) -> Result<Authorizer, Error> {
-        let doc = syntax::parse_with(text, &self.limits)?;
-        self.compile(&doc).map_err(|e| e.with_source(text))
+        let loaded = self.reader.read_str(text)?;
+        self.compile(&loaded.document)
+            .map_err(|e| e.with_source(text))
     }
 
-    /// Reads a file's contents (in `language`, or the one [`Language::detect`] finds) and compiles
-    /// it, keeping what was read (the document, its form, its policy tests) beside the compiled
-    /// structure; errors show their line and column.
+    /// Reads a file's contents and compiles them, keeping what was read (the document, its
+    /// format, its policy tests) beside the compiled structure; errors show their line and
+    /// column (byte offsets for a binary format).
     ///
     /// ```
     /// let compiled = fgac::Authorizer::builder()
-    ///     .read(b"key \"k\" { expires never  allow readonly cache \"c\" }", None)?;
-    /// assert_eq!(compiled.loaded().form, fgac::syntax::Form::Dsl);
+    ///     .read(b"key \"k\" { expires never  allow readonly cache \"c\" }")?;
+    /// assert_eq!(compiled.loaded().format, fgac::syntax::Format::Dsl);
     /// assert!(compiled.authorizer().credential("k").is_some());
     /// assert_eq!(fgac::analysis::lint(compiled.valid()).len(), 1); // `k` never expires
     /// # Ok::<(), fgac::Error>(())
     /// ```
-    pub fn read(&self, bytes: &[u8], language: Option<Language>) -> Result<Compiled, Error> {
-        if matches!(language, Some(Language::Protobuf | Language::ProtobufV2)) {
+    pub fn read(&self, bytes: &[u8]) -> Result<Compiled, Error> {
+        let loaded = self.reader.read(bytes)?;
+        if loaded.format.is_binary() {
             // Binary: errors are shown as byte offsets, with no lines to show.
-            let loaded = syntax::read_bytes(bytes, language, &self.limits)?;
             let authorizer = self.compile(&loaded.document)?;
             return Ok(Compiled { loaded, authorizer });
         }
-        let text = syntax::utf8(bytes, &self.limits)?;
-        let loaded = syntax::read(
-            text,
-            language.unwrap_or(Language::detect(text)),
-            &self.limits,
-        )?;
-        self.compile_loaded(loaded, text)
+        // It was read as text, so it is UTF-8.
+        let text = String::from_utf8_lossy(bytes);
+        self.compile_loaded(loaded, &text)
     }
 
-    /// Compiles a document already read from `source` (see [`syntax::read`]); errors show their
-    /// line and column in `source`.
+    /// Compiles a document already read from `source` (see [`Reader`]); errors show their line
+    /// and column in `source`.
     pub fn compile_loaded(&self, loaded: Loaded, source: &str) -> Result<Compiled, Error> {
         match self.compile(&loaded.document) {
             Ok(authorizer) => Ok(Compiled { loaded, authorizer }),
@@ -149,7 +161,7 @@ pub struct Compiled {
 }
 
 impl Compiled {
-    /// What was read: the document, its form, its policy tests.
+    /// What was read: the document, its format, its policy tests.
     #[must_use]
     pub fn loaded(&self) -> &Loaded {
         &self.loaded

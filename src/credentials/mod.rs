@@ -36,7 +36,7 @@
 //!     expires never
 //!     networks "10.0.0.0/8"
 //!     allow readwrite cache "sessions"
-//! }"#, None)?;
+//! }"#)?;
 //! let now = Timestamp::from_unix_seconds(1_795_651_200);
 //! let api_key = sign_reference("checkout", Expiry::Never, &signer, &MintOptions::default(), now, &Default::default())?;
 //!

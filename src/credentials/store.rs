@@ -328,8 +328,8 @@ impl Store {
             let p = dir.join(&rel);
             let doc_bytes = read(&p)?;
             let compiled = AuthorizerBuilder::default()
-                .limits(limits.clone())
-                .read(&doc_bytes, None)
+                .reader(crate::syntax::Reader::for_path(&p).limits(limits.clone()))
+                .read(&doc_bytes)
                 .map_err(|e| e.with_origin(p.display().to_string()))?;
             builder = builder.document(compiled);
         }

@@ -1,25 +1,22 @@
-//! `fgac convert FILE --to FORM`: print a document in another form (the library's `convert`,
-//! which refuses, naming each, what the form cannot express).
+//! `fgac convert FILE --to FORMAT`: print a document in another format (the library's
+//! `to_bytes`, which refuses, naming each, what the format cannot express).
 
 use crate::input;
 use crate::out::{self, Status, Stop};
-use fgac::syntax::{self, Form};
+use fgac::syntax::{self, Format};
 use std::path::Path;
 
-pub fn run(path: &Path, form: Form) -> Result<Status, Stop> {
+pub fn run(path: &Path, format: Format) -> Result<Status, Stop> {
     let bytes = input::read(path)?;
     let Some((text, loaded)) = input::parse(path, &bytes) else {
         return Ok(Status::Failed);
     };
-    match syntax::encode(&loaded.document, form) {
+    match syntax::to_bytes(&loaded.document, format) {
         Ok(printed) => {
-            if matches!(
-                form.language(),
-                syntax::Language::Protobuf | syntax::Language::ProtobufV2
-            ) {
+            if format.is_binary() {
                 out::binary(&printed)?;
             } else {
-                // Every text form prints UTF-8 (`encode` writes what `convert` prints).
+                // Every text format prints UTF-8 (`to_bytes` writes what `to_string` prints).
                 out::text(&String::from_utf8_lossy(&printed))?;
             }
             Ok(Status::Ok)

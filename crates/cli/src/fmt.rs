@@ -1,10 +1,8 @@
-//! `fgac fmt [--check] FILE...`: rewrite each document in the canonical layout of the form it is
+//! `fgac fmt [--check] FILE...`: rewrite each document in the canonical layout of the format it is
 //! written in (the library's `reformat`, which never changes a decision).
 
 use crate::input;
 use crate::out::{Status, Stop, report, say};
-use fgac::Limits;
-use fgac::syntax::{self, Language};
 use std::path::{Path, PathBuf};
 
 pub fn run(files: &[PathBuf], check: bool) -> Result<Status, Stop> {
@@ -24,23 +22,23 @@ pub fn run(files: &[PathBuf], check: bool) -> Result<Status, Stop> {
 
 fn one(path: &Path, check: bool) -> Result<Status, Stop> {
     let bytes = input::read(path)?;
-    let limits = Limits::default();
-    if matches!(
-        input::language_of(path),
-        Some(Language::Protobuf | Language::ProtobufV2)
-    ) {
+    let reader = fgac::syntax::Reader::for_path(path);
+    if reader.get_format().is_some_and(|f| f.is_binary()) {
         report(&format!(
             "error: `{}` is a binary protobuf message, which has no layout to format\n",
             fgac::escape_for_terminal(&path.display().to_string())
         ));
         return Ok(Status::Failed);
     }
-    let formatted = syntax::utf8(&bytes, &limits).and_then(|text| {
-        let language = input::language_of(path).unwrap_or(Language::detect(text));
-        syntax::reformat(text, language, &limits).map(|f| (f, text))
-    });
-    let (formatted, text) = match formatted {
-        Ok(pair) => pair,
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        // Not UTF-8: reading says where the bad byte is, with its line.
+        if let Err(e) = reader.read(&bytes) {
+            input::print_error(path, e);
+        }
+        return Ok(Status::Failed);
+    };
+    let formatted = match reader.reformat(text) {
+        Ok(formatted) => formatted,
         Err(e) => {
             input::print_error(path, e);
             return Ok(Status::Failed);

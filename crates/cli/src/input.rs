@@ -2,8 +2,8 @@
 //! errors printed against the file's text.
 
 use crate::out::{Status, Stop, report};
-use fgac::syntax::{self, Language, Loaded};
-use fgac::{Authorizer, Error, Limits};
+use fgac::syntax::{Format, Loaded, Reader};
+use fgac::{Authorizer, Error};
 use std::path::{Path, PathBuf};
 
 /// A file's bytes, or a usage error naming it.
@@ -11,30 +11,13 @@ pub fn read(path: &Path) -> Result<Vec<u8>, Stop> {
     std::fs::read(path).map_err(|e| Stop::Usage(format!("cannot read `{}`: {e}", path.display())))
 }
 
-/// The language a file's extension names, if it names one; otherwise the library tells by the
-/// content.
-pub fn language_of(path: &Path) -> Option<Language> {
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or_default();
-    if name.ends_with(".v2.binpb") || name.ends_with(".v2.pb") {
-        return Some(Language::ProtobufV2);
-    }
-    match path.extension().and_then(|e| e.to_str()) {
-        Some("json") => Some(Language::Json),
-        Some("fgac") => Some(Language::Dsl),
-        Some("binpb" | "pb") => Some(Language::Protobuf),
-        _ => None,
-    }
-}
-
-/// The text of a file in `language` for showing its lines: empty for a binary form, whose spans
+/// The text of a file in `format` for showing its lines: empty for a binary format, whose spans
 /// are shown as byte offsets.
-pub fn text_of(bytes: &[u8], language: Language) -> String {
-    match language {
-        Language::Protobuf | Language::ProtobufV2 => String::new(),
-        _ => String::from_utf8_lossy(bytes).into_owned(),
+pub fn text_of(bytes: &[u8], format: Format) -> String {
+    if format.is_binary() {
+        String::new()
+    } else {
+        String::from_utf8_lossy(bytes).into_owned()
     }
 }
 
@@ -54,8 +37,8 @@ pub fn print_error(path: &Path, e: Error) {
 /// Parses `bytes`, the contents of `path`; prints the errors and returns `None` when it does not
 /// parse.
 pub fn parse(path: &Path, bytes: &[u8]) -> Option<(String, Loaded)> {
-    match syntax::read_bytes(bytes, language_of(path), &Limits::default()) {
-        Ok(loaded) => Some((text_of(bytes, loaded.form.language()), loaded)),
+    match Reader::for_path(path).read(bytes) {
+        Ok(loaded) => Some((text_of(bytes, loaded.format), loaded)),
         Err(e) => {
             print_error(path, e);
             None
@@ -67,9 +50,12 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Option<(String, Loaded)> {
 /// does not compile.
 pub fn compile(path: &Path) -> Result<Result<Compiled, Status>, Stop> {
     let bytes = read(path)?;
-    match Authorizer::builder().read(&bytes, language_of(path)) {
+    match Authorizer::builder()
+        .reader(Reader::for_path(path))
+        .read(&bytes)
+    {
         Ok(compiled) => Ok(Ok(Compiled {
-            text: text_of(&bytes, compiled.loaded().form.language()),
+            text: text_of(&bytes, compiled.loaded().format),
             compiled,
         })),
         Err(e) => {

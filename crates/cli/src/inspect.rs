@@ -8,7 +8,7 @@ use crate::input;
 use crate::out::{Status, Stop, report, say};
 use fgac::credentials::{PublicKey, SignatureCheck, inspect};
 use fgac::model::{Document, Expiry};
-use fgac::syntax::Form;
+use fgac::syntax::Format;
 use fgac::{Limits, escape_for_terminal as shown};
 use std::path::PathBuf;
 
@@ -89,7 +89,7 @@ pub fn run(a: &Args) -> Result<Status, Stop> {
                         report(&e.with_origin("claims").to_string());
                     }
                 }
-                let text = fgac::syntax::convert(&doc, Form::Dsl)
+                let text = fgac::syntax::to_string(&doc, Format::Dsl)
                     .map_err(|e| Stop::Usage(e.to_string()))?;
                 crate::out::text(&text)?;
             } else {

@@ -24,6 +24,7 @@ mod revoke;
 mod test;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use fgac::syntax::Format;
 use out::{Status, Stop, report};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -118,40 +119,58 @@ enum Command {
     /// Revoke a signed credential or a signing key: append to a revocation log, on disk before
     /// this returns.
     Revoke(revoke::Args),
-    /// Print a document in another form.
+    /// Print a document in another format.
     Convert {
         /// The document.
         file: PathBuf,
-        /// The form to print.
+        /// The format to print.
         #[arg(long)]
-        to: ConvertTo,
+        to: FormatArg,
     },
 }
 
-/// The forms `convert` prints.
-#[derive(Clone, Copy, ValueEnum)]
-enum ConvertTo {
-    /// fgac's key-store JSON (says everything but comments).
-    Json,
-    /// Momento's scope JSON: one API key named `default` that never expires, without deny rules
-    /// or cache prefixes.
-    Momento,
-    /// Momento's v2 permission rules as JSON (`{"rules": [...]}`): one API key named `default`
-    /// that never expires, which may hold networks and account rights, without deny rules or
-    /// cache prefixes.
-    #[value(name = "momento-v2")]
-    MomentoV2,
-    /// fgac's permission language.
-    #[value(alias = "dsl")]
-    Fgac,
-    /// Momento's v1 `Permissions` protobuf message (binary; redirect it to a file): one API key
-    /// named `default` that never expires, without deny rules or cache prefixes.
-    #[value(name = "momento-protobuf", alias = "momento-pb")]
-    MomentoProtobuf,
-    /// Momento's v2 `PermissionSet` protobuf message (binary; redirect it to a file, named
-    /// `*.v2.binpb` to be read back as v2).
-    #[value(name = "momento-v2-protobuf", alias = "momento-v2-pb")]
-    MomentoV2Protobuf,
+/// A [`Format`] named on the command line, by its one name or an older alias.
+#[derive(Clone, Copy)]
+struct FormatArg(Format);
+
+impl ValueEnum for FormatArg {
+    fn value_variants<'a>() -> &'a [FormatArg] {
+        const ALL: [FormatArg; Format::ALL.len()] = {
+            let mut all = [FormatArg(Format::Dsl); Format::ALL.len()];
+            let mut i = 0;
+            while i < all.len() {
+                all[i] = FormatArg(Format::ALL[i]);
+                i += 1;
+            }
+            all
+        };
+        &ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        let help = match self.0 {
+            Format::Dsl => "fgac's permission language",
+            Format::FgacJson => "fgac's JSON (says everything but comments)",
+            Format::MomentoJson => {
+                "Momento's scope JSON: one API key named `default` that never expires, without deny rules or cache prefixes"
+            }
+            Format::MomentoV2Json => {
+                "Momento's v2 rules as JSON: as momento-json, and may hold networks and account rights"
+            }
+            Format::MomentoProtobuf => {
+                "Momento's v1 `Permissions` message (binary; redirect it to a file)"
+            }
+            Format::MomentoV2Protobuf => {
+                "Momento's v2 `PermissionSet` message (binary; redirect it to a file named `*.v2.binpb`)"
+            }
+            _ => "",
+        };
+        Some(
+            clap::builder::PossibleValue::new(self.0.name())
+                .aliases(self.0.aliases().iter().copied())
+                .help(help),
+        )
+    }
 }
 
 fn main() -> ExitCode {
@@ -187,17 +206,7 @@ fn main() -> ExitCode {
             reasons,
         } => diff::run(&old, &new, now.as_deref(), json, reasons),
         Command::Contains(args) => contains::run(&args),
-        Command::Convert { file, to } => convert::run(
-            &file,
-            match to {
-                ConvertTo::Json => fgac::syntax::Form::KeyStoreJson,
-                ConvertTo::Momento => fgac::syntax::Form::MomentoJson,
-                ConvertTo::Fgac => fgac::syntax::Form::Dsl,
-                ConvertTo::MomentoV2 => fgac::syntax::Form::MomentoV2Json,
-                ConvertTo::MomentoProtobuf => fgac::syntax::Form::MomentoProtobuf,
-                ConvertTo::MomentoV2Protobuf => fgac::syntax::Form::MomentoV2Protobuf,
-            },
-        ),
+        Command::Convert { file, to } => convert::run(&file, to.0),
     };
     match outcome {
         Ok(status) => status.into(),

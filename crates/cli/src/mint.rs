@@ -62,13 +62,17 @@ fn rules(args: &[String]) -> Result<(Vec<Grant>, fgac::AccountRights), Stop> {
     let mut account = fgac::AccountRights::NONE;
     for (i, rule) in args.iter().enumerate() {
         let text = format!("key \"rule\" {{\n    expires never\n    {rule}\n}}\n");
-        let doc = fgac::syntax::dsl::parse(&text).map_err(|e| {
-            report(
-                &e.with_origin(format!("rule argument {}", i + 1))
-                    .to_string(),
-            );
-            Stop::Usage(format!("rule argument {} is not a rule", i + 1))
-        })?;
+        let doc = fgac::syntax::Reader::new()
+            .format(fgac::syntax::Format::Dsl)
+            .read_str(&text)
+            .map(|loaded| loaded.document)
+            .map_err(|e| {
+                report(
+                    &e.with_origin(format!("rule argument {}", i + 1))
+                        .to_string(),
+                );
+                Stop::Usage(format!("rule argument {} is not a rule", i + 1))
+            })?;
         match doc.credentials.as_slice() {
             [c] if c.token_id.is_none() && c.networks.is_empty() => match &c.permissions {
                 Permissions::Explicit(g) if g.len() == 1 && c.account.is_empty() => {

@@ -108,10 +108,13 @@ fn referenced_policy(path: &Path, text: &str, tests: &TestFile, policy: &Path) -
             return None;
         }
     };
-    match Authorizer::builder().read(&bytes, input::language_of(policy)) {
+    match Authorizer::builder()
+        .reader(fgac::syntax::Reader::for_path(policy))
+        .read(&bytes)
+    {
         Ok(compiled) => Some(Policy {
             origin: policy.display().to_string(),
-            text: input::text_of(&bytes, compiled.loaded().form.language()),
+            text: input::text_of(&bytes, compiled.loaded().format),
             compiled,
         }),
         Err(e) => {

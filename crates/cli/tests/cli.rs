@@ -540,10 +540,10 @@ fn convert_between_forms() {
     );
 
     let o = fgac(&["convert", "grammar/examples/checkout.json", "--to", "fgac"]);
-    let back = fgac::syntax::dsl::parse(&stdout(&o)).unwrap();
+    let back = fgac::syntax::parse(&stdout(&o)).unwrap();
     assert_eq!(
         back,
-        fgac::syntax::dsl::parse(&std::fs::read_to_string(Path::new(ROOT).join(CHECKOUT)).unwrap())
+        fgac::syntax::parse(&std::fs::read_to_string(Path::new(ROOT).join(CHECKOUT)).unwrap())
             .unwrap()
     );
 

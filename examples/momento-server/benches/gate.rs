@@ -47,7 +47,7 @@ fn gate(c: &mut Criterion) {
     ))
     .unwrap();
     let signer = SigningKey::generate(None).unwrap();
-    let doc = Authorizer::builder().read(&policy, None).unwrap();
+    let doc = Authorizer::builder().read(&policy).unwrap();
     let now = Timestamp::now();
     let key = sign_reference(
         "app",

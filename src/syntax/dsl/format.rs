@@ -17,28 +17,18 @@ use crate::model::{Expectation, Expected};
 use std::fmt::Write;
 
 /// Prints `doc` in canonical form.
-///
-/// ```
-/// let doc = fgac::syntax::dsl::parse(r#"key "svc" { expires never allow readonly cache "c" }"#)?;
-/// assert_eq!(
-///     fgac::syntax::dsl::format(&doc),
-///     "key \"svc\" {\n    expires never\n    allow readonly cache \"c\"\n}\n"
-/// );
-/// # Ok::<(), fgac::Error>(())
-/// ```
 #[must_use]
-pub fn format(doc: &Document) -> String {
+pub(crate) fn format(doc: &Document) -> String {
     print(&ast::from_model(doc))
 }
 
-/// Reformats DSL source in canonical form, keeping its comments. Fails on a document that does not
-/// parse; a document with semantic errors (a token without expiry, ...) still formats.
-pub fn format_source(src: &str) -> Result<String, crate::Error> {
-    format_source_with(src, &crate::Limits::default())
-}
-
-/// [`format_source`] under `limits`.
-pub fn format_source_with(src: &str, limits: &crate::Limits) -> Result<String, crate::Error> {
+/// Reformats DSL source in canonical form under `limits`, keeping its comments. Fails on a
+/// document that does not parse; a document with semantic errors (a token without expiry, ...)
+/// still formats.
+pub(crate) fn format_source_with(
+    src: &str,
+    limits: &crate::Limits,
+) -> Result<String, crate::Error> {
     let file = super::parse_file(src, limits)?;
     Ok(print(&file))
 }

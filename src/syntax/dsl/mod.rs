@@ -22,34 +22,12 @@ mod test_lines;
 mod tokens;
 
 pub(crate) use format::quote;
-pub use format::{format, format_source, format_source_with};
+pub(crate) use format::{format, format_source_with};
 
 use crate::error::{Diagnostic, Error};
 use crate::limits::Limits;
 use crate::model::{Document, Span, TestFile};
 use ast::SourceFile;
-
-/// Parses a DSL document with the default [`Limits`].
-///
-/// ```
-/// let doc = fgac::syntax::dsl::parse(r#"
-///     key "svc" {
-///         expires 2027-01-31T00:00:00Z
-///         allow readwrite cache "sessions" items prefix "user:"
-///     }
-/// "#)?;
-/// assert_eq!(doc.credentials[0].name, "svc");
-/// # Ok::<(), fgac::Error>(())
-/// ```
-pub fn parse(src: &str) -> Result<Document, Error> {
-    parse_with(src, &Limits::default())
-}
-
-/// Parses a DSL document under `limits`. Every syntax error is reported (up to 50), each with its
-/// line, column and source line; when the syntax is sound, settings given twice and the like.
-pub fn parse_with(src: &str, limits: &Limits) -> Result<Document, Error> {
-    parse_with_tests(src, limits).map(|(doc, _)| doc)
-}
 
 /// Parses a DSL file under `limits` once: its document and its `test` blocks.
 pub(crate) fn parse_with_tests(src: &str, limits: &Limits) -> Result<(Document, TestFile), Error> {

@@ -2,13 +2,14 @@
 //! scope, Momento's v2 rules), and the document it holds. The forms' pieces are read by
 //! [`read`](super::read) (v1 and the key store) and [`v2`](super::v2).
 
+use super::DEFAULT_CREDENTIAL_NAME;
 use super::object::Object;
 use super::read::{credential, networks, permission_set, span_of, syntax_error, value};
-use super::{DEFAULT_CREDENTIAL_NAME, JsonForm};
 use crate::error::{Diagnostic, Error, ErrorKind};
 use crate::limits::Limits;
 use crate::model::{CredentialKind, Document, Span};
 use crate::ops::AccountRights;
+use crate::syntax::Format;
 use serde_json::value::RawValue;
 
 const TOP_FIELDS: &[&str] = &[
@@ -22,7 +23,7 @@ const TOP_FIELDS: &[&str] = &[
 
 /// Reads a JSON document (either form) under `limits`: the document and the form it was in.
 /// Errors carry spans into `text`.
-pub(crate) fn read(text: &str, limits: &Limits) -> Result<(Document, JsonForm), Error> {
+pub(crate) fn read(text: &str, limits: &Limits) -> Result<(Document, Format), Error> {
     if text.len() > limits.max_document_bytes {
         return Err(Error::one(Diagnostic::limit(
             "max_document_bytes",
@@ -61,7 +62,7 @@ pub(crate) fn read(text: &str, limits: &Limits) -> Result<(Document, JsonForm), 
             Document {
                 credentials: vec![credential],
             },
-            JsonForm::MomentoV2,
+            Format::MomentoV2Json,
         ));
     }
     if let (Some(_), Some(raw)) = (credentials, networks_raw) {
@@ -89,7 +90,7 @@ pub(crate) fn read(text: &str, limits: &Limits) -> Result<(Document, JsonForm), 
             for raw in list {
                 out.push(credential(text, raw, limits)?);
             }
-            Ok((Document { credentials: out }, JsonForm::KeyStore))
+            Ok((Document { credentials: out }, Format::FgacJson))
         }
         (None, permissions, super_user) => {
             let permissions = permission_set(
@@ -111,7 +112,7 @@ pub(crate) fn read(text: &str, limits: &Limits) -> Result<(Document, JsonForm), 
                 Document {
                     credentials: vec![credential],
                 },
-                JsonForm::MomentoScope,
+                Format::MomentoJson,
             ))
         }
         (Some(credentials), _, _) => Err(Error::one(

@@ -1,20 +1,21 @@
-//! The JSON front end: Momento's documented permission JSON (v1 scopes and v2 rules), and fgac's
-//! key-store JSON.
+//! The JSON formats: Momento's documented permission JSON (v1 scopes and v2 rules), and fgac's
+//! JSON; and the strict object reader every JSON shape fgac reads goes through.
 //!
-//! Three document forms are read, told apart by their top-level field:
+//! The three JSON [`Format`]s are told apart by their top-level field:
 //!
-//! * **Momento scope** (one credential): `{"permissions": [...]}` or `{"super_user": true}`. It is
-//!   loaded as an API key named [`DEFAULT_CREDENTIAL_NAME`] that never expires. fgac reads its
+//! * **Momento's JSON** (one credential): `{"permissions": [...]}` or `{"super_user": true}`. It
+//!   is read as an API key named [`DEFAULT_CREDENTIAL_NAME`] that never expires. fgac reads its
 //!   extensions here too (deny rules, cache prefixes, and a top-level `"networks"` allowlist);
-//!   [`to_momento_scope`] refuses to write them, as Momento cannot read them.
-//! * **Key store** (many credentials): `{"credentials": [{"name": "svc", "kind": "api_key",
+//!   writing it refuses them, as Momento cannot read them.
+//! * **fgac's JSON** (many credentials): `{"credentials": [{"name": "svc", "kind": "api_key",
 //!   "expires_at": 1798761600, "permissions": [...]}]}`, where `kind` is `api_key` or `token`,
 //!   `expires_at` is epoch seconds or `"never"` (required: an expiry is never implied), and a
 //!   credential has `permissions` or `"super_user": true`, and optionally a `token_id` and
 //!   `networks` (CIDR strings; left out, every address), and `account_rights` (Momento's v2
 //!   management and list rights by name: `["resource_write", "cache_list"]`).
-//! * **Momento v2 rules** (one credential): `{"rules": [...], "conditions": [...]}`, read as the
-//!   scope form is, with networks and account rights (see [`to_momento_v2`] for the spelling).
+//! * **Momento's v2 JSON** (one credential): `{"rules": [...], "conditions": [...]}`, read as
+//!   Momento's JSON is, with networks and account rights (written `{"type": "resource_management",
+//!   "permissions": ["write"]}` and an `ip_filter` condition).
 //!
 //! A permission is `{"role": ..., "cache": ..., "item": ...}` or `{"role": ..., "cache": ...,
 //! "topic": ...}`, or on the items of stores `{"role": ..., "store": ..., "item": ...}` (stores
@@ -47,13 +48,14 @@ pub(crate) mod fields {
 }
 
 pub use object::Object;
-pub use v2::to_momento_v2;
-
-pub use write::{to_line, to_momento_scope, to_string};
+pub(crate) use v2::to_momento_v2;
+pub use write::to_line;
+pub(crate) use write::{to_momento_scope, to_string};
 
 use crate::error::Error;
 use crate::limits::Limits;
 use crate::model::Document;
+use crate::syntax::Format;
 
 pub use crate::syntax::momento::DEFAULT_CREDENTIAL_NAME;
 
@@ -73,37 +75,21 @@ pub fn key_from_base64(text: &str) -> Option<Vec<u8>> {
     base64::engine::general_purpose::STANDARD.decode(text).ok()
 }
 
-/// Which of the two JSON forms a document was written in (public as [`Form`](super::Form)).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) enum JsonForm {
-    /// Momento's scope JSON: one credential's permissions.
-    MomentoScope,
-    /// fgac's key-store JSON: named credentials with their kind and expiry.
-    KeyStore,
-    /// Momento's v2 permission rules: one credential's rules.
-    MomentoV2,
+/// Parses a JSON document (any of the three formats) with the default [`Limits`].
+#[cfg(test)]
+pub(crate) fn parse(text: &str) -> Result<Document, Error> {
+    read(text, &Limits::default()).map(|(doc, _)| doc)
 }
 
-/// Parses a JSON document (either form) with the default [`Limits`].
-///
-/// ```
-/// let doc = fgac::syntax::json::parse(r#"{"permissions": [
-///     {"role": "readonly", "cache": "data", "item": {"key": "foo"}}
-/// ]}"#)?;
-/// assert_eq!(doc.credentials[0].name, "default");
-/// # Ok::<(), fgac::Error>(())
-/// ```
-pub fn parse(text: &str) -> Result<Document, Error> {
-    parse_with(text, &Limits::default())
+/// Whether `doc`, read from Momento's v1 JSON, is also v2's text: a super user with nothing
+/// beside it (`{"super_user": true}`), which both versions spell alike.
+pub(crate) fn says_the_same_in_v2(doc: &Document) -> bool {
+    matches!(doc.credentials.as_slice(), [c] if matches!(c.permissions, crate::model::Permissions::SuperUser { .. }) && c.networks.is_empty())
 }
 
-/// Parses a JSON document (either form) under `limits`. Errors carry line and column.
-pub fn parse_with(text: &str, limits: &Limits) -> Result<Document, Error> {
-    read_form(text, limits).map(|(doc, _)| doc)
-}
-
-/// Parses a JSON document (either form) under `limits`, saying which form it was in.
-pub(crate) fn read_form(text: &str, limits: &Limits) -> Result<(Document, JsonForm), Error> {
+/// Parses a JSON document (any of the three formats) under `limits`, saying which it was in.
+/// Errors carry line and column.
+pub(crate) fn read(text: &str, limits: &Limits) -> Result<(Document, Format), Error> {
     document::read(text, limits).map_err(|e| e.with_source(text))
 }
 

@@ -381,21 +381,22 @@ pub(super) fn credential(
 /// `list` permissions.
 ///
 /// ```
-/// let doc = fgac::syntax::parse(r#"key "default" {
+/// use fgac::syntax::{self, Format};
+/// let doc = syntax::parse(r#"key "default" {
 ///     expires never
 ///     allow resource_write
 ///     allow readwrite cache "c" items prefix "user:"
 /// }"#)?;
-/// let v2 = fgac::syntax::json::to_momento_v2(&doc.credentials[0])?;
+/// let v2 = syntax::to_string(&doc, Format::MomentoV2Json)?;
 /// assert_eq!(v2, concat!(
 ///     "{\"rules\": [\n",
 ///     "  {\"type\": \"cache\", \"permissions\": [\"read\", \"write\"], \"caches\": {\"name\": \"c\"}, \"items\": {\"key_prefix\": \"user:\"}},\n",
 ///     "  {\"type\": \"resource_management\", \"permissions\": [\"write\"]}\n",
-///     "]}"));
-/// assert_eq!(fgac::syntax::parse(&v2)?, doc);
+///     "]}\n"));
+/// assert_eq!(syntax::parse(&v2)?, doc);
 /// # Ok::<(), fgac::Error>(())
 /// ```
-pub fn to_momento_v2(credential: &CredentialDef) -> Result<String, Error> {
+pub(crate) fn to_momento_v2(credential: &CredentialDef) -> Result<String, Error> {
     use serde_json::{Value, json};
     /// A rule, its fields in the documented order.
     #[derive(serde::Serialize)]

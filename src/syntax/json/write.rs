@@ -16,17 +16,18 @@ use base64::Engine as _;
 use serde::Serialize;
 use std::io;
 
-/// Prints `doc` in fgac's key-store form: one field per line, one permission per line, `"*"` for
-/// all. Every model prints, and [`parse`](super::parse) gives the same model back.
+/// Prints `doc` in fgac's JSON: one field per line, one permission per line, `"*"` for all.
+/// Every model prints, and reading it gives the same model back.
 ///
 /// ```
-/// let doc = fgac::syntax::json::parse(r#"{"super_user": true}"#)?;
-/// let text = fgac::syntax::json::to_string(&doc);
-/// assert_eq!(fgac::syntax::json::parse(&text)?, doc);
+/// use fgac::syntax::{self, Format};
+/// let doc = syntax::parse(r#"{"super_user": true}"#)?;
+/// let text = syntax::to_string(&doc, Format::FgacJson)?;
+/// assert_eq!(syntax::parse(&text)?, doc);
 /// # Ok::<(), fgac::Error>(())
 /// ```
 #[must_use]
-pub fn to_string(doc: &Document) -> String {
+pub(crate) fn to_string(doc: &Document) -> String {
     let mut out = String::from("{\n  \"credentials\": [");
     for (i, c) in doc.credentials.iter().enumerate() {
         out += if i == 0 { "\n    {\n" } else { ",\n    {\n" };
@@ -189,8 +190,8 @@ pub(super) fn one_line<T: Serialize + ?Sized>(value: &T) -> String {
 }
 
 /// Prints one credential in Momento's scope form (`{"permissions": [...]}` or
-/// `{"super_user": true}`), which [`parse`](super::parse) reads back as an API key named
-/// `default` that never expires.
+/// `{"super_user": true}`), which is read back as an API key named `default` that never
+/// expires.
 ///
 /// Refuses, naming each, what that form cannot say: deny rules, cache-name prefixes, and a
 /// credential that is not an API key named `default` that never expires and may be used from
@@ -198,15 +199,16 @@ pub(super) fn one_line<T: Serialize + ?Sized>(value: &T) -> String {
 /// differently.
 ///
 /// ```
-/// let doc = fgac::syntax::dsl::parse(r#"token "t" { expires 2027-01-01T00:00:00Z  allow readonly cache "c" }"#)?;
-/// let err = fgac::syntax::json::to_momento_scope(&doc.credentials[0]).unwrap_err();
+/// use fgac::syntax::{self, Format};
+/// let doc = syntax::parse(r#"token "t" { expires 2027-01-01T00:00:00Z  allow readonly cache "c" }"#)?;
+/// let err = syntax::to_string(&doc, Format::MomentoJson).unwrap_err();
 /// assert_eq!(
 ///     err.diagnostics()[0].message,
 ///     "Momento's JSON cannot express the name `t`, the kind (a disposable token), the expiry (2027-01-01T00:00:00Z) of `t`"
 /// );
 /// # Ok::<(), fgac::Error>(())
 /// ```
-pub fn to_momento_scope(credential: &CredentialDef) -> Result<String, Error> {
+pub(crate) fn to_momento_scope(credential: &CredentialDef) -> Result<String, Error> {
     let problems = crate::syntax::momento::refusals(
         credential,
         "Momento's JSON",

@@ -18,16 +18,16 @@
 //! Momento's scope JSON is; files in this form end in `.binpb` (or `.pb`).
 //!
 //! ```
-//! use fgac::syntax::protobuf;
-//! use fgac::model::CredentialKind;
+//! use fgac::syntax::{self, Format, Reader};
 //!
 //! // What Momento's Python SDK sends for `PermissionScope` "readonly on cache `c`".
 //! let bytes = [0x12, 0x0b, 0x0a, 0x09, 0x0a, 0x07, 0x08, 0x02, 0x1a, 0x03, 0x0a, 0x01, b'c'];
-//! let doc = protobuf::parse(&bytes)?;
-//! let printed = protobuf::to_bytes(&doc.credentials[0])?;
+//! let reader = Reader::new().format(Format::MomentoProtobuf);
+//! let doc = reader.read(&bytes)?.document;
+//! let printed = syntax::to_bytes(&doc, Format::MomentoProtobuf)?;
 //! assert_eq!(printed, bytes);
 //!
-//! let err = protobuf::parse(&[0x12, 0x04, 0x0a, 0x02, 0x0a, 0x00]).unwrap_err();
+//! let err = reader.read(&[0x12, 0x04, 0x0a, 0x02, 0x0a, 0x00]).unwrap_err();
 //! assert_eq!(err.diagnostics()[0].message, "`CachePermissions` has no role (on the wire, an unset role is the zero value, `*PermitNone`)");
 //! # Ok::<(), fgac::Error>(())
 //! ```
@@ -46,14 +46,9 @@ use crate::error::Error;
 use crate::limits::Limits;
 use crate::model::{CredentialDef, CredentialKind, Document, Permissions, Span};
 
-/// Reads a `Permissions` message as a document with the default [`Limits`].
-pub fn parse(bytes: &[u8]) -> Result<Document, Error> {
-    parse_with(bytes, &Limits::default())
-}
-
 /// Reads a `Permissions` message as a document (one API key named `default` that never expires)
 /// under `limits`.
-pub fn parse_with(bytes: &[u8], limits: &Limits) -> Result<Document, Error> {
+pub(crate) fn read_document(bytes: &[u8], limits: &Limits) -> Result<Document, Error> {
     let permissions = read_permissions(bytes, limits)?;
     Ok(Document {
         credentials: vec![momento_credential(
@@ -65,16 +60,10 @@ pub fn parse_with(bytes: &[u8], limits: &Limits) -> Result<Document, Error> {
     })
 }
 
-/// Reads Momento's v2 `PermissionSet` message (`permissionrules.proto`) as a document with the
-/// default [`Limits`].
-pub fn parse_v2(bytes: &[u8]) -> Result<Document, Error> {
-    parse_v2_with(bytes, &Limits::default())
-}
-
 /// Reads a v2 `PermissionSet` message as a document (one API key named `default` that never
 /// expires, with the grants, account rights and networks the message gives) under `limits`.
 /// Function and database rules are refused: fgac does not authorize them.
-pub fn parse_v2_with(bytes: &[u8], limits: &Limits) -> Result<Document, Error> {
+pub(crate) fn read_document_v2(bytes: &[u8], limits: &Limits) -> Result<Document, Error> {
     let set = v2::permission_set(bytes, limits).map_err(|d| Error::one(*d))?;
     Ok(Document {
         credentials: vec![momento_credential(
@@ -90,7 +79,7 @@ pub fn parse_v2_with(bytes: &[u8], limits: &Limits) -> Result<Document, Error> {
 /// say: anything but an API key named `default` that never expires, deny rules, and cache
 /// prefixes. Networks become an `ip_filter` condition, account rights management rules and
 /// `list` permissions.
-pub fn to_v2_bytes(credential: &CredentialDef) -> Result<Vec<u8>, Error> {
+pub(crate) fn to_v2_bytes(credential: &CredentialDef) -> Result<Vec<u8>, Error> {
     let problems = super::momento::refusals(
         credential,
         "Momento's v2 protobuf",
@@ -114,7 +103,7 @@ pub fn read_permissions(bytes: &[u8], limits: &Limits) -> Result<Permissions, Er
 /// `credential` as a `Permissions` message, refusing (one diagnostic each) what the message
 /// cannot say: anything but an API key named `default` that never expires and may be used from
 /// anywhere, deny rules, and cache prefixes.
-pub fn to_bytes(credential: &CredentialDef) -> Result<Vec<u8>, Error> {
+pub(crate) fn to_bytes(credential: &CredentialDef) -> Result<Vec<u8>, Error> {
     let problems = super::momento::refusals(
         credential,
         "Momento's protobuf",
@@ -131,7 +120,7 @@ pub fn to_bytes(credential: &CredentialDef) -> Result<Vec<u8>, Error> {
 /// way Momento's SDKs write it (every item of a cache left unset for an API key, `all_items` for
 /// a token), refusing deny rules, cache prefixes, roles on the wrong kind of resource and a
 /// super-user token.
-pub fn permissions_to_bytes(
+pub fn write_permissions(
     permissions: &Permissions,
     kind: CredentialKind,
 ) -> Result<Vec<u8>, Error> {

@@ -173,7 +173,7 @@ proptest! {
             (Some(expected), Ok(got)) => {
                 prop_assert_eq!(&got, &expected);
                 let kind = crate::model::CredentialKind::ApiKey;
-                let again = super::permissions_to_bytes(&got, kind).unwrap();
+                let again = super::write_permissions(&got, kind).unwrap();
                 prop_assert_eq!(read_permissions(&again, &Limits::default()).unwrap(), expected);
             }
             (None, Err(e)) => {
