@@ -1,5 +1,5 @@
 //! fgac's engine on its own: authorize as policies grow (1 to 100,000 grants), by item-key length,
-//! in a key store of 100,000 credentials, and compile throughput. Every measured decision is
+//! in a document of 100,000 credentials, and compile throughput. Every measured decision is
 //! asserted, so a benchmark that decides wrong fails instead of reporting a fast wrong answer.
 //! (`benches/peers/` measures the same requests beside the reference evaluator, Cedar and casbin.)
 
@@ -76,7 +76,7 @@ fn key_length(c: &mut Criterion) {
     group.finish();
 }
 
-/// A key store of `n` credentials `key-000000`, ..., each with two grants of its own.
+/// A document of `n` credentials `key-000000`, ..., each with two grants of its own.
 fn key_store(n: usize) -> Document {
     let credentials = (0..n)
         .map(|i| CredentialDef {

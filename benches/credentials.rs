@@ -6,7 +6,7 @@
 //! asserts its answer.
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use fgac::credentials::{Keyring, MintOptions, SigningKey, Store, mint, sign_reference};
+use fgac::credentials::{Keyring, MintOptions, SigningKey, Trust, mint, sign_reference};
 use fgac::model::{CacheSelector, CredentialDef, CredentialKind, Expiry, Grant, ItemSelector};
 use fgac::model::{Permissions, Role, Span};
 use fgac::{Authorizer, Decision, Limits, Operation, Resource, Timestamp};
@@ -64,8 +64,8 @@ fn token_of_20(id: &str) -> String {
     .expect("mints")
 }
 
-fn store() -> Store {
-    Store::builder()
+fn store() -> Trust {
+    Trust::builder()
         .key(signer().public_key())
         .build()
         .expect("store")
@@ -160,7 +160,7 @@ fn revocation_check(c: &mut Criterion) {
 }
 
 /// 100,000 API keys in a document, each resolved once through a key that refers to it.
-fn big_ring() -> (Arc<Keyring>, Store, Vec<String>) {
+fn big_ring() -> (Arc<Keyring>, Trust, Vec<String>) {
     const N: usize = 100_000;
     let mut text = String::with_capacity(N * 80);
     for i in 0..N {
@@ -172,7 +172,7 @@ fn big_ring() -> (Arc<Keyring>, Store, Vec<String>) {
         .limits(Limits::unbounded())
         .read(text.as_bytes())
         .expect("compiles");
-    let store = Store::builder()
+    let store = Trust::builder()
         .key(signer().public_key())
         .document(document)
         .limits(Limits::unbounded())

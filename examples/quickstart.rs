@@ -1,4 +1,4 @@
-//! Loads a key store (in the DSL or JSON), compiles it, and decides a few requests, printing each
+//! Loads a document (in the DSL or JSON), compiles it, and decides a few requests, printing each
 //! decision and why. Run: `cargo run --release --example quickstart [-- FILE]`.
 
 use fgac::{Authorizer, Operation, Resource, Timestamp};

@@ -575,13 +575,13 @@ pub fn credentials(data: &[u8]) {
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use ed25519_dalek::Signer as _;
     use fgac::AuthFailure;
-    use fgac::credentials::{Keyring, SignatureCheck, SigningKey, Store, inspect};
+    use fgac::credentials::{Keyring, SignatureCheck, SigningKey, Trust, inspect};
     const SECRET: [u8; 32] = [7; 32];
     let Some((&mode, rest)) = data.split_first() else {
         return;
     };
     let signer = SigningKey::from_secret_bytes("k1", &SECRET).expect("a key");
-    let store = Store::builder()
+    let store = Trust::builder()
         .key(signer.public_key())
         .limits(limits())
         .build()

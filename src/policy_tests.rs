@@ -99,16 +99,16 @@ pub fn run<'t>(
                 ..
             }
         );
-        if authz.credential(&e.key).is_none() && !deliberate {
+        if authz.credential(&e.credential).is_none() && !deliberate {
             let d = Diagnostic::new(
                 ErrorKind::Test,
                 e.span,
                 format!(
                     "test `{}` names the credential `{}`, which the policy does not hold",
-                    test.name, e.key
+                    test.name, e.credential
                 ),
             );
-            unknown.push(match authz.suggest_credential(&e.key) {
+            unknown.push(match authz.suggest_credential(&e.credential) {
                 Some(s) => d.with_help(format!("did you mean `{s}`?")),
                 None => d.with_help(
                     "name a credential of the policy, or expect `reason unknown_credential` to check that it is gone",
@@ -122,7 +122,7 @@ pub fn run<'t>(
         .iter()
         .filter_map(|e| {
             let at = e.at.unwrap_or(now);
-            let actual = match authz.credential(&e.key) {
+            let actual = match authz.credential(&e.credential) {
                 Some(c) => Outcome::Decided(c.authorize(e.op, e.resource.as_resource(), at)),
                 None => Outcome::UnknownCredential,
             };

@@ -63,7 +63,7 @@ fn a_management_right_opens_exactly_its_operations() {
 }
 
 #[test]
-fn the_dsl_and_the_key_store_json_say_the_same() {
+fn the_dsl_and_fgac_json_say_the_same() {
     let dsl =
         fgac::syntax::parse(r#"key "ops" { expires never  allow auth_write  allow cache_list }"#)
             .unwrap();

@@ -9,7 +9,7 @@
 mod common;
 
 use common::strategies;
-use fgac::analysis::{Change, ChangeKind, DiffOptions, contains, diff, expires_no_later, mint};
+use fgac::analysis::{Change, ChangeKind, DiffOptions, contains, derive, diff, expires_no_later};
 use fgac::model::{
     CacheSelector, CredentialDef, CredentialKind, Document, Effect, Expiry, Grant, ItemSelector,
     Permissions, Role, Span,
@@ -461,7 +461,7 @@ fn minting_hands_out_at_most_what_the_parent_holds() {
             ItemSelector::Key(b"user:42".to_vec()),
         )],
     );
-    let minted = mint(&parent, &ok, now, &limits).expect("within the parent");
+    let minted = derive(&parent, &ok, now, &limits).expect("within the parent");
     assert!(
         minted
             .authorize(Operation::Get, Resource::item("sessions", b"user:42"), now)
@@ -477,8 +477,8 @@ fn minting_hands_out_at_most_what_the_parent_holds() {
             ItemSelector::Prefix(b"user:".to_vec()),
         )],
     );
-    match mint(&parent, &admin, now, &limits) {
-        Err(fgac::analysis::MintError::Exceeds(c)) => {
+    match derive(&parent, &admin, now, &limits) {
+        Err(fgac::analysis::DeriveError::Exceeds(c)) => {
             assert_eq!(
                 c.resource.to_string(),
                 r#"cache "sessions" item "user:admin""#
@@ -502,8 +502,8 @@ fn minting_hands_out_at_most_what_the_parent_holds() {
         )],
     );
     assert!(matches!(
-        mint(&parent, &long, now, &Limits::unbounded()),
-        Err(fgac::analysis::MintError::OutlivesParent { .. })
+        derive(&parent, &long, now, &Limits::unbounded()),
+        Err(fgac::analysis::DeriveError::OutlivesParent { .. })
     ));
     let day = token(
         "t",
@@ -515,8 +515,8 @@ fn minting_hands_out_at_most_what_the_parent_holds() {
         )],
     );
     assert!(matches!(
-        mint(&parent, &day, now, &limits),
-        Err(fgac::analysis::MintError::TooLong { .. })
+        derive(&parent, &day, now, &limits),
+        Err(fgac::analysis::DeriveError::TooLong { .. })
     ));
     let past = token(
         "t",
@@ -528,8 +528,8 @@ fn minting_hands_out_at_most_what_the_parent_holds() {
         )],
     );
     assert!(matches!(
-        mint(&parent, &past, now, &limits),
-        Err(fgac::analysis::MintError::AlreadyExpired { .. })
+        derive(&parent, &past, now, &limits),
+        Err(fgac::analysis::DeriveError::AlreadyExpired { .. })
     ));
     // A token is validated like any: it must expire, and carries at most 20 grants.
     let twenty_one: Vec<Grant> = (0..21)
@@ -542,8 +542,8 @@ fn minting_hands_out_at_most_what_the_parent_holds() {
         })
         .collect();
     assert!(matches!(
-        mint(&parent, &token("t", 1_000_100, twenty_one), now, &limits),
-        Err(fgac::analysis::MintError::Invalid(_))
+        derive(&parent, &token("t", 1_000_100, twenty_one), now, &limits),
+        Err(fgac::analysis::DeriveError::Invalid(_))
     ));
     // Nothing mints a super user, not even a super user.
     let root = compiled(CredentialDef {
@@ -559,8 +559,8 @@ fn minting_hands_out_at_most_what_the_parent_holds() {
         ..key("k", Expiry::Never, vec![])
     };
     assert!(matches!(
-        mint(&root, &wanted, now, &limits),
-        Err(fgac::analysis::MintError::SuperUser)
+        derive(&root, &wanted, now, &limits),
+        Err(fgac::analysis::DeriveError::SuperUser)
     ));
     // But a super user mints any fine-grained key or token (Momento's rule, a special case).
     let anything = key(
@@ -572,7 +572,7 @@ fn minting_hands_out_at_most_what_the_parent_holds() {
             ItemSelector::All,
         )],
     );
-    assert!(mint(&root, &anything, now, &limits).is_ok());
+    assert!(derive(&root, &anything, now, &limits).is_ok());
 
     // Networks: a parent restricted to networks mints only children restricted within them.
     let net = |s: &str| s.parse::<fgac::model::Network>().unwrap();
@@ -594,14 +594,14 @@ fn minting_hands_out_at_most_what_the_parent_holds() {
             vec![items(Role::ReadOnly, "c", ItemSelector::All)],
         )
     };
-    assert!(mint(&office, &child(vec![net("10.0.0.0/8")]), now, &limits).is_ok());
+    assert!(derive(&office, &child(vec![net("10.0.0.0/8")]), now, &limits).is_ok());
     assert!(matches!(
-        mint(&office, &child(vec![]), now, &limits),
-        Err(fgac::analysis::MintError::Network { address }) if address.to_string() == "0.0.0.0"
+        derive(&office, &child(vec![]), now, &limits),
+        Err(fgac::analysis::DeriveError::Network { address }) if address.to_string() == "0.0.0.0"
     ));
     assert!(matches!(
-        mint(&office, &child(vec![net("10.0.0.0/8"), net("192.168.0.0/16")]), now, &limits),
-        Err(fgac::analysis::MintError::Network { address }) if address.to_string() == "192.168.0.0"
+        derive(&office, &child(vec![net("10.0.0.0/8"), net("192.168.0.0/16")]), now, &limits),
+        Err(fgac::analysis::DeriveError::Network { address }) if address.to_string() == "192.168.0.0"
     ));
 }
 

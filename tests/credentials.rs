@@ -8,7 +8,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use common::signed::*;
 use fgac::credentials::{
-    Keyring, MintOptions, Revocation, RevocationLog, SigningKey, Store, mint, sign_reference,
+    Keyring, MintOptions, Revocation, RevocationLog, SigningKey, Trust, mint, sign_reference,
 };
 use fgac::model::{CredentialDef, CredentialKind, Document, Expiry, Permissions, Span};
 use fgac::{AuthFailure, Authorizer, Decision, DenyReason, Limits, Operation, Resource, Timestamp};
@@ -80,7 +80,7 @@ fn every_tampering_class_is_refused_with_its_reason() {
         &[9; 32],
     );
     assert_eq!(refused(&other), AuthFailure::UnknownKey);
-    let retired = ring_with(|_| Store::builder().retired_key(signer().public_key()));
+    let retired = ring_with(|_| Trust::builder().retired_key(signer().public_key()));
     assert_eq!(
         resolve(&retired, &good).unwrap_err(),
         AuthFailure::RetiredKey
@@ -321,7 +321,7 @@ fn svc_key(expires: Expiry) -> String {
 fn keys_that_refer_to_the_document_follow_it() {
     let doc = svc_document;
     let store = |cache: &str| {
-        Store::builder()
+        Trust::builder()
             .key(signer().public_key())
             .document(doc(cache))
             .build()
@@ -361,7 +361,7 @@ fn keys_that_refer_to_the_document_follow_it() {
         )
         .unwrap();
     ring.replace(
-        Store::builder()
+        Trust::builder()
             .key(signer().public_key())
             .document(with_more)
             .build()
@@ -376,7 +376,7 @@ fn rotation_refreshes_keys_and_retires_signing_keys() {
     let old_signer = signer();
     let new_signer = SigningKey::from_secret_bytes("k2", &[8; 32]).unwrap();
     let store = |retire_old: bool| {
-        let b = Store::builder()
+        let b = Trust::builder()
             .signing_key(old_signer.clone())
             .signing_key(new_signer.clone())
             .key(new_signer.public_key());
@@ -389,7 +389,7 @@ fn rotation_refreshes_keys_and_retires_signing_keys() {
     };
     let ring = Keyring::new(store(false)).unwrap();
     assert_eq!(
-        ring.store().signer().map(|s| s.kid()),
+        ring.trust().signer().map(|s| s.kid()),
         Some("k2"),
         "the newest signs"
     );
@@ -446,7 +446,7 @@ fn rotation_refreshes_keys_and_retires_signing_keys() {
     .unwrap();
     assert!(matches!(
         ring.refresh(&token, &token, &secret, later, now()),
-        Err(fgac::credentials::IssueError::NotAnApiKey)
+        Err(fgac::credentials::MintError::NotAnApiKey)
     ));
 
     // Retiring the old signing key withdraws what it signed, live sessions included; what the
@@ -473,7 +473,7 @@ fn rotation_refreshes_keys_and_retires_signing_keys() {
     .unwrap();
     assert!(matches!(
         ring.mint(&new, &too_much.credentials[0], now()),
-        Err(fgac::credentials::IssueError::Mint(_))
+        Err(fgac::credentials::MintError::Mint(_))
     ));
 
     // Revoking the first key revokes its successor and what was minted from it, and a revoked
@@ -483,9 +483,7 @@ fn rotation_refreshes_keys_and_retires_signing_keys() {
     assert!(!old.is_live() && !new.is_live() && !child.is_live());
     assert!(matches!(
         ring.refresh(&old, &old, &secret, later, now()),
-        Err(fgac::credentials::IssueError::NotValid(
-            AuthFailure::Revoked
-        ))
+        Err(fgac::credentials::MintError::NotValid(AuthFailure::Revoked))
     ));
 }
 
@@ -496,12 +494,12 @@ fn rotation_refreshes_keys_and_retires_signing_keys() {
 #[test]
 fn swaps_and_revocations_under_load() {
     let doc = svc_document;
-    let a = Store::builder()
+    let a = Trust::builder()
         .key(signer().public_key())
         .document(doc("a"))
         .build()
         .unwrap();
-    let b = Store::builder()
+    let b = Trust::builder()
         .key(signer().public_key())
         .document(doc("b"))
         .build()
@@ -645,7 +643,7 @@ fn revoking_child() {
         return;
     };
     let round = std::env::var("FGAC_TEST_ROUND").unwrap_or_default();
-    let store = Store::builder()
+    let store = Trust::builder()
         .key(signer().public_key())
         .revocation_log(&log)
         .build()
@@ -722,7 +720,7 @@ fn revocations_survive_sigkill() {
         );
     }
     // And a key ring opened on the log refuses them.
-    let store = Store::builder()
+    let store = Trust::builder()
         .key(signer().public_key())
         .revocation_log(&log)
         .build()

@@ -8,8 +8,8 @@ mod common;
 
 use common::signed::*;
 use common::strategies::credential;
-use fgac::analysis::{MintError, within};
-use fgac::credentials::{IssueError, Keyring, MintOptions, Revocation, Session, Store, mint};
+use fgac::analysis::{DeriveError, within};
+use fgac::credentials::{Keyring, MintError, MintOptions, Revocation, Session, Trust, mint};
 use fgac::model::{CredentialDef, CredentialKind, Expiry, Permissions};
 use fgac::{AuthFailure, Authorizer, Limits, Operation, Resource, Timestamp};
 use proptest::prelude::*;
@@ -18,7 +18,7 @@ use proptest::prelude::*;
 /// the tests' parents and callers from.
 fn minting_ring() -> Keyring {
     Keyring::new(
-        Store::builder()
+        Trust::builder()
             .key(signer().public_key())
             .signing_key(signer())
             .build()
@@ -140,11 +140,11 @@ fn a_caller_cannot_refresh_its_way_to_rights_it_does_not_hold() {
     let later = Expiry::At(at("2026-12-20T00:00:00Z"));
     assert!(matches!(
         ring.refresh(&narrow, &w, &wide.id, later, now),
-        Err(IssueError::WrongRefreshSecret)
+        Err(MintError::WrongRefreshSecret)
     ));
     let secret = wide.refresh_secret.as_deref().unwrap();
     match ring.refresh(&narrow, &w, secret, later, now) {
-        Err(IssueError::Mint(MintError::Exceeds(c))) => {
+        Err(MintError::Mint(DeriveError::Exceeds(c))) => {
             assert_eq!(
                 c.resource.as_resource(),
                 Resource::item("app", b"secret"),
@@ -265,7 +265,7 @@ fn what_cannot_be_refreshed_is_refused_by_name() {
     );
     assert!(matches!(
         ring.refresh(&admin, &admin, "anything", later, now),
-        Err(IssueError::NotRefreshable)
+        Err(MintError::NotRefreshable)
     ));
     // A token minted by the ring.
     let token = ring
@@ -281,7 +281,7 @@ fn what_cannot_be_refreshed_is_refused_by_name() {
         .unwrap();
     assert!(matches!(
         ring.refresh(&t, &t, "anything", later, now),
-        Err(IssueError::NotAnApiKey)
+        Err(MintError::NotAnApiKey)
     ));
     // A chosen id cannot look like a generation.
     let root = root();
@@ -296,7 +296,7 @@ fn what_cannot_be_refreshed_is_refused_by_name() {
         now,
         &Limits::default(),
     );
-    assert!(matches!(chosen, Err(IssueError::BadId(_))));
+    assert!(matches!(chosen, Err(MintError::BadId(_))));
 }
 
 /// A parent, a key minted from it (half the time with the parent's own permissions, so that most
@@ -374,17 +374,17 @@ proptest! {
                     AuthFailure::Revoked
                 );
             }
-            Err(IssueError::Mint(MintError::Exceeds(ce))) => {
+            Err(MintError::Mint(DeriveError::Exceeds(ce))) => {
                 // A real request: the key is allowed it, the caller is not.
                 let r = ce.resource.as_resource();
                 prop_assert!(key.authorize(ce.op, r, now).is_allowed());
                 prop_assert!(!caller.authorize(ce.op, r, now).is_allowed());
             }
-            Err(IssueError::Mint(MintError::Network { address })) => {
+            Err(MintError::Mint(DeriveError::Network { address })) => {
                 prop_assert!(key.credential().allows_peer(address));
                 prop_assert!(!caller.credential().allows_peer(address));
             }
-            Err(IssueError::Mint(MintError::AlreadyExpired { expiry, .. })) => {
+            Err(MintError::Mint(DeriveError::AlreadyExpired { expiry, .. })) => {
                 prop_assert!(expiry <= now);
             }
             Err(e) => prop_assert!(false, "unexpected refusal: {e}"),

@@ -8,7 +8,7 @@ mod common;
 
 use common::signed::*;
 use fgac::credentials::{
-    Keyring, LogError, LogHealth, Revocation, RevocationLog, RevocationRecord, Store,
+    Keyring, LogError, LogHealth, Revocation, RevocationLog, RevocationRecord, Trust,
 };
 use fgac::model::Expiry;
 use fgac::{AuthFailure, Timestamp};
@@ -20,7 +20,7 @@ use std::time::Duration;
 
 fn ring_on(log: &Path) -> Result<Keyring, LogError> {
     Keyring::new(
-        Store::builder()
+        Trust::builder()
             .key(signer().public_key())
             .revocation_log(log)
             .build()

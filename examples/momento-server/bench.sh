@@ -69,7 +69,7 @@ dir="$work/churn"
 (
   for i in $(seq $((SECONDS_RUN * 10 + 20))); do
     printf '# edit %s\n' "$i" >>"$dir/policy.fgac"
-    "$fgac" revoke --store "$dir/state/store.json" --id "churn-$i" >/dev/null
+    "$fgac" revoke --trust "$dir/state/trust.json" --id "churn-$i" >/dev/null
     sleep 0.1
   done
 ) &

@@ -121,10 +121,10 @@ pub fn expires_no_later(inner: &Credential, outer: &Credential) -> bool {
     inner.expiry().is_within(outer.expiry())
 }
 
-/// Why [`mint`] refused.
+/// Why [`derive`] refused.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub enum MintError {
+pub enum DeriveError {
     /// The parent had expired at the time of minting.
     #[error("the parent credential has expired")]
     ParentExpired,
@@ -233,15 +233,15 @@ fn uncovered(net: Network, cover: &[Network]) -> Option<IpAddr> {
     uncovered(low, cover).or_else(|| uncovered(high, cover))
 }
 
-/// Mints `child` from `parent` at `now`: a credential is handed out only for at most what its
-/// parent holds (`child ⊆ parent`, checked exactly), expiring no later than the parent and, for a
+/// Derives `child` from `parent` at `now`: the compiled credential a parent may hand out (what
+/// `credentials::mint` signs), only ever for at most what the parent holds (`child ⊆ parent`, checked exactly), expiring no later than the parent and, for a
 /// token, within `limits.max_token_lifetime_seconds`, and usable from no address the parent is
 /// not ([`networks_within`]). Anyone may mint this way, so Momento's "only
 /// a super-user key mints" is the special case of a super-user parent, which holds everything (it
 /// still cannot mint a super user).
 ///
 /// ```
-/// use fgac::analysis::{mint, MintError};
+/// use fgac::analysis::{derive, DeriveError};
 /// let authz = fgac::Authorizer::from_source(
 ///     r#"key "svc" { expires 2027-06-01T00:00:00Z  allow readwrite cache "sessions" items prefix "user:" }"#,
 /// )?;
@@ -251,24 +251,24 @@ fn uncovered(net: Network, cover: &[Network]) -> Option<IpAddr> {
 ///     r#"token "browser" {{ expires 2026-11-27T00:00:00Z  {rule} }}"#
 /// )).map(|mut doc| doc.credentials.remove(0));
 /// let limits = fgac::Limits::default();
-/// let token = mint(parent, &wanted(r#"allow readonly cache "sessions" item "user:42""#)?, now, &limits).unwrap();
+/// let token = derive(parent, &wanted(r#"allow readonly cache "sessions" item "user:42""#)?, now, &limits).unwrap();
 /// assert!(token.authorize(fgac::Operation::Get, fgac::Resource::item("sessions", b"user:42"), now).is_allowed());
-/// let refused = mint(parent, &wanted(r#"allow readonly cache "sessions""#)?, now, &limits).unwrap_err();
-/// assert!(matches!(refused, MintError::Exceeds(_)));
+/// let refused = derive(parent, &wanted(r#"allow readonly cache "sessions""#)?, now, &limits).unwrap_err();
+/// assert!(matches!(refused, DeriveError::Exceeds(_)));
 /// # Ok::<(), fgac::Error>(())
 /// ```
-pub fn mint(
+pub fn derive(
     parent: &Credential,
     child: &CredentialDef,
     now: Timestamp,
     limits: &Limits,
-) -> Result<Credential, MintError> {
+) -> Result<Credential, DeriveError> {
     if parent.expiry().is_expired(now) {
-        return Err(MintError::ParentExpired);
+        return Err(DeriveError::ParentExpired);
     }
     let minted = compile_child(child, now, limits)?;
     if !expires_no_later(&minted, parent) {
-        return Err(MintError::OutlivesParent {
+        return Err(DeriveError::OutlivesParent {
             parent: parent.expiry(),
         });
     }
@@ -283,18 +283,18 @@ pub fn compile_child(
     child: &CredentialDef,
     now: Timestamp,
     limits: &Limits,
-) -> Result<Credential, MintError> {
+) -> Result<Credential, DeriveError> {
     if matches!(child.permissions, Permissions::SuperUser { .. }) {
-        return Err(MintError::SuperUser);
+        return Err(DeriveError::SuperUser);
     }
     match child.expiry {
         Expiry::At(at) if at <= now => {
-            return Err(MintError::AlreadyExpired { expiry: at, now });
+            return Err(DeriveError::AlreadyExpired { expiry: at, now });
         }
         Expiry::At(at) if child.kind == CredentialKind::Token => {
             let seconds = at.unix_seconds() - now.unix_seconds();
             if seconds > limits.max_token_lifetime_seconds {
-                return Err(MintError::TooLong {
+                return Err(DeriveError::TooLong {
                     seconds,
                     max: limits.max_token_lifetime_seconds,
                 });
@@ -308,19 +308,19 @@ pub fn compile_child(
     let compiled = AuthorizerBuilder::default()
         .limits(limits.clone())
         .compile(&doc)
-        .map_err(MintError::Invalid)?;
+        .map_err(DeriveError::Invalid)?;
     compiled
         .into_credentials()
         .pop()
-        .ok_or_else(|| MintError::Invalid(Error::from_diagnostics(Vec::new())))
+        .ok_or_else(|| DeriveError::Invalid(Error::from_diagnostics(Vec::new())))
 }
 
 /// Whether `child` holds at most what `parent` holds at `now`, expiry aside: every request it is
 /// allowed ([`contains`], exactly) and every address it may be used from ([`networks_within`]).
 /// The minting rule without its expiry part, which refreshing replaces with its own.
-pub fn within(child: &Credential, parent: &Credential, now: Timestamp) -> Result<(), MintError> {
+pub fn within(child: &Credential, parent: &Credential, now: Timestamp) -> Result<(), DeriveError> {
     if let Some(address) = networks_within(child.networks(), parent.networks()) {
-        return Err(MintError::Network { address });
+        return Err(DeriveError::Network { address });
     }
-    contains(child, parent, now).map_err(MintError::Exceeds)
+    contains(child, parent, now).map_err(DeriveError::Exceeds)
 }

@@ -15,8 +15,8 @@ mod lint;
 mod regions;
 
 pub use contain::{
-    Counterexample, MintError, compile_child, contains, expires_no_later, mint, networks_within,
-    within,
+    Counterexample, DeriveError, compile_child, contains, derive, expires_no_later,
+    networks_within, within,
 };
 pub use diff::{Change, ChangeKind, CredentialDiff, DecisionChange, Diff, DiffOptions, diff};
 pub use explain::{Explanation, Miss, NearMiss, explain};

@@ -1,5 +1,5 @@
 //! The claims of a signed credential (the payload of an fgac JWT): the standard claims and the
-//! credential in the key-store JSON's shape.
+//! credential in the fgac JSON's shape.
 //!
 //! ```text
 //! {"iss": "auth.example", "sub": "checkout", "jti": "Jq3v9x0d2Lw8YkQm4TgR7A", "iat": 1795651200,
@@ -17,7 +17,7 @@
 //! token that never expires) and means "never" when an API key leaves it out; `iss` and `nbf` are
 //! optional. With `permissions` or `"super_user": true` the credential is self-contained; with
 //! neither, it is an API key that refers by `sub` to a credential of the verifier's document.
-//! Everything is read as strictly as a key-store document: unknown and duplicated claims and
+//! Everything is read as strictly as a fgac JSON document: unknown and duplicated claims and
 //! `null` are errors, numbers are whole seconds.
 
 use crate::error::{Diagnostic, Error, ErrorKind};

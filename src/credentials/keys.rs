@@ -227,7 +227,7 @@ impl PublicKey {
     }
 
     /// Reads a public key from a JWK already parsed as a field of a larger JSON file (the key
-    /// store's `keys`): `raw` is a slice of `text`, and errors point into `text`.
+    /// trust's `keys`): `raw` is a slice of `text`, and errors point into `text`.
     pub(crate) fn from_raw(text: &str, raw: &RawValue) -> Result<(PublicKey, bool), Error> {
         let jwk = jwk_fields(
             &Object::read_value(text, raw, "a JSON Web Key", JWK_FIELDS)?,
@@ -237,7 +237,7 @@ impl PublicKey {
             return Err(problem(
                 text,
                 span,
-                "a key store holds public keys only",
+                "a trust file holds public keys only",
                 "remove `d`: the private key stays where tokens are minted",
             ));
         }
@@ -342,8 +342,8 @@ fn read_jwk(text: &str) -> Result<Jwk, Error> {
         .map_err(|e| e.with_source(text))
 }
 
-/// The fields of the JWK `j`; `retired` is allowed only in a key store.
-fn jwk_fields(j: &Object<'_>, in_store: bool) -> Result<Jwk, Error> {
+/// The fields of the JWK `j`; `retired` is allowed only in a trust file.
+fn jwk_fields(j: &Object<'_>, in_trust: bool) -> Result<Jwk, Error> {
     let text = j.text();
     let exactly = |field: &RawValue, wanted: &str, help: &str| -> Result<(), Error> {
         let got: String = value(text, field)?;
@@ -418,14 +418,14 @@ fn jwk_fields(j: &Object<'_>, in_store: bool) -> Result<Jwk, Error> {
         None => None,
     };
     let retired = match j.raw("retired")? {
-        Some(raw) if !in_store => {
+        Some(raw) if !in_trust => {
             return Err(Error::one(
                 Diagnostic::new(
                     ErrorKind::Json,
                     span_of(text, raw),
-                    "`retired` belongs in a key store's `keys`",
+                    "`retired` belongs in a trust file's `keys`",
                 )
-                .with_help("retire a key in the key store file, not in its key file"),
+                .with_help("retire a key in the trust file, not in its key file"),
             ));
         }
         Some(raw) => value::<bool>(text, raw)?,

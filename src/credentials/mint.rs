@@ -24,7 +24,7 @@ use super::keys::{PublicKey, SigningKey};
 use super::ledger::{Issued, Ledger};
 use super::lineage::{self, MAX_LINEAGE};
 use super::revocations::LogError;
-use crate::analysis::{MintError, compile_child, mint as mint_within, within};
+use crate::analysis::{DeriveError, compile_child, derive, within};
 use crate::decision::AuthFailure;
 use crate::engine::Credential;
 use crate::error::Error;
@@ -37,7 +37,7 @@ use subtle::ConstantTimeEq as _;
 /// What a minted credential carries besides the requested credential.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MintOptions {
-    /// The issuer (`iss`); a store that requires one refuses credentials without it.
+    /// The issuer (`iss`); a trust that requires one refuses credentials without it.
     pub issuer: Option<String>,
     /// The credential's id (`jti`), what revocation names; without one, 128 random bits.
     pub id: Option<String>,
@@ -48,14 +48,14 @@ pub struct MintOptions {
 /// Why a credential was not minted or refreshed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum IssueError {
-    /// The request is not within the parent, or not valid ([`MintError`], with a counterexample
+pub enum MintError {
+    /// The request is not within the parent, or not valid ([`DeriveError`], with a counterexample
     /// where the request exceeds the parent).
     #[error(transparent)]
-    Mint(#[from] MintError),
-    /// The store has no signing key in force to sign with.
+    Mint(#[from] DeriveError),
+    /// The trust has no signing key in force to sign with.
     #[error(
-        "the store has no signing key in force (a signing key whose public key is listed and not retired)"
+        "the trust has no signing key in force (a signing key whose public key is listed and not retired)"
     )]
     NoSigner,
     /// The parent or the credential to refresh is no longer valid.
@@ -86,7 +86,7 @@ pub enum IssueError {
     /// The key has been refreshed as many times as an id can count.
     #[error("this API key's line has no next generation; mint a new key")]
     NoNextGeneration,
-    /// The store's issuance ledger could not be written: nothing was handed out.
+    /// The trust's issuance ledger could not be written: nothing was handed out.
     #[error("{0}")]
     Ledger(LogError),
     /// The operating system's random source failed.
@@ -103,19 +103,19 @@ pub enum IssueError {
 }
 
 /// `N` random bytes in base64url.
-fn random<const N: usize>() -> Result<String, IssueError> {
+fn random<const N: usize>() -> Result<String, MintError> {
     let mut bytes = [0u8; N];
-    getrandom::fill(&mut bytes).map_err(|e| IssueError::Random(e.to_string()))?;
+    getrandom::fill(&mut bytes).map_err(|e| MintError::Random(e.to_string()))?;
     Ok(base64url::encode(&bytes))
 }
 
 /// 128 random bits in base64url: a fresh credential id.
-fn random_id() -> Result<String, IssueError> {
+fn random_id() -> Result<String, MintError> {
     random::<16>()
 }
 
 /// A fresh refresh secret (256 random bits) and what the key keeps of it.
-fn refresh_secret(until: Expiry) -> Result<(String, RefreshClaims), IssueError> {
+fn refresh_secret(until: Expiry) -> Result<(String, RefreshClaims), MintError> {
     let secret = random::<32>()?;
     let claims = RefreshClaims {
         secret_sha256: sha256(&secret),
@@ -154,10 +154,10 @@ impl std::fmt::Debug for Minted {
     }
 }
 
-fn signed(claims: &ClaimsRead, signer: &SigningKey, limits: &Limits) -> Result<String, IssueError> {
+fn signed(claims: &ClaimsRead, signer: &SigningKey, limits: &Limits) -> Result<String, MintError> {
     let token = jws::sign(&write_claims(claims), signer);
     if token.len() > limits.max_token_bytes {
-        return Err(IssueError::TooLarge {
+        return Err(MintError::TooLarge {
             bytes: token.len(),
             max: limits.max_token_bytes,
         });
@@ -166,7 +166,7 @@ fn signed(claims: &ClaimsRead, signer: &SigningKey, limits: &Limits) -> Result<S
 }
 
 /// Mints `request` from `parent` at `now` as a signed credential: only when it is within the
-/// parent ([`analysis::mint`](crate::analysis::mint): permissions, expiry, networks, the token
+/// parent ([`analysis::derive`](crate::analysis::derive): permissions, expiry, networks, the token
 /// limits), signed by `signer`, with the permissions in its claims.
 pub fn mint(
     parent: &Credential,
@@ -175,8 +175,8 @@ pub fn mint(
     options: &MintOptions,
     now: Timestamp,
     limits: &Limits,
-) -> Result<String, IssueError> {
-    mint_within(parent, request, now, limits)?;
+) -> Result<String, MintError> {
+    derive(parent, request, now, limits)?;
     signed(
         &claims_of(request, standard_claims(options, now)?),
         signer,
@@ -199,17 +199,17 @@ fn claims_of(request: &CredentialDef, base: ClaimsRead) -> ClaimsRead {
 }
 
 /// A credential id a minter chose, or a random one.
-fn chosen_id(options: &MintOptions) -> Result<String, IssueError> {
+fn chosen_id(options: &MintOptions) -> Result<String, MintError> {
     match &options.id {
         Some(id) if valid_id(id) && !id.contains('~') => Ok(id.clone()),
-        Some(id) => Err(IssueError::BadId(id.clone())),
+        Some(id) => Err(MintError::BadId(id.clone())),
         None => random_id(),
     }
 }
 
 /// The standard claims of a new credential (its id, issuer, times) from `options`, around an
 /// API key that refers to the document (what the callers then replace).
-fn standard_claims(options: &MintOptions, now: Timestamp) -> Result<ClaimsRead, IssueError> {
+fn standard_claims(options: &MintOptions, now: Timestamp) -> Result<ClaimsRead, MintError> {
     Ok(ClaimsRead {
         id: chosen_id(options)?,
         issuer: options.issuer.clone(),
@@ -238,7 +238,7 @@ pub fn sign_reference(
     options: &MintOptions,
     now: Timestamp,
     limits: &Limits,
-) -> Result<String, IssueError> {
+) -> Result<String, MintError> {
     let claims = ClaimsRead {
         subject: name.to_owned(),
         expiry,
@@ -248,26 +248,26 @@ pub fn sign_reference(
 }
 
 impl Keyring {
-    /// Mints `request` from the credential of a live `parent` session, signed with the store's
+    /// Mints `request` from the credential of a live `parent` session, signed with the trust's
     /// signer and carrying its issuer (see [`mint`]), in the parent's lineage: revoking the
     /// parent (or an earlier generation of it) revokes what it minted. An API key comes with a
-    /// refresh secret, and may be refreshed until the parent's expiry. Recorded in the store's
+    /// refresh secret, and may be refreshed until the parent's expiry. Recorded in the trust's
     /// issuance ledger, if it names one, before it is handed out.
     pub fn mint(
         &self,
         parent: &Session,
         request: &CredentialDef,
         now: Timestamp,
-    ) -> Result<Minted, IssueError> {
+    ) -> Result<Minted, MintError> {
         if !parent.is_live() {
-            return Err(IssueError::NotValid(AuthFailure::Revoked));
+            return Err(MintError::NotValid(AuthFailure::Revoked));
         }
-        let store = self.store();
-        let signer = store.signer().ok_or(IssueError::NoSigner)?;
+        let trust = self.trust();
+        let signer = trust.signer().ok_or(MintError::NoSigner)?;
         if parent.lineage().len() >= MAX_LINEAGE {
-            return Err(IssueError::LineageTooLong);
+            return Err(MintError::LineageTooLong);
         }
-        mint_within(parent.credential(), request, now, store.limits())?;
+        derive(parent.credential(), request, now, trust.limits())?;
         let mut lineage: Vec<String> = parent.lineage().map(str::to_owned).collect();
         lineage.push(parent.id().to_owned());
         let (secret, refresh) = match request.kind {
@@ -278,12 +278,12 @@ impl Keyring {
             CredentialKind::Token => (None, None),
         };
         let base = ClaimsRead {
-            issuer: store.issuer().map(str::to_owned),
+            issuer: trust.issuer().map(str::to_owned),
             lineage,
             refresh,
             ..standard_claims(&MintOptions::default(), now)?
         };
-        self.issue(&store, &claims_of(request, base), signer, secret)
+        self.issue(&trust, &claims_of(request, base), signer, secret)
     }
 
     /// Refreshes the API key of session `key` (Momento's RefreshApiToken) for `caller`, given
@@ -305,35 +305,35 @@ impl Keyring {
         secret: &str,
         wanted: Expiry,
         now: Timestamp,
-    ) -> Result<Minted, IssueError> {
+    ) -> Result<Minted, MintError> {
         for s in [caller, key] {
             if !s.is_live() {
-                return Err(IssueError::NotValid(AuthFailure::Revoked));
+                return Err(MintError::NotValid(AuthFailure::Revoked));
             }
             if s.credential().expiry().is_expired(now) {
-                return Err(IssueError::NotValid(AuthFailure::Expired));
+                return Err(MintError::NotValid(AuthFailure::Expired));
             }
         }
         if key.credential().kind() != CredentialKind::ApiKey {
-            return Err(IssueError::NotAnApiKey);
+            return Err(MintError::NotAnApiKey);
         }
-        let refresh = key.entry().refresh.ok_or(IssueError::NotRefreshable)?;
+        let refresh = key.entry().refresh.ok_or(MintError::NotRefreshable)?;
         if !bool::from(sha256(secret).ct_eq(&refresh.secret_sha256)) {
-            return Err(IssueError::WrongRefreshSecret);
+            return Err(MintError::WrongRefreshSecret);
         }
         let mut bound = refresh.until;
         if caller.id() != key.id() {
             bound = bound.earlier(caller.credential().expiry());
         }
         let expiry = wanted.earlier(bound);
-        let store = self.store();
-        let signer = store.signer().ok_or(IssueError::NoSigner)?;
-        let id = lineage::next_generation(key.id()).ok_or(IssueError::NoNextGeneration)?;
+        let trust = self.trust();
+        let signer = trust.signer().ok_or(MintError::NoSigner)?;
+        let id = lineage::next_generation(key.id()).ok_or(MintError::NoNextGeneration)?;
         // The key verified when it was resolved; read its claims again for the successor's.
-        let parts = jws::split(key.token(), usize::MAX).map_err(IssueError::NotValid)?;
-        let text = jws::claims_text(&parts).map_err(IssueError::NotValid)?;
+        let parts = jws::split(key.token(), usize::MAX).map_err(MintError::NotValid)?;
+        let text = jws::claims_text(&parts).map_err(MintError::NotValid)?;
         let old = read_claims(&text, &Limits::unbounded())
-            .map_err(|_| IssueError::NotValid(AuthFailure::InvalidClaims))?;
+            .map_err(|_| MintError::NotValid(AuthFailure::InvalidClaims))?;
         // What the successor would be allowed, compiled, within both the caller and the key.
         let def = match &old.permissions {
             Some(permissions) => CredentialDef {
@@ -347,40 +347,40 @@ impl Keyring {
                 span: Span::default(),
             },
             None => {
-                let mut def = store
+                let mut def = trust
                     .document_def(&old.subject)
                     .cloned()
-                    .ok_or(IssueError::NotValid(AuthFailure::UnknownCredential))?;
+                    .ok_or(MintError::NotValid(AuthFailure::UnknownCredential))?;
                 def.expiry = def.expiry.earlier(expiry);
                 def
             }
         };
-        let successor = compile_child(&def, now, store.limits())?;
+        let successor = compile_child(&def, now, trust.limits())?;
         within(&successor, caller.credential(), now)?;
         within(&successor, key.credential(), now)?;
         let (secret, refresh) = refresh_secret(refresh.until)?;
         let claims = ClaimsRead {
             id,
-            issuer: store.issuer().map(str::to_owned).or(old.issuer.clone()),
+            issuer: trust.issuer().map(str::to_owned).or(old.issuer.clone()),
             issued_at: now,
             not_before: None,
             expiry,
             refresh: Some(refresh),
             ..old
         };
-        self.issue(&store, &claims, signer, Some(secret))
+        self.issue(&trust, &claims, signer, Some(secret))
     }
 
-    /// Signs `claims`, records them in the store's ledger, and hands them out.
+    /// Signs `claims`, records them in the trust's ledger, and hands them out.
     fn issue(
         &self,
-        store: &super::Store,
+        trust: &super::Trust,
         claims: &ClaimsRead,
         signer: &SigningKey,
         refresh_secret: Option<String>,
-    ) -> Result<Minted, IssueError> {
-        let credential = signed(claims, signer, store.limits())?;
-        if let Some(path) = store.issuance_ledger() {
+    ) -> Result<Minted, MintError> {
+        let credential = signed(claims, signer, trust.limits())?;
+        if let Some(path) = trust.issuance_ledger() {
             let record = Issued {
                 id: claims.id.clone(),
                 at: claims.issued_at,
@@ -389,7 +389,7 @@ impl Keyring {
                 refresh_until: claims.refresh.map(|r| r.until),
                 lineage: claims.lineage.clone(),
             };
-            Ledger::append(path, &record).map_err(IssueError::Ledger)?;
+            Ledger::append(path, &record).map_err(MintError::Ledger)?;
         }
         Ok(Minted {
             credential,

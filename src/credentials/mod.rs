@@ -7,12 +7,12 @@
 //! * the header is `{"alg": "EdDSA", "kid": KID, "typ": "JWT"}` and nothing else;
 //! * the claims are the standard `jti` (the credential's id, what revocation names), `sub` (its
 //!   name), `iat`, `exp` (required for tokens), optional `iss` and `nbf`, and the credential in
-//!   the key-store JSON's shape: `kind`, `token_id`, `networks`, and `permissions` (with fgac's
+//!   the fgac JSON's shape: `kind`, `token_id`, `networks`, and `permissions` (with fgac's
 //!   deny rules and cache prefixes) or `"super_user": true` (API keys only). An API key without
 //!   permissions refers by `sub` to a credential of the verifier's document.
 //!
 //! [`mint`] signs a credential only when it is within its parent (exactly, see
-//! [`analysis::mint`](crate::analysis::mint)). A [`Keyring`] holds a [`Store`] (public keys,
+//! [`analysis::derive`](crate::analysis::derive)). A [`Keyring`] holds a [`Trust`] (public keys,
 //! issuer, document, revocation log) and resolves what a client presents, for the client's
 //! address, into a [`Session`] whose decisions are the compiled credential's, and which a
 //! revocation reaches on its next request.
@@ -25,7 +25,7 @@
 //! limits apply). A refusal is an [`AuthFailure`](crate::AuthFailure), never a panic.
 //!
 //! ```
-//! use fgac::credentials::{Keyring, Revocation, SigningKey, Store, sign_reference, MintOptions};
+//! use fgac::credentials::{Keyring, Revocation, SigningKey, Trust, sign_reference, MintOptions};
 //! use fgac::{Authorizer, AuthFailure, Decision, DenyReason, Operation, Resource, Timestamp};
 //! use fgac::model::Expiry;
 //!
@@ -41,7 +41,7 @@
 //! let api_key = sign_reference("checkout", Expiry::Never, &signer, &MintOptions::default(), now, &Default::default())?;
 //!
 //! // The server: one key ring, shared by every connection.
-//! let ring = Keyring::new(Store::builder().key(signer.public_key()).document(document).build()?)?;
+//! let ring = Keyring::new(Trust::builder().key(signer.public_key()).document(document).build()?)?;
 //!
 //! // A connection from 10.1.2.3 presents the key: resolve it once...
 //! let session = ring.resolve(&api_key, "10.1.2.3".parse()?, now).expect("a valid key");
@@ -70,7 +70,7 @@ mod lineage;
 mod linefile;
 mod mint;
 mod revocations;
-mod store;
+mod trust;
 mod watch;
 
 pub use keyring::{
@@ -81,12 +81,12 @@ pub use keys::{KeyError, PublicKey, SigningKey};
 pub use ledger::{Issued, Ledger, covered as covered_by_revocation};
 pub use lineage::MAX_LINEAGE;
 pub use mint::{
-    Claims, Inspection, IssueError, MintOptions, Minted, SignatureCheck, inspect, mint,
+    Claims, Inspection, MintError, MintOptions, Minted, SignatureCheck, inspect, mint,
     sign_reference,
 };
 pub use revocations::{
     COMPACTION_MARGIN_SECONDS, Compaction, LogError, Revocation, RevocationLog, RevocationRecord,
     parse_log,
 };
-pub use store::{MAX_LEEWAY_SECONDS, Store, StoreBuilder, StoreKey};
+pub use trust::{MAX_LEEWAY_SECONDS, Trust, TrustBuilder, TrustedKey};
 pub use watch::{WatchEvent, Watcher};

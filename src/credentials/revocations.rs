@@ -128,7 +128,7 @@ pub(crate) const HEADER: &str = "# fgac revocations v2\n";
 /// How long after everything a revocation covers has expired it is kept, for clocks that
 /// disagree ([`MAX_LEEWAY_SECONDS`](super::MAX_LEEWAY_SECONDS)): a compaction on a machine
 /// whose clock is ahead never drops what a machine whose clock is behind still needs.
-pub const COMPACTION_MARGIN_SECONDS: u64 = super::store::MAX_LEEWAY_SECONDS;
+pub const COMPACTION_MARGIN_SECONDS: u64 = super::trust::MAX_LEEWAY_SECONDS;
 
 /// The revocations in a log's text, and the length of the text they come from (its complete
 /// lines: a final line without its line break was never acknowledged and is not counted).

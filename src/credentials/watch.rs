@@ -1,14 +1,14 @@
-//! Following a key ring's files: reload the store when a file it was read from changes, and apply
+//! Following a key ring's files: reload the trust when a file it was read from changes, and apply
 //! the revocation log as it grows.
 //!
-//! A store remembers each file as it read it (a stamp taken when the file was opened and a hash
+//! A trust remembers each file as it read it (a stamp taken when the file was opened and a hash
 //! of the bytes read), and the watcher compares the files against that, never against how they
 //! look after a reload: an edit that lands while a slow reload is reading is seen on the next
-//! tick, whatever the timing, so the store in force always converges to the files' last content.
+//! tick, whatever the timing, so the trust in force always converges to the files' last content.
 
 use super::keyring::{Keyring, LogHealth, ReloadError};
 use super::revocations::LogError;
-use super::store::Source;
+use super::trust::Source;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -17,12 +17,12 @@ use std::time::Duration;
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum WatchEvent<'a> {
-    /// The store's files changed and the new store is in force.
+    /// The trust's files changed and the new trust is in force.
     Reloaded {
         /// The key ring's generation now.
         generation: u64,
     },
-    /// The store's files changed but do not read; the store in force is kept (and the files are
+    /// The trust's files changed but do not read; the trust in force is kept (and the files are
     /// read again only once they change again).
     Kept(&'a ReloadError),
     /// New revocations were applied from the log.
@@ -38,7 +38,7 @@ pub enum WatchEvent<'a> {
     LogRecovered,
 }
 
-/// A thread that polls a key ring's files (the store file, its document, its signing keys and
+/// A thread that polls a key ring's files (the trust file, its document, its signing keys and
 /// its revocation log) and reloads on change. Dropping it stops the thread and waits for it.
 #[derive(Debug)]
 pub struct Watcher {
@@ -65,7 +65,7 @@ fn any_changed(sources: &mut [Source]) -> bool {
 
 impl Keyring {
     /// Watches the files this key ring was opened from ([`Keyring::open`]), checking every
-    /// `interval`: a changed store file, document or signing key reloads the store (a store
+    /// `interval`: a changed trust file, document or signing key reloads the trust (a trust
     /// that does not read is reported and the one in force kept); lines appended to the
     /// revocation log are applied. `on_event` is told of each. Returns `None` for a key ring not
     /// opened from a file.
@@ -83,10 +83,10 @@ impl Keyring {
         let thread = std::thread::Builder::new()
             .name("fgac-keyring-watch".into())
             .spawn(move || {
-                // The files as the store in force read them: a change made since (even before
+                // The files as the trust in force read them: a change made since (even before
                 // this thread started) is seen.
                 let mut generation = ring.generation();
-                let mut sources = ring.store().sources.clone();
+                let mut sources = ring.trust().sources.clone();
                 let mut failed: Option<Vec<Source>> = ring.failed_sources();
                 let mut health = ring.revocation_status().health;
                 loop {
@@ -115,7 +115,7 @@ impl Keyring {
                     if ring.generation() != generation {
                         // Replaced by someone else (`Keyring::replace`, `reload`).
                         generation = ring.generation();
-                        sources = ring.store().sources.clone();
+                        sources = ring.trust().sources.clone();
                         failed = None;
                     }
                     if !any_changed(&mut sources) {
@@ -134,7 +134,7 @@ impl Keyring {
                         Err(e) => on_event(WatchEvent::Kept(&e)),
                     }
                     generation = ring.generation();
-                    sources = ring.store().sources.clone();
+                    sources = ring.trust().sources.clone();
                     failed = ring.failed_sources();
                 }
             })
@@ -149,16 +149,16 @@ impl Keyring {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::credentials::store::tests::READ_PAUSE_MS;
+    use crate::credentials::trust::tests::READ_PAUSE_MS;
     use crate::credentials::{RevocationLog, SigningKey};
     use crate::model::Expiry;
     use crate::{Operation, Resource, Timestamp};
     use std::sync::atomic::Ordering;
     use std::time::Instant;
 
-    /// Reloads slowed on purpose (each pauses after reading the files, before the store is in force) and
+    /// Reloads slowed on purpose (each pauses after reading the files, before the trust is in force) and
     /// edits of the document at pseudo-random moments, many of them while a reload is reading:
-    /// whatever the timing, once the edits stop the store in force is the files' last content.
+    /// whatever the timing, once the edits stop the trust in force is the files' last content.
     /// (Fingerprinting the files after a reload, as the watcher once did, takes an edit made
     /// during the reload for what was read, and never applies it.)
     #[test]
@@ -167,9 +167,9 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let signer = SigningKey::from_secret_bytes("k1", &[7; 32]).unwrap();
-        let store_file = dir.join("store.json");
+        let trust_file = dir.join("trust.json");
         std::fs::write(
-            &store_file,
+            &trust_file,
             format!(
                 "{{\"keys\": [{}], \"document\": \"policy.fgac\", \"revocations\": \"revoked.log\"}}",
                 signer.public_key().to_jwk().trim()
@@ -183,7 +183,7 @@ mod tests {
             )
         };
         std::fs::write(dir.join("policy.fgac"), policy(0)).unwrap();
-        let ring = Arc::new(Keyring::open(&store_file).unwrap());
+        let ring = Arc::new(Keyring::open(&trust_file).unwrap());
         let now = Timestamp::from_unix_seconds(1_795_651_200);
         let key = crate::credentials::sign_reference(
             "svc",
@@ -225,7 +225,7 @@ mod tests {
             }
             assert!(
                 allowed(last),
-                "round {round}: the store never caught up with the last edit (cache c{last})"
+                "round {round}: the trust never caught up with the last edit (cache c{last})"
             );
         }
         READ_PAUSE_MS.store(0, Ordering::SeqCst);

@@ -35,7 +35,7 @@ pub struct Expectation {
     /// The expected decision.
     pub expected: Expected,
     /// The credential's name.
-    pub key: String,
+    pub credential: String,
     /// The operation.
     pub op: Operation,
     /// What it acts on.

@@ -5,7 +5,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use fgac::AuthFailure;
 use fgac::Timestamp;
-use fgac::credentials::{Keyring, SigningKey, Store};
+use fgac::credentials::{Keyring, SigningKey, Trust};
 use std::net::IpAddr;
 use std::path::PathBuf;
 
@@ -51,10 +51,10 @@ pub fn token_claims(id: &str, grants: &str) -> String {
 pub const READ_C: &str = r#"{"role":"readonly","cache":"c"}"#;
 
 pub fn ring_with(
-    build: impl FnOnce(fgac::credentials::StoreBuilder) -> fgac::credentials::StoreBuilder,
+    build: impl FnOnce(fgac::credentials::TrustBuilder) -> fgac::credentials::TrustBuilder,
 ) -> Keyring {
     Keyring::new(
-        build(Store::builder().key(signer().public_key()))
+        build(Trust::builder().key(signer().public_key()))
             .build()
             .unwrap(),
     )

@@ -13,9 +13,9 @@ use std::path::PathBuf;
 pub struct Args {
     /// The document holding the inner credential (and the outer one, without `--within-file`).
     file: PathBuf,
-    /// The inner credential.
-    #[arg(long)]
-    key: String,
+    /// The inner credential (also `--key`, its older name).
+    #[arg(long, alias = "key")]
+    credential: String,
     /// The outer credential.
     #[arg(long)]
     within: String,
@@ -43,7 +43,7 @@ pub fn run(a: &Args) -> Result<Status, Stop> {
             Err(_) => return Ok(Status::Usage),
         },
     };
-    let inner = input::credential(inner_doc.compiled.authorizer(), &a.key, &a.file)?;
+    let inner = input::credential(inner_doc.compiled.authorizer(), &a.credential, &a.file)?;
     let outer_authz = outer_doc
         .as_ref()
         .unwrap_or(&inner_doc)
@@ -53,9 +53,9 @@ pub fn run(a: &Args) -> Result<Status, Stop> {
     let result = contains(inner, outer, now);
     let expiry_ok = expires_no_later(inner, outer);
     if a.json {
-        say!("{}", containment_json(&a.key, &result, expiry_ok))?;
+        say!("{}", containment_json(&a.credential, &result, expiry_ok))?;
     } else {
-        let (k, w) = (shown(&a.key), shown(&a.within));
+        let (k, w) = (shown(&a.credential), shown(&a.within));
         match &result {
             Ok(()) => say!("`{k}` is within `{w}`: everything it may do, `{w}` may do")?,
             Err(c) => {

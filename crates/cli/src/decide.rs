@@ -1,15 +1,15 @@
-//! `fgac decide FILE [--now TIME] [--store STORE]`: one JSON request per line on stdin, one JSON
+//! `fgac decide FILE [--now TIME] [--trust TRUST]`: one JSON request per line on stdin, one JSON
 //! answer per line on stdout, in order. A line that is not a valid request (not JSON, not UTF-8,
 //! too long) gets `{"error": ...}` and the stream goes on.
 //!
-//! A request names a credential of FILE (`key`), or presents a signed credential (`token`),
-//! which the key ring of STORE resolves for the request's `peer` (required with a token, and
+//! A request names a credential of FILE (`credential`, or `key`, its older name), or presents a
+//! signed credential (`token`), which the key ring of TRUST resolves for the request's `peer` (required with a token, and
 //! with a credential that lists networks). A token that is refused is a deny with reason
 //! `unauthenticated`.
 //!
-//! With `--store`, the key ring follows its files as a server does: before each line is
+//! With `--trust`, the key ring follows its files as a server does: before each line is
 //! decided, the revocation log is checked (one `stat`), so a revocation acknowledged before the
-//! line was written is in force for it; an edit of the store, its document or its keys is
+//! line was written is in force for it; an edit of the trust file, its document or its keys is
 //! applied within `--watch-ms`. What the watcher reports goes to stderr.
 
 use crate::input;
@@ -29,10 +29,10 @@ const MAX_LINE_BYTES: u64 = 16 << 20;
 fn tell(event: WatchEvent<'_>) {
     let line = match event {
         WatchEvent::Reloaded { generation } => {
-            format!("fgac: key store reloaded (generation {generation})\n")
+            format!("fgac: trust file reloaded (generation {generation})\n")
         }
         WatchEvent::Kept(e) => {
-            format!("fgac: key store edit refused, the last good store stays in force:\n{e}\n")
+            format!("fgac: trust file edit refused, the last good trust stays in force:\n{e}\n")
         }
         WatchEvent::LogFailed(e) => format!("fgac: {e}\n"),
         WatchEvent::LogRecovered => {
@@ -46,18 +46,18 @@ fn tell(event: WatchEvent<'_>) {
 pub fn run(
     file: &Path,
     now: Option<&str>,
-    store: Option<&Path>,
+    trust: Option<&Path>,
     watch: Duration,
 ) -> Result<Status, Stop> {
     let fixed_now = now.map(input::time).transpose()?;
-    let ring = match store {
+    let ring = match trust {
         None => None,
         Some(path) => Some(Arc::new(Keyring::open(path).map_err(|e| {
             report(&format!(
                 "{}\n",
                 fgac::escape_lines_for_terminal(&e.to_string())
             ));
-            Stop::Usage(format!("cannot open the key store `{}`", path.display()))
+            Stop::Usage(format!("cannot open the trust file `{}`", path.display()))
         })?)),
     };
     let _watcher = ring.as_ref().and_then(|r| r.watch(watch, tell));
@@ -170,7 +170,7 @@ fn decide_line(
 ) -> Result<Answer, String> {
     let r = json::parse_request(line)?;
     if let Some(token) = &r.token {
-        let ring = ring.ok_or("a request with `token` needs `--store`, to verify it with")?;
+        let ring = ring.ok_or("a request with `token` needs `--trust`, to verify it with")?;
         let peer = r
             .peer
             .ok_or("`peer` is required with `token`: credentials are resolved for an address")?;
@@ -183,7 +183,7 @@ fn decide_line(
             Err(why) => refused(&r.target, DenyReason::Unauthenticated(why)),
         });
     }
-    let key = match (&r.key, only) {
+    let key = match (&r.credential, only) {
         (Some(k), _) => k.as_str(),
         (None, Some(only)) => only,
         (None, None) => {

@@ -13,9 +13,9 @@ use std::path::PathBuf;
 pub struct Args {
     /// The document.
     file: PathBuf,
-    /// The credential's name.
-    #[arg(long)]
-    key: String,
+    /// The credential's name (also `--key`, its older name).
+    #[arg(long, alias = "key")]
+    credential: String,
     /// The operation (`get`, `set`, `publish`, `create_cache`, ...).
     #[arg(long)]
     op: String,
@@ -49,7 +49,7 @@ pub fn run(a: &Args) -> Result<Status, Stop> {
         Ok(doc) => doc,
         Err(status) => return Ok(status),
     };
-    let key = a.key.as_str();
+    let key = a.credential.as_str();
     let authz = doc.compiled.authorizer();
     let (Some(credential), Some(valid)) =
         (authz.credential(key), doc.compiled.valid().credential(key))

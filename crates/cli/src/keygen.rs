@@ -1,6 +1,6 @@
 //! `fgac keygen [--kid KID] [--out PATH]`: a new Ed25519 signing key pair. The private key goes
 //! to PATH (default `KID.jwk`), created with mode 0600 and never over an existing file; the public
-//! key beside it (`KID.pub.jwk`), for the key store's `keys`.
+//! key beside it (`KID.pub.jwk`), for the trust file's `keys`.
 
 use crate::out::{Status, Stop, say};
 use fgac::credentials::SigningKey;
@@ -33,7 +33,7 @@ pub fn run(a: &Args) -> Result<Status, Stop> {
         shown(&path.display().to_string())
     )?;
     say!(
-        "public key: {} (list it in the key store's `keys`)",
+        "public key: {} (list it in the trust file's `keys`)",
         shown(&public.display().to_string())
     )?;
     Ok(Status::Ok)

@@ -20,8 +20,8 @@ use serde_json::value::RawValue;
 /// A request as a `decide` line holds it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RequestLine {
-    /// The credential's name, when given.
-    pub key: Option<String>,
+    /// The credential's name, when given (`credential`, or `key`, its older name).
+    pub credential: Option<String>,
     /// A presented credential (a signed API key or token), when given instead of a name.
     pub token: Option<String>,
     /// The client's address, when given.
@@ -47,6 +47,7 @@ pub enum RequestTarget {
 }
 
 const REQUEST_FIELDS: &[&str] = &[
+    "credential",
     "key",
     "token",
     "peer",
@@ -77,10 +78,17 @@ pub fn parse_request(line: &str) -> Result<RequestLine, String> {
         return Err("a request is a JSON object `{...}`".to_owned());
     }
     let f = Object::read(line, line, "a request", REQUEST_FIELDS).map_err(|e| message(&e))?;
-    let key: Option<String> = field(&f, "key")?;
+    let credential: Option<String> = match (field(&f, "credential")?, field(&f, "key")?) {
+        (Some(_), Some(_)) => {
+            return Err("give `credential` or `key` (its older name), not both".to_owned());
+        }
+        (named, older) => named.or(older),
+    };
     let token: Option<String> = field(&f, "token")?;
-    if key.is_some() && token.is_some() {
-        return Err("give `key` (a name) or `token` (a presented credential), not both".to_owned());
+    if credential.is_some() && token.is_some() {
+        return Err(
+            "give `credential` (a name) or `token` (a presented credential), not both".to_owned(),
+        );
     }
     let peer =
         match field::<String>(&f, "peer")? {
@@ -127,7 +135,7 @@ pub fn parse_request(line: &str) -> Result<RequestLine, String> {
     if let Some(store) = store {
         return match (cache.is_some(), item, items.is_some() || topic.is_some()) {
             (false, Some(item), false) => Ok(RequestLine {
-                key,
+                credential,
                 token,
                 peer,
                 op,
@@ -151,7 +159,7 @@ pub fn parse_request(line: &str) -> Result<RequestLine, String> {
         (Some(cache), None, None, None) => RequestTarget::One(OwnedResource::Cache { cache }),
     };
     Ok(RequestLine {
-        key,
+        credential,
         token,
         peer,
         op,
@@ -166,13 +174,13 @@ fn field<'a, T: Deserialize<'a>>(f: &Object<'a>, name: &str) -> Result<Option<T>
         .map_err(|e| format!("`{name}`: {}", message(&e)))
 }
 
-/// A request as a `decide` line: `{"key": ..., "op": ..., "cache": ..., "item": ...}`, with
+/// A request as a `decide` line: `{"credential": ..., "op": ..., "cache": ..., "item": ...}`, with
 /// `item_b64` for a key that is not UTF-8.
 #[must_use]
-pub fn request_to_json<'a>(key: &'a str, op: Operation, resource: Resource<'a>) -> String {
+pub fn request_to_json<'a>(credential: &'a str, op: Operation, resource: Resource<'a>) -> String {
     #[derive(serde::Serialize)]
     struct Line<'a> {
-        key: &'a str,
+        credential: &'a str,
         op: &'a str,
         #[serde(skip_serializing_if = "Option::is_none")]
         cache: Option<&'a str>,
@@ -186,7 +194,7 @@ pub fn request_to_json<'a>(key: &'a str, op: Operation, resource: Resource<'a>) 
         topic: Option<&'a str>,
     }
     let mut line = Line {
-        key,
+        credential,
         op: op.name(),
         cache: None,
         item: None,
@@ -407,7 +415,7 @@ mod tests {
         ] {
             let line = request_to_json("k", op, resource);
             let back = parse_request(&line).unwrap();
-            assert_eq!(back.key.as_deref(), Some("k"));
+            assert_eq!(back.credential.as_deref(), Some("k"));
             assert_eq!(back.op, op);
             assert_eq!(back.target, RequestTarget::One(resource.into()), "{line}");
             assert!(!line.contains('\u{202e}'), "escaped: {line}");
@@ -433,7 +441,7 @@ mod tests {
         );
         assert_eq!(
             request_to_json("svc", Operation::Get, Resource::item("c", b"\xff")),
-            r#"{"key":"svc","op":"get","cache":"c","item_b64":"/w=="}"#
+            r#"{"credential":"svc","op":"get","cache":"c","item_b64":"/w=="}"#
         );
     }
 
@@ -443,6 +451,10 @@ mod tests {
             (
                 r#"{"op":"get","key":null}"#,
                 "`key`: `null` is not a value here",
+            ),
+            (
+                r#"{"op":"get","credential":"a","key":"a"}"#,
+                "give `credential` or `key` (its older name), not both",
             ),
             (r#"{"op":"get","cache":"c","item":null}"#, "`item`: `null`"),
             (r#"{"op":"get","op":"set"}"#, "duplicate field `op`"),

@@ -64,19 +64,19 @@ enum Command {
     /// allows, the rules that almost did.
     Explain(explain::Args),
     /// Decide requests read as JSON lines on stdin; write one JSON line per request. A request
-    /// names a credential of the document (`key`) or presents a signed one (`token`, with
-    /// `--store`), and gives the client's address as `peer`.
+    /// names a credential of the document (`credential`) or presents a signed one (`token`, with
+    /// `--trust`), and gives the client's address as `peer`.
     Decide {
         /// The document.
         file: PathBuf,
         /// The time: RFC 3339 or epoch seconds; default the time each request is read.
         #[arg(long)]
         now: Option<String>,
-        /// A key store file, to verify the `token` of requests that present one. Its
-        /// revocation log is checked before each line; its files are watched.
-        #[arg(long)]
-        store: Option<PathBuf>,
-        /// With --store, how often the store's files are checked for edits, in milliseconds.
+        /// A trust file, to verify the `token` of requests that present one. Its revocation log
+        /// is checked before each line; its files are watched. Also `--store`, its older name.
+        #[arg(long, alias = "store")]
+        trust: Option<PathBuf>,
+        /// With --trust, how often the trust's files are checked for edits, in milliseconds.
         #[arg(long, default_value_t = 250, value_parser = clap::value_parser!(u64).range(10..))]
         watch_ms: u64,
     },
@@ -89,7 +89,7 @@ enum Command {
         #[arg(long)]
         now: Option<String>,
     },
-    /// Which requests change decision between two versions of a key store: exit 0 when none
+    /// Which requests change decision between two versions of a document: exit 0 when none
     /// does, 1 when some do (each with a witness request), 2 on a bad command.
     Diff {
         /// The old document.
@@ -185,12 +185,12 @@ fn main() -> ExitCode {
         Command::Decide {
             file,
             now,
-            store,
+            trust,
             watch_ms,
         } => decide::run(
             &file,
             now.as_deref(),
-            store.as_deref(),
+            trust.as_deref(),
             std::time::Duration::from_millis(watch_ms),
         ),
         Command::Keygen(args) => keygen::run(&args),

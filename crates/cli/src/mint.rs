@@ -6,8 +6,8 @@
 
 use crate::input;
 use crate::out::{Status, Stop, report, say};
-use fgac::analysis::MintError;
-use fgac::credentials::{IssueError, MintOptions, SigningKey, mint};
+use fgac::analysis::DeriveError;
+use fgac::credentials::{MintError, MintOptions, SigningKey, mint};
 use fgac::model::{CredentialDef, CredentialKind, Expiry, Grant, Network, Permissions, Span};
 use fgac::{Limits, escape_for_terminal as shown};
 use std::path::PathBuf;
@@ -166,7 +166,7 @@ pub fn run(a: &Args) -> Result<Status, Stop> {
             say!("{token}")?;
             Ok(Status::Ok)
         }
-        Err(IssueError::Mint(MintError::Exceeds(c))) => {
+        Err(MintError::Mint(DeriveError::Exceeds(c))) => {
             report(&format!(
                 "refused: the credential would exceed `{}`:\n  {} {}: allowed to it, {} by `{}`\n  as for every {} on {}\n",
                 shown(&a.from),
@@ -179,11 +179,11 @@ pub fn run(a: &Args) -> Result<Status, Stop> {
             ));
             Ok(Status::Failed)
         }
-        Err(IssueError::Mint(MintError::Invalid(e))) => {
+        Err(MintError::Mint(DeriveError::Invalid(e))) => {
             report(&e.with_origin("the requested credential").to_string());
             Ok(Status::Failed)
         }
-        Err(e @ (IssueError::BadId(_) | IssueError::Random(_))) => Err(Stop::Usage(e.to_string())),
+        Err(e @ (MintError::BadId(_) | MintError::Random(_))) => Err(Stop::Usage(e.to_string())),
         Err(e) => {
             report(&format!("refused: {}\n", shown(&e.to_string())));
             Ok(Status::Failed)

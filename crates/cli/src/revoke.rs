@@ -1,4 +1,4 @@
-//! `fgac revoke (--log FILE | --store STORE) (--id JTI | --key KID | --token TOKEN | --compact)
+//! `fgac revoke (--log FILE | --trust TRUST) (--id JTI | --signing-key KID | --token TOKEN | --compact)
 //! [--create-log] [--now TIME]`: appends a revocation to a revocation log and returns once it is
 //! on disk; or compacts the log. A server whose key ring follows the log applies it to live
 //! connections.
@@ -6,7 +6,7 @@
 use crate::input;
 use crate::out::{Status, Stop, report, say};
 use fgac::credentials::{
-    Ledger, LogError, Revocation, RevocationLog, RevocationRecord, Store, covered_by_revocation,
+    Ledger, LogError, Revocation, RevocationLog, RevocationRecord, Trust, covered_by_revocation,
     inspect,
 };
 use fgac::model::Expiry;
@@ -14,23 +14,24 @@ use fgac::{Limits, escape_for_terminal as shown};
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Args)]
-#[command(group(clap::ArgGroup::new("log_file").required(true).args(["log", "store"])))]
-#[command(group(clap::ArgGroup::new("what").args(["id", "key", "token", "compact"])))]
+#[command(group(clap::ArgGroup::new("log_file").required(true).args(["log", "trust"])))]
+#[command(group(clap::ArgGroup::new("what").args(["id", "signing_key", "token", "compact"])))]
 pub struct Args {
     /// The revocation log.
     #[arg(long)]
     log: Option<PathBuf>,
-    /// A key store file: its `revocations` log (and its `issued` ledger, to count what a
-    /// revocation covers).
-    #[arg(long)]
-    store: Option<PathBuf>,
+    /// A trust file: its `revocations` log (and its `issued` ledger, to count what a revocation
+    /// covers). Also `--store`, its older name.
+    #[arg(long, alias = "store")]
+    trust: Option<PathBuf>,
     /// Revoke the credential with this id (`jti`), its refreshed successors and everything
     /// minted from them.
     #[arg(long)]
     id: Option<String>,
-    /// Revoke every credential signed with this signing key id (`kid`).
-    #[arg(long)]
-    key: Option<String>,
+    /// Revoke every credential signed with this signing key id (`kid`). Also `--key`, its older
+    /// name.
+    #[arg(long, alias = "key", value_name = "KID")]
+    signing_key: Option<String>,
     /// Revoke this credential (its id is read from it; `-` reads it from stdin).
     #[arg(long)]
     token: Option<String>,
@@ -64,22 +65,22 @@ fn failed(e: LogError) -> Stop {
 
 pub fn run(a: &Args) -> Result<Status, Stop> {
     let now = input::now_or(a.now.as_deref())?;
-    let (log, ledger) = match (&a.log, &a.store) {
+    let (log, ledger) = match (&a.log, &a.trust) {
         (Some(log), _) => (log.clone(), None),
-        (None, Some(store)) => {
-            let s = Store::from_file(store).map_err(|e| {
+        (None, Some(trust)) => {
+            let s = Trust::from_file(trust).map_err(|e| {
                 report(&e.to_string());
-                Stop::Usage(format!("cannot read the key store `{}`", store.display()))
+                Stop::Usage(format!("cannot read the trust file `{}`", trust.display()))
             })?;
             let log = s.revocation_log().map(ToOwned::to_owned).ok_or_else(|| {
                 Stop::Usage(format!(
-                    "the key store `{}` names no `revocations` log",
-                    store.display()
+                    "the trust file `{}` names no `revocations` log",
+                    trust.display()
                 ))
             })?;
             (log, s.issuance_ledger().map(Path::to_owned))
         }
-        (None, None) => return Err(Stop::Usage("give --log or --store".to_owned())),
+        (None, None) => return Err(Stop::Usage("give --log or --trust".to_owned())),
     };
     let place = log.display().to_string();
     let place = shown(&place);
@@ -90,7 +91,7 @@ pub fn run(a: &Args) -> Result<Status, Stop> {
             Err(e) => return Err(failed(e)),
         }
     }
-    if a.id.is_none() && a.key.is_none() && a.token.is_none() && !a.compact {
+    if a.id.is_none() && a.signing_key.is_none() && a.token.is_none() && !a.compact {
         return if a.create_log {
             Ok(Status::Ok)
         } else {
@@ -121,7 +122,7 @@ pub fn run(a: &Args) -> Result<Status, Stop> {
         .map(Ledger::read)
         .transpose()
         .map_err(failed)?;
-    let (revocation, until) = match (&a.id, &a.key, &a.token) {
+    let (revocation, until) = match (&a.id, &a.signing_key, &a.token) {
         (Some(id), _, _) => {
             let until = records
                 .as_ref()
@@ -168,11 +169,11 @@ pub fn run(a: &Args) -> Result<Status, Stop> {
                     if live.len() == 1 { "" } else { "s" }
                 )?;
             }
-            None if a.store.is_some() => say!(
-                "it covers every credential refreshed or minted from it (not counted: the store names no issuance ledger)"
+            None if a.trust.is_some() => say!(
+                "it covers every credential refreshed or minted from it (not counted: the trust file names no issuance ledger)"
             )?,
             None => say!(
-                "it covers every credential refreshed or minted from it (not counted: give --store, with an issuance ledger)"
+                "it covers every credential refreshed or minted from it (not counted: give --trust, with an issuance ledger)"
             )?,
         }
     }

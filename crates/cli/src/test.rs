@@ -154,7 +154,7 @@ fn run_tests(
             let e = f.expectation;
             say!("  {}", located(origin, text, e.span))?;
             say!("    expected {}, got {}", e.expected, f.actual)?;
-            let Some(credential) = policy.compiled.valid().credential(&e.key) else {
+            let Some(credential) = policy.compiled.valid().credential(&e.credential) else {
                 continue;
             };
             let at = e.at.unwrap_or(now);

@@ -244,6 +244,7 @@ fn every_committed_document_is_canonically_formatted() {
 
 #[test]
 fn explain_names_the_deciding_rule_or_the_near_misses() {
+    // `--key`: the older name of `--credential`, kept for scripts.
     let o = fgac(&[
         "explain",
         CHECKOUT,
@@ -267,7 +268,7 @@ fn explain_names_the_deciding_rule_or_the_near_misses() {
     let o = fgac(&[
         "explain",
         CHECKOUT,
-        "--key",
+        "--credential",
         "checkout-service",
         "--op",
         "set",
@@ -288,7 +289,7 @@ fn explain_names_the_deciding_rule_or_the_near_misses() {
     let o = fgac(&[
         "explain",
         CHECKOUT,
-        "--key",
+        "--credential",
         "ops",
         "--op",
         "flush_cache",
@@ -305,7 +306,7 @@ fn explain_names_the_deciding_rule_or_the_near_misses() {
     let o = fgac(&[
         "explain",
         CHECKOUT,
-        "--key",
+        "--credential",
         "browser-42",
         "--op",
         "get",
@@ -324,7 +325,7 @@ fn explain_rejects_bad_commands_with_one_line_and_exit_2() {
     let cases: &[(&[&str], &str)] = &[
         (
             &[
-                "--key",
+                "--credential",
                 "checkout-service",
                 "--op",
                 "gett",
@@ -337,7 +338,7 @@ fn explain_rejects_bad_commands_with_one_line_and_exit_2() {
         ),
         (
             &[
-                "--key",
+                "--credential",
                 "checkout-servic",
                 "--op",
                 "get",
@@ -350,7 +351,7 @@ fn explain_rejects_bad_commands_with_one_line_and_exit_2() {
         ),
         (
             &[
-                "--key",
+                "--credential",
                 "ops",
                 "--op",
                 "get",
@@ -363,7 +364,7 @@ fn explain_rejects_bad_commands_with_one_line_and_exit_2() {
         ),
         (
             &[
-                "--key",
+                "--credential",
                 "ops",
                 "--op",
                 "get",
@@ -593,7 +594,7 @@ fn fmt_writes_each_file_back_in_its_own_form_and_meaning() {
         r#"{"key":"k","op":"set","cache":"c","item":"x"}"#,
     ];
     for (name, text) in [
-        ("store.json", store),
+        ("trust.json", store),
         ("scope.json", scope),
         ("dsl.fgac", dsl),
     ] {
@@ -618,7 +619,7 @@ fn fmt_writes_each_file_back_in_its_own_form_and_meaning() {
                 .collect();
             assert_eq!(before, after, "fmt changed a decision of {variant}-{name}");
             let formatted = std::fs::read_to_string(&f).unwrap();
-            let expect_store = name == "store.json";
+            let expect_store = name == "trust.json";
             assert_eq!(
                 formatted.contains("\"credentials\""),
                 expect_store,
@@ -888,7 +889,7 @@ fn policy_text_reaches_the_terminal_escaped() {
         vec![
             "explain",
             fixed.as_str(),
-            "--key",
+            "--credential",
             "a\u{1b}[2J\u{202e}b",
             "--op",
             "set",
@@ -1006,7 +1007,15 @@ fn diff_is_quiet_and_exits_0_when_no_decision_changes() {
 #[test]
 fn contains_answers_with_a_counterexample_or_not() {
     let o = fgac(&[
-        "contains", AFTER, "--key", "api-acme", "--within", "billing", "--now", NOW, "--json",
+        "contains",
+        AFTER,
+        "--credential",
+        "api-acme",
+        "--within",
+        "billing",
+        "--now",
+        NOW,
+        "--json",
     ]);
     assert_eq!(code(&o), 1);
     let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
@@ -1023,14 +1032,15 @@ fn contains_answers_with_a_counterexample_or_not() {
     };
     assert_eq!(answer(AFTER), v["inner"], "the request, by api-acme");
     let mut as_billing = v["request"].clone();
-    as_billing["key"] = "billing".into();
+    as_billing["credential"] = "billing".into();
     let o = fgac_with_stdin(&["decide", AFTER, "--now", NOW], &format!("{as_billing}\n"));
     assert_eq!(
         serde_json::from_str::<serde_json::Value>(stdout(&o).trim()).unwrap(),
         v["outer"]
     );
 
-    // A credential within itself; a token of the billing service within it, from another file.
+    // A credential within itself (`--key`, the older name of `--credential`); a token of the
+    // billing service within it, from another file.
     let o = fgac(&[
         "contains", AFTER, "--key", "billing", "--within", "billing", "--now", NOW,
     ]);
@@ -1044,7 +1054,7 @@ fn contains_answers_with_a_counterexample_or_not() {
     let o = fgac(&[
         "contains",
         &t,
-        "--key",
+        "--credential",
         "t",
         "--within",
         "billing",
@@ -1060,7 +1070,14 @@ fn contains_answers_with_a_counterexample_or_not() {
         stdout(&o)
     );
     // Unknown names are usage errors, with a suggestion.
-    let o = fgac(&["contains", AFTER, "--key", "biling", "--within", "billing"]);
+    let o = fgac(&[
+        "contains",
+        AFTER,
+        "--credential",
+        "biling",
+        "--within",
+        "billing",
+    ]);
     assert_eq!(code(&o), 2);
     assert!(
         stderr(&o).contains("did you mean `billing`?"),
@@ -1168,11 +1185,11 @@ fn keygen_mint_inspect_revoke_and_decide_a_token() {
     assert_eq!(code(&o), 1, "expired");
     assert_eq!(code(&fgac(&["inspect", "not.a.token"])), 2);
 
-    // Decide through a key store: the peer decides, and a revocation takes effect.
+    // Decide through a trust file: the peer decides, and a revocation takes effect.
     let pk = std::fs::read_to_string(&public).unwrap();
     let store = write(
         &dir,
-        "store.json",
+        "trust.json",
         &format!(
             r#"{{"keys": [{}], "document": "policy.fgac", "revocations": "revoked.log"}}"#,
             pk.trim()
@@ -1185,10 +1202,10 @@ fn keygen_mint_inspect_revoke_and_decide_a_token() {
     };
     // The store names a log that does not exist yet: refused (it could have been moved away with
     // its revocations) until it is created.
-    let o = fgac_with_stdin(&["decide", &policy, "--store", &store], "");
+    let o = fgac_with_stdin(&["decide", &policy, "--trust", &store], "");
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("does not exist"), "{}", stderr(&o));
-    let o = fgac(&["revoke", "--store", &store, "--create-log"]);
+    let o = fgac(&["revoke", "--trust", &store, "--create-log"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let lines = format!(
         "{}\n{}\n{}\n",
@@ -1211,7 +1228,7 @@ fn keygen_mint_inspect_revoke_and_decide_a_token() {
         decide(&lines),
         "{\"decision\":\"allow\"}\n{\"decision\":\"deny\",\"reason\":\"unauthenticated\",\"failure\":\"network_not_allowed\"}\n{\"decision\":\"allow\"}\n"
     );
-    let o = fgac(&["revoke", "--store", &store, "--token", &token, "--now", NOW]);
+    let o = fgac(&["revoke", "--trust", &store, "--token", &token, "--now", NOW]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_eq!(
         std::fs::read_to_string(dir.join("revoked.log")).unwrap(),
@@ -1222,12 +1239,13 @@ fn keygen_mint_inspect_revoke_and_decide_a_token() {
         "{\"decision\":\"deny\",\"reason\":\"unauthenticated\",\"failure\":\"revoked\"}\n"
     );
     assert_eq!(
+        // `--store`: the older name of `--trust`, kept for scripts.
         code(&fgac(&["revoke", "--store", &store, "--id", "a b"])),
         2
     );
-    // A token without --store, and without a peer, is an error line, not a guess.
+    // A token without --trust, and without a peer, is an error line, not a guess.
     let o = fgac_with_stdin(&["decide", &policy], &format!("{}\n", request("10.1.1.1")));
-    assert!(stdout(&o).contains("needs `--store`"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("needs `--trust`"), "{}", stdout(&o));
 }
 
 #[test]
@@ -1377,7 +1395,7 @@ fn revoke_creates_compacts_and_reports_the_log_like_any_document() {
     );
     assert!(stdout(&o).contains("in force for good"), "{}", stdout(&o));
     assert!(
-        stdout(&o).contains("not counted: give --store, with an issuance ledger"),
+        stdout(&o).contains("not counted: give --trust, with an issuance ledger"),
         "{}",
         stdout(&o)
     );
@@ -1386,7 +1404,7 @@ fn revoke_creates_compacts_and_reports_the_log_like_any_document() {
     let mut f = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
     f.write_all(b"id tor\n").unwrap();
     drop(f);
-    let o = fgac(&["revoke", "--log", &log, "--key", "k2"]);
+    let o = fgac(&["revoke", "--log", &log, "--signing-key", "k2"]);
     assert_eq!(code(&o), 1, "revoked, and the log has a bad line");
     assert!(
         stdout(&o).contains("revoked signing key `k2`"),
@@ -1418,13 +1436,13 @@ fn revoke_creates_compacts_and_reports_the_log_like_any_document() {
     );
     let store = write(
         &dir,
-        "store.json",
+        "trust.json",
         &format!(
             r#"{{"keys": [{}], "revocations": "revoked.log", "issued": "issued.log"}}"#,
             r#"{"kty": "OKP", "crv": "Ed25519", "kid": "k1", "x": "igr6KrBE2lWQwBF81u9hekiCbTVn8B8H-ctKjCTL8xI"}"#
         ),
     );
-    let o = fgac(&["revoke", "--store", &store, "--id", "L", "--now", NOW]);
+    let o = fgac(&["revoke", "--trust", &store, "--id", "L", "--now", NOW]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(
         stdout(&o).contains("in force until 2027-06-01T00:00:00Z"),
@@ -1445,7 +1463,7 @@ fn revoke_creates_compacts_and_reports_the_log_like_any_document() {
     f.write_all(b"id gone 2020-01-01T00:00:00Z 2020-01-02T00:00:00Z\n")
         .unwrap();
     drop(f);
-    let o = fgac(&["revoke", "--store", &store, "--compact", "--now", NOW]);
+    let o = fgac(&["revoke", "--trust", &store, "--compact", "--now", NOW]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(
         stdout(&o).contains("1 revocation in force kept, 1 dropped"),
@@ -1494,7 +1512,7 @@ fn a_mint_past_the_parents_expiry_says_when_in_rfc3339() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// A running `fgac decide --store` follows the store as a server does: a revocation
+/// A running `fgac decide --trust` follows the trust file as a server does: a revocation
 /// acknowledged before a line is written is in force for that line; an edit of the document
 /// is in force within the watch interval.
 #[test]
@@ -1534,13 +1552,13 @@ fn a_running_decide_follows_revocations_and_store_edits() {
         }
         format!(r#"{{"keys": [{key}], "document": "policy.fgac", "revocations": "revoked.log"}}"#)
     };
-    let store = write(&dir, "store.json", &store_text(false));
+    let store = write(&dir, "trust.json", &store_text(false));
     assert_eq!(
-        code(&fgac(&["revoke", "--store", &store, "--create-log"])),
+        code(&fgac(&["revoke", "--trust", &store, "--create-log"])),
         0
     );
     let mut child = Command::new(env!("CARGO_BIN_EXE_fgac"))
-        .args(["decide", &policy, "--store", &store, "--watch-ms", "20"])
+        .args(["decide", &policy, "--trust", &store, "--watch-ms", "20"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -1560,7 +1578,7 @@ fn a_running_decide_follows_revocations_and_store_edits() {
         answer
     };
     assert_eq!(ask(&token), "{\"decision\":\"allow\"}\n");
-    let o = fgac(&["revoke", "--store", &store, "--token", &token]);
+    let o = fgac(&["revoke", "--trust", &store, "--token", &token]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     // The very next line, written after the revocation returned.
     assert_eq!(
@@ -1589,7 +1607,7 @@ fn a_running_decide_follows_revocations_and_store_edits() {
     assert!(status.success());
     let mut err = String::new();
     std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
-    assert!(err.contains("key store reloaded"), "{err}");
+    assert!(err.contains("trust file reloaded"), "{err}");
     assert!(debug_shapes(&err).is_empty(), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }

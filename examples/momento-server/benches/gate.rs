@@ -3,7 +3,7 @@
 //! and one lookup) and deciding the call's operation, on a tonic request as a handler gets it.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use fgac::credentials::{Keyring, MintOptions, SigningKey, Store, sign_reference};
+use fgac::credentials::{Keyring, MintOptions, SigningKey, Trust, sign_reference};
 use fgac::model::Expiry;
 use fgac::{Authorizer, Operation, Resource, Timestamp};
 use fgac_momento_server::auth::{AUTHORIZATION, CACHE, Caller, Gate, cache_header};
@@ -59,7 +59,7 @@ fn gate(c: &mut Criterion) {
     )
     .unwrap();
     let ring = Keyring::new(
-        Store::builder()
+        Trust::builder()
             .key(signer.public_key())
             .document(doc)
             .build()

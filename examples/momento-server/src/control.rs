@@ -122,7 +122,7 @@ impl ScsControl for ControlService {
         if !self
             .gate
             .ring()
-            .store()
+            .trust()
             .keys()
             .iter()
             .any(|k| k.key.kid() == kid)
@@ -146,7 +146,7 @@ impl ScsControl for ControlService {
         let signing_key = self
             .gate
             .ring()
-            .store()
+            .trust()
             .keys()
             .iter()
             .filter(|k| !k.retired)

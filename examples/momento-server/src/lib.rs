@@ -37,7 +37,7 @@ pub struct Options {
     pub default_ttl: Duration,
     /// How often a live subscription is re-authorized.
     pub recheck: Duration,
-    /// How often the key store's files are checked for changes.
+    /// How often the trust's files are checked for changes.
     pub watch: Duration,
     /// The endpoint minted credentials are told to use.
     pub endpoint: String,
@@ -50,10 +50,10 @@ pub struct Options {
 fn tell(event: WatchEvent<'_>) {
     let line = match event {
         WatchEvent::Reloaded { generation } => {
-            format!("fgac: key store reloaded (generation {generation})")
+            format!("fgac: trust file reloaded (generation {generation})")
         }
         WatchEvent::Kept(e) => {
-            format!("fgac: key store edit refused, the last good store stays in force:\n{e}")
+            format!("fgac: trust file edit refused, the last good trust stays in force:\n{e}")
         }
         WatchEvent::Revocations { applied } => format!("fgac: {applied} revocations applied"),
         WatchEvent::LogFailed(e) => format!("fgac: {e}"),

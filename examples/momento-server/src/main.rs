@@ -1,7 +1,7 @@
 //! `fgac-momento-server`: a Momento-compatible gRPC server that authorizes every call with fgac.
 
 use clap::Parser;
-use fgac::credentials::{Keyring, RevocationLog, Store};
+use fgac::credentials::{Keyring, RevocationLog, Trust};
 use fgac_momento_server::{Options, serve, setup};
 use std::io::Write;
 use std::net::SocketAddr;
@@ -12,14 +12,20 @@ use std::time::Duration;
 #[derive(Parser)]
 #[command(version, about)]
 struct Args {
-    /// A key store file (JSON: keys, signing_keys, document, revocations), as fgac reads it.
-    #[arg(long, conflicts_with = "policy", required_unless_present = "policy")]
-    store: Option<PathBuf>,
-    /// A policy document (DSL or JSON): the server keeps a key store for it in --state,
-    /// creating a signing key the first time.
+    /// A trust file (JSON: keys, signing_keys, document, revocations), as fgac reads it. Also
+    /// `--store`, its older name.
+    #[arg(
+        long,
+        alias = "store",
+        conflicts_with = "policy",
+        required_unless_present = "policy"
+    )]
+    trust: Option<PathBuf>,
+    /// A document (in any format): the server keeps a trust file for it in --state, creating a
+    /// signing key the first time.
     #[arg(long, requires = "state")]
     policy: Option<PathBuf>,
-    /// The directory of the key store made for --policy.
+    /// The directory of the trust file made for --policy.
     #[arg(long)]
     state: Option<PathBuf>,
     /// Sign an API key for the document credential NAME and write it to PATH (a new file, mode
@@ -38,7 +44,7 @@ struct Args {
     /// How often a live subscription is re-authorized, in milliseconds.
     #[arg(long, default_value_t = 250)]
     recheck_ms: u64,
-    /// How often the key store's files are checked for edits, in milliseconds.
+    /// How often the trust's files are checked for edits, in milliseconds.
     #[arg(long, default_value_t = 250)]
     watch_ms: u64,
     /// The endpoint minted credentials name (default: the bound address).
@@ -69,19 +75,19 @@ fn fail(message: &str) -> ! {
 #[tokio::main]
 async fn main() {
     let args = Args::parse();
-    let store = match (&args.store, &args.policy, &args.state) {
+    let trust = match (&args.trust, &args.policy, &args.state) {
         (Some(s), _, _) => s.clone(),
         (None, Some(p), Some(d)) => setup::state_for(p, d).unwrap_or_else(|e| fail(&e)),
-        _ => fail("give --store, or --policy with --state"),
+        _ => fail("give --trust, or --policy with --state"),
     };
     if args.create_log
-        && let Ok(s) = Store::from_file(&store)
+        && let Ok(s) = Trust::from_file(&trust)
         && let Some(log) = s.revocation_log()
         && !log.exists()
     {
         RevocationLog::create(log).unwrap_or_else(|e| fail(&e.to_string()));
     }
-    let ring = match Keyring::open(&store) {
+    let ring = match Keyring::open(&trust) {
         Ok(r) => Arc::new(r),
         Err(e) => fail(&e.to_string()),
     };

@@ -15,7 +15,7 @@
 use crate::auth::{Caller, Gate, unauthenticated};
 use crate::call::{RawMessage, permissions_field};
 use crate::rpc::Id;
-use fgac::credentials::{IssueError, Minted, Session, inspect};
+use fgac::credentials::{MintError, Minted, Session, inspect};
 use fgac::model::{CredentialDef, CredentialKind, Expiry, Permissions, Span};
 use fgac::{AccountRights, Operation as O, Resource, Timestamp};
 use momento_protos::auth::auth_server::Auth;
@@ -82,12 +82,12 @@ impl MintService {
 
 /// The status of a refused mint: PERMISSION_DENIED (with the counterexample) when the request
 /// exceeds the parent, UNAUTHENTICATED when the parent is no longer valid.
-fn refused(e: IssueError) -> Status {
+fn refused(e: MintError) -> Status {
     match e {
-        IssueError::Mint(why) => Status::permission_denied(format!("fgac: cannot mint: {why}")),
-        IssueError::NotValid(why) => unauthenticated(why),
-        IssueError::WrongRefreshSecret => Status::unauthenticated(format!("fgac: {e}")),
-        IssueError::NotAnApiKey | IssueError::BadId(_) => {
+        MintError::Mint(why) => Status::permission_denied(format!("fgac: cannot mint: {why}")),
+        MintError::NotValid(why) => unauthenticated(why),
+        MintError::WrongRefreshSecret => Status::unauthenticated(format!("fgac: {e}")),
+        MintError::NotAnApiKey | MintError::BadId(_) => {
             Status::invalid_argument(format!("fgac: {e}"))
         }
         other => Status::failed_precondition(format!("fgac: cannot mint: {other}")),
@@ -108,7 +108,7 @@ fn permissions<T>(
         )
     })?;
     let bytes = permissions_field(&raw.0, field, known)?;
-    fgac::syntax::protobuf::read_permissions(bytes, gate.ring().store().limits()).map_err(|e| {
+    fgac::syntax::protobuf::read_permissions(bytes, gate.ring().trust().limits()).map_err(|e| {
         Status::invalid_argument(format!(
             "fgac: the permissions do not read: {}",
             fgac::escape_lines_for_terminal(&e.to_string())
@@ -241,7 +241,7 @@ impl Auth for MintService {
         let key = self.gate.resolve(&req, &r.api_key, now)?;
         // The successor asks to live as long as the key did (Momento's behaviour); the rule
         // keeps it within the key's parent and the caller.
-        let claims = inspect(&r.api_key, None, self.gate.ring().store().limits())
+        let claims = inspect(&r.api_key, None, self.gate.ring().trust().limits())
             .ok()
             .and_then(|i| i.claims.ok())
             .ok_or_else(|| Status::unauthenticated("fgac: the API key does not read"))?;

@@ -126,7 +126,7 @@ table! {
     DeleteCache = "/control_client.ScsControl/DeleteCache" => [DeleteCache] Real;
     ListCaches = "/control_client.ScsControl/ListCaches" => [ListCaches] Real;
     FlushCache = "/control_client.ScsControl/FlushCache" => [FlushCache] Real;
-    // Signing keys live in the key store file, which its administrator edits (`fgac keygen`);
+    // Signing keys live in the trust file, which its administrator edits (`fgac keygen`);
     // a server that wrote them from an RPC would hand out private keys over the wire.
     CreateSigningKey = "/control_client.ScsControl/CreateSigningKey" => [CreateSigningKey] Unimplemented;
     RevokeSigningKey = "/control_client.ScsControl/RevokeSigningKey" => [RevokeSigningKey] Real;

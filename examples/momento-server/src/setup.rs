@@ -1,4 +1,4 @@
-//! Setting a server up: a key store for a policy document, and the first API keys.
+//! Setting a server up: a trust file for a document, and the first API keys.
 
 use fgac::credentials::{Keyring, Ledger, MintOptions, RevocationLog, SigningKey, sign_reference};
 use fgac::model::Expiry;
@@ -8,14 +8,19 @@ use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
-/// Makes `state` a key store for `policy` unless it already is one: a new Ed25519 signing key
-/// (`signing.jwk`, mode 0600), a new revocation log (`revocations.log`) and issuance ledger
-/// (`issued.log`), and `store.json` naming them and the document. Returns the store file.
+/// Makes `state` hold a trust file for `policy` unless it already does: a new Ed25519 signing
+/// key (`signing.jwk`, mode 0600), a new revocation log (`revocations.log`) and issuance ledger
+/// (`issued.log`), and `trust.json` naming them and the document. Returns the trust file (a
+/// state directory made before `trust.json` had its name keeps its `store.json`).
 pub fn state_for(policy: &Path, state: &Path) -> Result<PathBuf, String> {
-    let store = state.join("store.json");
-    if store.exists() {
-        return Ok(store);
+    if let Some(existing) = ["trust.json", "store.json"]
+        .map(|name| state.join(name))
+        .into_iter()
+        .find(|p| p.exists())
+    {
+        return Ok(existing);
     }
+    let trust = state.join("trust.json");
     std::fs::create_dir_all(state)
         .map_err(|e| format!("cannot create `{}`: {e}", state.display()))?;
     let policy = std::fs::canonicalize(policy)
@@ -30,26 +35,26 @@ pub fn state_for(policy: &Path, state: &Path) -> Result<PathBuf, String> {
         key.public_key().to_jwk(),
         serde_json::Value::from(policy.display().to_string()),
     );
-    std::fs::write(&store, text).map_err(|e| format!("cannot write `{}`: {e}", store.display()))?;
-    Ok(store)
+    std::fs::write(&trust, text).map_err(|e| format!("cannot write `{}`: {e}", trust.display()))?;
+    Ok(trust)
 }
 
 /// Signs an API key for the document credential `name` (it carries no permissions of its own:
 /// the document's decide, and change with it) and writes it to `path`, a new file of mode
 /// 0600. The key is never printed.
 pub fn issue(ring: &Keyring, name: &str, path: &Path) -> Result<(), String> {
-    let store = ring.store();
-    let doc = store
+    let trust = ring.trust();
+    let doc = trust
         .document()
-        .ok_or("the key store names no document to issue keys for")?;
+        .ok_or("the trust file names no document to issue keys for")?;
     if doc.authorizer().credential(name).is_none() {
         return Err(format!("the document has no credential `{}`", shown(name)));
     }
-    let signer = store
+    let signer = trust
         .signer()
-        .ok_or("the key store has no signing key in force")?;
+        .ok_or("the trust file has no signing key in force")?;
     let options = MintOptions {
-        issuer: store.issuer().map(str::to_owned),
+        issuer: trust.issuer().map(str::to_owned),
         ..MintOptions::default()
     };
     let key = sign_reference(
@@ -58,7 +63,7 @@ pub fn issue(ring: &Keyring, name: &str, path: &Path) -> Result<(), String> {
         signer,
         &options,
         Timestamp::now(),
-        store.limits(),
+        trust.limits(),
     )
     .map_err(|e| e.to_string())?;
     let mut file = OpenOptions::new()

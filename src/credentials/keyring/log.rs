@@ -4,7 +4,7 @@
 use super::super::ledger::{self, Ledger};
 use super::super::linefile::{self, Identity};
 use super::super::revocations::{self, HEADER, LogError, LogView, Revocation, RevocationRecord};
-use super::super::store::Store;
+use super::super::trust::Trust;
 use super::registry::{LogHealth, Registry, RevocationStatus, Revoked};
 use super::session::Entry;
 use super::{Keyring, cache::lock};
@@ -16,24 +16,24 @@ use std::sync::atomic::Ordering;
 
 impl Keyring {
     /// Revokes a credential (with its later generations and everything minted from them) or a
-    /// signing key at `now`. When the store names a revocation log, returns only once the
+    /// signing key at `now`. When the trust names a revocation log, returns only once the
     /// revocation is on disk (under the log's lock, on a fresh line); when the log is missing or
     /// lacks revocations in force, it is written back whole first. Then, before returning,
     /// withdraws every session and cached credential it covers: every later resolution of a
     /// covered credential is refused, and every live session's next decision is a deny.
     ///
     /// The line records until when the revocation matters (see [`RevocationRecord::until`]):
-    /// what this key ring or the store's issuance ledger knows of the credential, else never.
+    /// what this key ring or the trust's issuance ledger knows of the credential, else never.
     pub fn revoke(&self, revocation: Revocation, now: Timestamp) -> Result<Revoked, LogError> {
         let state = self.state.load();
         let mut registry = lock(&self.registry);
-        let (until, descendants) = self.reach(&registry, &state.store, &revocation, now);
+        let (until, descendants) = self.reach(&registry, &state.trust, &revocation, now);
         let record = RevocationRecord {
             revocation,
             at: now,
             until,
         };
-        let restored = match state.store.revocations.clone() {
+        let restored = match state.trust.revocations.clone() {
             None => false,
             Some(path) => self.write(&mut registry, &path, &record, now)?,
         };
@@ -51,14 +51,14 @@ impl Keyring {
     fn reach(
         &self,
         registry: &Registry,
-        store: &Store,
+        trust: &Trust,
         revocation: &Revocation,
         now: Timestamp,
     ) -> (Expiry, Option<usize>) {
         let Revocation::Credential(id) = revocation else {
             return (Expiry::Never, None);
         };
-        let from_ledger = store
+        let from_ledger = trust
             .issued
             .as_deref()
             .and_then(|path| Ledger::read(path).ok())
@@ -146,7 +146,7 @@ impl Keyring {
         fresh
     }
 
-    /// Brings the revocations held up to the store's log, as it is now: applies the lines
+    /// Brings the revocations held up to the trust's log, as it is now: applies the lines
     /// appended since it was last read (by this process or another, such as `fgac revoke`);
     /// reads it whole when it was replaced, cut short or rewritten, and then keeps in force what
     /// it lacks (reporting it, unless all it lacks has expired: a compaction). Revocations held
@@ -157,7 +157,7 @@ impl Keyring {
         now: Timestamp,
     ) -> Result<usize, LogError> {
         let state = self.state.load();
-        let Some(path) = state.store.revocations.clone() else {
+        let Some(path) = state.trust.revocations.clone() else {
             registry.log_path = None;
             registry.health = LogHealth::NoLog;
             return Ok(0);

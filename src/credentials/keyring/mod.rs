@@ -1,8 +1,8 @@
 //! The key ring: from a presented string to a compiled credential, once per connection, with a
 //! bounded cache, revocation that reaches live connections, and atomic reloads.
 //!
-//! **State.** The [`Store`] (keys, issuer, document, limits) sits behind an `ArcSwap`: readers
-//! load it without locking and always see one whole store. Revocations and the registry of live
+//! **State.** The [`Trust`] (keys, issuer, document, limits) sits behind an `ArcSwap`: readers
+//! load it without locking and always see one whole trust. Revocations and the registry of live
 //! credentials sit behind one mutex, which only first sights, revocations and reloads take.
 //!
 //! **Cache.** Verified credentials are kept in a sharded map keyed by a keyed hash of their
@@ -41,7 +41,7 @@ use session::Entry;
 use super::jws;
 use super::keys::PublicKey;
 use super::revocations::LogError;
-use super::store::Store;
+use super::trust::Trust;
 use crate::compile::AuthorizerBuilder;
 use crate::decision::{AuthFailure, Decision, DenyReason, Resource};
 use crate::error::Error;
@@ -57,26 +57,26 @@ use std::sync::{Arc, Mutex};
 
 /// How many verified credentials a key ring keeps by default.
 pub const DEFAULT_CACHE_CAPACITY: usize = 100_000;
-/// How often a first sight retries when the store is replaced under it.
+/// How often a first sight retries when the trust is replaced under it.
 const RETRIES: usize = 3;
 
-/// A whole store as readers see it, with its keys indexed.
+/// A whole trust as readers see it, with its keys indexed.
 struct State {
     generation: u64,
-    store: Arc<Store>,
+    trust: Arc<Trust>,
     keys: AHashMap<String, (PublicKey, bool)>,
 }
 
 impl State {
-    fn new(store: Store, generation: u64) -> State {
-        let keys = store
+    fn new(trust: Trust, generation: u64) -> State {
+        let keys = trust
             .keys
             .iter()
             .map(|k| (k.key.kid().to_owned(), (k.key.clone(), k.retired)))
             .collect();
         State {
             generation,
-            store: Arc::new(store),
+            trust: Arc::new(trust),
             keys,
         }
     }
@@ -89,25 +89,25 @@ impl State {
             (Some((new_key, false)), Some((old_key, _))) => new_key == old_key,
             _ => false,
         };
-        let issuer_kept = match &self.store.issuer {
+        let issuer_kept = match &self.trust.issuer {
             None => true,
             Some(required) => e.issuer.as_deref() == Some(required.as_str()),
         };
         let reference_kept =
-            !e.reference || self.store.same_document_credential(&old.store, &e.subject);
-        key_kept && issuer_kept && reference_kept && self.store.limits == old.store.limits
+            !e.reference || self.trust.same_document_credential(&old.trust, &e.subject);
+        key_kept && issuer_kept && reference_kept && self.trust.limits == old.trust.limits
     }
 }
 
-/// Resolves presented credentials (signed API keys and disposable tokens) against a [`Store`].
+/// Resolves presented credentials (signed API keys and disposable tokens) against a [`Trust`].
 /// `Send + Sync`: share one behind an `Arc` between every connection.
 ///
 /// ```
-/// use fgac::credentials::{Keyring, MintOptions, SigningKey, Store, mint};
+/// use fgac::credentials::{Keyring, MintOptions, SigningKey, Trust, mint};
 /// use fgac::{Authorizer, AuthFailure, Decision, DenyReason, Operation, Resource, Timestamp};
 ///
 /// let signer = SigningKey::generate(Some("k1")).unwrap();
-/// let ring = Keyring::new(Store::builder().key(signer.public_key()).build()?)?;
+/// let ring = Keyring::new(Trust::builder().key(signer.public_key()).build()?)?;
 ///
 /// // A token minted for a browser, from a key that holds more.
 /// let now = Timestamp::from_unix_seconds(1_795_651_200);
@@ -128,11 +128,11 @@ pub struct Keyring {
     state: ArcSwap<State>,
     registry: Mutex<Registry>,
     cache: Cache,
-    /// The store file, for [`Keyring::reload`].
+    /// The trust file, for [`Keyring::reload`].
     source: Option<PathBuf>,
     /// The last reload that failed: its error, and the files as it read them (a watcher retries
     /// only once they change again).
-    last_failure: Mutex<Option<(String, Vec<super::store::Source>)>>,
+    last_failure: Mutex<Option<(String, Vec<super::trust::Source>)>>,
 }
 
 impl std::fmt::Debug for Keyring {
@@ -152,19 +152,19 @@ enum Sight {
 }
 
 impl Keyring {
-    /// A key ring over `store`, caching up to [`DEFAULT_CACHE_CAPACITY`] credentials. Reads the
-    /// store's revocation log, if it names one, and applies it: a log that is missing
+    /// A key ring over `trust`, caching up to [`DEFAULT_CACHE_CAPACITY`] credentials. Reads the
+    /// trust's revocation log, if it names one, and applies it: a log that is missing
     /// ([`LogError::Missing`]: it may have been moved or deleted with its revocations) or does
     /// not read is refused. Create a new log with
     /// [`RevocationLog::create`](super::RevocationLog::create) (`fgac revoke --create-log`).
-    pub fn new(store: Store) -> Result<Keyring, LogError> {
-        Keyring::with_cache_capacity(store, DEFAULT_CACHE_CAPACITY)
+    pub fn new(trust: Trust) -> Result<Keyring, LogError> {
+        Keyring::with_cache_capacity(trust, DEFAULT_CACHE_CAPACITY)
     }
 
-    /// A key ring over `store` caching up to `capacity` credentials (at least one per shard).
-    pub fn with_cache_capacity(store: Store, capacity: usize) -> Result<Keyring, LogError> {
+    /// A key ring over `trust` caching up to `capacity` credentials (at least one per shard).
+    pub fn with_cache_capacity(trust: Trust, capacity: usize) -> Result<Keyring, LogError> {
         let ring = Keyring {
-            state: ArcSwap::from_pointee(State::new(store, 0)),
+            state: ArcSwap::from_pointee(State::new(trust, 0)),
             registry: Mutex::new(Registry::default()),
             cache: Cache::new(capacity),
             source: None,
@@ -174,22 +174,22 @@ impl Keyring {
         Ok(ring)
     }
 
-    /// A key ring over the store file at `path` ([`Store::from_file`]), which
+    /// A key ring over the trust file at `path` ([`Trust::from_file`]), which
     /// [`Keyring::reload`] and [`Keyring::watch`] read again.
     pub fn open(path: &Path) -> Result<Keyring, OpenError> {
-        let store = Store::from_file(path).map_err(OpenError::Store)?;
-        let mut ring = Keyring::new(store).map_err(OpenError::Log)?;
+        let trust = Trust::from_file(path).map_err(OpenError::Trust)?;
+        let mut ring = Keyring::new(trust).map_err(OpenError::Log)?;
         ring.source = Some(path.to_owned());
         Ok(ring)
     }
 
-    /// The store in force.
+    /// The trust in force.
     #[must_use]
-    pub fn store(&self) -> Arc<Store> {
-        Arc::clone(&self.state.load().store)
+    pub fn trust(&self) -> Arc<Trust> {
+        Arc::clone(&self.state.load().trust)
     }
 
-    /// How many times the store has been replaced.
+    /// How many times the trust has been replaced.
     #[must_use]
     pub fn generation(&self) -> u64 {
         self.state.load().generation
@@ -242,15 +242,15 @@ impl Keyring {
                 Sight::Retry => continue,
             }
         }
-        // The store kept changing under a credential that its successive versions each
+        // The trust kept changing under a credential that its successive versions each
         // withdrew: refuse, as the last of them would.
         Err(AuthFailure::Revoked)
     }
 
     fn try_first_sight(&self, presented: &str, now: Timestamp) -> Result<Sight, AuthFailure> {
         let state = self.state.load_full();
-        let store = &state.store;
-        let parts = jws::split(presented, store.limits.max_token_bytes)?;
+        let trust = &state.trust;
+        let parts = jws::split(presented, trust.limits.max_token_bytes)?;
         let (key, retired) = state.keys.get(&parts.kid).ok_or(AuthFailure::UnknownKey)?;
         if *retired {
             return Err(AuthFailure::RetiredKey);
@@ -259,8 +259,8 @@ impl Keyring {
             return Err(AuthFailure::BadSignature);
         }
         let text = jws::claims_text(&parts)?;
-        let claims = read_claims(&text, &store.limits).map_err(|_| AuthFailure::InvalidClaims)?;
-        if let Some(required) = &store.issuer
+        let claims = read_claims(&text, &trust.limits).map_err(|_| AuthFailure::InvalidClaims)?;
+        if let Some(required) = &trust.issuer
             && claims.issuer.as_deref() != Some(required.as_str())
         {
             return Err(AuthFailure::WrongIssuer);
@@ -269,7 +269,7 @@ impl Keyring {
             .not_before
             .map_or(claims.issued_at, |nbf| nbf.max(claims.issued_at));
         let valid_from = Timestamp::from_unix_seconds(
-            starts.unix_seconds().saturating_sub(store.leeway_seconds),
+            starts.unix_seconds().saturating_sub(trust.leeway_seconds),
         );
         if claims.expiry.is_expired(now) {
             return Err(AuthFailure::Expired);
@@ -301,7 +301,7 @@ impl Keyring {
                     credentials: vec![def],
                 };
                 AuthorizerBuilder::default()
-                    .limits(store.limits.clone())
+                    .limits(trust.limits.clone())
                     .compile(&doc)
                     .map_err(|_| AuthFailure::InvalidClaims)?
                     .into_credentials()
@@ -309,7 +309,7 @@ impl Keyring {
                     .ok_or(AuthFailure::InvalidClaims)?
             }
             None => {
-                let document = store
+                let document = trust
                     .document
                     .as_ref()
                     .ok_or(AuthFailure::UnknownCredential)?;
@@ -352,16 +352,16 @@ impl Keyring {
         Ok(Sight::Entry(entry))
     }
 
-    /// Replaces the store: readers switch to `store` whole, never seeing half of each. Before
-    /// returning, withdraws every session and cached credential the new store no longer accepts
+    /// Replaces the trust: readers switch to `trust` whole, never seeing half of each. Before
+    /// returning, withdraws every session and cached credential the new trust no longer accepts
     /// (its key removed, replaced or retired, its issuer no longer accepted, its document
-    /// credential changed or removed, or the limits changed), and applies the new store's
-    /// revocation log. The revocations held stay in force whatever log the new store names.
-    pub fn replace(&self, store: Store) -> Result<(), LogError> {
+    /// credential changed or removed, or the limits changed), and applies the new trust's
+    /// revocation log. The revocations held stay in force whatever log the new trust names.
+    pub fn replace(&self, trust: Trust) -> Result<(), LogError> {
         let mut registry = lock(&self.registry);
         let old = self.state.load_full();
-        let leeway_changed = old.store.leeway_seconds != store.leeway_seconds;
-        let new = Arc::new(State::new(store, old.generation + 1));
+        let leeway_changed = old.trust.leeway_seconds != trust.leeway_seconds;
+        let new = Arc::new(State::new(trust, old.generation + 1));
         self.state.store(Arc::clone(&new));
         let withdrawn: Vec<Arc<Entry>> =
             registry.entries().filter(|e| !new.keeps(&old, e)).collect();
@@ -376,22 +376,22 @@ impl Keyring {
         self.sync_log(&mut registry, Timestamp::now()).map(|_| ())
     }
 
-    /// Reads the store file again ([`Keyring::open`]) and replaces the store with it, and
+    /// Reads the trust file again ([`Keyring::open`]) and replaces the trust with it, and
     /// applies new lines of the revocation log. On an error (the file does not parse or
-    /// validate, a key file is missing), keeps the store in force and returns the error, with
+    /// validate, a key file is missing), keeps the trust in force and returns the error, with
     /// its file, line and column; [`Keyring::last_error`] keeps it too.
     pub fn reload(&self) -> Result<(), ReloadError> {
         let Some(path) = &self.source else {
             return Err(ReloadError::NoFile);
         };
-        let limits = self.state.load().store.limits.clone();
-        let (read, sources) = Store::read_file(path, &limits);
+        let limits = self.state.load().trust.limits.clone();
+        let (read, sources) = Trust::read_file(path, &limits);
         let outcome = match read {
-            Ok(store) => self.replace(store).map_err(ReloadError::Log),
-            Err(e) => Err(ReloadError::Store(e)),
+            Ok(trust) => self.replace(trust).map_err(ReloadError::Log),
+            Err(e) => Err(ReloadError::Trust(e)),
         };
         *lock(&self.last_failure) = match &outcome {
-            Err(ReloadError::Store(e)) => Some((e.to_string(), sources)),
+            Err(ReloadError::Trust(e)) => Some((e.to_string(), sources)),
             _ => None,
         };
         outcome
@@ -400,23 +400,23 @@ impl Keyring {
     /// Applies lines appended to the revocation log since it was last read; returns how many
     /// new revocations that was. Costs one `stat` of the log when nothing changed, so that a
     /// process may call it before every decision that must see revocations made by others (as
-    /// `fgac decide --store` does for every line).
+    /// `fgac decide --trust` does for every line).
     pub fn refresh_revocations(&self) -> Result<usize, LogError> {
         self.sync_log(&mut lock(&self.registry), Timestamp::now())
     }
 
-    /// The error of the last reload, if the last reload failed to read the store.
+    /// The error of the last reload, if the last reload failed to read the trust.
     #[must_use]
     pub fn last_error(&self) -> Option<String> {
         lock(&self.last_failure).as_ref().map(|(e, _)| e.clone())
     }
 
     /// The files of the last reload that failed, as it read them.
-    pub(crate) fn failed_sources(&self) -> Option<Vec<super::store::Source>> {
+    pub(crate) fn failed_sources(&self) -> Option<Vec<super::trust::Source>> {
         lock(&self.last_failure).as_ref().map(|(_, s)| s.clone())
     }
 
-    /// Whether the store was opened from a file.
+    /// Whether the trust was opened from a file.
     pub(crate) fn has_source(&self) -> bool {
         self.source.is_some()
     }
@@ -425,23 +425,23 @@ impl Keyring {
 /// Why [`Keyring::open`] failed.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
-    /// The store file (or its document or a key file) does not read.
+    /// The trust file (or its document or a key file) does not read.
     #[error("{0}")]
-    Store(Error),
+    Trust(Error),
     /// The revocation log does not open or read.
     #[error("{0}")]
     Log(LogError),
 }
 
-/// Why [`Keyring::reload`] kept the store in force.
+/// Why [`Keyring::reload`] kept the trust in force.
 #[derive(Debug, thiserror::Error)]
 pub enum ReloadError {
     /// The key ring was not opened from a file.
-    #[error("the key ring was not opened from a store file")]
+    #[error("the key ring was not opened from a trust file")]
     NoFile,
-    /// The store file (or its document or a key file) does not read.
+    /// The trust file (or its document or a key file) does not read.
     #[error("{0}")]
-    Store(Error),
+    Trust(Error),
     /// The revocation log does not read.
     #[error("{0}")]
     Log(LogError),

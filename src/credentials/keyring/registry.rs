@@ -1,4 +1,4 @@
-//! What a key ring holds besides its store: the revocations, every entry a session or the cache
+//! What a key ring holds besides its trust: the revocations, every entry a session or the cache
 //! may hold, and what it knows of the revocation log; and what it reports of them.
 
 use super::super::claims::RefreshClaims;
@@ -59,12 +59,12 @@ impl Registry {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum LogHealth {
-    /// The store names no revocation log: revocations live in memory only.
+    /// The trust names no revocation log: revocations live in memory only.
     #[default]
     NoLog,
     /// The log holds every revocation in force that the key ring applied.
     Ok,
-    /// The log is not where the store says: it was moved or deleted. Every revocation applied
+    /// The log is not where the trust says: it was moved or deleted. Every revocation applied
     /// stays in force; the next revocation writes the log back whole.
     Missing,
     /// The log was replaced, cut short or rewritten, and lacks this many revocations still in
@@ -82,7 +82,7 @@ pub enum LogHealth {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RevocationStatus {
-    /// The log followed, if the store names one.
+    /// The log followed, if the trust names one.
     pub log: Option<PathBuf>,
     /// The log's state.
     pub health: LogHealth,
@@ -99,7 +99,7 @@ pub struct Revoked {
     /// Sessions and cached credentials of this process it withdrew.
     pub withdrawn: usize,
     /// For a credential, the credentials other than it that it covers and that have not expired,
-    /// according to the store's issuance ledger (`None` without a ledger).
+    /// according to the trust's issuance ledger (`None` without a ledger).
     pub descendants: Option<usize>,
     /// Whether the log had to be written back whole (it was missing, or lacked revocations in
     /// force).

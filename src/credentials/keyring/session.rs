@@ -19,7 +19,7 @@ pub(crate) struct Entry {
     pub(super) kid: Box<str>,
     pub(super) issuer: Option<Box<str>>,
     pub(super) subject: Box<str>,
-    /// An API key that refers to the store's document for its permissions.
+    /// An API key that refers to the trust's document for its permissions.
     pub(super) reference: bool,
     /// Its ancestors' ids, root first (its `lineage` claim).
     pub(super) lineage: Box<[Box<str>]>,
@@ -27,7 +27,7 @@ pub(crate) struct Entry {
     pub(crate) refresh: Option<RefreshClaims>,
     /// When everything a revocation of it covers has expired (see [`Entry::covered_until`]).
     pub(super) covered_until: Expiry,
-    /// When it becomes valid: the later of `iat` and `nbf`, less the store's leeway.
+    /// When it becomes valid: the later of `iat` and `nbf`, less the trust's leeway.
     pub(super) valid_from: Timestamp,
     pub(super) credential: Credential,
     pub(super) live: AtomicBool,
@@ -119,7 +119,7 @@ impl Session {
         self.entry.live.load(Ordering::SeqCst)
     }
 
-    /// The compiled credential (for a key that refers to the store's document, that credential,
+    /// The compiled credential (for a key that refers to the trust's document, that credential,
     /// expiring no later than the key).
     #[must_use]
     pub fn credential(&self) -> &Credential {
@@ -149,7 +149,7 @@ impl Session {
         &self.entry.token
     }
 
-    /// Whether this is an API key that takes its permissions from the store's document.
+    /// Whether this is an API key that takes its permissions from the trust's document.
     #[must_use]
     pub fn is_reference(&self) -> bool {
         self.entry.reference

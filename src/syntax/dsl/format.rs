@@ -159,7 +159,7 @@ pub(crate) fn expectation(e: &Expectation) -> String {
     let _ = write!(
         line,
         " {} {} {}",
-        quote(e.key.as_bytes()),
+        quote(e.credential.as_bytes()),
         e.op,
         resource(&e.resource)
     );

@@ -107,7 +107,7 @@ pub(super) fn expectation<'a>(i: &'a str, src: Src<'_>, max: usize) -> PResult<'
         i,
         Expectation {
             expected,
-            key,
+            credential: key,
             op,
             resource,
             at,

@@ -54,7 +54,7 @@ class Server:
     def revoke(self, token):
         """Revokes a credential with the fgac command line (the server's log is watched)."""
         subprocess.run(
-            [os.environ["FGAC_BIN"], "revoke", "--store", str(self.state / "store.json"), "--token", "-"],
+            [os.environ["FGAC_BIN"], "revoke", "--trust", str(self.state / "trust.json"), "--token", "-"],
             input=token.encode(),
             check=True,
             timeout=30,

@@ -1,5 +1,6 @@
-//! A key store: what a key ring verifies signed credentials with. Built in code
-//! ([`Store::builder`]) or read from a JSON file ([`Store::from_file`]):
+//! A trust: what a key ring verifies signed credentials with (the public keys it accepts, the
+//! issuer it requires, the document API keys refer to, the revocation log it follows) and signs
+//! with. Built in code ([`Trust::builder`]) or read from a trust file ([`Trust::from_file`]):
 //!
 //! ```json
 //! {
@@ -22,7 +23,7 @@
 //! * `signing_keys`: private key files (JWK, as `fgac keygen` writes them), for a server that
 //!   mints or refreshes credentials itself: it signs with the last one listed whose key is in
 //!   `keys` and not retired.
-//! * `document`: a policy document (DSL or JSON) for API keys that carry no permissions and
+//! * `document`: a document (in any text format, or a protobuf one its file name says) for API keys that carry no permissions and
 //!   refer to one of its credentials by name (`sub`).
 //! * `revocations`: the revocation log ([`RevocationLog`](super::RevocationLog)). It must exist
 //!   (create it with `fgac revoke --create-log`): a key ring refuses a missing log, which may
@@ -32,7 +33,7 @@
 //! * `leeway_seconds`: how far in the future a credential's `iat` and `nbf` may be, for clocks
 //!   that disagree a little (default 0; at most 300).
 //!
-//! Paths are relative to the store file. Unknown and duplicated fields, `null`, two keys with one
+//! Paths are relative to the trust file. Unknown and duplicated fields, `null`, two keys with one
 //! `kid`, and a private key in `keys` are errors with a line and column.
 
 use super::keys::{PublicKey, SigningKey};
@@ -47,12 +48,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-/// The most leeway a store may give clocks, in seconds.
+/// The most leeway a trust may give clocks, in seconds.
 pub const MAX_LEEWAY_SECONDS: u64 = 300;
 
-/// A public key of a store, and whether it is retired.
+/// A public key of a trust, and whether it is retired.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StoreKey {
+pub struct TrustedKey {
     /// The key.
     pub key: PublicKey,
     /// Retired: credentials it signed are refused.
@@ -60,10 +61,10 @@ pub struct StoreKey {
 }
 
 /// What a key ring verifies with (see the module docs). Immutable; a key ring swaps whole
-/// stores.
+/// trusts.
 #[derive(Clone, Debug)]
-pub struct Store {
-    pub(crate) keys: Vec<StoreKey>,
+pub struct Trust {
+    pub(crate) keys: Vec<TrustedKey>,
     pub(crate) issuer: Option<String>,
     pub(crate) signing: Vec<SigningKey>,
     pub(crate) document: Option<Arc<Compiled>>,
@@ -71,12 +72,12 @@ pub struct Store {
     pub(crate) issued: Option<PathBuf>,
     pub(crate) leeway_seconds: u64,
     pub(crate) limits: Limits,
-    /// The files it was read from (the store file, its signing keys, its document), each as it
+    /// The files it was read from (the trust file, its signing keys, its document), each as it
     /// was read, to watch.
     pub(crate) sources: Vec<Source>,
 }
 
-/// A file a store was read from, and what was read: a watcher compares the file as it is now
+/// A file a trust was read from, and what was read: a watcher compares the file as it is now
 /// against the bytes read, never against the file as it was after reading (an edit made while a
 /// slow read was going on would be taken for what was read, and never applied).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -204,16 +205,16 @@ impl Source {
     }
 }
 
-impl Store {
-    /// A builder, for a store made in code.
+impl Trust {
+    /// A builder, for a trust made in code.
     #[must_use]
-    pub fn builder() -> StoreBuilder {
-        StoreBuilder::default()
+    pub fn builder() -> TrustBuilder {
+        TrustBuilder::default()
     }
 
     /// The public keys, in the order given.
     #[must_use]
-    pub fn keys(&self) -> &[StoreKey] {
+    pub fn keys(&self) -> &[TrustedKey] {
         &self.keys
     }
 
@@ -224,7 +225,7 @@ impl Store {
     }
 
     /// The key new credentials are signed with: the last signing key given whose public key is
-    /// in the store and not retired.
+    /// in the trust and not retired.
     #[must_use]
     pub fn signer(&self) -> Option<&SigningKey> {
         self.signing.iter().rev().find(|s| {
@@ -240,13 +241,13 @@ impl Store {
         self.document.as_deref()
     }
 
-    /// The revocation log's path, if the store names one.
+    /// The revocation log's path, if the trust names one.
     #[must_use]
     pub fn revocation_log(&self) -> Option<&Path> {
         self.revocations.as_deref()
     }
 
-    /// The issuance ledger's path, if the store names one.
+    /// The issuance ledger's path, if the trust names one.
     #[must_use]
     pub fn issuance_ledger(&self) -> Option<&Path> {
         self.issued.as_deref()
@@ -267,7 +268,7 @@ impl Store {
 
     /// Whether the document's credential `name` is the same in `self` and `other`: both hold
     /// it, alike (the same document shared by both stores holds it alike at no cost).
-    pub(crate) fn same_document_credential(&self, other: &Store, name: &str) -> bool {
+    pub(crate) fn same_document_credential(&self, other: &Trust, name: &str) -> bool {
         match (&self.document, &other.document) {
             (Some(a), Some(b)) if Arc::ptr_eq(a, b) => a.authorizer().index_of(name).is_some(),
             _ => self
@@ -276,26 +277,26 @@ impl Store {
         }
     }
 
-    /// Reads a store file under the default [`Limits`], with its document and signing keys.
+    /// Reads a trust file under the default [`Limits`], with its document and signing keys.
     /// Errors name the file and carry line and column.
-    pub fn from_file(path: &Path) -> Result<Store, Error> {
-        Store::from_file_with(path, &Limits::default())
+    pub fn from_file(path: &Path) -> Result<Trust, Error> {
+        Trust::from_file_with(path, &Limits::default())
     }
 
-    /// Reads a store file under `limits`.
-    pub fn from_file_with(path: &Path, limits: &Limits) -> Result<Store, Error> {
-        Store::read_file(path, limits).0
+    /// Reads a trust file under `limits`.
+    pub fn from_file_with(path: &Path, limits: &Limits) -> Result<Trust, Error> {
+        Trust::read_file(path, limits).0
     }
 
-    /// Reads a store file under `limits`, with the files read (as far as it got), each as it
+    /// Reads a trust file under `limits`, with the files read (as far as it got), each as it
     /// was read: what a watcher compares the files against.
-    pub(crate) fn read_file(path: &Path, limits: &Limits) -> (Result<Store, Error>, Vec<Source>) {
+    pub(crate) fn read_file(path: &Path, limits: &Limits) -> (Result<Trust, Error>, Vec<Source>) {
         let mut sources = Vec::new();
-        let store = Store::read_into(path, limits, &mut sources);
-        (store, sources)
+        let trust = Trust::read_into(path, limits, &mut sources);
+        (trust, sources)
     }
 
-    fn read_into(path: &Path, limits: &Limits, sources: &mut Vec<Source>) -> Result<Store, Error> {
+    fn read_into(path: &Path, limits: &Limits, sources: &mut Vec<Source>) -> Result<Trust, Error> {
         let origin = path.display().to_string();
         let mut read = |p: &Path| {
             let (bytes, source) = read_source(p);
@@ -308,7 +309,7 @@ impl Store {
         let dir = path.parent().unwrap_or(Path::new(""));
         let file =
             read_store_text(text).map_err(|e| e.with_source(text).with_origin(origin.clone()))?;
-        let mut builder = Store::builder().limits(limits.clone());
+        let mut builder = Trust::builder().limits(limits.clone());
         for (key, retired) in file.keys {
             builder = if retired {
                 builder.retired_key(key)
@@ -342,11 +343,11 @@ impl Store {
         builder = builder.leeway_seconds(file.leeway_seconds);
         #[cfg(test)]
         tests::slow_down();
-        let mut store = builder
+        let mut trust = builder
             .build()
             .map_err(|e| e.with_source(text).with_origin(origin))?;
-        store.sources.clone_from(sources);
-        Ok(store)
+        trust.sources.clone_from(sources);
+        Ok(trust)
     }
 }
 
@@ -371,7 +372,7 @@ const STORE_FIELDS: &[&str] = &[
 ];
 
 fn read_store_text(text: &str) -> Result<StoreFile, Error> {
-    let s = Object::read(text, text, "a key store", STORE_FIELDS)?;
+    let s = Object::read(text, text, "a trust file", STORE_FIELDS)?;
     let list: Vec<&RawValue> = s.required("keys")?;
     let mut keys = Vec::with_capacity(list.len());
     let mut kids = HashSet::new();
@@ -384,7 +385,7 @@ fn read_store_text(text: &str) -> Result<StoreFile, Error> {
                     span_of(text, raw),
                     format!("the key id `{}` is given twice", key.kid()),
                 )
-                .with_help("every key of a store has its own `kid`"),
+                .with_help("every key of a trust has its own `kid`"),
             ));
         }
         keys.push((key, retired));
@@ -415,18 +416,18 @@ fn read_store_text(text: &str) -> Result<StoreFile, Error> {
     })
 }
 
-/// Builds a [`Store`] in code.
+/// Builds a [`Trust`] in code.
 ///
 /// ```
-/// use fgac::credentials::{SigningKey, Store};
+/// use fgac::credentials::{SigningKey, Trust};
 /// let key = SigningKey::generate(Some("2026-11")).unwrap();
-/// let store = Store::builder().key(key.public_key()).signing_key(key).issuer("auth.example").build()?;
-/// assert_eq!(store.signer().map(|k| k.kid()), Some("2026-11"));
+/// let trust = Trust::builder().key(key.public_key()).signing_key(key).issuer("auth.example").build()?;
+/// assert_eq!(trust.signer().map(|k| k.kid()), Some("2026-11"));
 /// # Ok::<(), fgac::Error>(())
 /// ```
 #[derive(Clone, Debug, Default)]
-pub struct StoreBuilder {
-    keys: Vec<StoreKey>,
+pub struct TrustBuilder {
+    keys: Vec<TrustedKey>,
     issuer: Option<String>,
     signing: Vec<SigningKey>,
     document: Option<Arc<Compiled>>,
@@ -436,11 +437,11 @@ pub struct StoreBuilder {
     limits: Option<Limits>,
 }
 
-impl StoreBuilder {
+impl TrustBuilder {
     /// A public key credentials may be signed with.
     #[must_use]
-    pub fn key(mut self, key: PublicKey) -> StoreBuilder {
-        self.keys.push(StoreKey {
+    pub fn key(mut self, key: PublicKey) -> TrustBuilder {
+        self.keys.push(TrustedKey {
             key,
             retired: false,
         });
@@ -449,64 +450,64 @@ impl StoreBuilder {
 
     /// A retired key: listed, and refused.
     #[must_use]
-    pub fn retired_key(mut self, key: PublicKey) -> StoreBuilder {
-        self.keys.push(StoreKey { key, retired: true });
+    pub fn retired_key(mut self, key: PublicKey) -> TrustBuilder {
+        self.keys.push(TrustedKey { key, retired: true });
         self
     }
 
     /// The issuer every credential must carry.
     #[must_use]
-    pub fn issuer(mut self, issuer: impl Into<String>) -> StoreBuilder {
+    pub fn issuer(mut self, issuer: impl Into<String>) -> TrustBuilder {
         self.issuer = Some(issuer.into());
         self
     }
 
     /// A private key to mint and refresh credentials with (the last one given whose public key
-    /// is in the store and not retired signs).
+    /// is in the trust and not retired signs).
     #[must_use]
-    pub fn signing_key(mut self, key: SigningKey) -> StoreBuilder {
+    pub fn signing_key(mut self, key: SigningKey) -> TrustBuilder {
         self.signing.push(key);
         self
     }
 
     /// The document API keys may refer to by name.
     #[must_use]
-    pub fn document(mut self, compiled: Compiled) -> StoreBuilder {
+    pub fn document(mut self, compiled: Compiled) -> TrustBuilder {
         self.document = Some(Arc::new(compiled));
         self
     }
 
-    /// The revocation log a key ring opened on this store appends to and reads.
+    /// The revocation log a key ring opened on this trust appends to and reads.
     #[must_use]
-    pub fn revocation_log(mut self, path: impl Into<PathBuf>) -> StoreBuilder {
+    pub fn revocation_log(mut self, path: impl Into<PathBuf>) -> TrustBuilder {
         self.revocations = Some(path.into());
         self
     }
 
-    /// The issuance ledger a key ring opened on this store records what it mints and refreshes
+    /// The issuance ledger a key ring opened on this trust records what it mints and refreshes
     /// in.
     #[must_use]
-    pub fn issuance_ledger(mut self, path: impl Into<PathBuf>) -> StoreBuilder {
+    pub fn issuance_ledger(mut self, path: impl Into<PathBuf>) -> TrustBuilder {
         self.issued = Some(path.into());
         self
     }
 
     /// Leeway for clocks, in seconds (at most [`MAX_LEEWAY_SECONDS`]).
     #[must_use]
-    pub fn leeway_seconds(mut self, seconds: u64) -> StoreBuilder {
+    pub fn leeway_seconds(mut self, seconds: u64) -> TrustBuilder {
         self.leeway_seconds = seconds;
         self
     }
 
     /// The limits credentials are read and compiled under (default: [`Limits::default`]).
     #[must_use]
-    pub fn limits(mut self, limits: Limits) -> StoreBuilder {
+    pub fn limits(mut self, limits: Limits) -> TrustBuilder {
         self.limits = Some(limits);
         self
     }
 
-    /// The store; refuses two keys with one key id, and a leeway over the maximum.
-    pub fn build(self) -> Result<Store, Error> {
+    /// The trust; refuses two keys with one key id, and a leeway over the maximum.
+    pub fn build(self) -> Result<Trust, Error> {
         let mut kids = HashSet::new();
         for k in &self.keys {
             if !kids.insert(k.key.kid()) {
@@ -516,7 +517,7 @@ impl StoreBuilder {
                         Span::default(),
                         format!("the key id `{}` is given twice", k.key.kid()),
                     )
-                    .with_help("every key of a store has its own `kid`"),
+                    .with_help("every key of a trust has its own `kid`"),
                 ));
             }
         }
@@ -530,7 +531,7 @@ impl StoreBuilder {
                 ),
             )));
         }
-        Ok(Store {
+        Ok(Trust {
             keys: self.keys,
             issuer: self.issuer,
             signing: self.signing,
@@ -548,9 +549,9 @@ impl StoreBuilder {
 pub(crate) mod tests {
     use std::sync::atomic::{AtomicU64, Ordering};
 
-    /// How long each store read pauses after reading its files and before the store is built
+    /// How long each trust read pauses after reading its files and before the trust is built
     /// (milliseconds): a reload slowed on purpose, so that edits land after the files were read
-    /// and before the new store is in force.
+    /// and before the new trust is in force.
     pub(crate) static READ_PAUSE_MS: AtomicU64 = AtomicU64::new(0);
 
     pub(crate) fn slow_down() {
