@@ -26,8 +26,8 @@
 //! one shared path buffer: its cost is the number of label bytes of both structures.
 
 use crate::decision::OwnedResource;
-use crate::engine::walk::{NameTrie, Walk};
-use crate::engine::{Cell, Credential, Grants};
+use crate::engine::walk::{NameTrie, ProfileId, Walk};
+use crate::engine::{Cell, Credential, GrantTable};
 use crate::ops::{AccountRights, Need, Operation, Rights};
 use crate::time::Timestamp;
 use std::collections::HashMap;
@@ -132,7 +132,7 @@ pub(crate) enum Side<'a> {
     /// A super user: every right everywhere, and the control plane.
     Everything,
     /// Fine-grained grants, and the rights on the account held beside them.
-    Grants(&'a Grants, AccountRights),
+    GrantTable(&'a GrantTable, AccountRights),
 }
 
 impl<'a> Side<'a> {
@@ -145,7 +145,7 @@ impl<'a> Side<'a> {
             Some(c) if c.is_super_user() => Side::Everything,
             Some(c) => {
                 let grants = if stores { c.store_grants() } else { c.grants() };
-                grants.map_or(Side::Nothing, |g| Side::Grants(g, c.account_rights()))
+                grants.map_or(Side::Nothing, |g| Side::GrantTable(g, c.account_rights()))
             }
         }
     }
@@ -155,7 +155,7 @@ impl<'a> Side<'a> {
         match self {
             Side::Nothing => Profile::Nothing,
             Side::Everything => Profile::Everything,
-            Side::Grants(g, _) => g
+            Side::GrantTable(g, _) => g
                 .profile_index(cache)
                 .map_or(Profile::Nothing, Profile::Index),
         }
@@ -164,7 +164,7 @@ impl<'a> Side<'a> {
     /// A walk over the item trie (or the topic trie) of `profile`.
     fn walk(self, profile: Profile, topics: bool) -> Walk<'a> {
         match (self, profile) {
-            (Side::Grants(g, _), Profile::Index(p)) => Walk::of(g, p, topics),
+            (Side::GrantTable(g, _), Profile::Index(p)) => Walk::of(g, p, topics),
             (_, Profile::Everything) => Walk::Constant(Cell::ALL),
             _ => Walk::Constant(Cell::EMPTY),
         }
@@ -175,7 +175,7 @@ impl<'a> Side<'a> {
         match self {
             Side::Everything => AccountRights::ALL,
             Side::Nothing => AccountRights::NONE,
-            Side::Grants(_, account) => account,
+            Side::GrantTable(_, account) => account,
         }
     }
 }
@@ -185,7 +185,7 @@ impl<'a> Side<'a> {
 enum Profile {
     Nothing,
     Everything,
-    Index(u32),
+    Index(ProfileId),
 }
 
 /// The dimension a walk is over: item keys are any bytes; cache and topic names are UTF-8.
@@ -353,16 +353,16 @@ fn product_walk(a: Walk<'_>, b: Walk<'_>, text: Text, scope: Scope) -> Vec<Part>
 /// containment costs the token's names, not the size of the key it is checked against.
 fn cache_parts(a: Side<'_>, b: Side<'_>, scope: Scope) -> Vec<(Class, String)> {
     let mut strings: Vec<Vec<u8>> = Vec::new();
-    if let Side::Grants(g, _) = a {
+    if let Side::GrantTable(g, _) = a {
         g.cache_strings(&mut strings);
     }
-    if let Side::Grants(g, _) = b {
+    if let Side::GrantTable(g, _) = b {
         match (scope, a) {
             (Scope::Everywhere, _) | (Scope::WhereAAllows, Side::Everything) => {
                 g.cache_strings(&mut strings)
             }
             (Scope::WhereAAllows, Side::Nothing) => {}
-            (Scope::WhereAAllows, Side::Grants(inner, _)) => {
+            (Scope::WhereAAllows, Side::GrantTable(inner, _)) => {
                 if inner.has_prefix_or_all_caches() {
                     g.cache_strings_where(|s| inner.covers_names_starting(s), &mut strings);
                 }

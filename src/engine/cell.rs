@@ -1,7 +1,7 @@
 //! A cell: the merged rights at one point of a trie (what every rule covering a key allows and
 //! denies), with how it is built and how it decides.
 
-use super::trie::NONE;
+use super::ids::RuleIndex;
 use crate::decision::{Decision, DenyReason, RuleId};
 use crate::model::Effect;
 use crate::ops::Rights;
@@ -11,8 +11,8 @@ use crate::ops::Rights;
 pub(crate) struct Cell {
     allow: Rights,
     deny: Rights,
-    /// For each right bit set in `deny`, the lowest index of a deny rule that denies it.
-    deny_rule: [u32; Rights::BITS],
+    /// For each right bit set in `deny`, the lowest deny rule that denies it.
+    deny_rule: [Option<RuleIndex>; Rights::BITS],
 }
 
 impl Cell {
@@ -20,7 +20,7 @@ impl Cell {
     pub(crate) const EMPTY: Cell = Cell {
         allow: Rights::NONE,
         deny: Rights::NONE,
-        deny_rule: [NONE; Rights::BITS],
+        deny_rule: [None; Rights::BITS],
     };
 
     /// Deny wins (naming the lowest deny rule that takes a needed right), then allow when every
@@ -29,13 +29,17 @@ impl Cell {
     pub(crate) fn decide(&self, need: Rights) -> Decision {
         let denied = self.deny.intersection(need);
         if !denied.is_empty() {
-            let mut rule = NONE;
+            let mut rule = None;
             for (bit, &id) in self.deny_rule.iter().enumerate() {
                 if denied.bits() & (1 << bit) != 0 {
-                    rule = rule.min(id);
+                    rule = lowest(rule, id);
                 }
             }
-            return Decision::Deny(DenyReason::DeniedByRule(RuleId::new(rule)));
+            // Every denied right names its rule (`add` sets both); were one not to, the request
+            // is still denied.
+            return Decision::Deny(rule.map_or(DenyReason::NoMatchingGrant, |r| {
+                DenyReason::DeniedByRule(RuleId::new(r.index() as u32))
+            }));
         }
         if !need.is_empty() && self.allow.contains(need) {
             Decision::Allow
@@ -48,7 +52,7 @@ impl Cell {
     pub(crate) const ALL: Cell = Cell {
         allow: Rights::ALL,
         deny: Rights::NONE,
-        deny_rule: [NONE; Rights::BITS],
+        deny_rule: [None; Rights::BITS],
     };
 
     /// The rights this cell allows and does not deny: a need is allowed here exactly when it is
@@ -57,15 +61,15 @@ impl Cell {
         self.allow.difference(self.deny)
     }
 
-    /// Adds one grant's effect on `rights`, made by the rule numbered `rule`.
-    pub(crate) fn add(&mut self, effect: Effect, rights: Rights, rule: u32) {
+    /// Adds one grant's effect on `rights`, made by the rule `rule`.
+    pub(crate) fn add(&mut self, effect: Effect, rights: Rights, rule: RuleIndex) {
         match effect {
             Effect::Allow => self.allow = self.allow.union(rights),
             Effect::Deny => {
                 self.deny = self.deny.union(rights);
                 for (bit, slot) in self.deny_rule.iter_mut().enumerate() {
                     if rights.bits() & (1 << bit) != 0 {
-                        *slot = (*slot).min(rule);
+                        *slot = lowest(*slot, Some(rule));
                     }
                 }
             }
@@ -78,8 +82,18 @@ impl Cell {
         out.allow = out.allow.union(other.allow);
         out.deny = out.deny.union(other.deny);
         for (slot, &theirs) in out.deny_rule.iter_mut().zip(&other.deny_rule) {
-            *slot = (*slot).min(theirs);
+            *slot = lowest(*slot, theirs);
         }
         out
+    }
+}
+
+/// The lower of two rules, either of which may be absent.
+#[inline]
+fn lowest(a: Option<RuleIndex>, b: Option<RuleIndex>) -> Option<RuleIndex> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, None) => a,
+        (None, b) => b,
     }
 }

@@ -9,13 +9,14 @@
 //! key, whatever the number of grants, and allocates nothing.
 
 mod cell;
-mod grants;
+mod grant_table;
+mod ids;
 mod names;
 mod trie;
 pub(crate) mod walk;
 
 pub(crate) use cell::Cell;
-pub(crate) use grants::Grants;
+pub(crate) use grant_table::GrantTable;
 
 use crate::decision::{AuthFailure, BatchDecision, Decision, DenyReason, Resource};
 use crate::limits::{Budget, TooLarge};
@@ -28,7 +29,7 @@ use std::net::IpAddr;
 #[derive(Clone, Debug)]
 enum Body {
     SuperUser,
-    Explicit(Box<Grants>),
+    Explicit(Box<GrantTable>),
 }
 
 /// One compiled credential: what [`Authorizer::credential`] hands out, and what requests are
@@ -43,7 +44,7 @@ pub struct Credential {
     account: AccountRights,
     body: Body,
     /// The grants on stores' items, when it has any (a fine-grained credential only).
-    stores: Option<Box<Grants>>,
+    stores: Option<Box<GrantTable>>,
 }
 
 impl Credential {
@@ -54,11 +55,11 @@ impl Credential {
         let (body, stores) = match &c.permissions {
             Permissions::SuperUser { .. } => (Body::SuperUser, None),
             Permissions::Explicit(grants) => {
-                budget.charge_for::<Grants>(1)?;
-                let caches = Box::new(Grants::build(grants, false, budget)?);
+                budget.charge_for::<GrantTable>(1)?;
+                let caches = Box::new(GrantTable::build(grants, false, budget)?);
                 let stores = if grants.iter().any(|g| g.resource.is_store()) {
-                    budget.charge_for::<Grants>(1)?;
-                    Some(Box::new(Grants::build(grants, true, budget)?))
+                    budget.charge_for::<GrantTable>(1)?;
+                    Some(Box::new(GrantTable::build(grants, true, budget)?))
                 } else {
                     None
                 };
@@ -130,12 +131,12 @@ impl Credential {
     }
 
     /// The compiled grants on stores, for a fine-grained credential that has any.
-    pub(crate) fn store_grants(&self) -> Option<&Grants> {
+    pub(crate) fn store_grants(&self) -> Option<&GrantTable> {
         self.stores.as_deref()
     }
 
     /// The compiled grants, for a fine-grained credential (the analyses read them).
-    pub(crate) fn grants(&self) -> Option<&Grants> {
+    pub(crate) fn grants(&self) -> Option<&GrantTable> {
         match &self.body {
             Body::SuperUser => None,
             Body::Explicit(g) => Some(g),
@@ -248,12 +249,12 @@ impl Credential {
             + std::mem::size_of_val::<[Network]>(&self.networks)
             + match &self.body {
                 Body::SuperUser => 0,
-                Body::Explicit(g) => std::mem::size_of::<Grants>() + g.memory_usage(),
+                Body::Explicit(g) => std::mem::size_of::<GrantTable>() + g.memory_usage(),
             }
             + self
                 .stores
                 .as_ref()
-                .map_or(0, |g| std::mem::size_of::<Grants>() + g.memory_usage())
+                .map_or(0, |g| std::mem::size_of::<GrantTable>() + g.memory_usage())
     }
 }
 
@@ -277,7 +278,7 @@ impl Credential {
 #[derive(Clone, Debug)]
 pub struct Authorizer {
     credentials: Vec<Credential>,
-    by_name: NameTable,
+    by_name: NameTable<u32>,
 }
 
 impl Authorizer {

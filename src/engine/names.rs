@@ -1,4 +1,4 @@
-//! A frozen map from names (cache names, credential names) to `u32`, built for lookups: open
+//! A frozen map from names (cache names, credential names) to small values, built for lookups: open
 //! addressing over a power-of-two table at most half full, names in one byte arena, the full hash
 //! kept beside each entry so that a probe compares names only when the hashes agree.
 //!
@@ -6,43 +6,44 @@
 //! cannot predict where they land; the table is built from the document's names only, so lookups
 //! cannot lengthen its probe sequences.
 
-use super::trie::{NONE, same_bytes};
+use super::ids::EntryId;
+use super::trie::same_bytes;
 use crate::limits::{Budget, TooLarge};
 
 /// Up to this many names, a lookup compares them one by one instead of hashing.
 const LINEAR_SCAN_MAX: usize = 4;
 
 #[derive(Clone, Copy, Debug)]
-struct Entry {
+struct Entry<V> {
     hash: u64,
     start: u32,
     len: u32,
-    value: u32,
+    value: V,
 }
 
 /// Names to values.
 #[derive(Clone, Debug)]
-pub(crate) struct NameTable {
+pub(crate) struct NameTable<V> {
     hasher: ahash::RandomState,
-    /// Indices into `entries`, or [`NONE`]; the length is a power of two.
-    slots: Vec<u32>,
-    entries: Vec<Entry>,
+    /// Entries by slot; the length is a power of two.
+    slots: Vec<Option<EntryId>>,
+    entries: Vec<Entry<V>>,
     bytes: Vec<u8>,
 }
 
-impl Default for NameTable {
-    fn default() -> NameTable {
+impl<V: Copy> Default for NameTable<V> {
+    fn default() -> NameTable<V> {
         NameTable::build(std::iter::empty())
     }
 }
 
-impl NameTable {
+impl<V: Copy> NameTable<V> {
     /// The table of `(name, value)` pairs, charged to `budget`; a name given twice keeps its first
     /// value. Fails when over budget or when the names do not fit `u32` offsets.
     pub(crate) fn try_build(
-        pairs: Vec<(&str, u32)>,
+        pairs: Vec<(&str, V)>,
         budget: &mut Budget,
-    ) -> Result<NameTable, TooLarge> {
+    ) -> Result<NameTable<V>, TooLarge> {
         let slots_len = pairs
             .len()
             .checked_mul(2)
@@ -50,12 +51,12 @@ impl NameTable {
             .ok_or(TooLarge)?
             .max(2);
         let bytes: usize = pairs.iter().map(|(n, _)| n.len()).sum();
-        budget.charge_for::<u32>(slots_len)?;
-        budget.charge_for::<Entry>(pairs.len())?;
+        budget.charge_for::<Option<EntryId>>(slots_len)?;
+        budget.charge_for::<Entry<V>>(pairs.len())?;
         budget.charge(bytes)?;
         let mut table = NameTable {
             hasher: ahash::RandomState::new(),
-            slots: vec![NONE; slots_len],
+            slots: vec![None; slots_len],
             entries: Vec::with_capacity(pairs.len()),
             bytes: Vec::with_capacity(bytes),
         };
@@ -70,28 +71,25 @@ impl NameTable {
                 len: u32::try_from(name.len()).map_err(|_| TooLarge)?,
                 value,
             };
-            let index = u32::try_from(table.entries.len())
-                .ok()
-                .filter(|&i| i != NONE)
-                .ok_or(TooLarge)?;
+            let id = EntryId::new(table.entries.len()).ok_or(TooLarge)?;
             table.bytes.extend_from_slice(name.as_bytes());
             table.entries.push(entry);
             let mask = table.slots.len() - 1;
             let mut slot = hash as usize & mask;
-            while table.slots[slot] != NONE {
+            while table.slots[slot].is_some() {
                 slot = (slot + 1) & mask;
             }
-            table.slots[slot] = index;
+            table.slots[slot] = Some(id);
         }
         Ok(table)
     }
 
     /// A table of names known to fit, without a budget (tests, empty tables).
-    pub(crate) fn build<'a>(pairs: impl IntoIterator<Item = (&'a str, u32)>) -> NameTable {
+    pub(crate) fn build<'a>(pairs: impl IntoIterator<Item = (&'a str, V)>) -> NameTable<V> {
         let pairs = pairs.into_iter().collect();
         NameTable::try_build(pairs, &mut Budget::new(usize::MAX)).unwrap_or_else(|_| NameTable {
             hasher: ahash::RandomState::new(),
-            slots: vec![NONE; 2],
+            slots: vec![None; 2],
             entries: Vec::new(),
             bytes: Vec::new(),
         })
@@ -99,7 +97,7 @@ impl NameTable {
 
     /// The value of `name`; no allocation.
     #[inline(always)]
-    pub(crate) fn get(&self, name: &str) -> Option<u32> {
+    pub(crate) fn get(&self, name: &str) -> Option<V> {
         // A credential names few caches: comparing a handful of names directly is cheaper than
         // hashing one.
         if self.entries.len() <= LINEAR_SCAN_MAX {
@@ -119,8 +117,8 @@ impl NameTable {
         // At most half the slots are taken, so an empty one ends every probe; the bound is a
         // second guarantee.
         for _ in 0..self.slots.len() {
-            let index = *self.slots.get(slot)?;
-            let entry = self.entries.get(index as usize)?;
+            let id = (*self.slots.get(slot)?)?;
+            let entry = self.entries.get(id.index())?;
             if entry.hash == hash {
                 let start = entry.start as usize;
                 let stored = self.bytes.get(start..start + entry.len as usize)?;
@@ -134,7 +132,7 @@ impl NameTable {
     }
 
     /// Every name, with its value.
-    pub(crate) fn entries(&self) -> impl Iterator<Item = (&[u8], u32)> {
+    pub(crate) fn entries(&self) -> impl Iterator<Item = (&[u8], V)> {
         self.entries.iter().map(|e| {
             let start = e.start as usize;
             (
@@ -153,8 +151,8 @@ impl NameTable {
     }
 
     pub(crate) fn memory_usage(&self) -> usize {
-        self.slots.capacity() * 4
-            + self.entries.capacity() * std::mem::size_of::<Entry>()
+        self.slots.capacity() * std::mem::size_of::<Option<EntryId>>()
+            + self.entries.capacity() * std::mem::size_of::<Entry<V>>()
             + self.bytes.capacity()
     }
 }
@@ -179,7 +177,7 @@ mod tests {
             assert_eq!(table.get(miss), None, "{miss}");
         }
         assert_eq!(table.len(), 1000);
-        assert_eq!(NameTable::default().get("x"), None);
+        assert_eq!(NameTable::<u32>::default().get("x"), None);
         let small = NameTable::build([("ab", 1), ("abc", 2), ("b", 3)]);
         let found = [
             small.get("ab"),

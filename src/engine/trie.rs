@@ -18,11 +18,9 @@
 //! key bytes: laying out a trie ([`Arena::add_trie`]) costs its number of keys, however long they
 //! are. Every allocation is charged to the compile [`Budget`] first.
 
+use super::ids::{NodeId, Payload};
 use crate::limits::{Budget, TooLarge};
 use std::collections::VecDeque;
-
-/// Marks "no node" and "no payload".
-pub(crate) const NONE: u32 = u32::MAX;
 
 /// Above this many children, a node's children are binary-searched instead of scanned.
 const LINEAR_SEARCH_MAX: usize = 12;
@@ -36,8 +34,8 @@ struct Node {
     children_len: u16,
     /// The first byte of the label (0 for a root).
     first: u8,
-    here: u32,
-    below: u32,
+    here: Option<Payload>,
+    below: Option<Payload>,
 }
 
 /// Whether `a` and `b` hold the same bytes. Labels and names are mostly short: up to 16 bytes,
@@ -73,12 +71,10 @@ pub(crate) struct Arena {
 }
 
 impl Arena {
-    /// The payload for `key` in the trie rooted at `root`, or [`NONE`] when there is no trie.
+    /// The payload for `key` in the trie rooted at `root`.
     #[inline]
-    pub(crate) fn walk(&self, root: u32, key: &[u8]) -> u32 {
-        let Some(mut node) = self.nodes.get(root as usize) else {
-            return NONE;
-        };
+    pub(crate) fn walk(&self, root: NodeId, key: &[u8]) -> Option<Payload> {
+        let mut node = self.nodes.get(root.index())?;
         let mut rest = key;
         loop {
             let Some((&first, _)) = rest.split_first() else {
@@ -133,7 +129,11 @@ impl Arena {
     }
 
     /// Replaces each payload `p` of the nodes in `range` (one trie's) by `f(p)`.
-    pub(crate) fn map_payloads(&mut self, range: std::ops::Range<usize>, f: impl Fn(u32) -> u32) {
+    pub(crate) fn map_payloads(
+        &mut self,
+        range: std::ops::Range<usize>,
+        f: impl Fn(Option<Payload>) -> Option<Payload>,
+    ) {
         for node in self.nodes.get_mut(range).unwrap_or_default() {
             node.here = f(node.here);
             node.below = f(node.below);
@@ -143,12 +143,13 @@ impl Arena {
     /// Room for `more` nodes, charged by the capacity actually added.
     fn reserve_nodes(&mut self, more: usize, budget: &mut Budget) -> Result<(), TooLarge> {
         let need = self.nodes.len().checked_add(more).ok_or(TooLarge)?;
-        if need >= NONE as usize {
-            return Err(TooLarge);
-        }
+        // Every node must have an id.
+        NodeId::new(need).ok_or(TooLarge)?;
         let capacity = self.nodes.capacity();
         if need > capacity {
-            let grown = need.max(capacity.saturating_mul(2)).min(NONE as usize - 1);
+            let grown = need
+                .max(capacity.saturating_mul(2))
+                .min(u32::MAX as usize - 1);
             budget.charge_for::<Node>(grown - capacity)?;
             self.nodes.reserve_exact(grown - self.nodes.len());
         }
@@ -168,7 +169,8 @@ impl Arena {
             .map(|k| k.len())
             .try_fold(0usize, |a, b| a.checked_add(b));
         let bytes = bytes.ok_or(TooLarge)?;
-        if self.labels.len().saturating_add(bytes) >= NONE as usize {
+        // Labels are addressed by `u32` offsets.
+        if self.labels.len().saturating_add(bytes) >= u32::MAX as usize {
             return Err(TooLarge);
         }
         budget.charge(bytes)?;
@@ -208,14 +210,14 @@ impl Arena {
         ids: &[u32],
         budget: &mut Budget,
         init: C,
-        mut payload: impl FnMut(&mut Budget, &C, Option<usize>) -> Result<(C, u32, u32), TooLarge>,
-    ) -> Result<u32, TooLarge> {
+        mut payload: impl FnMut(&mut Budget, &C, Option<usize>) -> Result<(C, Payloads), TooLarge>,
+    ) -> Result<NodeId, TooLarge> {
         // Working memory, for at most one branch node per key besides the root and the keys.
         let most = 2 * ids.len() + 1;
         let per_node = std::mem::size_of::<ShapeNode>()
-            + std::mem::size_of::<(u32, u32)>() * 2
+            + std::mem::size_of::<Payloads>() * 2
             + std::mem::size_of::<u32>() * 2
-            + std::mem::size_of::<(u32, u32, C)>();
+            + std::mem::size_of::<(u32, C)>();
         let working = most.checked_mul(per_node).ok_or(TooLarge)?;
         budget.charge(working)?;
         let built = self.lay_out(keys, ids, budget, init, &mut payload);
@@ -229,30 +231,31 @@ impl Arena {
         ids: &[u32],
         budget: &mut Budget,
         init: C,
-        payload: &mut impl FnMut(&mut Budget, &C, Option<usize>) -> Result<(C, u32, u32), TooLarge>,
-    ) -> Result<u32, TooLarge> {
+        payload: &mut impl FnMut(&mut Budget, &C, Option<usize>) -> Result<(C, Payloads), TooLarge>,
+    ) -> Result<NodeId, TooLarge> {
         let shape = shape(keys, ids);
         self.reserve_nodes(shape.len(), budget)?;
+        let root = NodeId::new(self.nodes.len()).ok_or(TooLarge)?;
 
         // Breadth-first order, with each node's payloads (parents first, so carries flow down)
         // and the depth its label starts at. A node's children are enqueued together, so they
         // end up side by side.
         let mut order: Vec<u32> = Vec::with_capacity(shape.len());
-        let mut payloads = vec![(NONE, NONE); shape.len()];
+        let mut payloads: Vec<Payloads> = vec![(None, None); shape.len()];
         let mut label_from = vec![0u32; shape.len()];
         let mut queue = VecDeque::with_capacity(shape.len());
-        let (root_carry, here, below) = payload(budget, &init, terminal(&shape[0]))?;
-        payloads[0] = (here, below);
+        let (root_carry, root_payloads) = payload(budget, &init, shape[0].terminal)?;
+        payloads[0] = root_payloads;
         queue.push_back((0u32, root_carry));
         while let Some((id, carry)) = queue.pop_front() {
             order.push(id);
             let mut child = shape[id as usize].first_child;
-            while child != NONE {
-                let c = &shape[child as usize];
-                let (child_carry, here, below) = payload(budget, &carry, terminal(c))?;
-                payloads[child as usize] = (here, below);
-                label_from[child as usize] = shape[id as usize].depth;
-                queue.push_back((child, child_carry));
+            while let Some(c_id) = child {
+                let c = &shape[c_id as usize];
+                let (child_carry, child_payloads) = payload(budget, &carry, c.terminal)?;
+                payloads[c_id as usize] = child_payloads;
+                label_from[c_id as usize] = shape[id as usize].depth;
+                queue.push_back((c_id, child_carry));
                 child = c.next_sibling;
             }
         }
@@ -269,18 +272,15 @@ impl Arena {
             let label_len = node.depth - label_from[id as usize];
             let mut children_len = 0u16;
             let mut child = node.first_child;
-            while child != NONE {
+            while let Some(c) = child {
                 children_len += 1;
-                child = shape[child as usize].next_sibling;
+                child = shape[c as usize].next_sibling;
             }
             let (here, below) = payloads[id as usize];
             self.nodes.push(Node {
                 label_start,
                 label_len,
-                children_start: match node.first_child {
-                    NONE => 0,
-                    first => position[first as usize],
-                },
+                children_start: node.first_child.map_or(0, |first| position[first as usize]),
                 // Children differ in their first byte: there are at most 256.
                 children_len,
                 first: if label_len > 0 {
@@ -292,9 +292,13 @@ impl Arena {
                 below,
             });
         }
-        Ok(base as u32)
+        Ok(root)
     }
 }
+
+/// A node's payloads: for a key that ends at it (`here`), and for a longer key that leaves the
+/// trie below it (`below`).
+pub(crate) type Payloads = (Option<Payload>, Option<Payload>);
 
 /// A position in a trie, for walking two tries side by side one byte at a time (the analyses'
 /// product walk): a key that ends here, or continues with a byte that is not a next byte, gets
@@ -304,26 +308,30 @@ pub(crate) enum Cursor {
     /// Inside the trie: `taken` bytes of `node`'s label read (all of them: at the node's end).
     /// `outer` is the payload of a key that leaves the trie within this node's label: the
     /// parent's `below`.
-    At { node: u32, taken: u32, outer: u32 },
+    At {
+        node: NodeId,
+        taken: u32,
+        outer: Option<Payload>,
+    },
     /// Off the trie: the payload of this key and every longer one.
-    Off(u32),
+    Off(Option<Payload>),
 }
 
 impl Arena {
     /// A cursor at the root of the trie rooted at `root` (off the trie when there is none).
-    pub(crate) fn cursor(&self, root: u32) -> Cursor {
-        match self.nodes.get(root as usize) {
-            Some(_) => Cursor::At {
-                node: root,
+    pub(crate) fn cursor(&self, root: Option<NodeId>) -> Cursor {
+        match root.filter(|&r| self.node_at(r).is_some()) {
+            Some(node) => Cursor::At {
+                node,
                 taken: 0,
-                outer: NONE,
+                outer: None,
             },
-            None => Cursor::Off(NONE),
+            None => Cursor::Off(None),
         }
     }
 
-    fn node_at(&self, node: u32) -> Option<&Node> {
-        self.nodes.get(node as usize)
+    fn node_at(&self, node: NodeId) -> Option<&Node> {
+        self.nodes.get(node.index())
     }
 
     /// Whether the cursor stands where payloads can change: at the end of a node.
@@ -337,7 +345,7 @@ impl Arena {
     }
 
     /// The payload of a key that ends exactly at the cursor.
-    pub(crate) fn here(&self, c: Cursor) -> u32 {
+    pub(crate) fn here(&self, c: Cursor) -> Option<Payload> {
         match c {
             Cursor::At { node, taken, outer } => match self.node_at(node) {
                 Some(n) if taken == n.label_len => n.here,
@@ -348,7 +356,7 @@ impl Arena {
     }
 
     /// The payload of a key that continues past the cursor with a byte that is not a next byte.
-    pub(crate) fn below(&self, c: Cursor) -> u32 {
+    pub(crate) fn below(&self, c: Cursor) -> Option<Payload> {
         match c {
             Cursor::At { node, taken, outer } => match self.node_at(node) {
                 Some(n) if taken == n.label_len => n.below,
@@ -401,9 +409,13 @@ impl Arena {
             .nodes
             .get(start..start + n.children_len as usize)
             .unwrap_or_default();
-        match children.iter().position(|c| c.first == b) {
-            Some(i) => Cursor::At {
-                node: (start + i) as u32,
+        match children
+            .iter()
+            .position(|c| c.first == b)
+            .and_then(|i| NodeId::new(start + i))
+        {
+            Some(node) => Cursor::At {
+                node,
                 taken: 1,
                 outer: n.below,
             },
@@ -412,8 +424,8 @@ impl Arena {
     }
 
     /// Appends the string of every node of the trie rooted at `root` (the root's, empty, too).
-    pub(crate) fn node_strings(&self, root: u32, out: &mut Vec<Vec<u8>>) {
-        let mut stack: Vec<(u32, Vec<u8>)> = Vec::new();
+    pub(crate) fn node_strings(&self, root: NodeId, out: &mut Vec<Vec<u8>>) {
+        let mut stack: Vec<(NodeId, Vec<u8>)> = Vec::new();
         if self.node_at(root).is_some() {
             stack.push((root, Vec::new()));
         }
@@ -423,7 +435,9 @@ impl Arena {
             };
             let start = n.children_start as usize;
             for i in 0..n.children_len as usize {
-                let child = (start + i) as u32;
+                let Some(child) = NodeId::new(start + i) else {
+                    continue;
+                };
                 if let Some(c) = self.node_at(child) {
                     let label = self
                         .labels
@@ -505,15 +519,11 @@ struct ShapeNode {
     depth: u32,
     /// A key that passes through (or ends at) this node, to read its label from.
     key: u32,
-    /// The index in `ids` of the key that ends exactly here, or [`NONE`].
-    terminal: u32,
-    first_child: u32,
-    last_child: u32,
-    next_sibling: u32,
-}
-
-fn terminal(node: &ShapeNode) -> Option<usize> {
-    (node.terminal != NONE).then_some(node.terminal as usize)
+    /// The index in `ids` of the key that ends exactly here.
+    terminal: Option<usize>,
+    first_child: Option<u32>,
+    last_child: Option<u32>,
+    next_sibling: Option<u32>,
 }
 
 /// The radix shape of the keys `ids` (ascending). Node 0 is the root (the empty key). Children
@@ -523,19 +533,19 @@ fn shape(keys: &Keys, ids: &[u32]) -> Vec<ShapeNode> {
         depth,
         key,
         terminal,
-        first_child: NONE,
-        last_child: NONE,
-        next_sibling: NONE,
+        first_child: None,
+        last_child: None,
+        next_sibling: None,
     };
     let mut nodes = Vec::with_capacity(2 * ids.len() + 1);
-    nodes.push(node(0, ids.first().copied().unwrap_or(0), NONE));
+    nodes.push(node(0, ids.first().copied().unwrap_or(0), None));
     // The path from the root to the previous key's node.
     let mut path: Vec<u32> = vec![0];
     let mut previous: Option<u32> = None;
     for (index, &id) in ids.iter().enumerate() {
         let len = keys.len_of(id);
         if len == 0 {
-            nodes[0].terminal = index as u32;
+            nodes[0].terminal = Some(index);
             continue;
         }
         let common = previous.map_or(0, |p| keys.common(p, id));
@@ -551,27 +561,25 @@ fn shape(keys: &Keys, ids: &[u32]) -> Vec<ShapeNode> {
             // `split` (the last child of `top`) and this key share more than `top`: a branch node
             // takes its place, and `split` moves below it.
             let moved = nodes.len() as u32;
-            let mut below = node(0, 0, NONE);
+            let mut below = node(0, 0, None);
             std::mem::swap(&mut below, &mut nodes[split as usize]);
-            below.next_sibling = NONE;
+            below.next_sibling = None;
             nodes.push(below);
             nodes[split as usize] = ShapeNode {
-                first_child: moved,
-                last_child: moved,
-                ..node(common, id, NONE)
+                first_child: Some(moved),
+                last_child: Some(moved),
+                ..node(common, id, None)
             };
             path.push(split);
             top = split;
         }
         let leaf = nodes.len() as u32;
-        nodes.push(node(len, id, index as u32));
+        nodes.push(node(len, id, Some(index)));
         let parent = &mut nodes[top as usize];
-        let last = parent.last_child;
-        parent.last_child = leaf;
-        if last == NONE {
-            parent.first_child = leaf;
-        } else {
-            nodes[last as usize].next_sibling = leaf;
+        let last = parent.last_child.replace(leaf);
+        match last {
+            None => parent.first_child = Some(leaf),
+            Some(last) => nodes[last as usize].next_sibling = Some(leaf),
         }
         path.push(leaf);
         previous = Some(id);
@@ -586,15 +594,15 @@ mod tests {
 
     /// Payload: `here` is the index of the key ending at the node, `below` that of the deepest key
     /// above it (prefix semantics), so a walk returns the longest stored prefix of a probe.
-    fn longest_prefix_trie(keys: &[&[u8]]) -> (Arena, u32) {
+    fn longest_prefix_trie(keys: &[&[u8]]) -> (Arena, NodeId) {
         let mut arena = Arena::default();
         let mut budget = Budget::new(usize::MAX);
         let set = arena.add_keys(keys, &mut budget).unwrap();
         let ids: Vec<u32> = (0..keys.len() as u32).collect();
         let root = arena
-            .add_trie(&set, &ids, &mut budget, NONE, |_, &parent, t| {
-                let mine = t.map_or(parent, |t| t as u32);
-                Ok((mine, mine, mine))
+            .add_trie(&set, &ids, &mut budget, None, |_, &parent, t| {
+                let mine = t.map_or(parent, Payload::new);
+                Ok((mine, (mine, mine)))
             })
             .unwrap();
         (arena, root)
@@ -604,7 +612,7 @@ mod tests {
     fn walks_find_the_longest_stored_prefix() {
         let keys: &[&[u8]] = &[b"", b"a", b"abc", b"abd", b"b", b"bcd"];
         let (arena, root) = longest_prefix_trie(keys);
-        let probes: &[(&[u8], u32)] = &[
+        let probes: &[(&[u8], usize)] = &[
             (b"", 0),
             (b"a", 1),
             (b"ab", 1),
@@ -617,7 +625,8 @@ mod tests {
             (b"c", 0),
         ];
         for &(probe, want) in probes {
-            assert_eq!(arena.walk(root, probe), want, "{:?}", probe);
+            let found = arena.walk(root, probe).map(Payload::index);
+            assert_eq!(found, Some(want), "{:?}", probe);
         }
         // Children of each node are contiguous and sorted by first byte.
         for node in &arena.nodes {
@@ -640,7 +649,7 @@ mod tests {
             arena.nodes.len()
         );
         for (i, key) in keys.iter().enumerate() {
-            assert_eq!(arena.walk(root, key), i as u32);
+            assert_eq!(arena.walk(root, key).map(Payload::index), Some(i));
         }
     }
 
@@ -657,8 +666,8 @@ mod tests {
             let ids: Vec<u32> = (0..64).filter(|i| (i + subset) % 3 == 0).collect();
             let root = arena
                 .add_trie(&set, &ids, &mut budget, (), |_, _, t| {
-                    let p = t.map_or(NONE, |t| ids[t]);
-                    Ok(((), p, NONE))
+                    let p = t.and_then(|t| Payload::new(ids[t] as usize));
+                    Ok(((), (p, None)))
                 })
                 .unwrap();
             roots.push((root, ids));
@@ -666,7 +675,8 @@ mod tests {
         assert_eq!(arena.labels.len(), pool, "no trie copied a label");
         for (root, ids) in roots {
             for id in ids {
-                assert_eq!(arena.walk(root, keys[id as usize]), id);
+                let found = arena.walk(root, keys[id as usize]).map(Payload::index);
+                assert_eq!(found, Some(id as usize));
             }
         }
     }
@@ -680,7 +690,7 @@ mod tests {
         let set = arena.add_keys(&keys, &mut budget).unwrap();
         let ids: Vec<u32> = (0..1000).collect();
         let mut small = Budget::new(10_000);
-        let refused = arena.add_trie(&set, &ids, &mut small, (), |_, _, _| Ok(((), 0, 0)));
+        let refused = arena.add_trie(&set, &ids, &mut small, (), |_, _, _| Ok(((), (None, None))));
         assert_eq!(refused, Err(TooLarge));
         assert_eq!(arena.nodes.len(), 0);
     }
@@ -732,13 +742,13 @@ mod tests {
             let mut budget = Budget::new(usize::MAX);
             let set = arena.add_keys(&refs, &mut budget).unwrap();
             let ids: Vec<u32> = (0..keys.len() as u32).filter(|&i| pick[i as usize]).collect();
-            let root = arena.add_trie(&set, &ids, &mut budget, NONE, |_, &parent, t| {
-                let mine = t.map_or(parent, |t| ids[t]);
-                Ok((mine, mine, mine))
+            let root = arena.add_trie(&set, &ids, &mut budget, None, |_, &parent, t| {
+                let mine = t.map_or(parent, |t| Payload::new(ids[t] as usize));
+                Ok((mine, (mine, mine)))
             }).unwrap();
             for probe in &probes {
-                let want = ids.iter().rev().copied().find(|&i| probe.starts_with(&keys[i as usize])).unwrap_or(NONE);
-                prop_assert_eq!(arena.walk(root, probe), want, "{:?} in {:?}", probe, ids);
+                let want = ids.iter().rev().copied().find(|&i| probe.starts_with(&keys[i as usize])).map(|i| i as usize);
+                prop_assert_eq!(arena.walk(root, probe).map(Payload::index), want, "{:?} in {:?}", probe, ids);
             }
         }
     }

@@ -1,11 +1,13 @@
 //! The engine's read API for the analyses: a compiled credential's decisions walked byte by byte,
 //! and a trie over a set of names, so that containment and diff compare two compiled structures
-//! without knowing how they are laid out (arenas, cursors, sentinels stay in this module's
-//! parent).
+//! without knowing how they are laid out (arenas, cursors and ids stay in this module's parent).
 
 use super::cell::Cell;
-use super::grants::Grants;
-use super::trie::{Arena, Cursor, NONE};
+use super::grant_table::GrantTable;
+use super::ids::{NodeId, Payload};
+use super::trie::{Arena, Cursor};
+
+pub(crate) use super::ids::ProfileId;
 use crate::limits::Budget;
 
 /// A position in one credential's item or topic trie, or a constant cell for a credential with
@@ -15,13 +17,13 @@ pub(crate) enum Walk<'a> {
     /// The same cell at every key.
     Constant(Cell),
     /// A trie of a credential's grants.
-    Trie(&'a Grants, Cursor),
+    Trie(&'a GrantTable, Cursor),
 }
 
 impl<'a> Walk<'a> {
     /// The walk of the item trie (or, with `topics`, the topic trie) of `grants`'s profile
-    /// `profile` (from [`Grants::profile_index`]).
-    pub(crate) fn of(grants: &'a Grants, profile: u32, topics: bool) -> Walk<'a> {
+    /// `profile` (from [`GrantTable::profile_index`]).
+    pub(crate) fn of(grants: &'a GrantTable, profile: ProfileId, topics: bool) -> Walk<'a> {
         let (items, topic_root) = grants.roots(profile);
         let root = if topics { topic_root } else { items };
         Walk::Trie(grants, grants.arena().cursor(root))
@@ -71,7 +73,7 @@ impl<'a> Walk<'a> {
 /// path, and whether the path is one of the names.
 pub(crate) struct NameTrie {
     arena: Arena,
-    root: u32,
+    root: NodeId,
 }
 
 /// A position in a [`NameTrie`].
@@ -88,8 +90,9 @@ impl NameTrie {
         let ids: Vec<u32> = (0..u32::try_from(refs.len()).ok()?).collect();
         let root = arena
             .add_trie(&keys, &ids, &mut budget, (), |_, _, t| {
-                let listed = t.map_or(NONE, |_| 1);
-                Ok(((), listed, NONE))
+                // A name ends here: any payload marks it.
+                let listed = t.and_then(Payload::new);
+                Ok(((), (listed, None)))
             })
             .ok()?;
         Some(NameTrie { arena, root })
@@ -97,12 +100,12 @@ impl NameTrie {
 
     /// The root: the empty path.
     pub(crate) fn root(&self) -> NamePos {
-        NamePos(self.arena.cursor(self.root))
+        NamePos(self.arena.cursor(Some(self.root)))
     }
 
     /// Whether the path to `at` is one of the names.
     pub(crate) fn is_name(&self, at: NamePos) -> bool {
-        self.arena.at_node_end(at.0) && self.arena.here(at.0) == 1
+        self.arena.at_node_end(at.0) && self.arena.here(at.0).is_some()
     }
 
     /// The bytes the names continue with from `at`.

@@ -15,8 +15,9 @@
 //! `Limits::max_compiled_bytes`.
 
 use super::cell::Cell;
+use super::ids::{CellId, NodeId, Payload, ProfileId, RuleIndex};
 use super::names::NameTable;
-use super::trie::{Arena, Keys, NONE};
+use super::trie::{Arena, Keys};
 use crate::decision::Decision;
 use crate::limits::{Budget, TooLarge};
 use crate::model::{CacheSelector, Grant, ItemSelector, ResourceSelector, TopicSelector};
@@ -24,21 +25,22 @@ use crate::ops::Rights;
 use ahash::AHashMap as HashMap;
 use std::collections::BTreeMap;
 
-/// The roots of one cache's item trie and topic trie ([`NONE`] when empty).
+/// The roots of one cache's item trie and topic trie (`None` when it has none).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Profile {
-    items: u32,
-    topics: u32,
+    items: Option<NodeId>,
+    topics: Option<NodeId>,
 }
 
-/// The compiled grants of a fine-grained credential.
+/// The compiled grants of a fine-grained credential: a table from cache names, prefixes and
+/// "all caches" to profiles, whose tries hold interned cells.
 #[derive(Clone, Debug)]
-pub(crate) struct Grants {
+pub(crate) struct GrantTable {
     /// Exact cache names to their profile.
-    exact: NameTable,
-    /// Root of the cache-prefix trie, whose payloads are profile indices; its root's `below` is
-    /// the all-caches profile.
-    cache_root: u32,
+    exact: NameTable<ProfileId>,
+    /// Root of the cache-prefix trie, whose payloads are profiles; its root's `below` is the
+    /// all-caches profile.
+    cache_root: NodeId,
     profiles: Vec<Profile>,
     /// Cell 0 is [`Cell::EMPTY`].
     cells: Vec<Cell>,
@@ -47,45 +49,52 @@ pub(crate) struct Grants {
     arena: Arena,
 }
 
-impl Grants {
+impl GrantTable {
+    /// The profile `cache` resolves to, if any.
     #[inline]
-    fn profile(&self, cache: &str) -> Option<&Profile> {
-        let index = match self.exact.get(cache) {
-            Some(index) => index,
-            None => self.arena.walk(self.cache_root, cache.as_bytes()),
-        };
-        self.profiles.get(index as usize)
+    fn profile_of(&self, cache: &str) -> Option<ProfileId> {
+        match self.exact.get(cache) {
+            Some(id) => Some(id),
+            None => self
+                .arena
+                .walk(self.cache_root, cache.as_bytes())
+                .map(Payload::profile),
+        }
     }
 
     /// The decision on `need` for the item `key` (or the topic, when `topics`) in `cache`.
     #[inline]
     pub(crate) fn decide(&self, need: Rights, cache: &str, topics: bool, key: &[u8]) -> Decision {
-        let root = match self.profile(cache) {
+        let profile = self
+            .profile_of(cache)
+            .and_then(|id| self.profiles.get(id.index()));
+        let root = match profile {
             Some(p) if topics => p.topics,
             Some(p) => p.items,
-            None => NONE,
+            None => None,
         };
-        let cell = self.arena.walk(root, key);
-        self.cells
-            .get(cell as usize)
+        let cell = root.and_then(|root| self.arena.walk(root, key));
+        self.cell_ref(cell.map(Payload::cell)).decide(need)
+    }
+
+    /// The cell `id` names (the empty cell for none).
+    #[inline(always)]
+    fn cell_ref(&self, id: Option<CellId>) -> &Cell {
+        id.and_then(|id| self.cells.get(id.index()))
             .unwrap_or(&Cell::EMPTY)
-            .decide(need)
     }
 
-    /// The index of the profile `cache` resolves to, if any (what the analyses compare).
-    pub(crate) fn profile_index(&self, cache: &str) -> Option<u32> {
-        let index = match self.exact.get(cache) {
-            Some(index) => index,
-            None => self.arena.walk(self.cache_root, cache.as_bytes()),
-        };
-        ((index as usize) < self.profiles.len()).then_some(index)
+    /// The profile `cache` resolves to, if any (what the analyses compare).
+    pub(crate) fn profile_index(&self, cache: &str) -> Option<ProfileId> {
+        self.profile_of(cache)
+            .filter(|id| id.index() < self.profiles.len())
     }
 
-    /// The roots of profile `index`'s item trie and topic trie.
-    pub(crate) fn roots(&self, index: u32) -> (u32, u32) {
+    /// The roots of `profile`'s item trie and topic trie.
+    pub(crate) fn roots(&self, profile: ProfileId) -> (Option<NodeId>, Option<NodeId>) {
         self.profiles
-            .get(index as usize)
-            .map_or((NONE, NONE), |p| (p.items, p.topics))
+            .get(profile.index())
+            .map_or((None, None), |p| (p.items, p.topics))
     }
 
     /// The arena the tries live in.
@@ -93,9 +102,9 @@ impl Grants {
         &self.arena
     }
 
-    /// The cell of a payload (the empty cell for none).
-    pub(crate) fn cell(&self, id: u32) -> Cell {
-        self.cells.get(id as usize).copied().unwrap_or(Cell::EMPTY)
+    /// The cell a payload of an item or topic trie holds (the empty cell for none).
+    pub(crate) fn cell(&self, payload: Option<Payload>) -> Cell {
+        *self.cell_ref(payload.map(Payload::cell))
     }
 
     /// Appends every cache name that can change which profile a name resolves to: the exact
@@ -104,7 +113,7 @@ impl Grants {
         self.cache_strings_where(|_| true, out);
     }
 
-    /// The cache strings (see [`Grants::cache_strings`]) for which `keep` holds.
+    /// The cache strings (see [`GrantTable::cache_strings`]) for which `keep` holds.
     pub(crate) fn cache_strings_where(&self, keep: impl Fn(&[u8]) -> bool, out: &mut Vec<Vec<u8>>) {
         out.extend(
             self.exact
@@ -120,15 +129,21 @@ impl Grants {
     /// Whether a name that is no exact cache name of these grants, starting with `prefix`,
     /// resolves to a profile: through a cache-prefix rule it starts with, or the all-caches rules.
     pub(crate) fn covers_names_starting(&self, prefix: &[u8]) -> bool {
-        (self.arena.walk(self.cache_root, prefix) as usize) < self.profiles.len()
+        self.arena
+            .walk(self.cache_root, prefix)
+            .is_some_and(|p| p.profile().index() < self.profiles.len())
     }
 
     /// Whether any cache-prefix or all-caches rule exists: without one, only exact names resolve.
     pub(crate) fn has_prefix_or_all_caches(&self) -> bool {
-        let root = self.arena.cursor(self.cache_root);
+        let root = self.arena.cursor(Some(self.cache_root));
         let mut next = Vec::new();
         self.arena.next_bytes(root, &mut next);
-        !next.is_empty() || (self.arena.below(root) as usize) < self.profiles.len()
+        !next.is_empty()
+            || self
+                .arena
+                .below(root)
+                .is_some_and(|p| p.profile().index() < self.profiles.len())
     }
 
     /// Bytes of heap the grants hold.
@@ -146,7 +161,7 @@ impl Grants {
         grants: &[Grant],
         stores: bool,
         budget: &mut Budget,
-    ) -> Result<Grants, TooLarge> {
+    ) -> Result<GrantTable, TooLarge> {
         budget.charge_for::<Cell>(1)?;
         let mut arena = Arena::default();
         let (items, topics, target) = targets(grants, stores, &mut arena, budget)?;
@@ -159,7 +174,7 @@ impl Grants {
             budget,
             arena,
             cells: vec![Cell::EMPTY],
-            cell_ids: HashMap::from([(Cell::EMPTY, 0)]),
+            cell_ids: HashMap::from([(Cell::EMPTY, CellId::new(0).ok_or(TooLarge)?)]),
             profiles: Vec::new(),
         };
         let (exact, cache_root) = builder.caches()?;
@@ -174,13 +189,13 @@ impl Grants {
         // The keys' tables, the grants' key ids and the interning map were only needed to build.
         budget.release(items.table_bytes() + topics.table_bytes());
         budget.release_for::<u32>(target.len());
-        budget.release_for::<(Cell, u32)>(2 * cell_ids.len());
+        budget.release_for::<(Cell, CellId)>(2 * cell_ids.len());
         arena.shrink_to_fit(budget);
         budget.release_for::<Cell>(cells.capacity() - cells.len());
         cells.shrink_to_fit();
         budget.release_for::<Profile>(profiles.capacity() - profiles.len());
         profiles.shrink_to_fit();
-        Ok(Grants {
+        Ok(GrantTable {
             exact,
             cache_root,
             profiles,
@@ -260,14 +275,14 @@ struct Builder<'g, 'b> {
     budget: &'b mut Budget,
     arena: Arena,
     cells: Vec<Cell>,
-    cell_ids: HashMap<Cell, u32>,
+    cell_ids: HashMap<Cell, CellId>,
     profiles: Vec<Profile>,
 }
 
 impl Builder<'_, '_> {
     /// Profiles for every exact cache name, the cache-prefix trie, and the all-caches profile.
     /// Returns the exact names' table and the root of the prefix trie.
-    fn caches(&mut self) -> Result<(NameTable, u32), TooLarge> {
+    fn caches(&mut self) -> Result<(NameTable<ProfileId>, NodeId), TooLarge> {
         let grants = self.grants;
         let mut all: Vec<u32> = Vec::new();
         let mut names: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
@@ -288,46 +303,50 @@ impl Builder<'_, '_> {
             }
         }
 
-        // The prefix trie, whose payloads are first prefix ids: a name's walk gives its longest
-        // listed prefix, whose grants with those of every shorter prefix cover it. `above[p]` is
-        // the longest listed prefix shorter than `p`, so a prefix's covering grants are a chain.
+        // The prefix trie, whose payloads are first prefix indices: a name's walk gives its
+        // longest listed prefix, whose grants with those of every shorter prefix cover it.
+        // `above[p]` is the longest listed prefix shorter than `p`, so a prefix's covering grants
+        // are a chain.
         let prefix_keys: Vec<&[u8]> = prefixes.keys().copied().collect();
         let own: Vec<&Vec<u32>> = prefixes.values().collect();
         let caches = self.arena.add_keys(&prefix_keys, self.budget)?;
         let ids: Vec<u32> = (0..prefix_keys.len() as u32).collect();
-        let mut above = vec![NONE; prefix_keys.len()];
+        let mut above: Vec<Option<Payload>> = vec![None; prefix_keys.len()];
         let first_cache_node = self.arena.node_count();
         let cache_root = self
             .arena
-            .add_trie(&caches, &ids, self.budget, NONE, |_, &up, t| {
+            .add_trie(&caches, &ids, self.budget, None, |_, &up, t| {
                 Ok(match t {
                     Some(t) => {
                         above[t] = up;
-                        (t as u32, t as u32, t as u32)
+                        let mine = Payload::new(t);
+                        (mine, (mine, mine))
                     }
-                    None => (up, up, up),
+                    None => (up, (up, up)),
                 })
             })?;
         let cache_nodes = first_cache_node..self.arena.node_count();
         // The grants of prefix `p` and of every shorter listed prefix.
         let (own, above) = (&own, &above);
-        let chain = move |mut p: u32| {
+        let chain = move |mut p: Option<Payload>| {
             std::iter::from_fn(move || {
-                let grants = own.get(p as usize)?;
-                p = above[p as usize];
+                let at = p?.index();
+                let grants = own.get(at)?;
+                p = above.get(at).copied().flatten();
                 Some(grants.as_slice())
             })
         };
 
         let all_profile = if all.is_empty() {
-            NONE
+            None
         } else {
-            self.profile(&all)?
+            Some(self.profile(&all)?)
         };
         let mut list: Vec<u32> = Vec::new();
         let mut prefix_profile = Vec::with_capacity(prefix_keys.len());
-        for p in 0..prefix_keys.len() as u32 {
-            self.fill(&mut list, [all.as_slice()].into_iter().chain(chain(p)))?;
+        for p in 0..prefix_keys.len() {
+            let parts = [all.as_slice()].into_iter().chain(chain(Payload::new(p)));
+            self.fill(&mut list, parts)?;
             prefix_profile.push(self.profile(&list)?);
         }
         let mut exact = Vec::with_capacity(names.len());
@@ -337,9 +356,12 @@ impl Builder<'_, '_> {
             self.fill(&mut list, parts.chain([mine.as_slice()]))?;
             exact.push((name, self.profile(&list)?));
         }
-        self.arena.map_payloads(cache_nodes, |p| match p {
-            NONE => all_profile,
-            p => prefix_profile.get(p as usize).copied().unwrap_or(NONE),
+        self.arena.map_payloads(cache_nodes, |p| {
+            let profile = match p {
+                None => all_profile,
+                Some(prefix) => prefix_profile.get(prefix.index()).copied(),
+            };
+            profile.map(Payload::of_profile)
         });
         let exact = NameTable::try_build(exact, self.budget)?;
         self.budget.release(working + caches.table_bytes());
@@ -365,7 +387,7 @@ impl Builder<'_, '_> {
     }
 
     /// A profile merging the grants at `covering` (indices into the credential's grants).
-    fn profile(&mut self, covering: &[u32]) -> Result<u32, TooLarge> {
+    fn profile(&mut self, covering: &[u32]) -> Result<ProfileId, TooLarge> {
         type Entries = BTreeMap<u32, (Cell, Cell)>;
         let working = covering.len() * MAP_ENTRY;
         self.budget.charge(working)?;
@@ -391,14 +413,15 @@ impl Builder<'_, '_> {
             };
             let (exact, prefixed) = entries.entry(id).or_insert((Cell::EMPTY, Cell::EMPTY));
             let cell = if prefix { prefixed } else { exact };
-            cell.add(g.effect, g.role.rights(), index);
+            let rule = RuleIndex::new(index as usize).ok_or(TooLarge)?;
+            cell.add(g.effect, g.role.rights(), rule);
         }
         let profile = Profile {
             items: self.cells_trie(&items, self.items)?,
             topics: self.cells_trie(&topics, self.topics)?,
         };
         self.budget.release(working);
-        let id = u32::try_from(self.profiles.len()).map_err(|_| TooLarge)?;
+        let id = ProfileId::new(self.profiles.len()).ok_or(TooLarge)?;
         if self.profiles.len() == self.profiles.capacity() {
             let more = self.profiles.capacity().max(4);
             self.budget.charge_for::<Profile>(more)?;
@@ -414,14 +437,14 @@ impl Builder<'_, '_> {
         &mut self,
         entries: &BTreeMap<u32, (Cell, Cell)>,
         keys: &Keys,
-    ) -> Result<u32, TooLarge> {
+    ) -> Result<Option<NodeId>, TooLarge> {
         if entries.is_empty() {
-            return Ok(NONE);
+            return Ok(None);
         }
         let ids: Vec<u32> = entries.keys().copied().collect();
         let cells: Vec<(Cell, Cell)> = entries.values().copied().collect();
         let (interned, ids_of) = (&mut self.cells, &mut self.cell_ids);
-        self.arena.add_trie(
+        let root = self.arena.add_trie(
             keys,
             &ids,
             self.budget,
@@ -432,26 +455,28 @@ impl Builder<'_, '_> {
                 let here = below.merge(&exact);
                 let here_id = intern(interned, ids_of, budget, here)?;
                 let below_id = intern(interned, ids_of, budget, below)?;
-                Ok((below, here_id, below_id))
+                let payload = |id| Some(Payload::of_cell(id));
+                Ok((below, (payload(here_id), payload(below_id))))
             },
-        )
+        )?;
+        Ok(Some(root))
     }
 }
 
 /// The index of `cell` among the credential's cells, adding it (and charging it) when new.
 fn intern(
     cells: &mut Vec<Cell>,
-    ids: &mut HashMap<Cell, u32>,
+    ids: &mut HashMap<Cell, CellId>,
     budget: &mut Budget,
     cell: Cell,
-) -> Result<u32, TooLarge> {
+) -> Result<CellId, TooLarge> {
     if let Some(&id) = ids.get(&cell) {
         return Ok(id);
     }
-    let id = u32::try_from(cells.len()).map_err(|_| TooLarge)?;
+    let id = CellId::new(cells.len()).ok_or(TooLarge)?;
     // The cell, and its entry in the map (with the map's spare room).
     budget.charge_for::<Cell>(1)?;
-    budget.charge_for::<(Cell, u32)>(2)?;
+    budget.charge_for::<(Cell, CellId)>(2)?;
     cells.push(cell);
     ids.insert(cell, id);
     Ok(id)
