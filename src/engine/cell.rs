@@ -38,7 +38,7 @@ impl Cell {
             // Every denied right names its rule (`add` sets both); were one not to, the request
             // is still denied.
             return Decision::Deny(rule.map_or(DenyReason::NoMatchingGrant, |r| {
-                DenyReason::DeniedByRule(RuleId::new(r.index() as u32))
+                DenyReason::DeniedByRule(RuleId::new(r.index()))
             }));
         }
         if !need.is_empty() && self.allow.contains(need) {

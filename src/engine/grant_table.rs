@@ -32,6 +32,14 @@ struct Profile {
     topics: Option<NodeId>,
 }
 
+impl Profile {
+    /// Profile 0, the placeholder no id names: it has no tries, so it allows nothing.
+    const PLACEHOLDER: Profile = Profile {
+        items: None,
+        topics: None,
+    };
+}
+
 /// The compiled grants of a fine-grained credential: a table from cache names, prefixes and
 /// "all caches" to profiles, whose tries hold interned cells.
 #[derive(Clone, Debug)]
@@ -41,8 +49,9 @@ pub(crate) struct GrantTable {
     /// Root of the cache-prefix trie, whose payloads are profiles; its root's `below` is the
     /// all-caches profile.
     cache_root: NodeId,
+    /// Profile 0 is [`Profile::PLACEHOLDER`].
     profiles: Vec<Profile>,
-    /// Cell 0 is [`Cell::EMPTY`].
+    /// Cell 0 is [`Cell::EMPTY`], which no id names: a payload of none is the empty cell.
     cells: Vec<Cell>,
     /// The cache-prefix trie and the item and topic tries of every profile, and the one pool of
     /// key bytes they all point into.
@@ -163,6 +172,7 @@ impl GrantTable {
         budget: &mut Budget,
     ) -> Result<GrantTable, TooLarge> {
         budget.charge_for::<Cell>(1)?;
+        budget.charge_for::<Profile>(1)?;
         let mut arena = Arena::default();
         let (items, topics, target) = targets(grants, stores, &mut arena, budget)?;
         let mut builder = Builder {
@@ -174,8 +184,8 @@ impl GrantTable {
             budget,
             arena,
             cells: vec![Cell::EMPTY],
-            cell_ids: HashMap::from([(Cell::EMPTY, CellId::new(0).ok_or(TooLarge)?)]),
-            profiles: Vec::new(),
+            cell_ids: HashMap::new(),
+            profiles: vec![Profile::PLACEHOLDER],
         };
         let (exact, cache_root) = builder.caches()?;
         let Builder {
@@ -303,8 +313,8 @@ impl Builder<'_, '_> {
             }
         }
 
-        // The prefix trie, whose payloads are first prefix indices: a name's walk gives its
-        // longest listed prefix, whose grants with those of every shorter prefix cover it.
+        // The prefix trie, whose payloads are first prefix indices plus one: a name's walk gives
+        // its longest listed prefix, whose grants with those of every shorter prefix cover it.
         // `above[p]` is the longest listed prefix shorter than `p`, so a prefix's covering grants
         // are a chain.
         let prefix_keys: Vec<&[u8]> = prefixes.keys().copied().collect();
@@ -319,7 +329,7 @@ impl Builder<'_, '_> {
                 Ok(match t {
                     Some(t) => {
                         above[t] = up;
-                        let mine = Payload::new(t);
+                        let mine = Payload::new(t + 1);
                         (mine, (mine, mine))
                     }
                     None => (up, (up, up)),
@@ -330,7 +340,7 @@ impl Builder<'_, '_> {
         let (own, above) = (&own, &above);
         let chain = move |mut p: Option<Payload>| {
             std::iter::from_fn(move || {
-                let at = p?.index();
+                let at = p?.index() - 1;
                 let grants = own.get(at)?;
                 p = above.get(at).copied().flatten();
                 Some(grants.as_slice())
@@ -345,7 +355,9 @@ impl Builder<'_, '_> {
         let mut list: Vec<u32> = Vec::new();
         let mut prefix_profile = Vec::with_capacity(prefix_keys.len());
         for p in 0..prefix_keys.len() {
-            let parts = [all.as_slice()].into_iter().chain(chain(Payload::new(p)));
+            let parts = [all.as_slice()]
+                .into_iter()
+                .chain(chain(Payload::new(p + 1)));
             self.fill(&mut list, parts)?;
             prefix_profile.push(self.profile(&list)?);
         }
@@ -359,7 +371,7 @@ impl Builder<'_, '_> {
         self.arena.map_payloads(cache_nodes, |p| {
             let profile = match p {
                 None => all_profile,
-                Some(prefix) => prefix_profile.get(prefix.index()).copied(),
+                Some(prefix) => prefix_profile.get(prefix.index() - 1).copied(),
             };
             profile.map(Payload::of_profile)
         });
@@ -455,7 +467,7 @@ impl Builder<'_, '_> {
                 let here = below.merge(&exact);
                 let here_id = intern(interned, ids_of, budget, here)?;
                 let below_id = intern(interned, ids_of, budget, below)?;
-                let payload = |id| Some(Payload::of_cell(id));
+                let payload = |id: Option<CellId>| id.map(Payload::of_cell);
                 Ok((below, (payload(here_id), payload(below_id))))
             },
         )?;
@@ -463,15 +475,19 @@ impl Builder<'_, '_> {
     }
 }
 
-/// The index of `cell` among the credential's cells, adding it (and charging it) when new.
+/// The id of `cell` among the credential's cells, adding it (and charging it) when new; none for
+/// the empty cell.
 fn intern(
     cells: &mut Vec<Cell>,
     ids: &mut HashMap<Cell, CellId>,
     budget: &mut Budget,
     cell: Cell,
-) -> Result<CellId, TooLarge> {
+) -> Result<Option<CellId>, TooLarge> {
+    if cell == Cell::EMPTY {
+        return Ok(None);
+    }
     if let Some(&id) = ids.get(&cell) {
-        return Ok(id);
+        return Ok(Some(id));
     }
     let id = CellId::new(cells.len()).ok_or(TooLarge)?;
     // The cell, and its entry in the map (with the map's spare room).
@@ -479,5 +495,5 @@ fn intern(
     budget.charge_for::<(Cell, CellId)>(2)?;
     cells.push(cell);
     ids.insert(cell, id);
-    Ok(id)
+    Ok(Some(id))
 }

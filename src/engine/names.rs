@@ -27,6 +27,8 @@ pub(crate) struct NameTable<V> {
     hasher: ahash::RandomState,
     /// Entries by slot; the length is a power of two.
     slots: Vec<Option<EntryId>>,
+    /// Entry 0 is a placeholder no slot names (a copy of entry 1), so that an [`EntryId`] is its
+    /// index; empty when the table is.
     entries: Vec<Entry<V>>,
     bytes: Vec<u8>,
 }
@@ -52,12 +54,12 @@ impl<V: Copy> NameTable<V> {
             .max(2);
         let bytes: usize = pairs.iter().map(|(n, _)| n.len()).sum();
         budget.charge_for::<Option<EntryId>>(slots_len)?;
-        budget.charge_for::<Entry<V>>(pairs.len())?;
+        budget.charge_for::<Entry<V>>(pairs.len() + 1)?;
         budget.charge(bytes)?;
         let mut table = NameTable {
             hasher: ahash::RandomState::new(),
             slots: vec![None; slots_len],
-            entries: Vec::with_capacity(pairs.len()),
+            entries: Vec::with_capacity(pairs.len() + 1),
             bytes: Vec::with_capacity(bytes),
         };
         for (name, value) in pairs {
@@ -71,6 +73,9 @@ impl<V: Copy> NameTable<V> {
                 len: u32::try_from(name.len()).map_err(|_| TooLarge)?,
                 value,
             };
+            if table.entries.is_empty() {
+                table.entries.push(entry);
+            }
             let id = EntryId::new(table.entries.len()).ok_or(TooLarge)?;
             table.bytes.extend_from_slice(name.as_bytes());
             table.entries.push(entry);
@@ -100,8 +105,9 @@ impl<V: Copy> NameTable<V> {
     pub(crate) fn get(&self, name: &str) -> Option<V> {
         // A credential names few caches: comparing a handful of names directly is cheaper than
         // hashing one.
-        if self.entries.len() <= LINEAR_SCAN_MAX {
-            for e in &self.entries {
+        let named = self.entries.get(1..).unwrap_or_default();
+        if named.len() <= LINEAR_SCAN_MAX {
+            for e in named {
                 if e.len as usize == name.len() {
                     let start = e.start as usize;
                     if same_bytes(self.bytes.get(start..start + name.len())?, name.as_bytes()) {
@@ -133,7 +139,7 @@ impl<V: Copy> NameTable<V> {
 
     /// Every name, with its value.
     pub(crate) fn entries(&self) -> impl Iterator<Item = (&[u8], V)> {
-        self.entries.iter().map(|e| {
+        self.entries.iter().skip(1).map(|e| {
             let start = e.start as usize;
             (
                 self.bytes
@@ -147,7 +153,7 @@ impl<V: Copy> NameTable<V> {
     /// How many names.
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
-        self.entries.len()
+        self.entries.len().saturating_sub(1)
     }
 
     pub(crate) fn memory_usage(&self) -> usize {

@@ -38,6 +38,19 @@ struct Node {
     below: Option<Payload>,
 }
 
+impl Node {
+    /// Node 0 of every arena: no label, no children, no payload; no walk reaches it.
+    const PLACEHOLDER: Node = Node {
+        label_start: 0,
+        label_len: 0,
+        children_start: 0,
+        children_len: 0,
+        first: 0,
+        here: None,
+        below: None,
+    };
+}
+
 /// Whether `a` and `b` hold the same bytes. Labels and names are mostly short: up to 16 bytes,
 /// they are compared as two overlapping words (the first and the last of the width that fits)
 /// inline, which beats a call into `memcmp`.
@@ -63,7 +76,8 @@ fn word<const W: usize>(s: &[u8], at: usize) -> Option<[u8; W]> {
     s.get(at..at + W).and_then(|w| w.try_into().ok())
 }
 
-/// Nodes and the label pool they point into.
+/// Nodes and the label pool they point into. Node 0 is a placeholder no trie reaches (so that a
+/// [`NodeId`] is its index), added with the first trie.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Arena {
     nodes: Vec<Node>,
@@ -134,6 +148,8 @@ impl Arena {
         range: std::ops::Range<usize>,
         f: impl Fn(Option<Payload>) -> Option<Payload>,
     ) {
+        // The placeholder stays as it is.
+        let range = range.start.max(1)..range.end;
         for node in self.nodes.get_mut(range).unwrap_or_default() {
             node.here = f(node.here);
             node.below = f(node.below);
@@ -142,16 +158,20 @@ impl Arena {
 
     /// Room for `more` nodes, charged by the capacity actually added.
     fn reserve_nodes(&mut self, more: usize, budget: &mut Budget) -> Result<(), TooLarge> {
-        let need = self.nodes.len().checked_add(more).ok_or(TooLarge)?;
-        // Every node must have an id.
-        NodeId::new(need).ok_or(TooLarge)?;
+        let placeholder = usize::from(self.nodes.is_empty());
+        let need = self.nodes.len().checked_add(more).ok_or(TooLarge)? + placeholder;
+        // Every node must have an id: the last one's index is `need - 1`.
+        if need > u32::MAX as usize {
+            return Err(TooLarge);
+        }
         let capacity = self.nodes.capacity();
         if need > capacity {
-            let grown = need
-                .max(capacity.saturating_mul(2))
-                .min(u32::MAX as usize - 1);
+            let grown = need.max(capacity.saturating_mul(2)).min(u32::MAX as usize);
             budget.charge_for::<Node>(grown - capacity)?;
             self.nodes.reserve_exact(grown - self.nodes.len());
+        }
+        if placeholder == 1 {
+            self.nodes.push(Node::PLACEHOLDER);
         }
         Ok(())
     }
@@ -601,11 +621,16 @@ mod tests {
         let ids: Vec<u32> = (0..keys.len() as u32).collect();
         let root = arena
             .add_trie(&set, &ids, &mut budget, None, |_, &parent, t| {
-                let mine = t.map_or(parent, Payload::new);
+                let mine = t.map_or(parent, |t| Payload::new(t + 1));
                 Ok((mine, (mine, mine)))
             })
             .unwrap();
         (arena, root)
+    }
+
+    /// The key index a payload of these tests holds (payloads are key indices plus one).
+    fn key_of(payload: Option<Payload>) -> Option<usize> {
+        payload.map(|p| p.index() - 1)
     }
 
     #[test]
@@ -625,11 +650,10 @@ mod tests {
             (b"c", 0),
         ];
         for &(probe, want) in probes {
-            let found = arena.walk(root, probe).map(Payload::index);
-            assert_eq!(found, Some(want), "{:?}", probe);
+            assert_eq!(key_of(arena.walk(root, probe)), Some(want), "{:?}", probe);
         }
         // Children of each node are contiguous and sorted by first byte.
-        for node in &arena.nodes {
+        for node in &arena.nodes[1..] {
             let start = node.children_start as usize;
             let children = &arena.nodes[start..start + node.children_len as usize];
             assert!(children.windows(2).all(|w| w[0].first < w[1].first));
@@ -643,13 +667,10 @@ mod tests {
             .collect();
         let keys: Vec<&[u8]> = owned.iter().map(|k| k.as_slice()).collect();
         let (arena, root) = longest_prefix_trie(&keys);
-        assert!(
-            arena.nodes.len() < 2 * keys.len() + 1,
-            "{}",
-            arena.nodes.len()
-        );
+        let nodes = arena.nodes.len() - 1; // the placeholder aside
+        assert!(nodes < 2 * keys.len() + 1, "{nodes}");
         for (i, key) in keys.iter().enumerate() {
-            assert_eq!(arena.walk(root, key).map(Payload::index), Some(i));
+            assert_eq!(key_of(arena.walk(root, key)), Some(i));
         }
     }
 
@@ -666,7 +687,7 @@ mod tests {
             let ids: Vec<u32> = (0..64).filter(|i| (i + subset) % 3 == 0).collect();
             let root = arena
                 .add_trie(&set, &ids, &mut budget, (), |_, _, t| {
-                    let p = t.and_then(|t| Payload::new(ids[t] as usize));
+                    let p = t.and_then(|t| Payload::new(ids[t] as usize + 1));
                     Ok(((), (p, None)))
                 })
                 .unwrap();
@@ -675,8 +696,10 @@ mod tests {
         assert_eq!(arena.labels.len(), pool, "no trie copied a label");
         for (root, ids) in roots {
             for id in ids {
-                let found = arena.walk(root, keys[id as usize]).map(Payload::index);
-                assert_eq!(found, Some(id as usize));
+                assert_eq!(
+                    key_of(arena.walk(root, keys[id as usize])),
+                    Some(id as usize)
+                );
             }
         }
     }
@@ -743,12 +766,12 @@ mod tests {
             let set = arena.add_keys(&refs, &mut budget).unwrap();
             let ids: Vec<u32> = (0..keys.len() as u32).filter(|&i| pick[i as usize]).collect();
             let root = arena.add_trie(&set, &ids, &mut budget, None, |_, &parent, t| {
-                let mine = t.map_or(parent, |t| Payload::new(ids[t] as usize));
+                let mine = t.map_or(parent, |t| Payload::new(ids[t] as usize + 1));
                 Ok((mine, (mine, mine)))
             }).unwrap();
             for probe in &probes {
                 let want = ids.iter().rev().copied().find(|&i| probe.starts_with(&keys[i as usize])).map(|i| i as usize);
-                prop_assert_eq!(arena.walk(root, probe).map(Payload::index), want, "{:?} in {:?}", probe, ids);
+                prop_assert_eq!(key_of(arena.walk(root, probe)), want, "{:?} in {:?}", probe, ids);
             }
         }
     }

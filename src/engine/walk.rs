@@ -91,7 +91,7 @@ impl NameTrie {
         let root = arena
             .add_trie(&keys, &ids, &mut budget, (), |_, _, t| {
                 // A name ends here: any payload marks it.
-                let listed = t.and_then(Payload::new);
+                let listed = t.and(Payload::new(1));
                 Ok(((), (listed, None)))
             })
             .ok()?;
