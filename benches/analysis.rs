@@ -7,7 +7,7 @@ use fgac_test_support::policy;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use fgac::analysis::{DiffOptions, contains, diff};
-use fgac::model::{CredentialDef, CredentialKind, Document, Expiry, Grant, Permissions, Span};
+use fgac::model::{CredentialDef, CredentialKind, Document, Expiry, Grant, Permissions};
 use fgac::{Authorizer, Credential, Limits, Operation, Resource, Timestamp};
 use std::hint::black_box;
 
@@ -28,18 +28,12 @@ fn token_within(n: usize) -> Credential {
         .map(|i| policy::grant(i, n))
         .take(20)
         .collect();
-    let doc = Document {
-        credentials: vec![CredentialDef {
-            name: "token".into(),
-            kind: CredentialKind::Token,
-            expiry: Expiry::At(NOW.saturating_add(3600)),
-            token_id: None,
-            account: fgac::AccountRights::NONE,
-            networks: Vec::new(),
-            permissions: Permissions::Explicit(grants),
-            span: Span::default(),
-        }],
-    };
+    let doc = Document::new(vec![CredentialDef::new(
+        "token",
+        CredentialKind::Token,
+        Expiry::At(NOW.saturating_add(3600)),
+        Permissions::Explicit(grants),
+    )]);
     compile(&doc).into_credentials().remove(0)
 }
 

@@ -7,7 +7,7 @@ use fgac_test_support::policy;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use fgac::model::{CacheSelector, ItemSelector, Role};
-use fgac::model::{CredentialDef, CredentialKind, Document, Expiry, Grant, Permissions, Span};
+use fgac::model::{CredentialDef, CredentialKind, Document, Expiry, Grant, Permissions};
 use fgac::{Authorizer, Limits, Operation, Resource, Timestamp};
 use std::hint::black_box;
 
@@ -79,29 +79,27 @@ fn key_length(c: &mut Criterion) {
 /// A document of `n` credentials `key-000000`, ..., each with two grants of its own.
 fn key_store(n: usize) -> Document {
     let credentials = (0..n)
-        .map(|i| CredentialDef {
-            name: format!("key-{i:06}"),
-            kind: CredentialKind::ApiKey,
-            expiry: Expiry::Never,
-            token_id: None,
-            account: fgac::AccountRights::NONE,
-            networks: Vec::new(),
-            permissions: Permissions::Explicit(vec![
-                Grant::allow_items(
-                    Role::ReadWrite,
-                    CacheSelector::Name(format!("tenant-{i:06}")),
-                    ItemSelector::All,
-                ),
-                Grant::allow_items(
-                    Role::ReadOnly,
-                    CacheSelector::Name("shared".into()),
-                    ItemSelector::Prefix(format!("u{i}/").into_bytes()),
-                ),
-            ]),
-            span: Span::default(),
+        .map(|i| {
+            CredentialDef::new(
+                format!("key-{i:06}"),
+                CredentialKind::ApiKey,
+                Expiry::Never,
+                Permissions::Explicit(vec![
+                    Grant::allow_items(
+                        Role::ReadWrite,
+                        CacheSelector::Name(format!("tenant-{i:06}")),
+                        ItemSelector::All,
+                    ),
+                    Grant::allow_items(
+                        Role::ReadOnly,
+                        CacheSelector::Name("shared".into()),
+                        ItemSelector::Prefix(format!("u{i}/").into_bytes()),
+                    ),
+                ]),
+            )
         })
         .collect();
-    Document { credentials }
+    Document::new(credentials)
 }
 
 fn keystore(c: &mut Criterion) {

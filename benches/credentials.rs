@@ -8,7 +8,7 @@
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use fgac::credentials::{Keyring, MintOptions, SigningKey, Trust, mint, sign_reference};
 use fgac::model::{CacheSelector, CredentialDef, CredentialKind, Expiry, Grant, ItemSelector};
-use fgac::model::{Permissions, Role, Span};
+use fgac::model::{Permissions, Role};
 use fgac::{Authorizer, Decision, Limits, Operation, Resource, Timestamp};
 use std::collections::HashMap;
 use std::hint::black_box;
@@ -38,15 +38,15 @@ fn token_of_20(id: &str) -> String {
             )
         })
         .collect();
-    let request = CredentialDef {
-        name: "browser".into(),
-        kind: CredentialKind::Token,
-        expiry: Expiry::At(NOW.saturating_add(3600)),
-        token_id: Some("user-42".into()),
-        permissions: Permissions::Explicit(grants),
-        account: fgac::AccountRights::NONE,
-        networks: Vec::new(),
-        span: Span::default(),
+    let request = {
+        let mut c = CredentialDef::new(
+            "browser",
+            CredentialKind::Token,
+            Expiry::At(NOW.saturating_add(3600)),
+            Permissions::Explicit(grants),
+        );
+        c.token_id = Some("user-42".into());
+        c
     };
     let root = Authorizer::from_source(r#"key "root" { expires never  superuser }"#).expect("root");
     let options = MintOptions {

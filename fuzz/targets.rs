@@ -6,7 +6,7 @@ use arbitrary::{Arbitrary, Unstructured};
 use fgac::Timestamp;
 use fgac::model::{
     CacheSelector, CredentialDef, CredentialKind, Document, Effect, Expiry, Grant, ItemSelector,
-    Permissions, ResourceSelector, Role, Span, TopicSelector,
+    Permissions, ResourceSelector, Role, TopicSelector,
 };
 use fgac::syntax::{self, Format, Reader};
 use fgac::{Authorizer, Error, Limits, Operation, Resource, reference};
@@ -256,13 +256,7 @@ fn small_document(u: &mut Unstructured<'_>) -> arbitrary::Result<Document> {
             } else {
                 Effect::Allow
             };
-            let g = Grant {
-                effect,
-                role,
-                cache,
-                resource,
-                span: Span::default(),
-            };
+            let g = Grant::new(effect, role, cache, resource);
             if !grants
                 .iter()
                 .any(|h| h.effect == g.effect && h.cache == g.cache && h.resource == g.resource)
@@ -281,24 +275,22 @@ fn small_document(u: &mut Unstructured<'_>) -> arbitrary::Result<Document> {
                 }
             }
         }
-        credentials.push(CredentialDef {
-            name: format!("k{i}"),
-            kind,
-            expiry,
-            token_id: None,
-            account,
-            networks: Vec::new(),
-            permissions: if super_user {
-                Permissions::SuperUser {
-                    span: Span::default(),
-                }
-            } else {
-                Permissions::Explicit(grants)
-            },
-            span: Span::default(),
+        credentials.push({
+            let mut c = CredentialDef::new(
+                format!("k{i}"),
+                kind,
+                expiry,
+                if super_user {
+                    Permissions::super_user()
+                } else {
+                    Permissions::Explicit(grants)
+                },
+            );
+            c.account = account;
+            c
         });
     }
-    Ok(Document { credentials })
+    Ok(Document::new(credentials))
 }
 
 fn small_name(u: &mut Unstructured<'_>) -> arbitrary::Result<String> {
@@ -655,9 +647,7 @@ pub fn credentials(data: &[u8]) {
                 }
                 Ok(c) => c,
             };
-            let doc = Document {
-                credentials: vec![c.credential.clone()],
-            };
+            let doc = Document::new(vec![c.credential.clone()]);
             // What the ring must answer, in the order it checks.
             let started = c.not_before.map_or(c.issued_at, |n| n.max(c.issued_at)) <= now;
             let expected = if c.credential.expiry.is_expired(now) {

@@ -12,7 +12,7 @@ use common::strategies;
 use fgac::analysis::{Change, ChangeKind, DiffOptions, contains, derive, diff, expires_no_later};
 use fgac::model::{
     CacheSelector, CredentialDef, CredentialKind, Document, Effect, Expiry, Grant, ItemSelector,
-    Permissions, Role, Span,
+    Permissions, Role,
 };
 use fgac::{Authorizer, Credential, Decision, Limits, Operation, Outcome, Resource, Timestamp};
 use fgac_test_support::read;
@@ -357,39 +357,30 @@ proptest! {
 }
 
 fn key(name: &str, expiry: Expiry, grants: Vec<Grant>) -> CredentialDef {
-    CredentialDef {
-        name: name.into(),
-        kind: CredentialKind::ApiKey,
+    CredentialDef::new(
+        name,
+        CredentialKind::ApiKey,
         expiry,
-        token_id: None,
-        account: fgac::AccountRights::NONE,
-        networks: Vec::new(),
-        permissions: Permissions::Explicit(grants),
-        span: Span::default(),
-    }
+        Permissions::Explicit(grants),
+    )
 }
 
 fn token(name: &str, expires: u64, grants: Vec<Grant>) -> CredentialDef {
-    CredentialDef {
-        kind: CredentialKind::Token,
-        token_id: Some("user-1".into()),
-        account: fgac::AccountRights::NONE,
-        networks: Vec::new(),
-        ..key(
-            name,
-            Expiry::At(Timestamp::from_unix_seconds(expires)),
-            grants,
-        )
-    }
+    let mut c = key(
+        name,
+        Expiry::At(Timestamp::from_unix_seconds(expires)),
+        grants,
+    );
+    c.kind = CredentialKind::Token;
+    c.token_id = Some("user-1".into());
+    c
 }
 
 fn compiled(def: CredentialDef) -> Credential {
-    Authorizer::compile(&Document {
-        credentials: vec![def],
-    })
-    .unwrap()
-    .into_credentials()
-    .remove(0)
+    Authorizer::compile(&Document::new(vec![def]))
+        .unwrap()
+        .into_credentials()
+        .remove(0)
 }
 
 fn items(role: Role, cache: &str, key: ItemSelector) -> Grant {
@@ -399,11 +390,10 @@ fn items(role: Role, cache: &str, key: ItemSelector) -> Grant {
 #[test]
 fn containment_handles_expiry_and_super_users() {
     let now = Timestamp::from_unix_seconds(1_000);
-    let root = compiled(CredentialDef {
-        permissions: Permissions::SuperUser {
-            span: Span::default(),
-        },
-        ..key("root", Expiry::Never, vec![])
+    let root = compiled({
+        let mut c = key("root", Expiry::Never, vec![]);
+        c.permissions = Permissions::super_user();
+        c
     });
     let svc = compiled(key(
         "svc",
@@ -546,17 +536,15 @@ fn minting_hands_out_at_most_what_the_parent_holds() {
         Err(fgac::analysis::DeriveError::Invalid(_))
     ));
     // Nothing mints a super user, not even a super user.
-    let root = compiled(CredentialDef {
-        permissions: Permissions::SuperUser {
-            span: Span::default(),
-        },
-        ..key("root", Expiry::Never, vec![])
+    let root = compiled({
+        let mut c = key("root", Expiry::Never, vec![]);
+        c.permissions = Permissions::super_user();
+        c
     });
-    let wanted = CredentialDef {
-        permissions: Permissions::SuperUser {
-            span: Span::default(),
-        },
-        ..key("k", Expiry::Never, vec![])
+    let wanted = {
+        let mut c = key("k", Expiry::Never, vec![]);
+        c.permissions = Permissions::super_user();
+        c
     };
     assert!(matches!(
         derive(&root, &wanted, now, &limits),
@@ -576,23 +564,23 @@ fn minting_hands_out_at_most_what_the_parent_holds() {
 
     // Networks: a parent restricted to networks mints only children restricted within them.
     let net = |s: &str| s.parse::<fgac::model::Network>().unwrap();
-    let office = compiled(CredentialDef {
-        account: fgac::AccountRights::NONE,
-        networks: vec![net("10.0.0.0/9"), net("10.128.0.0/9")],
-        ..key(
+    let office = compiled({
+        let mut c = key(
             "office",
             Expiry::Never,
             vec![items(Role::ReadWrite, "c", ItemSelector::All)],
-        )
+        );
+        c.networks = vec![net("10.0.0.0/9"), net("10.128.0.0/9")];
+        c
     });
-    let child = |networks: Vec<fgac::model::Network>| CredentialDef {
-        account: fgac::AccountRights::NONE,
-        networks,
-        ..token(
+    let child = |networks: Vec<fgac::model::Network>| {
+        let mut c = token(
             "t",
             1_000_000 + 3600,
             vec![items(Role::ReadOnly, "c", ItemSelector::All)],
-        )
+        );
+        c.networks = networks;
+        c
     };
     assert!(derive(&office, &child(vec![net("10.0.0.0/8")]), now, &limits).is_ok());
     assert!(matches!(

@@ -10,7 +10,7 @@ use common::signed::*;
 use fgac::credentials::{
     Keyring, MintOptions, Revocation, RevocationLog, SigningKey, Trust, mint, sign_reference,
 };
-use fgac::model::{CredentialDef, CredentialKind, Document, Expiry, Permissions, Span};
+use fgac::model::{CredentialDef, CredentialKind, Document, Expiry, Permissions};
 use fgac::{AuthFailure, Authorizer, Decision, DenyReason, Limits, Operation, Resource, Timestamp};
 use proptest::prelude::*;
 use std::io::{BufRead, BufReader};
@@ -256,22 +256,18 @@ proptest! {
         let mut networks = networks;
         networks.sort();
         networks.dedup();
-        let def = CredentialDef {
-            name: "t".into(),
-            kind: CredentialKind::Token,
-            expiry: Expiry::At(Timestamp::from_unix_seconds(NOW + 600)),
-            token_id: Some("user-1".into()),
-            permissions: Permissions::Explicit(grants),
-            account: fgac::AccountRights::NONE,
-            networks: networks.clone(),
-            span: Span::default(),
-        };
+        let def = {
+let mut c = CredentialDef::new("t", CredentialKind::Token, Expiry::At(Timestamp::from_unix_seconds(NOW + 600)), Permissions::Explicit(grants));
+c.token_id = Some("user-1".into());
+c.networks = networks.clone();
+c
+};
         let root = Authorizer::from_source(r#"key "root" { expires never  superuser }"#).unwrap();
         let token = mint(root.credential("root").unwrap(), &def, &signer(), &MintOptions::default(), now(), &Limits::default()).unwrap();
         let ring = ring_with(|b| b);
         let peer = networks.first().map_or(peer(), |n| n.addr());
         let session = ring.resolve(&token, peer, now()).unwrap();
-        let doc = Authorizer::compile(&Document { credentials: vec![def] }).unwrap();
+        let doc = Authorizer::compile(&Document::new(vec![def])).unwrap();
         let expected = doc.credential("t").unwrap();
         prop_assert_eq!(session.credential().networks(), expected.networks());
         prop_assert_eq!(session.credential().token_id(), Some("user-1"));

@@ -13,7 +13,7 @@
 
 use fgac::model::{
     CacheSelector, CredentialDef, CredentialKind, Document, Effect, Expiry, Grant, ItemSelector,
-    Permissions, ResourceSelector, Role, Span, TopicSelector,
+    Permissions, ResourceSelector, Role, TopicSelector,
 };
 use fgac::{Authorizer, Need, Resource, Rights, Timestamp, reference};
 use fgac_test_support::read;
@@ -64,13 +64,7 @@ fn universe() -> Vec<Grant> {
                     items.iter().cloned().map(ResourceSelector::Items).collect()
                 };
                 for resource in resources {
-                    out.push(Grant {
-                        effect,
-                        role,
-                        cache: cache.clone(),
-                        resource,
-                        span: Span::default(),
-                    });
+                    out.push(Grant::new(effect, role, cache.clone(), resource));
                 }
             }
         }
@@ -79,18 +73,12 @@ fn universe() -> Vec<Grant> {
 }
 
 fn document(grants: Vec<Grant>) -> Document {
-    Document {
-        credentials: vec![CredentialDef {
-            name: "k".into(),
-            kind: CredentialKind::ApiKey,
-            expiry: Expiry::Never,
-            token_id: None,
-            account: fgac::AccountRights::NONE,
-            networks: Vec::new(),
-            permissions: Permissions::Explicit(grants),
-            span: Span::default(),
-        }],
-    }
+    Document::new(vec![CredentialDef::new(
+        "k",
+        CredentialKind::ApiKey,
+        Expiry::Never,
+        Permissions::Explicit(grants),
+    )])
 }
 
 fn same_selectors(a: &Grant, b: &Grant) -> bool {
@@ -247,13 +235,12 @@ fn every_store_document_agrees_with_the_reference() {
         for role in [Role::ReadWrite, Role::ReadOnly, Role::WriteOnly] {
             for store in &stores {
                 for item in &items {
-                    store_grants.push(Grant {
+                    store_grants.push(Grant::new(
                         effect,
                         role,
-                        cache: store.clone(),
-                        resource: ResourceSelector::StoreItems(item.clone()),
-                        span: Span::default(),
-                    });
+                        store.clone(),
+                        ResourceSelector::StoreItems(item.clone()),
+                    ));
                 }
             }
         }
@@ -326,9 +313,7 @@ fn every_set_of_account_rights_decides_as_the_reference() {
         let mut root = doc.credentials[0].clone();
         root.name = "root".into();
         root.account = AccountRights::NONE;
-        root.permissions = Permissions::SuperUser {
-            span: Span::default(),
-        };
+        root.permissions = Permissions::super_user();
         doc.credentials.push(token);
         doc.credentials.push(root);
         let authz = Authorizer::compile(&doc).unwrap_or_else(|e| panic!("{e}"));

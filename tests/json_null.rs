@@ -146,9 +146,7 @@ fn json_forms(doc: &fgac::model::Document) -> Vec<Value> {
         scope.kind = fgac::model::CredentialKind::ApiKey;
         scope.expiry = fgac::model::Expiry::Never;
         scope.token_id = None;
-        let scope = fgac::model::Document {
-            credentials: vec![scope],
-        };
+        let scope = fgac::model::Document::new(vec![scope]);
         for format in [Format::MomentoJson, Format::MomentoV2Json] {
             if let Ok(text) = fgac::syntax::to_string(&scope, format) {
                 forms.push(serde_json::from_str(&text).unwrap());

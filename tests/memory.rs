@@ -11,7 +11,7 @@ mod common;
 use common::policy;
 use fgac::model::{
     CacheSelector, CredentialDef, CredentialKind, Document, Expiry, Grant, ItemSelector,
-    Permissions, Role, Span,
+    Permissions, Role,
 };
 use fgac::{Authorizer, ErrorKind, Limits, Operation, Resource, Timestamp};
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -104,20 +104,14 @@ fn amplifying(credentials: usize, keys: &[Vec<u8>], names: usize) -> Document {
                 ItemSelector::All,
             )
         }));
-        CredentialDef {
-            name: format!("k{c}"),
-            kind: CredentialKind::ApiKey,
-            expiry: Expiry::Never,
-            token_id: None,
-            account: fgac::AccountRights::NONE,
-            networks: Vec::new(),
-            permissions: Permissions::Explicit(grants),
-            span: Span::default(),
-        }
+        CredentialDef::new(
+            format!("k{c}"),
+            CredentialKind::ApiKey,
+            Expiry::Never,
+            Permissions::Explicit(grants),
+        )
     };
-    Document {
-        credentials: (0..credentials).map(credential).collect(),
-    }
+    Document::new((0..credentials).map(credential).collect())
 }
 
 /// Merged tries share their keys' bytes: compiling the amplification document (8,000

@@ -56,7 +56,7 @@ proptest! {
     fn momento_scope_print_then_parse_keeps_the_permissions(doc in strategies::document()) {
         for credential in &doc.credentials {
             // Deny rules and cache prefixes have no Momento spelling: those must be refused.
-            let scope = fgac::model::Document { credentials: vec![credential.clone()] };
+            let scope = fgac::model::Document::new(vec![credential.clone()]);
             match fgac::syntax::to_string(&scope, fgac::syntax::Format::MomentoJson) {
                 Ok(text) => {
                     let parsed = read::json(&text).unwrap();

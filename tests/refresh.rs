@@ -302,10 +302,11 @@ fn what_cannot_be_refreshed_is_refused_by_name() {
 /// A parent, a key minted from it (half the time with the parent's own permissions, so that most
 /// cases mint), a caller (the key itself, or another credential), and the expiry asked for.
 fn case() -> impl Strategy<Value = (CredentialDef, CredentialDef, Option<CredentialDef>, Expiry)> {
-    let key = |d: CredentialDef| CredentialDef {
-        kind: CredentialKind::ApiKey,
-        token_id: None,
-        ..d
+    let key = |d: CredentialDef| {
+        let mut c = d;
+        c.kind = CredentialKind::ApiKey;
+        c.token_id = None;
+        c
     };
     let explicit = |d: &CredentialDef| matches!(d.permissions, Permissions::Explicit(_));
     (

@@ -53,9 +53,7 @@ fn expressible(doc: &Document, v2: bool) -> Option<Document> {
         }
         Permissions::SuperUser { .. } => c.account = fgac::AccountRights::NONE,
     }
-    Some(Document {
-        credentials: vec![c],
-    })
+    Some(Document::new(vec![c]))
 }
 
 /// The sources of `doc`: each format it can be written in, each text format with the layout

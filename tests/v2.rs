@@ -148,15 +148,12 @@ fn what_v2_rules_cannot_mean_is_refused() {
     .unwrap();
     assert_eq!(
         store.credentials[0].permissions,
-        Permissions::Explicit(vec![Grant {
-            effect: fgac::model::Effect::Allow,
-            role: Role::ReadWrite,
-            cache: CacheSelector::Name("s".into()),
-            resource: fgac::model::ResourceSelector::StoreItems(ItemSelector::Prefix(
-                b"user/".to_vec()
-            )),
-            span: Default::default(),
-        }])
+        Permissions::Explicit(vec![Grant::new(
+            fgac::model::Effect::Allow,
+            Role::ReadWrite,
+            CacheSelector::Name("s".into()),
+            fgac::model::ResourceSelector::StoreItems(ItemSelector::Prefix(b"user/".to_vec()))
+        )])
     );
 }
 

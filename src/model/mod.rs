@@ -64,12 +64,29 @@ impl std::hash::Hash for Span {
     fn hash<H: std::hash::Hasher>(&self, _: &mut H) {}
 }
 
-/// A permission document: one or more named credentials (a key store).
+/// A permission document: one or more named credentials.
+///
+/// ```
+/// use fgac::model::{CredentialDef, CredentialKind, Document, Expiry, Permissions};
+/// let admin = CredentialDef::new("admin", CredentialKind::ApiKey, Expiry::Never, Permissions::super_user());
+/// let doc = Document::new(vec![admin]);
+/// assert!(fgac::Authorizer::compile(&doc)?.credential("admin").is_some());
+/// # Ok::<(), fgac::Error>(())
+/// ```
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Document {
     /// The credentials, in the order they were written.
     pub credentials: Vec<CredentialDef>,
+}
+
+impl Document {
+    /// A document of `credentials`, in that order.
+    #[must_use]
+    pub fn new(credentials: Vec<CredentialDef>) -> Document {
+        Document { credentials }
+    }
 }
 
 /// A document that passed validation ([`validate`](crate::validate)), borrowed.
@@ -142,9 +159,11 @@ impl std::ops::Deref for ValidCredential<'_> {
     }
 }
 
-/// One credential: an API key or a disposable token, with its expiry and permissions.
+/// One credential: an API key or a disposable token, with its expiry and permissions. Build one
+/// with [`CredentialDef::new`] and set the optional fields after.
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CredentialDef {
     /// The name the credential is looked up by; unique within a document.
     pub name: String,
@@ -168,6 +187,29 @@ pub struct CredentialDef {
     pub networks: Vec<Network>,
     /// Where the credential was written.
     pub span: Span,
+}
+
+impl CredentialDef {
+    /// A credential named `name` of `kind`, expiring at `expiry`, with `permissions`; without a
+    /// token id, account rights or networks (usable from every address), and with an empty span.
+    #[must_use]
+    pub fn new(
+        name: impl Into<String>,
+        kind: CredentialKind,
+        expiry: Expiry,
+        permissions: Permissions,
+    ) -> CredentialDef {
+        CredentialDef {
+            name: name.into(),
+            kind,
+            expiry,
+            token_id: None,
+            permissions,
+            account: AccountRights::NONE,
+            networks: Vec::new(),
+            span: Span::default(),
+        }
+    }
 }
 
 /// The two kinds of credential.
@@ -257,6 +299,16 @@ pub enum Permissions {
     /// Data-plane operations allowed (or denied) by these grants, in the order written. A grant's
     /// index in this list is its [`RuleId`](crate::RuleId).
     Explicit(Vec<Grant>),
+}
+
+impl Permissions {
+    /// A super user, with an empty span.
+    #[must_use]
+    pub fn super_user() -> Permissions {
+        Permissions::SuperUser {
+            span: Span::default(),
+        }
+    }
 }
 
 /// Whether a grant allows or denies.
@@ -550,6 +602,7 @@ impl Grant {
 /// One rule: an effect, a role, and the caches and items or topics it covers.
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Grant {
     /// Allow or deny.
     pub effect: Effect,
@@ -564,6 +617,23 @@ pub struct Grant {
 }
 
 impl Grant {
+    /// A grant of `effect` of `role` on `resource` in the caches `cache`, with an empty span.
+    #[must_use]
+    pub fn new(
+        effect: Effect,
+        role: Role,
+        cache: CacheSelector,
+        resource: ResourceSelector,
+    ) -> Grant {
+        Grant {
+            effect,
+            role,
+            cache,
+            resource,
+            span: Span::default(),
+        }
+    }
+
     /// An allow grant on cache items, with an empty span.
     #[must_use]
     pub fn allow_items(role: Role, cache: CacheSelector, item: ItemSelector) -> Grant {

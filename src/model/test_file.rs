@@ -10,6 +10,7 @@ use std::fmt;
 
 /// The tests of one file.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TestFile {
     /// The policy file the tests run against (`policy "..."`), relative to the test file; without
     /// one, the file's own credentials.
@@ -20,6 +21,7 @@ pub struct TestFile {
 
 /// One `test "name" { ... }` block.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TestCase {
     /// Its name.
     pub name: String,
@@ -31,6 +33,7 @@ pub struct TestCase {
 
 /// One `expect` line: a request and the decision it must get.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Expectation {
     /// The expected decision.
     pub expected: Expected,

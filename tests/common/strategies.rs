@@ -6,7 +6,7 @@
 use fgac::Timestamp;
 use fgac::model::{
     CacheSelector, CredentialDef, CredentialKind, Document, Effect, Expiry, Grant, ItemSelector,
-    Permissions, ResourceSelector, Role, Span, TopicSelector,
+    Permissions, ResourceSelector, Role, TopicSelector,
 };
 use fgac::{Operation, Resource};
 use proptest::prelude::*;
@@ -71,13 +71,7 @@ pub fn grant() -> impl Strategy<Value = Grant> {
                     ResourceSelector::Items(item)
                 }
             };
-            Grant {
-                effect,
-                role,
-                cache,
-                resource,
-                span: Span::default(),
-            }
+            Grant::new(effect, role, cache, resource)
         })
 }
 
@@ -122,30 +116,29 @@ pub fn credential(name: String) -> impl Strategy<Value = CredentialDef> {
                     .into_iter()
                     .filter(|g| seen.insert((g.effect, g.cache.clone(), g.resource.clone())))
                     .collect();
-                CredentialDef {
-                    name: name.clone(),
-                    kind,
-                    expiry,
-                    token_id: is_token.then(|| "tok".to_owned()),
-                    // Tokens hold no management rights; super users hold every right already.
-                    account: match (is_token, super_user) {
+                {
+                    let mut c = CredentialDef::new(
+                        name.clone(),
+                        kind,
+                        expiry,
+                        if super_user && !is_token {
+                            Permissions::super_user()
+                        } else {
+                            Permissions::Explicit(grants)
+                        },
+                    );
+                    c.token_id = is_token.then(|| "tok".to_owned());
+                    c.account = match (is_token, super_user) {
                         (_, true) if !is_token => fgac::AccountRights::NONE,
                         (true, _) => account.difference(fgac::AccountRights::MANAGEMENT),
                         (false, _) => account,
-                    },
-                    networks: networks
+                    };
+                    c.networks = networks
                         .into_iter()
                         .collect::<std::collections::BTreeSet<_>>()
                         .into_iter()
-                        .collect(),
-                    permissions: if super_user && !is_token {
-                        Permissions::SuperUser {
-                            span: Span::default(),
-                        }
-                    } else {
-                        Permissions::Explicit(grants)
-                    },
-                    span: Span::default(),
+                        .collect();
+                    c
                 }
             },
         )
@@ -159,7 +152,7 @@ pub fn document() -> impl Strategy<Value = Document> {
                 .map(|i| credential(format!("k{i}")))
                 .collect::<Vec<_>>()
         })
-        .prop_map(|credentials| Document { credentials })
+        .prop_map(Document::new)
 }
 
 /// A request, owned; [`OwnedRequest::resource`] borrows it.
@@ -243,14 +236,8 @@ pub fn any_document() -> impl Strategy<Value = Document> {
         topic.prop_map(ResourceSelector::Topics),
         item.prop_map(ResourceSelector::StoreItems),
     ];
-    let grant =
-        (effect(), role(), cache, resource).prop_map(|(effect, role, cache, resource)| Grant {
-            effect,
-            role,
-            cache,
-            resource,
-            span: Span::default(),
-        });
+    let grant = (effect(), role(), cache, resource)
+        .prop_map(|(effect, role, cache, resource)| Grant::new(effect, role, cache, resource));
     let credential = (
         text,
         any::<bool>(),
@@ -261,28 +248,30 @@ pub fn any_document() -> impl Strategy<Value = Document> {
         proptest::option::of(text),
         proptest::collection::vec(network(), 0..3),
         prop_oneof![
-            1 => Just(Permissions::SuperUser { span: Span::default() }),
+            1 => Just(Permissions::super_user()),
             4 => proptest::collection::vec(grant, 0..5).prop_map(Permissions::Explicit),
         ],
         account_rights(),
     )
         .prop_map(
-            |(name, token, expiry, token_id, networks, permissions, account)| CredentialDef {
-                name,
-                kind: if token {
-                    CredentialKind::Token
-                } else {
-                    CredentialKind::ApiKey
-                },
-                expiry,
-                token_id,
-                account,
-                networks,
-                permissions,
-                span: Span::default(),
+            |(name, token, expiry, token_id, networks, permissions, account)| {
+                let mut c = CredentialDef::new(
+                    name,
+                    if token {
+                        CredentialKind::Token
+                    } else {
+                        CredentialKind::ApiKey
+                    },
+                    expiry,
+                    permissions,
+                );
+                c.token_id = token_id;
+                c.account = account;
+                c.networks = networks;
+                c
             },
         );
-    proptest::collection::vec(credential, 0..4).prop_map(|credentials| Document { credentials })
+    proptest::collection::vec(credential, 0..4).prop_map(Document::new)
 }
 
 /// A canonical IPv4 or IPv6 network (host bits clear; IPv6 outside the IPv4-mapped range).

@@ -79,9 +79,7 @@ pub fn run(a: &Args) -> Result<Status, Stop> {
             }
             let name = shown(&c.credential.name).into_owned();
             if c.self_contained {
-                let doc = Document {
-                    credentials: vec![c.credential],
-                };
+                let doc = Document::new(vec![c.credential]);
                 match fgac::validate(&doc, &Limits::default()) {
                     Ok(_) => {}
                     Err(e) => {

@@ -8,7 +8,7 @@ use crate::input;
 use crate::out::{Status, Stop, report, say};
 use fgac::analysis::DeriveError;
 use fgac::credentials::{MintError, MintOptions, SigningKey, mint};
-use fgac::model::{CredentialDef, CredentialKind, Expiry, Grant, Network, Permissions, Span};
+use fgac::model::{CredentialDef, CredentialKind, Expiry, Grant, Network, Permissions};
 use fgac::{Limits, escape_for_terminal as shown};
 use std::path::PathBuf;
 
@@ -142,19 +142,21 @@ pub fn run(a: &Args) -> Result<Status, Stop> {
             (Permissions::Explicit(grants), account)
         }
     };
-    let request = CredentialDef {
-        name: a.name.clone(),
-        kind: if a.api_key {
-            CredentialKind::ApiKey
-        } else {
-            CredentialKind::Token
-        },
-        expiry,
-        token_id: a.token_id.clone(),
-        permissions,
-        account,
-        networks,
-        span: Span::default(),
+    let request = {
+        let mut c = CredentialDef::new(
+            a.name.clone(),
+            if a.api_key {
+                CredentialKind::ApiKey
+            } else {
+                CredentialKind::Token
+            },
+            expiry,
+            permissions,
+        );
+        c.token_id = a.token_id.clone();
+        c.account = account;
+        c.networks = networks;
+        c
     };
     let options = MintOptions {
         issuer: a.issuer.clone(),

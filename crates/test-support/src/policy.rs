@@ -4,7 +4,7 @@
 
 use fgac::model::{
     CacheSelector, CredentialDef, CredentialKind, Document, Expiry, Grant, ItemSelector,
-    Permissions, Role, Span, TopicSelector,
+    Permissions, Role, TopicSelector,
 };
 
 /// The name of the generated credential.
@@ -18,18 +18,12 @@ pub fn cache_of(i: usize, n: usize) -> String {
 /// The policy of `n` grants.
 pub fn generated(n: usize) -> Document {
     let grants = (0..n).map(|i| grant(i, n)).collect();
-    Document {
-        credentials: vec![CredentialDef {
-            name: KEY.to_owned(),
-            kind: CredentialKind::ApiKey,
-            expiry: Expiry::Never,
-            token_id: None,
-            account: fgac::AccountRights::NONE,
-            networks: Vec::new(),
-            permissions: Permissions::Explicit(grants),
-            span: Span::default(),
-        }],
-    }
+    Document::new(vec![CredentialDef::new(
+        KEY.to_owned(),
+        CredentialKind::ApiKey,
+        Expiry::Never,
+        Permissions::Explicit(grants),
+    )])
 }
 
 /// Grant `i` of a policy of `n` grants (see the module docs).

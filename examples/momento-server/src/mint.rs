@@ -16,8 +16,8 @@ use crate::auth::{Caller, Gate, unauthenticated};
 use crate::call::{RawMessage, permissions_field};
 use crate::rpc::Id;
 use fgac::credentials::{MintError, Minted, Session, inspect};
-use fgac::model::{CredentialDef, CredentialKind, Expiry, Permissions, Span};
-use fgac::{AccountRights, Operation as O, Resource, Timestamp};
+use fgac::model::{CredentialDef, CredentialKind, Expiry, Permissions};
+use fgac::{Operation as O, Resource, Timestamp};
 use momento_protos::auth::auth_server::Auth;
 use momento_protos::auth::{
     GenerateApiTokenRequest, GenerateApiTokenResponse, LoginRequest, LoginResponse,
@@ -141,17 +141,15 @@ impl Token for MintService {
         let r = req.get_ref();
         let (parent, now) = self.parent(&req, &r.auth_token, O::GenerateDisposableToken)?;
         let secs = r.expires.map(|e| e.valid_for_seconds).unwrap_or_default();
-        let request = CredentialDef {
-            name: "disposable-token".to_owned(),
-            kind: CredentialKind::Token,
-            expiry: Expiry::At(expires_at(now, secs)?),
-            token_id: (!r.token_id.is_empty()).then(|| r.token_id.clone()),
+        let mut request = CredentialDef::new(
+            "disposable-token",
+            CredentialKind::Token,
+            Expiry::At(expires_at(now, secs)?),
             // GenerateDisposableTokenRequest: expires 1, auth_token 2, permissions 3, token_id 4.
-            permissions: permissions(&self.gate, &req, 3, &[1, 2, 3, 4])?,
-            account: AccountRights::NONE,
-            networks: parent.credential().networks().to_vec(),
-            span: Span::default(),
-        };
+            permissions(&self.gate, &req, 3, &[1, 2, 3, 4])?,
+        );
+        request.token_id = (!r.token_id.is_empty()).then(|| r.token_id.clone());
+        request.networks = parent.credential().networks().to_vec();
         let minted = self.mint(&parent, &request, now)?;
         Ok(Response::new(GenerateDisposableTokenResponse {
             api_key: minted.credential,
@@ -197,22 +195,16 @@ impl Auth for MintService {
                 ));
             }
         };
-        let request = CredentialDef {
-            name: if r.description.is_empty() {
-                "api-key".to_owned()
-            } else {
-                r.description.clone()
-            },
-            kind: CredentialKind::ApiKey,
-            expiry,
-            token_id: None,
-            // GenerateApiTokenRequest: never 1 | expires 2, auth_token 3, permissions 4,
-            // token_id 5, description 6.
-            permissions: permissions(&self.gate, &req, 4, &[1, 2, 3, 4, 5, 6])?,
-            account: AccountRights::NONE,
-            networks: parent.credential().networks().to_vec(),
-            span: Span::default(),
+        let name = if r.description.is_empty() {
+            "api-key".to_owned()
+        } else {
+            r.description.clone()
         };
+        // GenerateApiTokenRequest: never 1 | expires 2, auth_token 3, permissions 4, token_id 5,
+        // description 6.
+        let permissions = permissions(&self.gate, &req, 4, &[1, 2, 3, 4, 5, 6])?;
+        let mut request = CredentialDef::new(name, CredentialKind::ApiKey, expiry, permissions);
+        request.networks = parent.credential().networks().to_vec();
         let minted = self.mint(&parent, &request, now)?;
         Ok(Response::new(GenerateApiTokenResponse {
             refresh_token: minted.refresh_secret.unwrap_or_default(),
