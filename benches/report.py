@@ -217,7 +217,7 @@ def main():
     for n in [20, 100000]:
         lines.append(f"| {n:,} | " + " | ".join(fmt_ns(get("key_length", f"{n} grants", l)) for l in [8, 16, 64, 1024]) + " |")
     ks = get("keystore", "lookup + authorize", 100000)
-    lines += ["", f"Key store of 100,000 credentials, look a credential up by name and authorize: {fmt_ns(ks)}.", ""]
+    lines += ["", f"Document of 100,000 credentials, look a credential up by name and authorize: {fmt_ns(ks)}.", ""]
     lines += ["## Compiling and parsing", "", "| what | size | median | rate |", "| --- | ---: | ---: | ---: |"]
     for n in [1000, 100000]:
         t = get("compile", "grants", n)

@@ -68,7 +68,7 @@ pub enum ErrorKind {
     MisplacedAccountRights,
     /// A network listed twice in a credential's allowlist.
     DuplicateNetwork,
-    /// A construct the target form cannot express (a deny rule in Momento's JSON, ...).
+    /// A construct the target format cannot express (a deny rule in Momento's JSON, ...).
     Unsupported,
     /// A lint: valid, but likely a mistake. The name says which (`never_expires`, ...).
     Lint {

@@ -1,4 +1,4 @@
-//! Diff: which requests change decision between two versions of a key store, region by region,
+//! Diff: which requests change decision between two versions of a document, region by region,
 //! each with a witness request; and which credentials were added, removed, or changed kind,
 //! expiry, super-user status or networks.
 

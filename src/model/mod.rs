@@ -223,7 +223,7 @@ pub enum CredentialKind {
 }
 
 impl CredentialKind {
-    /// `api_key` or `token`, as the JSON form spells it.
+    /// `api_key` or `token`, as fgac's JSON spells it.
     #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {

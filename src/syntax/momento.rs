@@ -32,7 +32,7 @@ pub(crate) fn momento_credential(
     }
 }
 
-/// Which of Momento's permission models a form is: v2 also says networks (its `ip_filter`
+/// Which of Momento's permission models a format is: v2 also says networks (its `ip_filter`
 /// condition) and account rights (its management rules and list permissions).
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Model {
@@ -40,11 +40,11 @@ pub(crate) enum Model {
     V2,
 }
 
-/// One diagnostic for each thing `credential` says that `form` (`"Momento's JSON"`, ...) of
-/// `model` cannot: empty when the form says everything the credential means.
+/// One diagnostic for each thing `credential` says that `format` (`"Momento's JSON"`, ...) of
+/// `model` cannot: empty when the format says everything the credential means.
 pub(crate) fn refusals(
     credential: &CredentialDef,
-    form: &str,
+    format: &str,
     model: Model,
     instead: &str,
 ) -> Vec<Diagnostic> {
@@ -53,7 +53,7 @@ pub(crate) fn refusals(
     let mut unsupported = |span, message: String, help: String| {
         problems.push(Diagnostic::new(ErrorKind::Unsupported, span, message).with_help(help))
     };
-    // What the form implies about the credential, and what this one says instead.
+    // What the format implies about the credential, and what this one says instead.
     let mut lost = Vec::new();
     if name != DEFAULT_CREDENTIAL_NAME {
         lost.push(format!("the name `{name}`"));
@@ -81,15 +81,15 @@ pub(crate) fn refusals(
     if !lost.is_empty() {
         unsupported(
             credential.span,
-            format!("{form} cannot express {} of `{name}`", lost.join(", ")),
+            format!("{format} cannot express {} of `{name}`", lost.join(", ")),
             format!(
-                "{form} holds permissions only and loads as an API key named `default` that never expires; {}",
+                "{format} holds permissions only and loads as an API key named `default` that never expires; {}",
                 instead
             ),
         );
     }
     if let Permissions::Explicit(grants) = &credential.permissions {
-        refuse_extensions(grants, name, form, model, instead, &mut problems);
+        refuse_extensions(grants, name, format, model, instead, &mut problems);
     }
     problems
 }
@@ -99,7 +99,7 @@ pub(crate) fn refusals(
 pub(crate) fn refuse_extensions(
     grants: &[Grant],
     name: &str,
-    form: &str,
+    format: &str,
     model: Model,
     instead: &str,
     problems: &mut Vec<Diagnostic>,
@@ -112,7 +112,7 @@ pub(crate) fn refuse_extensions(
                 ErrorKind::RoleMismatch,
                 g.span,
                 format!(
-                    "grant #{index} of `{name}` gives the role `{}` on the wrong kind of resource, which {form} cannot express",
+                    "grant #{index} of `{name}` gives the role `{}` on the wrong kind of resource, which {format} cannot express",
                     g.role
                 ),
             ));
@@ -123,7 +123,7 @@ pub(crate) fn refuse_extensions(
                     ErrorKind::Unsupported,
                     g.span,
                     format!(
-                        "grant #{index} of `{name}` is on store items, which {form} cannot express"
+                        "grant #{index} of `{name}` is on store items, which {format} cannot express"
                     ),
                 )
                 .with_help(format!("Momento's v2 rules can; or {instead}")),
@@ -135,7 +135,7 @@ pub(crate) fn refuse_extensions(
                     ErrorKind::Unsupported,
                     g.span,
                     format!(
-                        "grant #{index} of `{name}` is a deny rule, which {form} cannot express"
+                        "grant #{index} of `{name}` is a deny rule, which {format} cannot express"
                     ),
                 )
                 .with_help(instead.to_owned()),
@@ -147,7 +147,7 @@ pub(crate) fn refuse_extensions(
                     ErrorKind::Unsupported,
                     g.span,
                     format!(
-                        "grant #{index} of `{name}` selects caches by the prefix `{p}`, which {form} cannot express"
+                        "grant #{index} of `{name}` selects caches by the prefix `{p}`, which {format} cannot express"
                     ),
                 )
                 .with_help(format!("name each cache, or {instead}")),

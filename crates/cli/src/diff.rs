@@ -1,5 +1,5 @@
 //! `fgac diff OLD NEW [--now TIME] [--json] [--reasons]`: which requests change decision between
-//! two versions of a key store. Exits like diff(1): 0 when no decision changes, 1 when some do, 2
+//! two versions of a document. Exits like diff(1): 0 when no decision changes, 1 when some do, 2
 //! when the command is wrong (a document that does not compile included).
 
 use crate::input;

@@ -51,7 +51,7 @@ enum Command {
         #[arg(long)]
         deny_warnings: bool,
     },
-    /// Rewrite documents in canonical form, each in the form it is written in.
+    /// Rewrite documents in canonical layout, each in the format it is written in.
     Fmt {
         /// Change nothing; name the files that would change and exit 1 if any would.
         #[arg(long)]

@@ -22,7 +22,7 @@ pub struct Args {
     /// The private signing key (a JWK file, as `fgac keygen` writes it; mode 0600).
     #[arg(long)]
     signing_key: PathBuf,
-    /// A document whose one credential's permissions the new credential gets (any form;
+    /// A document whose one credential's permissions the new credential gets (any format;
     /// Momento's `{"permissions": [...]}` included).
     #[arg(long, conflicts_with = "rules", required_unless_present = "rules")]
     permissions: Option<PathBuf>,

@@ -1217,7 +1217,7 @@ fn keygen_mint_inspect_revoke_and_decide_a_token() {
         let args = [
             "decide",
             &policy,
-            "--store",
+            "--trust",
             &store,
             "--now",
             "2026-11-26T00:10:00Z",

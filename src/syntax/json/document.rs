@@ -21,7 +21,8 @@ const TOP_FIELDS: &[&str] = &[
     "conditions",
 ];
 
-/// Reads a JSON document (either form) under `limits`: the document and the form it was in.
+/// Reads a JSON document (any of the three JSON formats) under `limits`: the document and the
+/// format it was in.
 /// Errors carry spans into `text`.
 pub(crate) fn read(text: &str, limits: &Limits) -> Result<(Document, Format), Error> {
     if text.len() > limits.max_document_bytes {

@@ -1,4 +1,4 @@
-//! Printing the model as JSON: fgac's key-store form (lossless) and Momento's scope form (refused,
+//! Printing the model as JSON: fgac's JSON (lossless) and Momento's scope JSON (refused,
 //! naming each thing it cannot express).
 //!
 //! Strings escape every character that does not show as itself (controls, bidirectional
@@ -189,11 +189,11 @@ pub(super) fn one_line<T: Serialize + ?Sized>(value: &T) -> String {
     serialize(value, Readable)
 }
 
-/// Prints one credential in Momento's scope form (`{"permissions": [...]}` or
+/// Prints one credential in Momento's scope JSON (`{"permissions": [...]}` or
 /// `{"super_user": true}`), which is read back as an API key named `default` that never
 /// expires.
 ///
-/// Refuses, naming each, what that form cannot say: deny rules, cache-name prefixes, and a
+/// Refuses, naming each, what that format cannot say: deny rules, cache-name prefixes, and a
 /// credential that is not an API key named `default` that never expires and may be used from
 /// anywhere (a disposable token, an expiry, a token id, networks, another name). Printing those anyway would give a document that decides
 /// differently.

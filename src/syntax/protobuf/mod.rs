@@ -15,7 +15,7 @@
 //!
 //! Errors carry byte offsets into the message. As a document, a message is one API key named
 //! [`DEFAULT_CREDENTIAL_NAME`](super::json::DEFAULT_CREDENTIAL_NAME) that never expires, as
-//! Momento's scope JSON is; files in this form end in `.binpb` (or `.pb`).
+//! Momento's scope JSON is; files in this format end in `.binpb` (or `.pb`).
 //!
 //! ```
 //! use fgac::syntax::{self, Format, Reader};
