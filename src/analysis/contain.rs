@@ -121,7 +121,7 @@ pub fn expires_no_later(inner: &Credential, outer: &Credential) -> bool {
     inner.expiry().is_within(outer.expiry())
 }
 
-/// Why [`derive`] refused.
+/// Why [`derive()`] refused.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum DeriveError {
