@@ -39,16 +39,27 @@ pub struct RawMessage(pub Bytes);
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Call(pub Id);
 
-/// The layer that records every call's [`Call`] and keeps the message bytes of the [`KEPT`]
-/// calls.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct CallLayer;
+/// The layer that records every call's [`Call`], keeps the message bytes of the [`KEPT`] calls,
+/// and answers a request larger than the transport decodes as Momento does.
+///
+/// tonic refuses a message past its decoding limit with OUT_OF_RANGE, which Momento's SDKs
+/// read as a bad request; Momento answers RESOURCE_EXHAUSTED with `err:
+/// request_size_limit_exceeded`, its limit-exceeded error. No handler of this server answers
+/// OUT_OF_RANGE, so every one that comes back is tonic's, and is rewritten.
+#[derive(Clone, Copy, Debug)]
+pub struct CallLayer {
+    /// The decoding limit the services were given.
+    pub max_request_bytes: usize,
+}
 
 impl<S> tower::Layer<S> for CallLayer {
     type Service = CallService<S>;
 
     fn layer(&self, inner: S) -> CallService<S> {
-        CallService { inner }
+        CallService {
+            inner,
+            max_request_bytes: self.max_request_bytes,
+        }
     }
 }
 
@@ -56,6 +67,24 @@ impl<S> tower::Layer<S> for CallLayer {
 #[derive(Clone, Debug)]
 pub struct CallService<S> {
     inner: S,
+    max_request_bytes: usize,
+}
+
+/// The response, with tonic's OUT_OF_RANGE for a message past the decoding limit (a response
+/// of headers only) answered as Momento's request size limit.
+fn as_momento(response: http::Response<Body>, limit: usize) -> http::Response<Body> {
+    let out_of_range = response
+        .headers()
+        .get("grpc-status")
+        .is_some_and(|s| s.as_bytes() == b"11");
+    if !out_of_range {
+        return response;
+    }
+    crate::data::limit_exceeded(
+        "request_size_limit_exceeded",
+        format!("the request is larger than the request size limit of {limit} bytes"),
+    )
+    .into_http()
 }
 
 type Boxed<T, E> = Pin<Box<dyn Future<Output = Result<T, E>> + Send>>;
@@ -80,8 +109,10 @@ where
         if let Some(id) = Id::from_path(req.uri().path()) {
             req.extensions_mut().insert(Call(id));
         }
+        let limit = self.max_request_bytes;
         if !KEPT.contains(&req.uri().path()) {
-            return Box::pin(self.inner.call(req));
+            let call = self.inner.call(req);
+            return Box::pin(async move { Ok(as_momento(call.await?, limit)) });
         }
         // The service that was made ready is the one to call (tower's clone-and-swap).
         let ready = self.inner.clone();

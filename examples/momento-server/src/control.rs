@@ -33,14 +33,34 @@ pub fn unimplemented(rpc: Id) -> Status {
     ))
 }
 
-fn cache_name(name: &str) -> Result<&str, Status> {
-    if name.is_empty() || name.len() > 255 {
-        return Err(Status::invalid_argument(
-            "a cache name is 1 to 255 characters",
-        ));
+/// The longest cache name.
+pub const MAX_CACHE_NAME: usize = 255;
+
+/// A cache name a cache may be made with: 1 to 255 ASCII letters, digits, `-`, `_` and `.`.
+/// Momento's documents state no rule; its SDKs refuse only the empty name. This is the rule the
+/// README's list of differences gives: names that survive a URL, a log line and a shell
+/// unquoted, so that nothing reads them two ways.
+pub fn cache_name(name: &str) -> Result<&str, Status> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    if name.is_empty() || name.len() > MAX_CACHE_NAME {
+        return Err(Status::invalid_argument(format!(
+            "a cache name is 1 to {MAX_CACHE_NAME} characters; this one is {}",
+            name.len()
+        )));
+    }
+    if let Some(bad) = name.chars().find(|c| !allowed(*c)) {
+        return Err(Status::invalid_argument(format!(
+            "a cache name is ASCII letters, digits, `-`, `_` and `.`; this one has `{}`",
+            bad.escape_default()
+        )));
     }
     Ok(name)
 }
+
+/// The `expires_at` of a signing key that does not expire (fgac's keys do not): the end of
+/// 9999-12-30 UTC, the latest second every SDK's date type holds in every time zone (Python's
+/// `datetime.fromtimestamp` stops at the year 9999, local time).
+pub const NEVER_EXPIRES_AT: u64 = 253_402_214_399;
 
 #[tonic::async_trait]
 impl ScsControl for ControlService {
@@ -152,7 +172,7 @@ impl ScsControl for ControlService {
             .filter(|k| !k.retired)
             .map(|k| SigningKey {
                 key_id: k.key.kid().to_owned(),
-                expires_at: 0,
+                expires_at: NEVER_EXPIRES_AT,
             })
             .collect();
         Ok(Response::new(ListSigningKeysResponse {

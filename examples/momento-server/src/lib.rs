@@ -15,6 +15,7 @@ pub mod pubsub;
 pub mod rpc;
 pub mod scs;
 pub mod setup;
+pub mod topics;
 
 use fgac::credentials::{Keyring, WatchEvent};
 use momento_protos::auth::auth_server::AuthServer;
@@ -43,6 +44,11 @@ pub struct Options {
     pub endpoint: String,
     /// What an item may hold and a call may read.
     pub limits: data::Limits,
+    /// What topics keep and accept.
+    pub topics: pubsub::TopicLimits,
+    /// The largest request message the transport decodes: larger ones are refused as Momento's
+    /// request size limit.
+    pub max_request_bytes: usize,
 }
 
 /// Says what the key ring's watcher saw, on stderr, escaped for a terminal (a rendered error
@@ -74,7 +80,9 @@ pub async fn serve(
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let data = Arc::new(data::Data::new(options.default_ttl, options.limits));
     for c in &options.caches {
-        data.create(c).map_err(|s| s.message().to_owned())?;
+        control::cache_name(c)
+            .and_then(|c| data.create(c))
+            .map_err(|s| s.message().to_owned())?;
     }
     // Live policy: an edit of the store, its document or its keys takes effect on the next
     // request; a broken edit keeps the last good store and says why.
@@ -82,16 +90,23 @@ pub async fn serve(
     let gate = auth::Gate::new(ring);
     let minting = mint::MintService::new(gate.clone(), options.endpoint.clone());
     tonic::transport::Server::builder()
-        .layer(call::CallLayer)
-        .add_service(ScsServer::new(scs::ScsService::new(
-            gate.clone(),
-            Arc::clone(&data),
-        )))
-        .add_service(PubsubServer::new(pubsub::PubsubService::new(
-            gate.clone(),
-            Arc::clone(&data),
-            options.recheck,
-        )))
+        .layer(call::CallLayer {
+            max_request_bytes: options.max_request_bytes,
+        })
+        .add_service(
+            ScsServer::new(scs::ScsService::new(gate.clone(), Arc::clone(&data)))
+                .max_decoding_message_size(options.max_request_bytes)
+                .max_encoding_message_size(usize::MAX),
+        )
+        .add_service(
+            PubsubServer::new(pubsub::PubsubService::new(
+                gate.clone(),
+                Arc::clone(&data),
+                options.recheck,
+                options.topics,
+            ))
+            .max_decoding_message_size(options.max_request_bytes),
+        )
         .add_service(ScsControlServer::new(control::ControlService::new(
             gate, data,
         )))

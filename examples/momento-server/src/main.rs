@@ -2,7 +2,9 @@
 
 use clap::Parser;
 use fgac::credentials::{Keyring, RevocationLog, Trust};
-use fgac_momento_server::{Options, serve, setup};
+use fgac_momento_server::pubsub::TopicLimits;
+use fgac_momento_server::topics::HistoryLimits;
+use fgac_momento_server::{Options, data, serve, setup};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -56,11 +58,37 @@ struct Args {
     #[arg(long)]
     create_log: bool,
     /// The largest item, its key included, in bytes (Momento's item size limit: 5 MB).
-    #[arg(long, default_value_t = 5 * 1024 * 1024)]
+    #[arg(long, default_value_t = data::MAX_ITEM_BYTES)]
     max_item_bytes: usize,
     /// The largest collection element, in bytes (Momento's: 128 KB).
-    #[arg(long, default_value_t = 128 * 1024)]
+    #[arg(long, default_value_t = data::MAX_ELEMENT_BYTES)]
     max_element_bytes: usize,
+    /// The longest time to live of an item or collection, in seconds (Momento's: 24 hours).
+    #[arg(long, default_value_t = data::MAX_TTL.as_secs())]
+    max_ttl_seconds: u64,
+    /// The largest request message, in bytes [default: the item size limit and 1 MiB more, so
+    /// that an item past its limit is refused as that].
+    #[arg(long)]
+    max_request_bytes: Option<usize>,
+    /// The largest published topic message, in bytes (Momento's: 4 KB).
+    #[arg(long, default_value_t = TopicLimits::default().max_message_bytes)]
+    max_message_bytes: usize,
+    /// The most live subscriptions to the topics of one cache (Momento's: 100).
+    #[arg(long, default_value_t = TopicLimits::default().max_subscriptions_per_cache)]
+    max_subscriptions_per_cache: usize,
+    /// The most messages one topic's history keeps for subscribers that start or resume.
+    #[arg(long, default_value_t = HistoryLimits::default().messages)]
+    topic_history_messages: usize,
+    /// The most bytes one topic's history keeps.
+    #[arg(long, default_value_t = HistoryLimits::default().bytes)]
+    topic_history_bytes: usize,
+    /// The most bytes all topics' histories keep together (the oldest message goes first).
+    #[arg(long, default_value_t = HistoryLimits::default().total_bytes)]
+    topic_history_total_bytes: usize,
+    /// The messages a subscriber may fall behind before it is skipped forward (and told so with
+    /// a discontinuity).
+    #[arg(long, default_value_t = HistoryLimits::default().subscriber_buffer)]
+    subscriber_buffer: usize,
 }
 
 fn fail(message: &str) -> ! {
@@ -106,9 +134,17 @@ async fn main() {
     // The one line a supervisor (or a test) reads to find the port.
     println!("listening on {bound}");
     let _ = std::io::stdout().flush();
+    let max_ttl = Duration::from_secs(args.max_ttl_seconds.max(1));
+    let default_ttl = Duration::from_secs(args.default_ttl_seconds.max(1));
+    if default_ttl > max_ttl {
+        fail(&format!(
+            "--default-ttl-seconds {} is more than --max-ttl-seconds {}",
+            args.default_ttl_seconds, args.max_ttl_seconds
+        ));
+    }
     let options = Options {
         caches: args.caches,
-        default_ttl: Duration::from_secs(args.default_ttl_seconds.max(1)),
+        default_ttl,
         recheck: Duration::from_millis(args.recheck_ms.max(10)),
         watch: Duration::from_millis(args.watch_ms.max(10)),
         endpoint: args.endpoint.unwrap_or_else(|| bound.to_string()),
@@ -116,7 +152,21 @@ async fn main() {
             max_item_bytes: args.max_item_bytes,
             max_element_bytes: args.max_element_bytes,
             max_read_bytes: args.max_item_bytes.saturating_mul(8),
+            max_ttl,
         },
+        topics: TopicLimits {
+            max_message_bytes: args.max_message_bytes,
+            max_subscriptions_per_cache: args.max_subscriptions_per_cache,
+            history: HistoryLimits {
+                messages: args.topic_history_messages,
+                bytes: args.topic_history_bytes,
+                total_bytes: args.topic_history_total_bytes,
+                subscriber_buffer: args.subscriber_buffer.max(1),
+            },
+        },
+        max_request_bytes: args
+            .max_request_bytes
+            .unwrap_or(args.max_item_bytes.saturating_add(1024 * 1024)),
     };
     let shutdown = async {
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())

@@ -377,7 +377,12 @@ async fn items_stay_within_the_item_size_limit() {
         .list_concatenate_back(req(&app, "app", push(20)))
         .await
         .unwrap_err();
-    assert_eq!(refused.code(), tonic::Code::InvalidArgument);
+    // Momento's limit-exceeded status, with the limit named where its SDKs look.
+    assert_eq!(refused.code(), tonic::Code::ResourceExhausted);
+    assert_eq!(
+        refused.metadata().get("err").map(|v| v.to_str().unwrap()),
+        Some("item_size_limit_exceeded")
+    );
     assert!(
         refused.message().contains("item size limit"),
         "{}",

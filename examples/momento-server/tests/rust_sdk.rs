@@ -273,3 +273,81 @@ async fn scalar_calls_the_python_sdk_lacks_round_trip_through_the_rust_sdk() {
     let e = app.set_if_absent("app", "ro:2", "x").await.unwrap_err();
     assert_eq!(e.error_code, MomentoErrorCode::PermissionError);
 }
+
+/// Topics as `cachepubsub.proto` describes them, through the Rust SDK (the Python suite checks
+/// the same, and the discontinuities the SDKs do not show, in tests/sdk/test_topics.py): a
+/// subscription starts with the latest messages the topic kept, a resume point is inclusive, and
+/// one beyond the topic's last number resumes with its next message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn topics_keep_history_and_resume_inclusively_through_the_rust_sdk() {
+    use momento::topics::{SubscribeRequest, SubscriptionValue};
+    let server = start();
+    let client = TopicClient::builder()
+        .configuration(momento::topics::configurations::Laptop::latest())
+        .credential_provider(server.provider(&server.key("app")))
+        .build()
+        .unwrap();
+    let text = |v: &SubscriptionValue| match &v.kind {
+        ValueKind::Text(t) => t.clone(),
+        ValueKind::Binary(b) => format!("{b:?}"),
+    };
+    async fn next(sub: &mut momento::topics::Subscription) -> SubscriptionValue {
+        tokio::time::timeout(Duration::from_secs(10), sub.next())
+            .await
+            .expect("a message within 10 s")
+            .expect("the subscription goes on")
+    }
+    for m in ["one", "two", "three"] {
+        client.publish("app", "history-rust", m).await.unwrap();
+    }
+    // Published before anyone subscribed, and delivered all the same, in order.
+    let mut sub = client.subscribe("app", "history-rust").await.unwrap();
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let v = next(&mut sub).await;
+        seen.push((v.topic_sequence_number, text(&v)));
+    }
+    assert_eq!(
+        seen,
+        [(1, "one".into()), (2, "two".into()), (3, "three".into())]
+    );
+    let page = next_page(&client).await;
+    // Resuming at 2 replays 2 (inclusive) and 3.
+    let mut resumed = client
+        .send_request(SubscribeRequest::new(
+            "app",
+            "history-rust",
+            Some(2),
+            Some(page),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(next(&mut resumed).await.topic_sequence_number, 2);
+    assert_eq!(next(&mut resumed).await.topic_sequence_number, 3);
+    // Beyond the last: nothing replayed, the next message is the first delivered.
+    let mut ahead = client
+        .send_request(SubscribeRequest::new(
+            "app",
+            "history-rust",
+            Some(50),
+            Some(page),
+        ))
+        .await
+        .unwrap();
+    client.publish("app", "history-rust", "four").await.unwrap();
+    let v = next(&mut ahead).await;
+    assert_eq!((v.topic_sequence_number, text(&v)), (4, "four".into()));
+    assert_eq!(v.topic_sequence_page, page);
+    let v = next(&mut sub).await;
+    assert_eq!((v.topic_sequence_number, text(&v)), (4, "four".into()));
+
+    /// The page of `history-rust`, read from a fresh subscription's first replayed message.
+    async fn next_page(client: &TopicClient) -> u64 {
+        let mut s = client.subscribe("app", "history-rust").await.unwrap();
+        tokio::time::timeout(Duration::from_secs(10), s.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .topic_sequence_page
+    }
+}

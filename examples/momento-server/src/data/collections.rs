@@ -392,7 +392,8 @@ pub fn read<C: Collection>(e: Option<&Entry>) -> Result<Option<&C>, Status> {
     }
 }
 
-/// Writes to the collection at `key`, creating it (with `ttl_ms`) when absent; `refresh` resets
+/// Writes to the collection at `key`, creating it (with `ttl_ms`, refused past the limit) when
+/// absent; `refresh` resets
 /// the time to live of an existing one. `grows` is at most how many bytes `f` adds: when the item
 /// could then pass the item size limit, `f` runs on a copy that replaces the collection only if
 /// it fits, so a refused write leaves the item as it was.
@@ -404,18 +405,19 @@ pub fn write_collection<C: Collection, R>(
     grows: usize,
     f: impl FnOnce(&mut C) -> Result<R, Status>,
 ) -> Result<R, Status> {
+    let ttl = c.ttl(ttl_ms)?;
     c.update(key, |slot, now| {
         if let Some(e) = slot {
             if C::of(&e.value).is_none() {
                 return Err(wrong_type(&e.value, C::KIND));
             }
             if refresh {
-                e.expires = c.expiry(now, ttl_ms);
+                e.expires = c.expiry(now, ttl);
             }
         }
         let entry = slot.get_or_insert_with(|| Entry {
             value: C::empty(),
-            expires: c.expiry(now, ttl_ms),
+            expires: c.expiry(now, ttl),
         });
         let Some(collection) = C::of_mut(&mut entry.value) else {
             return Err(wrong_type(&entry.value, C::KIND));

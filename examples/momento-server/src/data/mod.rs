@@ -25,8 +25,9 @@ use tonic::Status;
 
 const SHARDS: usize = 16;
 
-/// Momento's documented service limits that bound what an item may hold and what a call may
-/// read (its limits page: item size 5 MB, the key included; collection element size 128 KB).
+/// Momento's documented service limits that bound what an item may hold, how long it may live
+/// and what a call may read (its cache limits page, hard limits: item size 5 MB, the key
+/// included; collection element size 128 KB; time to live 24 hours).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
     /// The largest item: its key and its value (every element of a collection) together.
@@ -36,26 +37,66 @@ pub struct Limits {
     /// The most stored bytes one call may read from items it names in bulk (the sources of a
     /// sorted-set union): an fgac rule, where Momento documents none.
     pub max_read_bytes: usize,
+    /// The longest time to live an item may be given, on a write or by UpdateTtl.
+    pub max_ttl: Duration,
 }
+
+/// Momento's item size limit: 5 MB (5 MiB here, the larger reading; the SDK sends items of up to
+/// 5,243,000 bytes, which fit).
+pub const MAX_ITEM_BYTES: usize = 5 * 1024 * 1024;
+/// Momento's collection element size limit: 128 KB.
+pub const MAX_ELEMENT_BYTES: usize = 128 * 1024;
+/// Momento's time to live limit: 24 hours.
+pub const MAX_TTL: Duration = Duration::from_secs(24 * 60 * 60);
 
 impl Default for Limits {
     fn default() -> Limits {
         Limits {
-            max_item_bytes: 5 * 1024 * 1024,
-            max_element_bytes: 128 * 1024,
-            max_read_bytes: 8 * 5 * 1024 * 1024,
+            max_item_bytes: MAX_ITEM_BYTES,
+            max_element_bytes: MAX_ELEMENT_BYTES,
+            max_read_bytes: 8 * MAX_ITEM_BYTES,
+            max_ttl: MAX_TTL,
         }
     }
+}
+
+/// A RESOURCE_EXHAUSTED status that Momento's SDKs read as their limit-exceeded error: `cause`
+/// goes in the `err` trailer, where Momento names the limit (`item_size_limit_exceeded`, ...).
+#[must_use]
+pub fn limit_exceeded(cause: &'static str, message: String) -> Status {
+    let mut metadata = tonic::metadata::MetadataMap::new();
+    metadata.insert("err", tonic::metadata::MetadataValue::from_static(cause));
+    Status::with_metadata(tonic::Code::ResourceExhausted, message, metadata)
 }
 
 /// The status of a write that would make an item larger than the limit.
 #[must_use]
 pub fn too_large(bytes: usize, limits: &Limits) -> Status {
-    Status::invalid_argument(format!(
-        "the item would be {bytes} bytes, more than the item size limit of {} bytes",
-        limits.max_item_bytes
-    ))
+    limit_exceeded(
+        "item_size_limit_exceeded",
+        format!(
+            "the item would be {bytes} bytes, more than the item size limit of {} bytes",
+            limits.max_item_bytes
+        ),
+    )
 }
+
+/// The status of a collection element larger than the limit.
+#[must_use]
+pub fn element_too_large(bytes: usize, limits: &Limits) -> Status {
+    limit_exceeded(
+        "element_size_limit_exceeded",
+        format!(
+            "an element of {bytes} bytes is more than the collection element size limit of {} bytes",
+            limits.max_element_bytes
+        ),
+    )
+}
+
+/// A time to live a request asked for, checked against [`Limits::max_ttl`]: the only way to an
+/// item's expiry, so that no write can skip the check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ttl(Option<Duration>);
 
 /// A stored value.
 #[derive(Clone, Debug)]
@@ -179,16 +220,29 @@ impl Cache {
         &self.limits
     }
 
-    /// When an item written now with `ttl_ms` (0: the cache's default) expires.
+    /// The time to live `ttl_ms` (0: the cache's default), or INVALID_ARGUMENT naming the limit
+    /// when it is longer than [`Limits::max_ttl`].
+    pub fn ttl(&self, ttl_ms: u64) -> Result<Ttl, Status> {
+        if ttl_ms == 0 {
+            return Ok(Ttl(None));
+        }
+        let ttl = Duration::from_millis(ttl_ms);
+        if ttl > self.limits.max_ttl {
+            return Err(Status::invalid_argument(format!(
+                "a time to live of {ttl_ms} ms is more than the time to live limit of {} ms",
+                self.limits.max_ttl.as_millis()
+            )));
+        }
+        Ok(Ttl(Some(ttl)))
+    }
+
+    /// When an item written now with `ttl` expires.
     #[must_use]
-    pub fn expiry(&self, now: Instant, ttl_ms: u64) -> Instant {
-        let ttl = if ttl_ms == 0 {
-            self.default_ttl
-        } else {
-            Duration::from_millis(ttl_ms)
-        };
-        now.checked_add(ttl)
-            .unwrap_or_else(|| now + Duration::from_secs(365 * 86_400))
+    pub fn expiry(&self, now: Instant, ttl: Ttl) -> Instant {
+        // At most the limit (the default is held to it too), which no clock is near overflowing
+        // by; were it, the item would expire now rather than the server panic.
+        now.checked_add(ttl.0.unwrap_or(self.default_ttl))
+            .unwrap_or(now)
     }
 
     fn lock(&self, key: &[u8]) -> std::sync::MutexGuard<'_, HashMap<Vec<u8>, Entry>> {
@@ -346,7 +400,7 @@ mod tests {
         c.update(b"s", |slot, now| {
             *slot = Some(Entry {
                 value: Value::Set(Set::default()),
-                expires: c.expiry(now, 0),
+                expires: c.expiry(now, c.ttl(0).unwrap()),
             });
         });
         assert!(c.read(b"s", |e, _| e.is_none()));

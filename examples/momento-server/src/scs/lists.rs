@@ -247,6 +247,7 @@ pub(super) async fn list_retain(
         Some(EndIndex::ExclusiveEnd(i)) => Some(i),
         _ => None,
     };
+    let ttl = c.ttl(r.ttl_milliseconds)?;
     let left = c.update(&r.list_name, |slot, now| match slot {
         None => Ok(None),
         Some(e) => {
@@ -256,7 +257,7 @@ pub(super) async fn list_retain(
             let (s, en) = slice(l.len(), start, end);
             l.keep_range(s, en);
             if r.refresh_ttl {
-                e.expires = c.expiry(now, r.ttl_milliseconds);
+                e.expires = c.expiry(now, ttl);
             }
             Ok(Some(len32(l.len())))
         }

@@ -10,7 +10,7 @@ mod sets;
 mod sorted_sets;
 
 use crate::auth::{Caller, Gate, cache_header};
-use crate::data::{Cache, Data, Entry, Value, too_large, wrong_type};
+use crate::data::{Cache, Data, Entry, Ttl, Value, element_too_large, too_large, wrong_type};
 use fgac::Operation as O;
 use fgac::Resource;
 use momento_protos::cache_client::scs_server::Scs;
@@ -97,19 +97,16 @@ fn fits(c: &Cache, key: &[u8], value: &[u8]) -> Result<(), Status> {
 fn elements_fit<'a>(c: &Cache, elements: impl IntoIterator<Item = &'a [u8]>) -> Result<(), Status> {
     let max = c.limits().max_element_bytes;
     match elements.into_iter().find(|e| e.len() > max) {
-        Some(e) => Err(Status::invalid_argument(format!(
-            "an element of {} bytes is more than the collection element size limit of {max} bytes",
-            e.len()
-        ))),
+        Some(e) => Err(element_too_large(e.len(), c.limits())),
         None => Ok(()),
     }
 }
 
 /// Stores the scalar `value` at the slot of `key` (checked by [`fits`] before).
-fn set_scalar(c: &Cache, slot: &mut Option<Entry>, now: Instant, value: Vec<u8>, ttl_ms: u64) {
+fn set_scalar(c: &Cache, slot: &mut Option<Entry>, now: Instant, value: Vec<u8>, ttl: Ttl) {
     *slot = Some(Entry {
         value: Value::Scalar(value),
-        expires: c.expiry(now, ttl_ms),
+        expires: c.expiry(now, ttl),
     });
 }
 

@@ -76,8 +76,9 @@ pub(super) async fn set(
     let r = req.get_ref();
     let c = s.item(&req, O::Set, &r.cache_key)?;
     fits(&c, &r.cache_key, &r.cache_body)?;
+    let ttl = c.ttl(r.ttl_milliseconds)?;
     c.update(&r.cache_key, |slot, now| {
-        set_scalar(&c, slot, now, r.cache_body.clone(), r.ttl_milliseconds);
+        set_scalar(&c, slot, now, r.cache_body.clone(), ttl);
     });
     ok(SetResponse {
         result: ECacheResult::Ok as i32,
@@ -92,19 +93,15 @@ pub(super) async fn set_batch(
     let r = req.get_ref();
     let keys = r.items.iter().map(|i| i.cache_key.as_slice());
     let c = s.batch(&req, O::SetBatch, keys)?;
+    let mut ttls = Vec::with_capacity(r.items.len());
     for item in &r.items {
         fits(&c, &item.cache_key, &item.cache_body)?;
+        ttls.push(c.ttl(item.ttl_milliseconds)?);
     }
     let mut out = Vec::with_capacity(r.items.len());
-    for item in &r.items {
+    for (item, ttl) in r.items.iter().zip(ttls) {
         c.update(&item.cache_key, |slot, now| {
-            set_scalar(
-                &c,
-                slot,
-                now,
-                item.cache_body.clone(),
-                item.ttl_milliseconds,
-            );
+            set_scalar(&c, slot, now, item.cache_body.clone(), ttl);
         });
         out.push(Ok(SetResponse {
             result: ECacheResult::Ok as i32,
@@ -135,6 +132,7 @@ pub(super) async fn set_if(
     };
     let c = s.item_with(&req, &caller, op, &r.cache_key)?;
     fits(&c, &r.cache_key, &r.cache_body)?;
+    let ttl = c.ttl(r.ttl_milliseconds)?;
     let stored = c.update(&r.cache_key, |slot, now| {
         let current = scalar(slot.as_ref())?;
         let go = match (cond, current) {
@@ -146,7 +144,7 @@ pub(super) async fn set_if(
             (C::NotEqual(v), cur) => cur.is_none_or(|b| *b != v.value_to_check),
         };
         if go {
-            set_scalar(&c, slot, now, r.cache_body.clone(), r.ttl_milliseconds);
+            set_scalar(&c, slot, now, r.cache_body.clone(), ttl);
         }
         Ok::<_, Status>(go)
     })?;
@@ -172,6 +170,7 @@ pub(super) async fn set_if_hash(
     };
     let c = s.item_with(&req, &caller, O::SetIfHash, &r.cache_key)?;
     fits(&c, &r.cache_key, &r.cache_body)?;
+    let ttl = c.ttl(r.ttl_milliseconds)?;
     let stored = c.update(&r.cache_key, |slot, now| {
         let current = scalar(slot.as_ref())?.map(|b| value_hash(b));
         let go = match (cond, &current) {
@@ -184,7 +183,7 @@ pub(super) async fn set_if_hash(
             (C::Unconditional(_), _) => true,
         };
         if go {
-            set_scalar(&c, slot, now, r.cache_body.clone(), r.ttl_milliseconds);
+            set_scalar(&c, slot, now, r.cache_body.clone(), ttl);
         }
         Ok::<_, Status>(go)
     })?;
@@ -207,10 +206,11 @@ pub(super) async fn set_if_not_exists(
     let r = req.get_ref();
     let c = s.item(&req, O::SetIfNotExists, &r.cache_key)?;
     fits(&c, &r.cache_key, &r.cache_body)?;
+    let ttl = c.ttl(r.ttl_milliseconds)?;
     let stored = c.update(&r.cache_key, |slot, now| {
         let go = slot.is_none();
         if go {
-            set_scalar(&c, slot, now, r.cache_body.clone(), r.ttl_milliseconds);
+            set_scalar(&c, slot, now, r.cache_body.clone(), ttl);
         }
         go
     });
@@ -254,6 +254,7 @@ pub(super) async fn increment(
 ) -> Result<Response<IncrementResponse>, Status> {
     let r = req.get_ref();
     let c = s.item(&req, O::Increment, &r.cache_key)?;
+    let ttl = c.ttl(r.ttl_milliseconds)?;
     let value = c.update(&r.cache_key, |slot, now| {
         let old = match scalar(slot.as_ref())? {
             Some(b) => parse_i64(b)?,
@@ -265,13 +266,7 @@ pub(super) async fn increment(
         // An existing item keeps its time to live; a new one gets the request's.
         match slot {
             Some(e) => e.value = Value::Scalar(new.to_string().into_bytes()),
-            None => set_scalar(
-                &c,
-                slot,
-                now,
-                new.to_string().into_bytes(),
-                r.ttl_milliseconds,
-            ),
+            None => set_scalar(&c, slot, now, new.to_string().into_bytes(), ttl),
         }
         Ok::<_, Status>(new)
     })?;
@@ -295,15 +290,17 @@ pub(super) async fn update_ttl(
         U::OverwriteToMilliseconds(_) => O::UpdateTtl,
     };
     let c = s.item_with(&req, &caller, op, &r.cache_key)?;
+    let (ms, cmp) = match how {
+        U::IncreaseToMilliseconds(ms) => (ms, Some(true)),
+        U::DecreaseToMilliseconds(ms) => (ms, Some(false)),
+        U::OverwriteToMilliseconds(ms) => (ms, None),
+    };
+    // 0 is not "the default" here: the shortest time to live there is.
+    let ttl = c.ttl(ms.max(1))?;
     let result = c.update(&r.cache_key, |slot, now| match slot {
         None => R::Missing(Missing {}),
         Some(e) => {
-            let (ms, cmp) = match how {
-                U::IncreaseToMilliseconds(ms) => (ms, Some(true)),
-                U::DecreaseToMilliseconds(ms) => (ms, Some(false)),
-                U::OverwriteToMilliseconds(ms) => (ms, None),
-            };
-            let new = c.expiry(now, ms.max(1));
+            let new = c.expiry(now, ttl);
             let go = match cmp {
                 Some(true) => new > e.expires,
                 Some(false) => new < e.expires,

@@ -311,6 +311,7 @@ pub(super) async fn sorted_set_union_store(
     let keys = std::iter::once(r.set_name.as_slice())
         .chain(r.sources.iter().map(|s| s.set_name.as_slice()));
     let c = s.batch(&req, O::SortedSetUnionStore, keys)?;
+    let ttl = c.ttl(r.ttl_milliseconds)?;
     let aggregate = A::try_from(r.aggregate)
         .map_err(|_| Status::invalid_argument("unknown aggregate function"))?;
     // The work is each distinct source read once, whatever the request repeats: a source
@@ -332,7 +333,7 @@ pub(super) async fn sorted_set_union_store(
     c.update(&r.set_name, |slot, now| {
         *slot = Some(Entry {
             value: Value::SortedSet(union),
-            expires: c.expiry(now, r.ttl_milliseconds),
+            expires: c.expiry(now, ttl),
         });
     });
     ok(SortedSetUnionStoreResponse { length })

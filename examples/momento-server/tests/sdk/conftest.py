@@ -72,15 +72,15 @@ def wait_until(condition, seconds=10.0, step=0.05):
         time.sleep(step)
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory):
+def launch(work, extra_args=()):
+    """Starts the server in `work` with the suite's policy and `extra_args`; yields a Server and
+    stops it by its PID (printing its log) when done."""
     binary = os.environ["FGAC_SERVER_BIN"]
-    work = tmp_path_factory.mktemp("server")
     policy = work / "policy.fgac"
     shutil.copy(HERE / "policy.fgac", policy)
     state = work / "state"
     args = [binary, "--policy", str(policy), "--state", str(state), "--listen", "127.0.0.1:0",
-            "--cache", "app", "--recheck-ms", "100", "--watch-ms", "100"]
+            "--cache", "app", "--recheck-ms", "100", "--watch-ms", "100", *extra_args]
     for name in CREDENTIALS:
         args += ["--issue", f"{name}={work / (name + '.key')}"]
     log = open(work / "server.log", "wb")
@@ -102,3 +102,8 @@ def server(tmp_path_factory):
             process.wait(timeout=10)
         log.close()
         print((work / "server.log").read_text())
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    yield from launch(tmp_path_factory.mktemp("server"))
