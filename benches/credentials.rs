@@ -159,6 +159,66 @@ fn revocation_check(c: &mut Criterion) {
     group.finish();
 }
 
+/// What counting costs: a session's decision and a whole resolve-and-decide with the key ring's
+/// metrics off and on, on one thread and on two threads at once (each iteration is one decision
+/// on each thread: equal times mean the threads do not contend).
+fn metrics_cost(c: &mut Criterion) {
+    let token = token_of_20("counted");
+    let off = Keyring::new(store()).expect("ring");
+    let metrics = Arc::new(fgac::metrics::Metrics::new());
+    let on = Keyring::new(store())
+        .expect("ring")
+        .with_metrics(Arc::clone(&metrics));
+    let mut group = c.benchmark_group("metrics");
+    for (name, ring) in [("off", &off), ("on", &on)] {
+        let session = ring.resolve(&token, peer(), NOW).expect("resolves");
+        group.bench_function(format!("Session::authorize, metrics {name}"), |b| {
+            b.iter(|| {
+                assert_eq!(
+                    session.authorize(black_box(Operation::Get), black_box(HIT), NOW),
+                    Decision::Allow
+                )
+            })
+        });
+        group.bench_function(format!("Keyring::authorize, metrics {name}"), |b| {
+            b.iter(|| {
+                assert_eq!(
+                    ring.authorize(black_box(&token), peer(), Operation::Get, HIT, NOW),
+                    Decision::Allow
+                )
+            })
+        });
+        group.bench_function(
+            format!("Session::authorize on 2 threads, metrics {name}"),
+            |b| {
+                b.iter_custom(|iters| {
+                    let start = Instant::now();
+                    std::thread::scope(|s| {
+                        for _ in 0..2 {
+                            let session = session.clone();
+                            s.spawn(move || {
+                                for _ in 0..iters {
+                                    assert_eq!(
+                                        session.authorize(
+                                            black_box(Operation::Get),
+                                            black_box(HIT),
+                                            NOW
+                                        ),
+                                        Decision::Allow
+                                    );
+                                }
+                            });
+                        }
+                    });
+                    start.elapsed()
+                })
+            },
+        );
+    }
+    group.finish();
+    assert!(metrics.snapshot().verdicts(fgac::metrics::Verdict::Allow) > 0);
+}
+
 /// 100,000 API keys in a document, each resolved once through a key that refers to it.
 fn big_ring() -> (Arc<Keyring>, Trust, Vec<String>) {
     const N: usize = 100_000;
@@ -304,6 +364,7 @@ criterion_group!(
     resolve_seen,
     first_sight,
     revocation_check,
+    metrics_cost,
     reader_latency
 );
 criterion_main!(benches);

@@ -101,6 +101,7 @@
 mod decision;
 mod escape;
 mod limits;
+pub mod metrics;
 mod ops;
 mod suggest;
 mod time;

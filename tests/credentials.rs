@@ -749,7 +749,12 @@ fn reload_keeps_the_last_good_store_and_says_where_it_is_wrong() {
     );
     write(&store_file, &store_text(""));
     RevocationLog::create(&dir.join("revoked.log")).unwrap();
-    let ring = Arc::new(Keyring::open(&store_file).unwrap());
+    let metrics = Arc::new(fgac::metrics::Metrics::new());
+    let ring = Arc::new(
+        Keyring::open(&store_file)
+            .unwrap()
+            .with_metrics(Arc::clone(&metrics)),
+    );
     let key = svc_key(Expiry::Never);
     let session = resolve(&ring, &key).unwrap();
 
@@ -774,6 +779,12 @@ fn reload_keeps_the_last_good_store_and_says_where_it_is_wrong() {
         "{err}"
     );
     assert!(session.is_live());
+    let counted = |e| metrics.snapshot().event(e);
+    use fgac::metrics::Event;
+    assert_eq!(
+        (counted(Event::ReloadRefused), counted(Event::ReloadApplied)),
+        (2, 0)
+    );
 
     // The watcher: a fixed document reloads by itself; a line appended to the log by another
     // process (fgac revoke) is applied.
@@ -797,6 +808,7 @@ fn reload_keeps_the_last_good_store_and_says_where_it_is_wrong() {
         "the watcher reloaded the changed document: {:?}",
         events.lock().unwrap()
     );
+    assert!(counted(Event::ReloadApplied) >= 1 && counted(Event::SessionWithdrawn) == 1);
     let fresh = resolve(&ring, &key).unwrap();
     assert!(
         fresh
@@ -821,4 +833,232 @@ fn reload_keeps_the_last_good_store_and_says_where_it_is_wrong() {
     );
     drop(watcher);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A key ring's metrics count exactly what was done, from several threads at once: every
+/// resolution failure, every deny reason, allows, cache hits and misses, revocations applied,
+/// sessions withdrawn, trusts applied.
+#[test]
+fn metrics_count_exactly_what_several_threads_did() {
+    use fgac::metrics::{Event, Metrics, OpFamily, Verdict};
+    use fgac::{DenyKind, RuleId};
+    let retired = SigningKey::from_secret_bytes("k2", &[3; 32]).unwrap();
+    let metrics = Arc::new(Metrics::new());
+    let ring = Keyring::new(
+        Trust::builder()
+            .key(signer().public_key())
+            .retired_key(retired.public_key())
+            .issuer("auth.example")
+            .build()
+            .unwrap(),
+    )
+    .unwrap()
+    .with_metrics(Arc::clone(&metrics));
+    let iss = |claims: String| claims.replace("\"sub\"", "\"iss\":\"auth.example\",\"sub\"");
+    let signed = |claims: String| forge(HEADER, &iss(claims), &SECRET);
+    // Reads of cache `c`, but not of its items under `secret:`.
+    let grants = format!(
+        "{READ_C},{}",
+        r#"{"effect":"deny","role":"readonly","cache":"c","item":{"keyPrefix":"secret:"}}"#
+    );
+    let good = signed(token_claims("good", &grants));
+    let doomed = signed(token_claims("doomed", READ_C));
+    let withdrawn = resolve(&ring, &doomed).unwrap();
+    ring.revoke(Revocation::Credential("doomed".into()), now())
+        .unwrap();
+    assert!(!withdrawn.is_live());
+    let refused: Vec<(String, AuthFailure)> = vec![
+        ("a.b.c".into(), AuthFailure::Malformed),
+        (
+            signed(token_claims("big", READ_C).replace(
+                "\"sub\"",
+                &format!("\"aud\":\"{}\",\"sub\"", "x".repeat(70_000)),
+            )),
+            AuthFailure::Oversized,
+        ),
+        (
+            format!(
+                "{}.{}.",
+                b64(br#"{"alg":"none","kid":"k1"}"#),
+                b64(iss(token_claims("none", READ_C)).as_bytes())
+            ),
+            AuthFailure::UnsupportedAlgorithm,
+        ),
+        (
+            forge(
+                r#"{"alg":"EdDSA","kid":"k9"}"#,
+                &iss(token_claims("k9", READ_C)),
+                &[9; 32],
+            ),
+            AuthFailure::UnknownKey,
+        ),
+        (
+            forge(
+                r#"{"alg":"EdDSA","kid":"k2"}"#,
+                &iss(token_claims("k2", READ_C)),
+                &[3; 32],
+            ),
+            AuthFailure::RetiredKey,
+        ),
+        (
+            forge(HEADER, &iss(token_claims("forged", READ_C)), &[9; 32]),
+            AuthFailure::BadSignature,
+        ),
+        (
+            signed(format!(
+                r#"{{"sub":"t","jti":"root","iat":{NOW},"exp":{},"kind":"token","super_user":true}}"#,
+                NOW + 60
+            )),
+            AuthFailure::InvalidClaims,
+        ),
+        (
+            forge(HEADER, &token_claims("no-iss", READ_C), &SECRET),
+            AuthFailure::WrongIssuer,
+        ),
+        (
+            signed(
+                token_claims("later", READ_C)
+                    .replace("\"kind\"", &format!("\"nbf\":{},\"kind\"", NOW + 60)),
+            ),
+            AuthFailure::NotYetValid,
+        ),
+        (
+            signed(token_claims("old", READ_C).replace(
+                &format!("\"exp\":{}", NOW + 3600),
+                &format!("\"exp\":{NOW}"),
+            )),
+            AuthFailure::Expired,
+        ),
+        (doomed.clone(), AuthFailure::Revoked),
+        (
+            signed(token_claims("fenced", READ_C).replace(
+                "\"permissions\"",
+                "\"networks\":[\"192.168.0.0/16\"],\"permissions\"",
+            )),
+            AuthFailure::NetworkNotAllowed,
+        ),
+        (
+            signed(format!(
+                r#"{{"sub":"ghost","jti":"ghost","iat":{NOW},"kind":"api_key"}}"#
+            )),
+            AuthFailure::UnknownCredential,
+        ),
+    ];
+    assert_eq!(refused.len(), AuthFailure::ALL.len());
+    let later = Timestamp::from_unix_seconds(NOW + 7200);
+    // One round: each refused credential once through `resolve` and once through `authorize`;
+    // the good one resolved once, then deciding each outcome once.
+    let round = || {
+        for (token, why) in &refused {
+            assert_eq!(resolve(&ring, token).unwrap_err(), *why);
+            assert_eq!(
+                ring.authorize(
+                    token,
+                    peer(),
+                    Operation::Set,
+                    Resource::item("c", b"k"),
+                    now()
+                ),
+                Decision::Deny(DenyReason::Unauthenticated(*why))
+            );
+        }
+        let s = resolve(&ring, &good).unwrap();
+        assert!(
+            s.authorize(Operation::Get, Resource::item("c", b"k"), now())
+                .is_allowed()
+        );
+        let deny = |op, resource| match s.authorize(op, resource, now()) {
+            Decision::Deny(r) => r.kind(),
+            Decision::Allow => panic!("allowed"),
+        };
+        assert_eq!(
+            s.authorize(Operation::Get, Resource::item("c", b"k"), later),
+            Decision::Deny(DenyReason::Expired)
+        );
+        assert_eq!(
+            deny(Operation::Publish, Resource::item("c", b"k")),
+            DenyKind::WrongResourceKind
+        );
+        assert_eq!(
+            deny(Operation::FlushCache, Resource::cache("c")),
+            DenyKind::SuperUserRequired
+        );
+        assert_eq!(
+            deny(Operation::Get, Resource::item("d", b"k")),
+            DenyKind::NoMatchingGrant
+        );
+        assert_eq!(
+            s.authorize(Operation::Get, Resource::item("c", b"secret:1"), now()),
+            Decision::Deny(DenyReason::DeniedByRule(RuleId::new(1)))
+        );
+        // A batch is one decision.
+        assert!(
+            s.authorize_batch(Operation::GetBatch, "c", [&b"a"[..], b"b"], now())
+                .is_allowed()
+        );
+        assert_eq!(
+            withdrawn.authorize(Operation::Get, Resource::item("c", b"k"), now()),
+            Decision::Deny(DenyReason::Unauthenticated(AuthFailure::Revoked))
+        );
+    };
+    let (threads, rounds) = (4u64, 25u64);
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                for _ in 0..rounds {
+                    round();
+                }
+            });
+        }
+    });
+    // A trust that requires another issuer: what was resolved under the old one is withdrawn.
+    ring.replace(
+        Trust::builder()
+            .key(signer().public_key())
+            .issuer("other.example")
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    let n = threads * rounds;
+    let s = metrics.snapshot();
+    // Resolutions: the good one per round, each refusal twice per round, and the doomed one
+    // once before it was revoked.
+    assert_eq!(s.resolution(Ok(())), n + 1);
+    for (_, why) in &refused {
+        assert_eq!(s.resolution(Err(*why)), 2 * n, "{why}");
+    }
+    let resolutions: u64 = s.resolutions().map(|r| r.1).sum();
+    assert_eq!(
+        s.event(Event::CacheHit) + s.event(Event::CacheMiss),
+        resolutions
+    );
+    // Misses: every refusal made before caching (all but a credential used too early or from
+    // the wrong network, which is verified, cached, and refused on admission), and at least the
+    // first sight of each good credential.
+    assert!(s.event(Event::CacheMiss) >= 2 * n * (refused.len() as u64 - 2) + 2);
+    assert!(s.event(Event::CacheHit) >= 2 * n * 2 + n - threads);
+    let read = OpFamily::ItemRead;
+    let denied = |family, kind| s.decision(family, Verdict::Deny(kind));
+    assert_eq!(s.decision(read, Verdict::Allow), 2 * n);
+    assert_eq!(s.verdicts(Verdict::Allow), 2 * n);
+    assert_eq!(denied(read, DenyKind::Expired), n);
+    assert_eq!(denied(OpFamily::TopicWrite, DenyKind::WrongResourceKind), n);
+    assert_eq!(denied(OpFamily::Account, DenyKind::SuperUserRequired), n);
+    assert_eq!(denied(read, DenyKind::NoMatchingGrant), n);
+    assert_eq!(denied(read, DenyKind::DeniedByRule), n);
+    // Refused through `authorize` (a write) and the withdrawn session's reads.
+    assert_eq!(
+        denied(OpFamily::ItemWrite, DenyKind::Unauthenticated),
+        n * refused.len() as u64
+    );
+    assert_eq!(denied(read, DenyKind::Unauthenticated), n);
+    let decisions: u64 = s.decisions().map(|d| d.2).sum();
+    assert_eq!(decisions, n * (8 + refused.len() as u64));
+    assert_eq!(s.event(Event::RevocationApplied), 1);
+    // The doomed session, withdrawn by its revocation, and the good credential's entries (and
+    // the others cached) by the new trust.
+    assert!(s.event(Event::SessionWithdrawn) >= 2);
+    assert_eq!(s.event(Event::ReloadApplied), 1);
+    assert_eq!(s.event(Event::ReloadRefused), 0);
 }

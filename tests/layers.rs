@@ -17,6 +17,7 @@ const ORDER: &[&str] = &[
     "limits",
     "ops",
     "decision",
+    "metrics",
     // The document model, and the error that points into its source.
     "model",
     "error",

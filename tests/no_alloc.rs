@@ -100,3 +100,41 @@ fn authorize_allocates_nothing_over_the_whole_corpus() {
     }
     assert!(checked >= 150, "only {checked} requests checked");
 }
+
+/// A key ring that counts in metrics allocates nothing to resolve a credential it has seen or to
+/// decide and count with its session, on this thread and on a thread that counts for the first
+/// time.
+#[cfg(feature = "credentials")]
+#[test]
+fn counting_sessions_allocate_nothing() {
+    use common::signed::*;
+    use fgac::credentials::{Keyring, Trust};
+    use fgac::metrics::Metrics;
+    use fgac::{Operation, Resource};
+    use std::sync::Arc;
+    let metrics = Arc::new(Metrics::new());
+    let ring = Keyring::new(Trust::builder().key(signer().public_key()).build().unwrap())
+        .unwrap()
+        .with_metrics(Arc::clone(&metrics));
+    let token = forge(HEADER, &token_claims("t", READ_C), &SECRET);
+    let session = ring.resolve(&token, peer(), now()).unwrap();
+    let check = || {
+        let (n, _) = allocations_during(|| {
+            session.authorize(Operation::Get, Resource::item("c", b"k"), now())
+        });
+        assert_eq!(n, 0, "a counted decision allocated");
+        let (n, _) = allocations_during(|| ring.resolve(&token, peer(), now()).is_ok());
+        assert_eq!(
+            n, 0,
+            "a counted resolution of a cached credential allocated"
+        );
+    };
+    check();
+    std::thread::scope(|s| {
+        s.spawn(check);
+    });
+    assert_eq!(
+        metrics.snapshot().verdicts(fgac::metrics::Verdict::Allow),
+        2
+    );
+}

@@ -61,8 +61,10 @@ impl Cache {
             .cloned()
     }
 
-    pub(super) fn insert(&self, entry: Arc<Entry>, now: Timestamp) {
+    /// Inserts `entry`; returns how many valid entries it evicted to make room.
+    pub(super) fn insert(&self, entry: Arc<Entry>, now: Timestamp) -> usize {
         let mut shard = write(self.shard(entry.hash));
+        let mut evicted = 0;
         if shard.len() >= self.per_shard {
             shard.retain(|_, e| {
                 e.live.load(Ordering::SeqCst) && !e.credential.expiry().is_expired(now)
@@ -74,11 +76,13 @@ impl Cache {
             // verified again when next seen, and sessions holding it are not affected.
             let excess = (self.per_shard / 8).max(1);
             let victims: Vec<u64> = shard.keys().take(excess).copied().collect();
+            evicted = victims.len();
             for k in victims {
                 shard.remove(&k);
             }
         }
         shard.insert(entry.hash, entry);
+        evicted
     }
 
     pub(super) fn remove(&self, entry: &Arc<Entry>) {

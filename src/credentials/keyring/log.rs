@@ -37,7 +37,9 @@ impl Keyring {
             None => false,
             Some(path) => self.write(&mut registry, &path, &record, now)?,
         };
-        registry.revocations.insert(&record);
+        if registry.revocations.insert(&record) {
+            self.count_revocations(1);
+        }
         let withdrawn = self.apply(&registry, &record.revocation);
         Ok(Revoked {
             record,
@@ -168,7 +170,7 @@ impl Keyring {
         }
         let outcome = self.follow(registry, &path, now);
         match &outcome {
-            Ok(_) => {}
+            Ok(n) => self.count_revocations(*n),
             Err(LogError::Missing(_)) => registry.health = LogHealth::Missing,
             Err(LogError::Diverged { lost, .. }) => {
                 registry.health = LogHealth::Diverged { lost: *lost };

@@ -45,6 +45,7 @@ use super::trust::Trust;
 use crate::compile::AuthorizerBuilder;
 use crate::decision::{AuthFailure, Decision, DenyReason, Resource};
 use crate::error::Error;
+use crate::metrics::{Event, Metrics};
 use crate::model::{CredentialDef, Document, Expiry, Span};
 use crate::ops::Operation;
 use crate::time::Timestamp;
@@ -133,6 +134,8 @@ pub struct Keyring {
     /// The last reload that failed: its error, and the files as it read them (a watcher retries
     /// only once they change again).
     last_failure: Mutex<Option<(String, Vec<super::trust::Source>)>>,
+    /// What it counts in, if anything ([`Keyring::with_metrics`]).
+    metrics: Option<Arc<Metrics>>,
 }
 
 impl std::fmt::Debug for Keyring {
@@ -169,6 +172,7 @@ impl Keyring {
             cache: Cache::new(capacity),
             source: None,
             last_failure: Mutex::new(None),
+            metrics: None,
         };
         ring.sync_log(&mut lock(&ring.registry), Timestamp::now())?;
         Ok(ring)
@@ -181,6 +185,38 @@ impl Keyring {
         let mut ring = Keyring::new(trust).map_err(OpenError::Log)?;
         ring.source = Some(path.to_owned());
         Ok(ring)
+    }
+
+    /// Counts in `metrics` from now on: every resolution (and whether the cache knew the
+    /// credential), every decision of its sessions and of [`Keyring::authorize`], cache
+    /// evictions, trusts applied and refused, revocations applied and sessions withdrawn. Call it
+    /// before sharing the key ring; without it nothing is counted and nothing is paid.
+    #[must_use]
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Keyring {
+        // Credentials verified before count nowhere: forget them (they are verified again).
+        self.cache.clear();
+        self.metrics = Some(metrics);
+        self
+    }
+
+    /// What the key ring counts in, if it counts.
+    #[must_use]
+    pub fn metrics(&self) -> Option<&Arc<Metrics>> {
+        self.metrics.as_ref()
+    }
+
+    /// Counts `n` revocations applied.
+    pub(super) fn count_revocations(&self, n: usize) {
+        self.count(Event::RevocationApplied, n as u64);
+    }
+
+    /// Counts `event` when the key ring counts.
+    fn count(&self, event: Event, n: u64) {
+        if let Some(m) = &self.metrics
+            && n > 0
+        {
+            m.record_events(event, n);
+        }
     }
 
     /// The trust in force.
@@ -211,9 +247,29 @@ impl Keyring {
         peer: IpAddr,
         now: Timestamp,
     ) -> Result<Session, AuthFailure> {
+        let resolved = self.resolve_uncounted(presented, peer, now);
+        if let Some(m) = &self.metrics {
+            m.record_resolution(resolved.as_ref().map(|_| ()).map_err(|e| *e));
+        }
+        resolved
+    }
+
+    #[inline]
+    fn resolve_uncounted(
+        &self,
+        presented: &str,
+        peer: IpAddr,
+        now: Timestamp,
+    ) -> Result<Session, AuthFailure> {
         let entry = match self.cache.get(presented) {
-            Some(e) => e,
-            None => self.first_sight(presented, now)?,
+            Some(e) => {
+                self.count(Event::CacheHit, 1);
+                e
+            }
+            None => {
+                self.count(Event::CacheMiss, 1);
+                self.first_sight(presented, now)?
+            }
         };
         entry.admit(peer, now)?;
         Ok(Session { entry })
@@ -231,7 +287,13 @@ impl Keyring {
     ) -> Decision {
         match self.resolve(presented, peer, now) {
             Ok(session) => session.authorize(op, resource, now),
-            Err(why) => Decision::Deny(DenyReason::Unauthenticated(why)),
+            Err(why) => {
+                let refused = Decision::Deny(DenyReason::Unauthenticated(why));
+                if let Some(m) = &self.metrics {
+                    m.record_decision(op, refused);
+                }
+                refused
+            }
         }
     }
 
@@ -338,6 +400,7 @@ impl Keyring {
             valid_from,
             credential,
             live: AtomicBool::new(true),
+            metrics: self.metrics.clone(),
         });
         let mut registry = lock(&self.registry);
         let current = self.state.load();
@@ -348,7 +411,8 @@ impl Keyring {
             return Err(AuthFailure::Revoked);
         }
         registry.register(&entry);
-        self.cache.insert(Arc::clone(&entry), now);
+        let evicted = self.cache.insert(Arc::clone(&entry), now);
+        self.count(Event::CacheEviction, evicted as u64);
         Ok(Sight::Entry(entry))
     }
 
@@ -373,6 +437,7 @@ impl Keyring {
             // Entries carry the leeway they were verified with.
             self.cache.clear();
         }
+        self.count(Event::ReloadApplied, 1);
         self.sync_log(&mut registry, Timestamp::now()).map(|_| ())
     }
 
@@ -391,7 +456,10 @@ impl Keyring {
             Err(e) => Err(ReloadError::Trust(e)),
         };
         *lock(&self.last_failure) = match &outcome {
-            Err(ReloadError::Trust(e)) => Some((e.to_string(), sources)),
+            Err(ReloadError::Trust(e)) => {
+                self.count(Event::ReloadRefused, 1);
+                Some((e.to_string(), sources))
+            }
             _ => None,
         };
         outcome

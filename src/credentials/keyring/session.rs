@@ -4,6 +4,7 @@
 use super::super::claims::RefreshClaims;
 use crate::decision::{AuthFailure, BatchDecision, Decision, DenyReason, Resource};
 use crate::engine::Credential;
+use crate::metrics::{Event, Metrics};
 use crate::model::Expiry;
 use crate::ops::{Need, Operation};
 use crate::time::Timestamp;
@@ -31,6 +32,8 @@ pub(crate) struct Entry {
     pub(super) valid_from: Timestamp,
     pub(super) credential: Credential,
     pub(super) live: AtomicBool,
+    /// The key ring's metrics, when it counts: every decision of a session counts there.
+    pub(super) metrics: Option<Arc<Metrics>>,
 }
 
 impl Entry {
@@ -51,8 +54,21 @@ impl Entry {
         Ok(())
     }
 
+    /// Withdraws it: every session's next decision is a deny. Counted once.
     pub(super) fn kill(&self) {
-        self.live.store(false, Ordering::SeqCst);
+        if self.live.swap(false, Ordering::SeqCst)
+            && let Some(m) = &self.metrics
+        {
+            m.record(Event::SessionWithdrawn);
+        }
+    }
+
+    /// Counts `decision` of what `need` asks for, when the key ring counts.
+    #[inline]
+    fn count(&self, need: Need, decision: Decision) {
+        if let Some(m) = &self.metrics {
+            m.record_need(need, decision);
+        }
     }
 }
 
@@ -81,21 +97,22 @@ impl Session {
     /// Decides whether this credential may do `op` on `resource` at `now`: denied with
     /// [`AuthFailure::Revoked`] once the credential is revoked, otherwise as
     /// [`Credential::authorize`] decides. Never fails, never panics, never allocates.
+    /// Counted in the key ring's [`Metrics`], when it has them.
     #[inline]
     pub fn authorize(&self, op: Operation, resource: Resource<'_>, now: Timestamp) -> Decision {
-        if !self.entry.live.load(Ordering::SeqCst) {
-            return Decision::Deny(DenyReason::Unauthenticated(AuthFailure::Revoked));
-        }
-        self.entry.credential.authorize(op, resource, now)
+        self.authorize_need(op.need(), resource, now)
     }
 
     /// As [`Credential::authorize_need`], after the revocation check.
     #[inline]
     pub fn authorize_need(&self, need: Need, resource: Resource<'_>, now: Timestamp) -> Decision {
-        if !self.entry.live.load(Ordering::SeqCst) {
-            return Decision::Deny(DenyReason::Unauthenticated(AuthFailure::Revoked));
-        }
-        self.entry.credential.authorize_need(need, resource, now)
+        let decision = if self.entry.live.load(Ordering::SeqCst) {
+            self.entry.credential.authorize_need(need, resource, now)
+        } else {
+            Decision::Deny(DenyReason::Unauthenticated(AuthFailure::Revoked))
+        };
+        self.entry.count(need, decision);
+        decision
     }
 
     /// As [`Credential::authorize_batch`], after the revocation check.
@@ -106,11 +123,20 @@ impl Session {
         keys: impl IntoIterator<Item = &'k [u8]>,
         now: Timestamp,
     ) -> BatchDecision {
-        if !self.entry.live.load(Ordering::SeqCst) {
+        let decision = if self.entry.live.load(Ordering::SeqCst) {
+            self.entry.credential.authorize_batch(op, cache, keys, now)
+        } else {
             let reason = DenyReason::Unauthenticated(AuthFailure::Revoked);
-            return BatchDecision::Deny { index: 0, reason };
-        }
-        self.entry.credential.authorize_batch(op, cache, keys, now)
+            BatchDecision::Deny { index: 0, reason }
+        };
+        // A batch is one decision: allowed, or denied for the first key's reason.
+        let single = match decision {
+            BatchDecision::Allow => Decision::Allow,
+            BatchDecision::Deny { reason, .. } => Decision::Deny(reason),
+            BatchDecision::Empty => Decision::Deny(DenyReason::NoMatchingGrant),
+        };
+        self.entry.count(op.need(), single);
+        decision
     }
 
     /// Whether the credential is still in force (not revoked or withdrawn).
