@@ -117,6 +117,10 @@ mod engine;
 pub mod analysis;
 pub mod policy_tests;
 pub mod reference;
+// Stage 5 too: the decision log, beside the analyses (it writes what the engine decided).
+#[cfg(feature = "decision-log")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decision-log")))]
+pub mod decision_log;
 // Stage 6: signed credentials and the key ring that resolves them.
 #[cfg(feature = "credentials")]
 #[cfg_attr(docsrs, doc(cfg(feature = "credentials")))]

@@ -30,6 +30,8 @@ const ORDER: &[&str] = &[
     "reference",
     "analysis",
     "policy_tests",
+    // The decision log (feature `decision-log`): writes what was decided.
+    "decision_log",
     // Signed credentials and the key ring (feature `credentials`): mint through the analyses.
     "credentials",
 ];
