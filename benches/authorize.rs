@@ -54,6 +54,59 @@ fn authorize(c: &mut Criterion) {
     group.finish();
 }
 
+/// Shadow evaluation's cost per sampled request: a decision alone, and the same decision
+/// offered to a shadow of a candidate of the same size that decides it too (every request
+/// sampled). The target: the shadow costs no more than one more decision.
+fn shadow(c: &mut Criterion) {
+    let mut group = c.benchmark_group("shadow");
+    for n in [20usize, 1_000] {
+        let live = compile(n);
+        let shadow = fgac::shadow::Shadow::new(compile(n), 1);
+        let key = live.credential(policy::KEY).expect("credential");
+        let probe = policy::probes(n)
+            .into_iter()
+            .find(|p| p.kind == "exact hit")
+            .expect("an exact hit");
+        let resource = Resource::item(&probe.cache, &probe.key);
+        group.bench_function(BenchmarkId::new("decision alone", n), |b| {
+            b.iter(|| {
+                assert!(
+                    key.authorize(black_box(Operation::Get), resource, NOW)
+                        .is_allowed()
+                )
+            })
+        });
+        let candidate = shadow.candidate().credential(policy::KEY);
+        group.bench_function(BenchmarkId::new("decision + shadow, looked up", n), |b| {
+            b.iter(|| {
+                let d = key.authorize(black_box(Operation::Get), resource, NOW);
+                let change = shadow.compare_with(
+                    candidate,
+                    Operation::Get,
+                    resource,
+                    NOW,
+                    fgac::Outcome::Decided(d),
+                );
+                assert!(d.is_allowed() && change.is_none());
+            })
+        });
+        group.bench_function(BenchmarkId::new("decision + shadow, by name", n), |b| {
+            b.iter(|| {
+                let d = key.authorize(black_box(Operation::Get), resource, NOW);
+                let change = shadow.compare(
+                    policy::KEY,
+                    Operation::Get,
+                    resource,
+                    NOW,
+                    fgac::Outcome::Decided(d),
+                );
+                assert!(d.is_allowed() && change.is_none());
+            })
+        });
+    }
+    group.finish();
+}
+
 fn key_length(c: &mut Criterion) {
     let mut group = c.benchmark_group("key_length");
     for n in [20usize, 100_000] {
@@ -151,5 +204,12 @@ fn compile_throughput(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, authorize, key_length, keystore, compile_throughput);
+criterion_group!(
+    benches,
+    authorize,
+    shadow,
+    key_length,
+    keystore,
+    compile_throughput
+);
 criterion_main!(benches);

@@ -117,6 +117,7 @@ mod engine;
 pub mod analysis;
 pub mod policy_tests;
 pub mod reference;
+pub mod shadow;
 // Stage 5 too: the decision log, beside the analyses (it writes what the engine decided).
 #[cfg(feature = "decision-log")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decision-log")))]

@@ -175,6 +175,10 @@ pub enum Event {
     RevocationApplied,
     /// A live session was withdrawn (revoked, or no longer accepted by a new trust).
     SessionWithdrawn,
+    /// A shadow's candidate decided a request (see [`crate::shadow`]).
+    ShadowCompared,
+    /// A shadow's candidate decided a request otherwise than the policy in force.
+    ShadowChanged,
 }
 
 impl Event {
@@ -187,6 +191,8 @@ impl Event {
         Event::ReloadRefused,
         Event::RevocationApplied,
         Event::SessionWithdrawn,
+        Event::ShadowCompared,
+        Event::ShadowChanged,
     ];
 
     /// The snake_case name: `cache_hit`, `reload_refused`, ...
@@ -200,6 +206,8 @@ impl Event {
             Event::ReloadRefused => "reload_refused",
             Event::RevocationApplied => "revocation_applied",
             Event::SessionWithdrawn => "session_withdrawn",
+            Event::ShadowCompared => "shadow_compared",
+            Event::ShadowChanged => "shadow_changed",
         }
     }
 }

@@ -30,6 +30,7 @@ const ORDER: &[&str] = &[
     "reference",
     "analysis",
     "policy_tests",
+    "shadow",
     // The decision log (feature `decision-log`): writes what was decided.
     "decision_log",
     // Signed credentials and the key ring (feature `credentials`): mint through the analyses.

@@ -86,3 +86,40 @@ fn authorizer_is_send_sync_and_unwind_safe() {
     check::<Decision>();
     check::<fgac::Error>();
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// A shadow reports exactly the requests its candidate decides otherwise (allow against
+    /// deny) than the live store, and the live decisions are those of the live store alone.
+    #[test]
+    fn a_shadow_reports_exactly_the_changed_decisions(
+        live in strategies::document(),
+        candidate in strategies::document(),
+        requests in proptest::collection::vec(strategies::request(), 1..40),
+    ) {
+        let live = fgac::Authorizer::compile(&live).unwrap();
+        let alone = live.clone();
+        let shadow = fgac::shadow::Shadow::new(fgac::Authorizer::compile(&candidate).unwrap(), 1);
+        let decide = |a: &fgac::Authorizer, r: &strategies::OwnedRequest| match a.credential(&r.key) {
+            Some(c) => fgac::Outcome::Decided(c.authorize(r.op, r.resource(), r.now)),
+            None => fgac::Outcome::UnknownCredential,
+        };
+        let mut changed = 0;
+        for r in &requests {
+            let decided = decide(&live, r);
+            let change = shadow.compare(&r.key, r.op, r.resource(), r.now, decided);
+            prop_assert_eq!(decided, decide(&alone, r));
+            let expected = decide(shadow.candidate(), r);
+            if expected.is_allowed() == decided.is_allowed() {
+                prop_assert_eq!(change, None);
+            } else {
+                changed += 1;
+                let c = change.unwrap();
+                prop_assert_eq!((c.live, c.candidate), (decided, expected));
+            }
+        }
+        prop_assert_eq!(shadow.stats().compared, requests.len() as u64);
+        prop_assert_eq!(shadow.stats().changed, changed);
+    }
+}
