@@ -6,11 +6,12 @@
 //! without reading a credential.
 
 use crate::call::Call;
+use crate::observe::Observers;
 use crate::rpc::Id;
 use fgac::credentials::{Keyring, Session};
 use fgac::{AuthFailure, DenyReason, Operation, Resource, Timestamp};
 #[cfg(not(feature = "no-authz"))]
-use fgac::{BatchDecision, Decision};
+use fgac::{BatchDecision, Decision, Outcome};
 use std::net::IpAddr;
 use std::sync::Arc;
 use tonic::{Request, Status};
@@ -67,10 +68,12 @@ impl Caller {
     }
 }
 
-/// What decides each call: the key ring, shared by every connection.
+/// What decides each call: the key ring, shared by every connection, and what observes the
+/// decisions (the decision log, the shadow; the key ring counts its own metrics).
 #[derive(Clone)]
 pub struct Gate {
     ring: Arc<Keyring>,
+    observers: Observers,
 }
 
 /// The status a refused credential gets: UNAUTHENTICATED (the SDKs' authentication error).
@@ -94,7 +97,59 @@ impl Gate {
     /// A gate over `ring`.
     #[must_use]
     pub fn new(ring: Arc<Keyring>) -> Gate {
-        Gate { ring }
+        Gate {
+            ring,
+            observers: Observers::default(),
+        }
+    }
+
+    /// The gate, its decisions logged and shadowed as `observers` say.
+    #[must_use]
+    pub fn with_observers(mut self, observers: Observers) -> Gate {
+        self.observers = observers;
+        self
+    }
+
+    /// Logs `decision` (a denial, or a sampled allow) and offers it to the shadow: a key that
+    /// refers to the document by name is decided by the candidate document's credential of
+    /// that name too, and a request it would decide otherwise is reported (the item key left
+    /// out) and counted.
+    #[cfg(not(feature = "no-authz"))]
+    fn observe(&self, caller: &Caller, op: Operation, resource: Resource<'_>, decision: Decision) {
+        if let Some(log) = &self.observers.log {
+            let id = caller.session.id();
+            log.record(
+                caller.now,
+                id,
+                op,
+                resource,
+                decision,
+                self.ring.generation(),
+            );
+        }
+        if let Some(shadow) = &self.observers.shadow
+            && caller.session.is_reference()
+            && let Some(change) = shadow.compare(
+                caller.session.subject(),
+                op,
+                resource,
+                caller.now,
+                Outcome::Decided(decision),
+            )
+        {
+            let whom = match resource {
+                Resource::Item { cache, .. } | Resource::Topic { cache, .. } => {
+                    format!(" in cache `{}`", fgac::escape_for_terminal(cache))
+                }
+                _ => String::new(),
+            };
+            eprintln!(
+                "fgac: shadow: {op} by `{}`{whom}: {} now, {} by the candidate",
+                fgac::escape_for_terminal(caller.session.subject()),
+                change.live,
+                change.candidate
+            );
+        }
     }
 
     /// The key ring.
@@ -165,9 +220,13 @@ impl Gate {
             Ok(())
         }
         #[cfg(not(feature = "no-authz"))]
-        match caller.session.authorize(op, resource, caller.now) {
-            Decision::Allow => Ok(()),
-            Decision::Deny(reason) => Err(denied(reason, op, &resource)),
+        {
+            let decision = caller.session.authorize(op, resource, caller.now);
+            self.observe(caller, op, resource, decision);
+            match decision {
+                Decision::Allow => Ok(()),
+                Decision::Deny(reason) => Err(denied(reason, op, &resource)),
+            }
         }
     }
 
@@ -190,10 +249,32 @@ impl Gate {
             .session
             .authorize_batch(op, cache, keys.clone(), caller.now)
         {
-            BatchDecision::Allow => Ok(()),
+            BatchDecision::Allow => {
+                if let Some(log) = &self.observers.log {
+                    let id = caller.session.id();
+                    let first = keys.into_iter().next().unwrap_or_default();
+                    let resource = Resource::item(cache, first);
+                    let revision = self.ring.generation();
+                    log.record(caller.now, id, op, resource, Decision::Allow, revision);
+                }
+                Ok(())
+            }
             BatchDecision::Deny { index, reason } => {
                 let key = keys.into_iter().nth(index).unwrap_or_default();
-                Err(denied(reason, op, &Resource::item(cache, key)))
+                let resource = Resource::item(cache, key);
+                if let Some(log) = &self.observers.log {
+                    let id = caller.session.id();
+                    let revision = self.ring.generation();
+                    log.record(
+                        caller.now,
+                        id,
+                        op,
+                        resource,
+                        Decision::Deny(reason),
+                        revision,
+                    );
+                }
+                Err(denied(reason, op, &resource))
             }
             BatchDecision::Empty => Err(Status::invalid_argument(format!(
                 "fgac: {op} names no key: there is nothing to authorize"

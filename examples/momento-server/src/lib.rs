@@ -11,6 +11,7 @@ pub mod call;
 pub mod control;
 pub mod data;
 pub mod mint;
+pub mod observe;
 pub mod pubsub;
 pub mod rpc;
 pub mod scs;
@@ -49,6 +50,8 @@ pub struct Options {
     /// The largest request message the transport decodes: larger ones are refused as Momento's
     /// request size limit.
     pub max_request_bytes: usize,
+    /// The decision log and the shadow (the key ring counts its own metrics).
+    pub observers: observe::Observers,
 }
 
 /// Says what the key ring's watcher saw, on stderr, escaped for a terminal (a rendered error
@@ -87,7 +90,7 @@ pub async fn serve(
     // Live policy: an edit of the store, its document or its keys takes effect on the next
     // request; a broken edit keeps the last good store and says why.
     let _watcher = ring.watch(options.watch, tell);
-    let gate = auth::Gate::new(ring);
+    let gate = auth::Gate::new(ring).with_observers(options.observers.clone());
     let minting = mint::MintService::new(gate.clone(), options.endpoint.clone());
     tonic::transport::Server::builder()
         .layer(call::CallLayer {
@@ -99,12 +102,18 @@ pub async fn serve(
                 .max_encoding_message_size(usize::MAX),
         )
         .add_service(
-            PubsubServer::new(pubsub::PubsubService::new(
-                gate.clone(),
-                Arc::clone(&data),
-                options.recheck,
-                options.topics,
-            ))
+            PubsubServer::new({
+                let service = pubsub::PubsubService::new(
+                    gate.clone(),
+                    Arc::clone(&data),
+                    options.recheck,
+                    options.topics,
+                );
+                match &options.observers.topics {
+                    Some(stats) => service.with_stats(Arc::clone(stats)),
+                    None => service,
+                }
+            })
             .max_decoding_message_size(options.max_request_bytes),
         )
         .add_service(ScsControlServer::new(control::ControlService::new(

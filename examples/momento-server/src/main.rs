@@ -2,6 +2,7 @@
 
 use clap::Parser;
 use fgac::credentials::{Keyring, RevocationLog, Trust};
+use fgac_momento_server::observe::{self, Observers};
 use fgac_momento_server::pubsub::TopicLimits;
 use fgac_momento_server::topics::HistoryLimits;
 use fgac_momento_server::{Options, data, serve, setup};
@@ -89,6 +90,80 @@ struct Args {
     /// a discontinuity).
     #[arg(long, default_value_t = HistoryLimits::default().subscriber_buffer)]
     subscriber_buffer: usize,
+    /// Serve `/metrics` (OpenMetrics) and `/status` (JSON) on this address; port 0 picks one.
+    /// The bound address is printed (`metrics on ADDR`).
+    #[arg(long, value_name = "ADDR")]
+    metrics: Option<SocketAddr>,
+    /// Write the decision log (JSON lines: every denial, and allows as --decision-log-allows
+    /// says) to this file, appending.
+    #[arg(long, value_name = "FILE")]
+    decision_log: Option<PathBuf>,
+    /// Redact item keys in the decision log as an HMAC-SHA-256 keyed with this file's bytes
+    /// (without it, as a prefix of --decision-log-prefix bytes and the key's length).
+    #[arg(long, value_name = "FILE", requires = "decision_log")]
+    decision_log_secret_file: Option<PathBuf>,
+    /// How many leading bytes of an item key the decision log keeps when it has no secret.
+    #[arg(long, default_value_t = 0, requires = "decision_log")]
+    decision_log_prefix: usize,
+    /// Write item keys into the decision log as they are (only for a log that may hold what the
+    /// caches hold).
+    #[arg(long, requires = "decision_log", conflicts_with_all = ["decision_log_secret_file"])]
+    decision_log_raw_keys: bool,
+    /// Log one allow in this many too (0: denials only).
+    #[arg(long, default_value_t = 0, requires = "decision_log")]
+    decision_log_allows: u64,
+    /// A candidate document (any format) deciding beside the live one: every request by a key
+    /// that refers to a document credential is decided by the candidate's credential of that
+    /// name too, and each it would decide otherwise is reported on stderr and counted.
+    #[arg(long, value_name = "DOCUMENT")]
+    shadow: Option<PathBuf>,
+}
+
+/// The decision log, the shadow and the counters the options ask for.
+fn observers(args: &Args, metrics: &Arc<fgac::metrics::Metrics>) -> Observers {
+    use fgac::decision_log::{DecisionLog, LogConfig, Redaction};
+    let log = args.decision_log.as_ref().map(|path| {
+        let redaction = if args.decision_log_raw_keys {
+            Redaction::Raw
+        } else if let Some(secret) = &args.decision_log_secret_file {
+            let bytes = std::fs::read(secret)
+                .unwrap_or_else(|e| fail(&format!("cannot read {}: {e}", secret.display())));
+            if bytes.len() < 16 {
+                fail("the decision log's secret file holds fewer than 16 bytes");
+            }
+            Redaction::KeyedHash(bytes)
+        } else {
+            Redaction::Prefix(args.decision_log_prefix)
+        };
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .unwrap_or_else(|e| fail(&format!("cannot open {}: {e}", path.display())));
+        let config = LogConfig::new(redaction).allow_one_in(args.decision_log_allows);
+        Arc::new(DecisionLog::start(file, config))
+    });
+    let shadow = args.shadow.as_ref().map(|path| {
+        let text = std::fs::read(path)
+            .unwrap_or_else(|e| fail(&format!("cannot read {}: {e}", path.display())));
+        let doc = fgac::syntax::Reader::for_path(path)
+            .read(&text)
+            .map_err(|e| {
+                e.with_source(&String::from_utf8_lossy(&text))
+                    .with_origin(path.display().to_string())
+                    .to_string()
+            })
+            .unwrap_or_else(|e| fail(&e));
+        let candidate =
+            fgac::Authorizer::compile(&doc.document).unwrap_or_else(|e| fail(&e.to_string()));
+        Arc::new(fgac::shadow::Shadow::new(candidate, 1).with_metrics(Arc::clone(metrics)))
+    });
+    Observers {
+        metrics: Some(Arc::clone(metrics)),
+        log,
+        shadow,
+        topics: Some(Arc::new(fgac_momento_server::pubsub::TopicStats::default())),
+    }
 }
 
 fn fail(message: &str) -> ! {
@@ -115,10 +190,12 @@ async fn main() {
     {
         RevocationLog::create(log).unwrap_or_else(|e| fail(&e.to_string()));
     }
+    let metrics = Arc::new(fgac::metrics::Metrics::new());
     let ring = match Keyring::open(&trust) {
-        Ok(r) => Arc::new(r),
+        Ok(r) => Arc::new(r.with_metrics(Arc::clone(&metrics))),
         Err(e) => fail(&e.to_string()),
     };
+    let observers = observers(&args, &metrics);
     for spec in &args.issue {
         let Some((name, path)) = spec.split_once('=') else {
             fail(&format!("--issue `{spec}` is not NAME=PATH"));
@@ -131,8 +208,16 @@ async fn main() {
     let bound = listener
         .local_addr()
         .unwrap_or_else(|e| fail(&e.to_string()));
-    // The one line a supervisor (or a test) reads to find the port.
+    // The lines a supervisor (or a test) reads to find the ports.
     println!("listening on {bound}");
+    if let Some(addr) = args.metrics {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .unwrap_or_else(|e| fail(&format!("cannot listen on {addr}: {e}")));
+        let at = observe::serve(listener, Arc::clone(&ring), &observers)
+            .unwrap_or_else(|e| fail(&e.to_string()));
+        println!("metrics on {at}");
+    }
     let _ = std::io::stdout().flush();
     let max_ttl = Duration::from_secs(args.max_ttl_seconds.max(1));
     let default_ttl = Duration::from_secs(args.default_ttl_seconds.max(1));
@@ -167,6 +252,7 @@ async fn main() {
         max_request_bytes: args
             .max_request_bytes
             .unwrap_or(args.max_item_bytes.saturating_add(1024 * 1024)),
+        observers,
     };
     let shutdown = async {
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())

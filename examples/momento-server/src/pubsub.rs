@@ -117,6 +117,13 @@ impl PubsubService {
         }
     }
 
+    /// Counts in `stats` (shared with the metrics endpoint) instead of its own.
+    #[must_use]
+    pub fn with_stats(mut self, stats: Arc<TopicStats>) -> PubsubService {
+        self.stats = stats;
+        self
+    }
+
     /// What the service has counted.
     #[must_use]
     pub fn stats(&self) -> Arc<TopicStats> {
