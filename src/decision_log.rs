@@ -292,15 +292,7 @@ impl DecisionLog {
     }
 
     fn sample_allow(&self) -> bool {
-        match self.allow_one_in {
-            0 => false,
-            1 => true,
-            n => ALLOWS.with(|c| {
-                let seen = c.get().wrapping_add(1);
-                c.set(seen);
-                seen % n == 0
-            }),
-        }
+        crate::metrics::sampled(self.allow_one_in, &ALLOWS)
     }
 
     /// What was written and dropped so far.

@@ -175,7 +175,7 @@ pub enum Event {
     RevocationApplied,
     /// A live session was withdrawn (revoked, or no longer accepted by a new trust).
     SessionWithdrawn,
-    /// A shadow's candidate decided a request (see [`crate::shadow`]).
+    /// A shadow's candidate decided a request (see `fgac::shadow`).
     ShadowCompared,
     /// A shadow's candidate decided a request otherwise than the policy in force.
     ShadowChanged,
@@ -241,6 +241,22 @@ static NEXT_THREAD: AtomicUsize = AtomicUsize::new(0);
 
 thread_local! {
     static THREAD: Cell<usize> = const { Cell::new(usize::MAX) };
+}
+
+/// Whether this request is one of the `one_in` this thread samples, counting in `seen` (a
+/// thread-local counter of the caller's: no counter shared between threads). 0 samples none, 1
+/// every one.
+#[inline]
+pub(crate) fn sampled(one_in: u64, seen: &'static std::thread::LocalKey<Cell<u64>>) -> bool {
+    match one_in {
+        0 => false,
+        1 => true,
+        n => seen.with(|c| {
+            let next = c.get().wrapping_add(1);
+            c.set(next);
+            next % n == 0
+        }),
+    }
 }
 
 /// This thread's number.

@@ -170,15 +170,7 @@ impl Shadow {
     }
 
     fn sampled(&self) -> bool {
-        match self.one_in {
-            0 => false,
-            1 => true,
-            n => OFFERED.with(|c| {
-                let seen = c.get().wrapping_add(1);
-                c.set(seen);
-                seen % n == 0
-            }),
-        }
+        crate::metrics::sampled(self.one_in, &OFFERED)
     }
 
     /// What was compared and changed so far.
