@@ -16,7 +16,7 @@ pub fn run(files: &[PathBuf], deny_warnings: bool) -> Result<Status, Stop> {
             Err(stop) => return Err(stop),
             Ok(Err(status)) => status,
             Ok(Ok(doc)) => {
-                let origin = path.display().to_string();
+                let origin = input::name_of(path);
                 let warnings = analysis::lint(doc.compiled.valid());
                 let count = warnings.len();
                 if count > 0 {

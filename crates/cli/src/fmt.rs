@@ -1,5 +1,6 @@
 //! `fgac fmt [--check] FILE...`: rewrite each document in the canonical layout of the format it is
-//! written in (the library's `reformat`, which never changes a decision).
+//! written in (the library's `reformat`, which never changes a decision). `-` reads standard
+//! input and writes the formatted document to standard output, as editors format on save.
 
 use crate::input;
 use crate::out::{Status, Stop, report, say};
@@ -22,11 +23,11 @@ pub fn run(files: &[PathBuf], check: bool) -> Result<Status, Stop> {
 
 fn one(path: &Path, check: bool) -> Result<Status, Stop> {
     let bytes = input::read(path)?;
-    let reader = fgac::syntax::Reader::for_path(path);
+    let reader = input::reader_for(path);
     if reader.get_format().is_some_and(|f| f.is_binary()) {
         report(&format!(
             "error: `{}` is a binary protobuf message, which has no layout to format\n",
-            fgac::escape_for_terminal(&path.display().to_string())
+            fgac::escape_for_terminal(&input::name_of(path))
         ));
         return Ok(Status::Failed);
     }
@@ -44,11 +45,16 @@ fn one(path: &Path, check: bool) -> Result<Status, Stop> {
             return Ok(Status::Failed);
         }
     };
+    if input::is_stdin(path) && !check {
+        // To standard output, changed or not: an editor replaces its buffer with it.
+        crate::out::text(&formatted)?;
+        return Ok(Status::Ok);
+    }
     if formatted == text {
         return Ok(Status::Ok);
     }
     if check {
-        say!("{}", fgac::escape_for_terminal(&path.display().to_string()))?;
+        say!("{}", fgac::escape_for_terminal(&input::name_of(path)))?;
         return Ok(Status::Failed);
     }
     std::fs::write(path, &formatted)

@@ -6,9 +6,44 @@ use fgac::syntax::{Format, Loaded, Reader};
 use fgac::{Authorizer, Error};
 use std::path::{Path, PathBuf};
 
-/// A file's bytes, or a usage error naming it.
+/// Whether `path` is `-`: standard input (every command that reads a document takes it).
+pub fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// How a path is named in messages: `<stdin>` for `-`.
+pub fn name_of(path: &Path) -> String {
+    if is_stdin(path) {
+        "<stdin>".to_owned()
+    } else {
+        path.display().to_string()
+    }
+}
+
+/// A file's bytes (standard input's for `-`, at most the library's document limit and one byte
+/// more, so that the limit is what refuses it), or a usage error naming it.
 pub fn read(path: &Path) -> Result<Vec<u8>, Stop> {
+    if is_stdin(path) {
+        use std::io::Read as _;
+        let most = fgac::Limits::default().max_document_bytes as u64 + 1;
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .lock()
+            .take(most)
+            .read_to_end(&mut bytes)
+            .map_err(|e| Stop::Usage(format!("cannot read standard input: {e}")))?;
+        return Ok(bytes);
+    }
     std::fs::read(path).map_err(|e| Stop::Usage(format!("cannot read `{}`: {e}", path.display())))
+}
+
+/// The reader for `path`: its format from its name, or from its content for standard input.
+pub fn reader_for(path: &Path) -> Reader {
+    if is_stdin(path) {
+        Reader::new()
+    } else {
+        Reader::for_path(path)
+    }
 }
 
 /// The text of a file in `format` for showing its lines: empty for a binary format, whose spans
@@ -31,13 +66,13 @@ pub struct Compiled {
 
 /// Prints `e` against `path`'s text.
 pub fn print_error(path: &Path, e: Error) {
-    report(&e.with_origin(path.display().to_string()).to_string());
+    report(&e.with_origin(name_of(path)).to_string());
 }
 
 /// Parses `bytes`, the contents of `path`; prints the errors and returns `None` when it does not
 /// parse.
 pub fn parse(path: &Path, bytes: &[u8]) -> Option<(String, Loaded)> {
-    match Reader::for_path(path).read(bytes) {
+    match reader_for(path).read(bytes) {
         Ok(loaded) => Some((text_of(bytes, loaded.format), loaded)),
         Err(e) => {
             print_error(path, e);
@@ -50,10 +85,7 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Option<(String, Loaded)> {
 /// does not compile.
 pub fn compile(path: &Path) -> Result<Result<Compiled, Status>, Stop> {
     let bytes = read(path)?;
-    match Authorizer::builder()
-        .reader(Reader::for_path(path))
-        .read(&bytes)
-    {
+    match Authorizer::builder().reader(reader_for(path)).read(&bytes) {
         Ok(compiled) => Ok(Ok(Compiled {
             text: text_of(&bytes, compiled.loaded().format),
             compiled,

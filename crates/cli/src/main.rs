@@ -3,7 +3,7 @@
 //!
 //! Exit codes: 0 success; 1 a document has errors, a test failed, or `fmt --check` found a file to
 //! reformat; 2 the command itself is wrong (a missing file, an unknown operation or credential, a
-//! bad time). A command over several files reports each and exits with the worst. Each subcommand
+//! bad time); 3 `fgac test` found no test. `-` reads a document from standard input. A command over several files reports each and exits with the worst. Each subcommand
 //! is a file of its own and a thin layer over the library: parsing, time, base64 and suggestions
 //! all come from `fgac`.
 

@@ -12,6 +12,8 @@ pub enum Status {
     /// Everything passed.
     #[default]
     Ok,
+    /// `fgac test` found no test to run (a mistyped path must not pass CI).
+    NoTests,
     /// A document has errors, a test failed, or `fmt --check` found a file to reformat.
     Failed,
     /// The command itself is wrong (a missing file, an unknown operation or credential, a bad
@@ -25,6 +27,7 @@ impl From<Status> for ExitCode {
             Status::Ok => 0,
             Status::Failed => 1,
             Status::Usage => 2,
+            Status::NoTests => 3,
         })
     }
 }

@@ -25,6 +25,9 @@ pub fn run(paths: &[PathBuf], now: Option<&str>) -> Result<Status, Stop> {
     say!("{} passed, {} failed", tally.passed, tally.failed)?;
     let failed = if tally.failed > 0 {
         Status::Failed
+    } else if tally.passed == 0 {
+        report("error: no test found: no `test` block in the files given\n");
+        Status::NoTests
     } else {
         Status::Ok
     };
@@ -56,7 +59,7 @@ fn one(path: &Path, now: fgac::Timestamp, tally: &mut Tally) -> Result<(), Stop>
     }
     let count = loaded.tests.tests.len();
     let tests = loaded.tests.clone();
-    let origin = path.display().to_string();
+    let origin = input::name_of(path);
     let builder = Authorizer::builder();
     let policy = match policy_tests::policy_path(path, &tests, &loaded.document) {
         Err(e) => {

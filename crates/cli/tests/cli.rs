@@ -1611,3 +1611,80 @@ fn a_running_decide_follows_revocations_and_store_edits() {
     assert!(debug_shapes(&err).is_empty(), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `-` is standard input for every command that reads a document; `fmt -` writes the formatted
+/// document to standard output (editors format on save through a pipe), and `fmt --check -`
+/// says whether it would change.
+#[test]
+fn a_dash_reads_standard_input() {
+    let messy = "key \"a\" {\n  expires never\n        allow readonly cache \"c\"\n}\n";
+    let tidy = "key \"a\" {\n    expires never\n    allow readonly cache \"c\"\n}\n";
+    let o = fgac_with_stdin(&["fmt", "-"], messy);
+    assert_eq!(
+        (code(&o), stdout(&o)),
+        (0, tidy.to_owned()),
+        "{}",
+        stderr(&o)
+    );
+    // Already formatted: written out all the same, unchanged.
+    let o = fgac_with_stdin(&["fmt", "-"], tidy);
+    assert_eq!((code(&o), stdout(&o)), (0, tidy.to_owned()));
+    let o = fgac_with_stdin(&["fmt", "--check", "-"], messy);
+    assert_eq!((code(&o), stdout(&o)), (1, "<stdin>\n".to_owned()));
+    let o = fgac_with_stdin(&["fmt", "--check", "-"], tidy);
+    assert_eq!((code(&o), stdout(&o)), (0, String::new()));
+    let o = fgac_with_stdin(&["check", "-"], tidy);
+    assert_eq!(code(&o), 0);
+    assert!(
+        stdout(&o).contains("<stdin>: ok, 1 warning"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(stderr(&o).contains("--> <stdin>:1:1"), "{}", stderr(&o));
+    // Errors point into standard input's text.
+    let o = fgac_with_stdin(
+        &["check", "-"],
+        "key \"a\" {\n    allow readwrit cache \"c\"\n}\n",
+    );
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("--> <stdin>:2:11"), "{}", stderr(&o));
+    // JSON is told apart by its content.
+    let json = r#"{"credentials": [{"name": "a", "kind": "api_key", "expires_at": 1801440000, "permissions": [{"role": "readonly", "cache": "c"}]}]}"#;
+    let o = fgac_with_stdin(&["check", "-"], json);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = fgac_with_stdin(&["convert", "-", "--to", "dsl"], json);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("allow readonly cache \"c\""),
+        "{}",
+        stdout(&o)
+    );
+}
+
+/// `fgac test` on files or folders without a single test exits 3 (a mistyped path must not
+/// pass CI), and says so.
+#[test]
+fn test_without_a_test_exits_3() {
+    let dir = std::env::temp_dir().join(format!("fgac-cli-notest-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let d = dir.to_str().unwrap();
+    let o = fgac(&["test", d]);
+    assert_eq!(code(&o), 3);
+    assert!(stderr(&o).contains("no test found"), "{}", stderr(&o));
+    std::fs::write(dir.join("p.fgac"), "key \"a\" {\n    expires never\n}\n").unwrap();
+    let o = fgac(&["test", d]);
+    assert_eq!(
+        (code(&o), stdout(&o)),
+        (3, "0 passed, 0 failed\n".to_owned())
+    );
+    // A test that passes: 0; a failing one still 1.
+    std::fs::write(
+        dir.join("p.fgac"),
+        "key \"a\" {\n    expires never\n    allow readonly cache \"c\"\n}\ntest \"reads\" {\n    expect allow \"a\" get cache \"c\" item \"k\" at 2026-01-01T00:00:00Z\n}\n",
+    )
+    .unwrap();
+    let o = fgac(&["test", d]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}
