@@ -133,3 +133,38 @@ pub fn run<'t>(
         })
         .collect())
 }
+
+/// A warning for each expectation without `at`: decided at whatever time the tests run, it
+/// passes today and fails once a credential it names expires (`fgac check` warns; `fgac test
+/// --strict` refuses to run such a test).
+///
+/// ```
+/// let text = "key \"k\" { expires never  allow readonly cache \"c\" }\n\
+///             test \"t\" {\n  expect allow \"k\" get cache \"c\" item \"a\"\n  \
+///             expect allow \"k\" get cache \"c\" item \"b\" at 2027-01-01T00:00:00Z\n}\n";
+/// let loaded = fgac::syntax::Reader::new().read_str(text)?;
+/// let warnings = fgac::policy_tests::clock_dependent(&loaded.tests);
+/// assert_eq!(warnings.len(), 1);
+/// # Ok::<(), fgac::Error>(())
+/// ```
+#[must_use]
+pub fn clock_dependent(tests: &TestFile) -> Vec<Diagnostic> {
+    tests
+        .tests
+        .iter()
+        .flat_map(|t| &t.expectations)
+        .filter(|e| e.at.is_none())
+        .map(|e| {
+            Diagnostic::warning(
+                ErrorKind::Lint {
+                    name: "expectation_without_at",
+                },
+                e.span,
+                "this expectation has no `at`: it is decided at the time the tests run",
+            )
+            .with_help(
+                "give it a time (`at 2027-01-01T00:00:00Z`): a test that depends on the clock fails once a credential it names expires",
+            )
+        })
+        .collect()
+}

@@ -2,7 +2,7 @@
 
 use crate::input;
 use crate::out::{Status, Stop, report, say};
-use fgac::analysis;
+use fgac::{analysis, policy_tests};
 use std::path::PathBuf;
 
 pub fn run(files: &[PathBuf], deny_warnings: bool) -> Result<Status, Stop> {
@@ -17,7 +17,8 @@ pub fn run(files: &[PathBuf], deny_warnings: bool) -> Result<Status, Stop> {
             Ok(Err(status)) => status,
             Ok(Ok(doc)) => {
                 let origin = input::name_of(path);
-                let warnings = analysis::lint(doc.compiled.valid());
+                let mut warnings = analysis::lint(doc.compiled.valid());
+                warnings.extend(policy_tests::clock_dependent(&doc.compiled.loaded().tests));
                 let count = warnings.len();
                 if count > 0 {
                     // The first 50, then a count, located in one pass over the document: time

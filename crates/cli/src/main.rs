@@ -88,6 +88,10 @@ enum Command {
         /// The time for expectations without `at`: RFC 3339 or epoch seconds; default now.
         #[arg(long)]
         now: Option<String>,
+        /// Fail every test of a file that has an expectation without `at` (decided at the
+        /// current time, such a test starts failing when a credential expires).
+        #[arg(long)]
+        strict: bool,
     },
     /// Which requests change decision between two versions of a document: exit 0 when none
     /// does, 1 when some do (each with a witness request), 2 on a bad command.
@@ -197,7 +201,7 @@ fn main() -> ExitCode {
         Command::Mint(args) => mint::run(&args),
         Command::Inspect(args) => inspect::run(&args),
         Command::Revoke(args) => revoke::run(&args),
-        Command::Test { paths, now } => test::run(&paths, now.as_deref()),
+        Command::Test { paths, now, strict } => test::run(&paths, now.as_deref(), strict),
         Command::Diff {
             old,
             new,

@@ -8,11 +8,11 @@ use fgac::{Authorizer, Compiled, Decision, DenyReason, Outcome, OwnedResource};
 use fgac::{analysis, escape_for_terminal as shown, policy_tests};
 use std::path::{Path, PathBuf};
 
-pub fn run(paths: &[PathBuf], now: Option<&str>) -> Result<Status, Stop> {
+pub fn run(paths: &[PathBuf], now: Option<&str>, strict: bool) -> Result<Status, Stop> {
     let now = input::now_or(now)?;
     let mut tally = Tally::default();
     for path in input::files_under(paths, "fgac") {
-        let outcome = path.and_then(|path| one(&path, now, &mut tally));
+        let outcome = path.and_then(|path| one(&path, now, strict, &mut tally));
         match outcome {
             Ok(()) => {}
             Err(Stop::Usage(message)) => {
@@ -48,7 +48,7 @@ struct Policy {
     compiled: Compiled,
 }
 
-fn one(path: &Path, now: fgac::Timestamp, tally: &mut Tally) -> Result<(), Stop> {
+fn one(path: &Path, now: fgac::Timestamp, strict: bool, tally: &mut Tally) -> Result<(), Stop> {
     let bytes = input::read(path)?;
     let Some((text, loaded)) = input::parse(path, &bytes) else {
         tally.failed += 1;
@@ -60,6 +60,32 @@ fn one(path: &Path, now: fgac::Timestamp, tally: &mut Tally) -> Result<(), Stop>
     let count = loaded.tests.tests.len();
     let tests = loaded.tests.clone();
     let origin = input::name_of(path);
+    let clock = policy_tests::clock_dependent(&tests);
+    if strict && !clock.is_empty() {
+        let n = clock.len();
+        input::print_error(
+            path,
+            fgac::Error::from_diagnostics(clock).with_source(&text),
+        );
+        let (what, tests) = (
+            if n == 1 {
+                "expectation"
+            } else {
+                "expectations"
+            },
+            if count == 1 {
+                "test fails"
+            } else {
+                "tests fail"
+            },
+        );
+        report(&format!(
+            "error: {}: {n} {what} without `at` (--strict): its {count} {tests}\n",
+            shown(&origin)
+        ));
+        tally.failed += count;
+        return Ok(());
+    }
     let builder = Authorizer::builder();
     let policy = match policy_tests::policy_path(path, &tests, &loaded.document) {
         Err(e) => {

@@ -1688,3 +1688,55 @@ fn test_without_a_test_exits_3() {
     assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// An expectation without `at` is decided at the current time, so its test rots when a
+/// credential expires: a warning under `check`, a failure under `test --strict`.
+#[test]
+fn expectations_without_at_warn_and_fail_under_strict() {
+    let dir = std::env::temp_dir().join(format!("fgac-cli-clock-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("p.fgac");
+    std::fs::write(
+        &file,
+        "key \"a\" {\n    expires 2099-01-01T00:00:00Z\n    allow readonly cache \"c\"\n}\ntest \"reads\" {\n    expect allow \"a\" get cache \"c\" item \"k\"\n}\n",
+    )
+    .unwrap();
+    let f = file.to_str().unwrap();
+    let o = fgac(&["check", f]);
+    assert_eq!(code(&o), 0);
+    assert!(stdout(&o).ends_with(": ok, 1 warning\n"), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("this expectation has no `at`"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains(":6:5"), "{}", stderr(&o));
+    let o = fgac(&["check", "--deny-warnings", f]);
+    assert_eq!(code(&o), 1);
+    let o = fgac(&["test", f]);
+    assert_eq!(code(&o), 0);
+    assert!(
+        stdout(&o).ends_with("1 passed, 0 failed\n"),
+        "{}",
+        stdout(&o)
+    );
+    let o = fgac(&["test", "--strict", f]);
+    assert_eq!(
+        (code(&o), stdout(&o)),
+        (1, "0 passed, 1 failed\n".to_owned())
+    );
+    assert!(
+        stderr(&o).contains("1 expectation without `at` (--strict): its 1 test fails"),
+        "{}",
+        stderr(&o)
+    );
+    // With a time, --strict passes.
+    let with_at = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("item \"k\"\n", "item \"k\" at 2030-01-01T00:00:00Z\n");
+    std::fs::write(&file, with_at).unwrap();
+    let o = fgac(&["test", "--strict", f]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}
