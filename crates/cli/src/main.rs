@@ -131,6 +131,14 @@ enum Command {
         #[arg(long)]
         to: FormatArg,
     },
+    /// Print a completion script for a shell (`fgac completions bash > /etc/bash_completion.d/fgac`).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), made from the same definitions as `--help`
+    /// (`fgac man | man -l -`).
+    Man,
 }
 
 /// A [`Format`] named on the command line, by its one name or an older alias.
@@ -177,6 +185,26 @@ impl ValueEnum for FormatArg {
     }
 }
 
+/// The completion script for `shell`, on stdout.
+fn completions(shell: clap_complete::Shell) -> Result<Status, Stop> {
+    use clap::CommandFactory as _;
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "fgac", &mut script);
+    out::text(&String::from_utf8_lossy(&script))?;
+    Ok(Status::Ok)
+}
+
+/// The man page, on stdout.
+fn man() -> Result<Status, Stop> {
+    use clap::CommandFactory as _;
+    let mut page = Vec::new();
+    clap_mangen::Man::new(Cli::command())
+        .render(&mut page)
+        .map_err(Stop::Output)?;
+    out::text(&String::from_utf8_lossy(&page))?;
+    Ok(Status::Ok)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
@@ -211,6 +239,8 @@ fn main() -> ExitCode {
         } => diff::run(&old, &new, now.as_deref(), json, reasons),
         Command::Contains(args) => contains::run(&args),
         Command::Convert { file, to } => convert::run(&file, to.0),
+        Command::Completions { shell } => completions(shell),
+        Command::Man => man(),
     };
     match outcome {
         Ok(status) => status.into(),

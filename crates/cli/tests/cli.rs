@@ -1740,3 +1740,47 @@ fn expectations_without_at_warn_and_fail_under_strict() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Completion scripts for every shell clap_complete knows, and the man page, from the same
+/// definitions as `--help`: each names every subcommand; bash reads its script.
+#[test]
+fn completions_and_the_man_page_cover_every_subcommand() {
+    let subcommands = [
+        "check", "fmt", "explain", "decide", "keygen", "mint", "inspect", "revoke", "test", "diff",
+        "contains", "convert",
+    ];
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let o = fgac(&["completions", shell]);
+        assert_eq!(code(&o), 0, "{shell}: {}", stderr(&o));
+        let script = stdout(&o);
+        for s in subcommands {
+            assert!(script.contains(s), "{shell} lacks {s}");
+        }
+        if shell == "bash" && Command::new("bash").arg("--version").output().is_ok() {
+            let mut check = Command::new("bash")
+                .arg("-n")
+                .stdin(Stdio::piped())
+                .spawn()
+                .unwrap();
+            check
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(script.as_bytes())
+                .unwrap();
+            assert!(
+                check.wait().unwrap().success(),
+                "bash -n refused the script"
+            );
+        }
+    }
+    let o = fgac(&["completions", "tcsh"]);
+    assert_eq!(code(&o), 2);
+    let o = fgac(&["man"]);
+    assert_eq!(code(&o), 0);
+    let page = stdout(&o);
+    assert!(page.contains(".TH fgac 1"), "{page}");
+    for s in subcommands {
+        assert!(page.contains(s), "the man page lacks {s}");
+    }
+}
