@@ -110,12 +110,9 @@ impl Gate {
         self
     }
 
-    /// Logs `decision` (a denial, or a sampled allow) and offers it to the shadow: a key that
-    /// refers to the document by name is decided by the candidate document's credential of
-    /// that name too, and a request it would decide otherwise is reported (the item key left
-    /// out) and counted.
+    /// Writes `decision` to the decision log, if there is one (a denial, or a sampled allow).
     #[cfg(not(feature = "no-authz"))]
-    fn observe(&self, caller: &Caller, op: Operation, resource: Resource<'_>, decision: Decision) {
+    fn log(&self, caller: &Caller, op: Operation, resource: Resource<'_>, decision: Decision) {
         if let Some(log) = &self.observers.log {
             let id = caller.session.id();
             log.record(
@@ -127,6 +124,15 @@ impl Gate {
                 self.ring.generation(),
             );
         }
+    }
+
+    /// Logs `decision` and offers it to the shadow: a key that
+    /// refers to the document by name is decided by the candidate document's credential of
+    /// that name too, and a request it would decide otherwise is reported (the item key left
+    /// out) and counted.
+    #[cfg(not(feature = "no-authz"))]
+    fn observe(&self, caller: &Caller, op: Operation, resource: Resource<'_>, decision: Decision) {
+        self.log(caller, op, resource, decision);
         if let Some(shadow) = &self.observers.shadow
             && caller.session.is_reference()
             && let Some(change) = shadow.compare(
@@ -250,30 +256,15 @@ impl Gate {
             .authorize_batch(op, cache, keys.clone(), caller.now)
         {
             BatchDecision::Allow => {
-                if let Some(log) = &self.observers.log {
-                    let id = caller.session.id();
-                    let first = keys.into_iter().next().unwrap_or_default();
-                    let resource = Resource::item(cache, first);
-                    let revision = self.ring.generation();
-                    log.record(caller.now, id, op, resource, Decision::Allow, revision);
-                }
+                // Logged as its first key (a sampled allow).
+                let first = keys.into_iter().next().unwrap_or_default();
+                self.log(caller, op, Resource::item(cache, first), Decision::Allow);
                 Ok(())
             }
             BatchDecision::Deny { index, reason } => {
                 let key = keys.into_iter().nth(index).unwrap_or_default();
                 let resource = Resource::item(cache, key);
-                if let Some(log) = &self.observers.log {
-                    let id = caller.session.id();
-                    let revision = self.ring.generation();
-                    log.record(
-                        caller.now,
-                        id,
-                        op,
-                        resource,
-                        Decision::Deny(reason),
-                        revision,
-                    );
-                }
+                self.log(caller, op, resource, Decision::Deny(reason));
                 Err(denied(reason, op, &resource))
             }
             BatchDecision::Empty => Err(Status::invalid_argument(format!(

@@ -7,13 +7,13 @@
 
 use crate::auth::{Caller, Gate};
 use crate::data::{Data, limit_exceeded};
-use crate::topics::{HistoryLimits, TopicKey, Topics};
+use crate::topics::{HistoryLimits, TopicKey, Topics, value_bytes};
 use fgac::Operation as O;
 use fgac::Resource;
 use momento_protos::cache_client::pubsub::pubsub_server::Pubsub;
 use momento_protos::cache_client::pubsub::{
     Discontinuity, Heartbeat, PublishRequest, SubscriptionItem, SubscriptionRequest, TopicItem,
-    subscription_item::Kind, topic_value,
+    subscription_item::Kind,
 };
 use momento_protos::common::Empty;
 use std::collections::HashMap;
@@ -178,14 +178,6 @@ type Items = Pin<Box<dyn tokio_stream::Stream<Item = Result<SubscriptionItem, St
 
 fn item(kind: Kind) -> SubscriptionItem {
     SubscriptionItem { kind: Some(kind) }
-}
-
-/// The bytes of a published value.
-fn value_bytes(kind: &topic_value::Kind) -> usize {
-    match kind {
-        topic_value::Kind::Text(t) => t.len(),
-        topic_value::Kind::Binary(b) => b.len(),
-    }
 }
 
 #[tonic::async_trait]

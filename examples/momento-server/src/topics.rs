@@ -19,7 +19,7 @@
 //! no subscriber is forgotten; made again, it gets a new, larger sequence page, as Momento does
 //! after a topic reset.
 
-use momento_protos::cache_client::pubsub::{Discontinuity, TopicItem};
+use momento_protos::cache_client::pubsub::{Discontinuity, TopicItem, topic_value};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -53,16 +53,22 @@ impl Default for HistoryLimits {
     }
 }
 
+/// The bytes of a published value, text or binary.
+#[must_use]
+pub fn value_bytes(kind: &topic_value::Kind) -> usize {
+    match kind {
+        topic_value::Kind::Text(t) => t.len(),
+        topic_value::Kind::Binary(b) => b.len(),
+    }
+}
+
 /// The bytes `item` is charged.
 fn charge(item: &TopicItem) -> usize {
     let value = item
         .value
         .as_ref()
         .and_then(|v| v.kind.as_ref())
-        .map_or(0, |k| match k {
-            momento_protos::cache_client::pubsub::topic_value::Kind::Text(t) => t.len(),
-            momento_protos::cache_client::pubsub::topic_value::Kind::Binary(b) => b.len(),
-        });
+        .map_or(0, value_bytes);
     value + item.publisher_id.len() + MESSAGE_OVERHEAD
 }
 

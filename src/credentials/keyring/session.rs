@@ -129,13 +129,15 @@ impl Session {
             let reason = DenyReason::Unauthenticated(AuthFailure::Revoked);
             BatchDecision::Deny { index: 0, reason }
         };
-        // A batch is one decision: allowed, or denied for the first key's reason.
-        let single = match decision {
-            BatchDecision::Allow => Decision::Allow,
-            BatchDecision::Deny { reason, .. } => Decision::Deny(reason),
-            BatchDecision::Empty => Decision::Deny(DenyReason::NoMatchingGrant),
-        };
-        self.entry.count(op.need(), single);
+        if self.entry.metrics.is_some() {
+            // A batch is one decision: allowed, or denied for the first key's reason.
+            let single = match decision {
+                BatchDecision::Allow => Decision::Allow,
+                BatchDecision::Deny { reason, .. } => Decision::Deny(reason),
+                BatchDecision::Empty => Decision::Deny(DenyReason::NoMatchingGrant),
+            };
+            self.entry.count(op.need(), single);
+        }
         decision
     }
 

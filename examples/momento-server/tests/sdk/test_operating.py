@@ -3,7 +3,6 @@ checked by Prometheus's own promtool and against what the test did; /status; the
 (no raw item key in it); and shadow mode reporting what a candidate policy would change."""
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -121,9 +120,10 @@ def test_the_decision_log_holds_denials_with_keys_redacted(observed):
     with server.cache_client(server.keys["reader"]) as c:
         assert_error(c.set("app", secret_key, "w"), MomentoErrorCode.PERMISSION_ERROR)
     log = server.work / "decisions.jsonl"
-    assert wait_until(lambda: log.exists() and secret_key[:5].encode() in log.read_bytes() or (log.exists() and b"hmac" in log.read_bytes()), seconds=10)
 
     def lines():
+        if not log.exists():
+            return []
         return [json.loads(line) for line in log.read_text().splitlines() if line]
 
     assert wait_until(lambda: any(e["op"] == "set" and e["reason"] == "no_matching_grant" for e in lines()), seconds=10)
