@@ -79,6 +79,36 @@ pub enum ErrorKind {
     Test,
 }
 
+impl ErrorKind {
+    /// The kind's snake_case name, as machine-readable output names it: `syntax`,
+    /// `duplicate_credential`, `limit`, ... A lint is named `lint` (its own name is in
+    /// [`ErrorKind::Lint`]).
+    #[must_use]
+    pub const fn name(&self) -> &'static str {
+        match self {
+            ErrorKind::Syntax => "syntax",
+            ErrorKind::Json => "json",
+            ErrorKind::Protobuf => "protobuf",
+            ErrorKind::Limit { .. } => "limit",
+            ErrorKind::NoCredentials => "no_credentials",
+            ErrorKind::DuplicateCredential { .. } => "duplicate_credential",
+            ErrorKind::EmptyPermissions => "empty_permissions",
+            ErrorKind::DuplicateSelector { .. } => "duplicate_selector",
+            ErrorKind::EmptyName => "empty_name",
+            ErrorKind::RoleMismatch => "role_mismatch",
+            ErrorKind::TokenIdTooLong => "token_id_too_long",
+            ErrorKind::TokenIdOnApiKey => "token_id_on_api_key",
+            ErrorKind::TokenWithoutExpiry => "token_without_expiry",
+            ErrorKind::SuperUserToken => "super_user_token",
+            ErrorKind::MisplacedAccountRights => "misplaced_account_rights",
+            ErrorKind::DuplicateNetwork => "duplicate_network",
+            ErrorKind::Unsupported => "unsupported",
+            ErrorKind::Lint { .. } => "lint",
+            ErrorKind::Test => "test",
+        }
+    }
+}
+
 /// How serious a diagnostic is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Severity {

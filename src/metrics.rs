@@ -240,7 +240,9 @@ impl Slot {
 static NEXT_THREAD: AtomicUsize = AtomicUsize::new(0);
 
 thread_local! {
-    static THREAD: Cell<usize> = const { Cell::new(usize::MAX) };
+    /// This thread's slot, once it has counted: below [`EXCLUSIVE_SLOTS`] its own, otherwise a
+    /// shared one.
+    static SLOT: Cell<usize> = const { Cell::new(usize::MAX) };
 }
 
 /// Whether this request is one of the `one_in` this thread samples, counting in `seen` (a
@@ -259,17 +261,23 @@ pub(crate) fn sampled(one_in: u64, seen: &'static std::thread::LocalKey<Cell<u64
     }
 }
 
-/// This thread's number.
+/// This thread's slot: the first [`EXCLUSIVE_SLOTS`] threads to count each get one of their own,
+/// later threads share the rest.
 #[inline]
-fn thread_number() -> usize {
-    THREAD.with(|t| {
-        let n = t.get();
-        if n != usize::MAX {
-            return n;
+fn thread_slot() -> usize {
+    SLOT.with(|t| {
+        let s = t.get();
+        if s != usize::MAX {
+            return s;
         }
         let n = NEXT_THREAD.fetch_add(1, Relaxed);
-        t.set(n);
-        n
+        let s = if n < EXCLUSIVE_SLOTS {
+            n
+        } else {
+            EXCLUSIVE_SLOTS + n % SHARED_SLOTS
+        };
+        t.set(s);
+        s
     })
 }
 
@@ -305,17 +313,11 @@ impl Metrics {
     /// Adds `n` to `counter` in this thread's slot.
     #[inline]
     fn add(&self, counter: usize, n: u64) {
-        let thread = thread_number();
-        let Some(c) = self.slots[if thread < EXCLUSIVE_SLOTS {
-            thread
-        } else {
-            EXCLUSIVE_SLOTS + thread % SHARED_SLOTS
-        }]
-        .0
-        .get(counter) else {
+        let slot = thread_slot();
+        let Some(c) = self.slots.get(slot).and_then(|s| s.0.get(counter)) else {
             return;
         };
-        if thread < EXCLUSIVE_SLOTS {
+        if slot < EXCLUSIVE_SLOTS {
             // This thread is the slot's only writer: no read-modify-write needed.
             c.store(c.load(Relaxed).wrapping_add(n), Relaxed);
         } else {

@@ -18,10 +18,14 @@
 //! # Ok::<(), fgac::Error>(())
 //! ```
 
-use crate::decision::Outcome;
+use crate::analysis::explain;
+use crate::decision::{Outcome, RuleId};
 use crate::engine::Authorizer;
 use crate::error::{Diagnostic, Diagnostics, Error, ErrorKind};
-use crate::model::{Document, Expectation, Expected, ExpectedReason, TestCase, TestFile};
+use crate::model::{
+    Document, Expectation, Expected, ExpectedReason, Permissions, Span, TestCase, TestFile,
+    ValidDocument,
+};
 use crate::time::Timestamp;
 use std::path::{Path, PathBuf};
 
@@ -167,4 +171,121 @@ pub fn clock_dependent(tests: &TestFile) -> Vec<Diagnostic> {
             )
         })
         .collect()
+}
+
+/// Which rules of a policy its tests reach: a rule is reached when it decided an expectation
+/// (one of the allow rules that gave the rights, or the deny rule that took them away) or, for a
+/// request no rule allows, is the nearest miss that explains the deny. `fgac test --coverage`
+/// prints it per policy file.
+///
+/// ```
+/// use fgac::policy_tests::Coverage;
+/// let src = r#"
+///     key "svc" { expires never
+///         allow readonly cache "catalog"
+///         allow readwrite cache "cart" }
+///     test "catalog is read-only" { expect allow "svc" get cache "catalog" item "p1" }
+/// "#;
+/// let loaded = fgac::syntax::Reader::new().read_str(src)?;
+/// let valid = fgac::validate(&loaded.document, &fgac::Limits::default())?;
+/// let mut coverage = Coverage::new(valid);
+/// let now = fgac::Timestamp::from_unix_seconds(1_800_000_000);
+/// for test in &loaded.tests.tests {
+///     coverage.record(valid, test, now);
+/// }
+/// assert_eq!((coverage.reached(), coverage.rules().len()), (1, 2));
+/// assert!(!coverage.rules()[1].reached); // nothing tests the cart
+/// # Ok::<(), fgac::Error>(())
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Coverage {
+    rules: Vec<CoveredRule>,
+    /// Each credential's place in the document and its first rule in `rules`, by name.
+    first: ahash::AHashMap<String, (usize, usize)>,
+}
+
+/// A rule of a policy, and whether a test reached it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CoveredRule {
+    /// The credential that holds it.
+    pub credential: String,
+    /// The rule: its index among the credential's rules.
+    pub rule: RuleId,
+    /// Where it is written.
+    pub span: Span,
+    /// Whether an expectation reached it.
+    pub reached: bool,
+}
+
+impl Coverage {
+    /// Every rule of `policy`, none reached yet. A super user has no rules to reach.
+    #[must_use]
+    pub fn new(policy: ValidDocument<'_>) -> Coverage {
+        let mut coverage = Coverage::default();
+        for (place, credential) in policy.credentials().enumerate() {
+            let Permissions::Explicit(grants) = &credential.permissions else {
+                continue;
+            };
+            coverage
+                .first
+                .entry(credential.name.clone())
+                .or_insert((place, coverage.rules.len()));
+            for (i, grant) in grants.iter().enumerate() {
+                coverage.rules.push(CoveredRule {
+                    credential: credential.name.clone(),
+                    rule: RuleId::new(u32::try_from(i).unwrap_or(u32::MAX)),
+                    span: grant.span,
+                    reached: false,
+                });
+            }
+        }
+        coverage
+    }
+
+    /// Marks the rules `test`'s expectations reach in `policy` (the document `self` was made
+    /// from), each decided at its `at` or at `now`. Expectations that fail reach rules too: the
+    /// rule that decided them is what a reader of the failure looks at.
+    pub fn record(&mut self, policy: ValidDocument<'_>, test: &TestCase, now: Timestamp) {
+        for e in &test.expectations {
+            let Some(&(place, first)) = self.first.get(&e.credential) else {
+                continue;
+            };
+            let Some(credential) = policy.credential_at(place) else {
+                continue;
+            };
+            let at = e.at.unwrap_or(now);
+            let explanation = explain(credential, e.op.need(), e.resource.as_resource(), at);
+            let nearest = explanation.near_misses.first().map(|m| m.rule);
+            for rule in explanation.deciding.iter().copied().chain(nearest) {
+                if let Some(r) = self.rules.get_mut(first + rule.index() as usize)
+                    && r.credential == e.credential
+                {
+                    r.reached = true;
+                }
+            }
+        }
+    }
+
+    /// Every rule, in document order.
+    #[must_use]
+    pub fn rules(&self) -> &[CoveredRule] {
+        &self.rules
+    }
+
+    /// How many rules are reached.
+    #[must_use]
+    pub fn reached(&self) -> usize {
+        self.rules.iter().filter(|r| r.reached).count()
+    }
+
+    /// The share of rules reached, in percent: 100 for a policy without rules.
+    #[must_use]
+    pub fn percent(&self) -> f64 {
+        if self.rules.is_empty() {
+            return 100.0;
+        }
+        // Counts of rules are far below 2^52: exact as f64.
+        let (reached, all) = (self.reached() as f64, self.rules.len() as f64);
+        100.0 * reached / all
+    }
 }

@@ -128,6 +128,16 @@ impl<'d> ValidDocument<'d> {
             .map(|def| ValidCredential { def })
     }
 
+    /// The credential at `index` in document order (as [`credentials`](Self::credentials)
+    /// counts), if there is one.
+    #[must_use]
+    pub fn credential_at(self, index: usize) -> Option<ValidCredential<'d>> {
+        self.doc
+            .credentials
+            .get(index)
+            .map(|def| ValidCredential { def })
+    }
+
     /// Every credential, in document order.
     pub fn credentials(self) -> impl Iterator<Item = ValidCredential<'d>> {
         self.doc
