@@ -3,10 +3,12 @@
 
 use crate::input::{self, located};
 use crate::out::{Status, Stop, say};
+use crate::schema::{self, Report};
 use fgac::analysis::{self, Miss};
 use fgac::model::Expiry;
 use fgac::syntax::json;
 use fgac::{Decision, DenyReason, Need, Operation, Resource, escape_for_terminal as shown};
+use serde_json::json;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -40,14 +42,32 @@ pub struct Args {
     /// The time: RFC 3339 (`2027-01-31T00:00:00Z`) or epoch seconds; default now.
     #[arg(long)]
     now: Option<String>,
+    /// Lines for people, or one JSON report (`text`, `json`).
+    #[arg(long, value_enum, default_value_t = Report::Text)]
+    format: Report,
 }
 
 pub fn run(a: &Args) -> Result<Status, Stop> {
+    if a.format == Report::Junit {
+        return Err(Stop::Usage(
+            "`--format junit` is for `fgac test`; `explain` writes text or json".to_owned(),
+        ));
+    }
     let op: Operation = a.op.parse().map_err(|e| Stop::Usage(format!("{e}")))?;
     let now = input::now_or(a.now.as_deref())?;
-    let doc = match input::compile(&a.file)? {
+    let doc = match input::compile_quiet(&a.file)? {
         Ok(doc) => doc,
-        Err(status) => return Ok(status),
+        Err((text, e)) if a.format == Report::Json => {
+            let mut report = schema::diagnostics(&e, &text);
+            report["file"] = json!(input::name_of(&a.file));
+            report["status"] = json!(schema::status_name(Status::Failed));
+            schema::emit("explain", report)?;
+            return Ok(Status::Failed);
+        }
+        Err((_, e)) => {
+            input::print_error(&a.file, e);
+            return Ok(Status::Failed);
+        }
     };
     let key = a.credential.as_str();
     let authz = doc.compiled.authorizer();
@@ -88,6 +108,45 @@ pub fn run(a: &Args) -> Result<Status, Stop> {
         )));
     }
     let origin = a.file.display().to_string();
+    if a.format == Report::Json {
+        let rule = |rule: fgac::RuleId| {
+            let span = e.grant(rule).map(|g| g.span).unwrap_or_default();
+            json!({
+                "rule": rule.index(),
+                "range": schema::range(&doc.text, span),
+                "text": doc.text.get(span.start..span.end).unwrap_or_default(),
+            })
+        };
+        let report = json!({
+            "status": schema::status_name(Status::Ok),
+            "file": input::name_of(&a.file),
+            "credential": key,
+            "operation": op.to_string(),
+            "resource": resource.to_string(),
+            "at": now.to_string(),
+            "decision": if decision.is_allowed() { "allow" } else { "deny" },
+            "reason": match decision {
+                Decision::Allow => None,
+                Decision::Deny(reason) => Some(reason.as_str()),
+            },
+            "deciding": e.deciding.iter().map(|&r| rule(r)).collect::<Vec<_>>(),
+            "near_misses": e.near_misses.iter().map(|m| {
+                let mut v = rule(m.rule);
+                match m.miss {
+                    Miss::Rights { has, needs } => {
+                        v["miss"] = json!("rights");
+                        v["has"] = json!(has.to_string());
+                        v["needs"] = json!(needs.to_string());
+                    }
+                    Miss::Target => v["miss"] = json!("target"),
+                    Miss::Cache => v["miss"] = json!("cache"),
+                }
+                v
+            }).collect::<Vec<_>>(),
+        });
+        schema::emit("explain", report)?;
+        return Ok(Status::Ok);
+    }
     let verb = if decision.is_allowed() {
         "may"
     } else {

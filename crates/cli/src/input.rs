@@ -84,17 +84,29 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Option<(String, Loaded)> {
 /// Reads, parses and compiles `path`: `Err(Status::Failed)` (with the errors printed) when it
 /// does not compile.
 pub fn compile(path: &Path) -> Result<Result<Compiled, Status>, Stop> {
+    Ok(compile_quiet(path)?.map_err(|(_, e)| {
+        print_error(path, e);
+        Status::Failed
+    }))
+}
+
+/// Reads, parses and compiles `path`; when it does not compile, its text (empty for a binary
+/// document) and the errors, located in it.
+pub fn compile_quiet(path: &Path) -> Result<Result<Compiled, (String, Error)>, Stop> {
     let bytes = read(path)?;
-    match Authorizer::builder().reader(reader_for(path)).read(&bytes) {
-        Ok(compiled) => Ok(Ok(Compiled {
-            text: text_of(&bytes, compiled.loaded().format),
-            compiled,
-        })),
-        Err(e) => {
-            print_error(path, e);
-            Ok(Err(Status::Failed))
-        }
-    }
+    let reader = reader_for(path);
+    Ok(
+        match Authorizer::builder().reader(reader.clone()).read(&bytes) {
+            Ok(compiled) => Ok(Compiled {
+                text: text_of(&bytes, compiled.loaded().format),
+                compiled,
+            }),
+            Err(e) => {
+                let format = reader.get_format().unwrap_or(Format::Dsl);
+                Err((text_of(&bytes, format), e))
+            }
+        },
+    )
 }
 
 /// The paths as given, each a file; a directory is searched recursively for files with

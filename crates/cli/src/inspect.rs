@@ -6,10 +6,12 @@
 
 use crate::input;
 use crate::out::{Status, Stop, report, say};
+use crate::schema::{self, Report};
 use fgac::credentials::{PublicKey, SignatureCheck, inspect};
 use fgac::model::{Document, Expiry};
 use fgac::syntax::Format;
 use fgac::{Limits, escape_for_terminal as shown};
+use serde_json::{Value, json};
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -22,6 +24,9 @@ pub struct Args {
     /// The time to judge expiry at: RFC 3339 or epoch seconds; default now.
     #[arg(long)]
     now: Option<String>,
+    /// Lines for people, or one JSON report (`text`, `json`).
+    #[arg(long, value_enum, default_value_t = Report::Text)]
+    format: Report,
 }
 
 pub fn run(a: &Args) -> Result<Status, Stop> {
@@ -36,6 +41,15 @@ pub fn run(a: &Args) -> Result<Status, Stop> {
     };
     let found = inspect(&token, key.as_ref(), &Limits::default())
         .map_err(|why| Stop::Usage(format!("not an fgac credential ({why})")))?;
+    match a.format {
+        Report::Text => {}
+        Report::Json => return json_report(found, key.as_ref(), now),
+        Report::Junit => {
+            return Err(Stop::Usage(
+                "`--format junit` is for `fgac test`; `inspect` writes text or json".to_owned(),
+            ));
+        }
+    }
     let mut ok = true;
     say!("key id: {}", shown(&found.kid))?;
     match found.signature {
@@ -98,4 +112,69 @@ pub fn run(a: &Args) -> Result<Status, Stop> {
         }
     }
     Ok(if ok { Status::Ok } else { Status::Failed })
+}
+
+/// The same findings as one JSON object (`fgac inspect --format json`).
+fn json_report(
+    found: fgac::credentials::Inspection,
+    key: Option<&PublicKey>,
+    now: fgac::Timestamp,
+) -> Result<Status, Stop> {
+    let mut ok = true;
+    let signature = match found.signature {
+        SignatureCheck::Valid => "valid",
+        SignatureCheck::NotChecked => "not_checked",
+        SignatureCheck::OtherKey => {
+            ok = false;
+            "other_key"
+        }
+        SignatureCheck::Invalid => {
+            ok = false;
+            "invalid"
+        }
+    };
+    let mut out = json!({
+        "kid": found.kid,
+        "signature": signature,
+        "verified_with": key.map(PublicKey::kid),
+    });
+    match found.claims {
+        Err(e) => {
+            ok = false;
+            out["claims"] = Value::Null;
+            out["claims_errors"] = schema::diagnostics(&e, "");
+        }
+        Ok(c) => {
+            let (expires, expired) = match c.credential.expiry {
+                Expiry::At(at) => (json!(at.to_string()), at <= now),
+                Expiry::Never => (json!("never"), false),
+            };
+            ok &= !expired;
+            let mut claims = json!({
+                "id": c.id,
+                "issuer": c.issuer,
+                "issued": c.issued_at.to_string(),
+                "not_before": c.not_before.map(|t| t.to_string()),
+                "expires": expires,
+                "expired": expired,
+                "credential": c.credential.name,
+                "self_contained": c.self_contained,
+            });
+            if c.self_contained {
+                let doc = Document::new(vec![c.credential]);
+                if let Err(e) = fgac::validate(&doc, &Limits::default()) {
+                    ok = false;
+                    claims["errors"] = schema::diagnostics(&e, "");
+                }
+                let text = fgac::syntax::to_string(&doc, Format::Dsl)
+                    .map_err(|e| Stop::Usage(e.to_string()))?;
+                claims["document"] = json!(text);
+            }
+            out["claims"] = claims;
+        }
+    }
+    let status = if ok { Status::Ok } else { Status::Failed };
+    out["status"] = json!(schema::status_name(status));
+    schema::emit("inspect", out)?;
+    Ok(status)
 }

@@ -21,6 +21,7 @@ mod lines;
 mod mint;
 mod out;
 mod revoke;
+mod schema;
 mod test;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -38,6 +39,9 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Colour: on a terminal unless `NO_COLOR` is set (`auto`), `always` or `never`.
+    #[arg(long, global = true, value_enum, default_value_t = out::Color::Auto)]
+    color: out::Color,
 }
 
 #[derive(Subcommand)]
@@ -50,6 +54,9 @@ enum Command {
         /// Treat warnings (lints) as errors.
         #[arg(long)]
         deny_warnings: bool,
+        /// Lines for people, or one JSON report (`text`, `json`).
+        #[arg(long, value_enum, default_value_t = schema::Report::Text)]
+        format: schema::Report,
     },
     /// Rewrite documents in canonical layout, each in the format it is written in.
     Fmt {
@@ -92,6 +99,15 @@ enum Command {
         /// current time, such a test starts failing when a credential expires).
         #[arg(long)]
         strict: bool,
+        /// Lines for people, one JSON report, or JUnit XML for CI servers.
+        #[arg(long, value_enum, default_value_t = schema::Report::Text)]
+        format: schema::Report,
+        /// Also report, per policy file, which rules the tests reach and which none does.
+        #[arg(long)]
+        coverage: bool,
+        /// Exit 1 when a policy file's coverage is below PCT percent (implies --coverage).
+        #[arg(long, value_name = "PCT", value_parser = coverage_percent)]
+        min_coverage: Option<f64>,
     },
     /// Which requests change decision between two versions of a document: exit 0 when none
     /// does, 1 when some do (each with a witness request), 2 on a bad command.
@@ -185,6 +201,14 @@ impl ValueEnum for FormatArg {
     }
 }
 
+/// A percentage from 0 to 100.
+fn coverage_percent(text: &str) -> Result<f64, String> {
+    match text.trim_end_matches('%').parse::<f64>() {
+        Ok(p) if (0.0..=100.0).contains(&p) => Ok(p),
+        _ => Err(format!("`{text}` is not a percentage from 0 to 100")),
+    }
+}
+
 /// The completion script for `shell`, on stdout.
 fn completions(shell: clap_complete::Shell) -> Result<Status, Stop> {
     use clap::CommandFactory as _;
@@ -206,12 +230,21 @@ fn man() -> Result<Status, Stop> {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    use clap::{CommandFactory as _, FromArgMatches as _};
+    // `--color` and `NO_COLOR` also govern clap's own messages (usage errors, help).
+    let color = out::Color::from_args(std::env::args_os());
+    let matches = Cli::command().color(color.for_clap()).get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    out::set_color(cli.color);
     let outcome = match cli.command {
         Command::Check {
             files,
             deny_warnings,
-        } => check::run(&files, deny_warnings),
+            format,
+        } => check::run(&files, deny_warnings, format),
         Command::Fmt { check, files } => fmt::run(&files, check),
         Command::Explain(args) => explain::run(&args),
         Command::Decide {
@@ -229,7 +262,23 @@ fn main() -> ExitCode {
         Command::Mint(args) => mint::run(&args),
         Command::Inspect(args) => inspect::run(&args),
         Command::Revoke(args) => revoke::run(&args),
-        Command::Test { paths, now, strict } => test::run(&paths, now.as_deref(), strict),
+        Command::Test {
+            paths,
+            now,
+            strict,
+            format,
+            coverage,
+            min_coverage,
+        } => test::run(
+            &paths,
+            &test::Options {
+                now: now.as_deref(),
+                strict,
+                format,
+                coverage: coverage || min_coverage.is_some(),
+                min_coverage,
+            },
+        ),
         Command::Diff {
             old,
             new,

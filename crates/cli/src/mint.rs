@@ -17,10 +17,10 @@ pub struct Args {
     /// The document holding the parent credential.
     file: PathBuf,
     /// The parent credential: what the new one must stay within.
-    #[arg(long)]
+    #[arg(long, value_name = "NAME")]
     from: String,
     /// The private signing key (a JWK file, as `fgac keygen` writes it; mode 0600).
-    #[arg(long)]
+    #[arg(long, value_name = "JWK")]
     signing_key: PathBuf,
     /// A document whose one credential's permissions the new credential gets (any format;
     /// Momento's `{"permissions": [...]}` included).
@@ -29,7 +29,7 @@ pub struct Args {
     /// Rules in fgac's language, one per argument: 'allow readonly cache "c" items prefix "x"'.
     rules: Vec<String>,
     /// When it expires: RFC 3339 or epoch seconds (`never` for an API key only).
-    #[arg(long)]
+    #[arg(long, value_name = "TIME")]
     expires: String,
     /// Momento's token id (tokens only): identifies the publisher to subscribers.
     #[arg(long)]

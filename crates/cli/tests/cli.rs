@@ -1784,3 +1784,408 @@ fn completions_and_the_man_page_cover_every_subcommand() {
         assert!(page.contains(s), "the man page lacks {s}");
     }
 }
+
+/// The JSON reports parse, carry `command` and `version`, and say what text says.
+fn json_of(o: &Output) -> serde_json::Value {
+    serde_json::from_str(&stdout(o)).unwrap_or_else(|e| panic!("{e}: {}", stdout(o)))
+}
+
+/// Compares `actual` with the expected file `name` (written anew with `FGAC_BLESS=1`).
+fn expect_file(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/expected")
+        .join(name);
+    if std::env::var_os("FGAC_BLESS").is_some() {
+        std::fs::write(&path, actual).unwrap();
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_default();
+    assert_eq!(
+        actual,
+        expected,
+        "{} differs (FGAC_BLESS=1 rewrites it)",
+        path.display()
+    );
+}
+
+#[test]
+fn check_writes_a_json_report() {
+    let dir = scratch("check-json");
+    let ok = write(
+        &dir,
+        "ok.fgac",
+        "key \"a\" {\n    expires never\n    allow readonly cache \"c\"\n}\n",
+    );
+    let bad = write(
+        &dir,
+        "bad.fgac",
+        "key \"a\" {\n    allow readwrit cache \"c\"\n}\n",
+    );
+    let o = fgac(&["check", "--format", "json", &ok, &bad, "missing.fgac"]);
+    assert_eq!(code(&o), 2, "the worst: a file that cannot be read");
+    assert_eq!(stderr(&o), "", "the report says it all");
+    let r = json_of(&o);
+    assert_eq!(
+        (r["command"].as_str(), r["version"].as_u64()),
+        (Some("check"), Some(1))
+    );
+    assert_eq!(r["status"], "usage");
+    let files = r["files"].as_array().unwrap();
+    assert_eq!(files.len(), 3);
+    // A key that never expires: the `never_expires` lint, as a warning at its line.
+    assert_eq!(files[0]["status"], "ok");
+    let warning = &files[0]["diagnostics"][0];
+    assert_eq!(
+        (warning["severity"].as_str(), warning["kind"].as_str()),
+        (Some("warning"), Some("lint"))
+    );
+    assert_eq!(warning["lint"], "never_expires");
+    assert_eq!(files[1]["status"], "failed");
+    let error = &files[1]["diagnostics"][0];
+    assert_eq!(
+        (error["severity"].as_str(), error["kind"].as_str()),
+        (Some("error"), Some("syntax"))
+    );
+    assert_eq!(
+        (
+            error["range"]["line"].as_u64(),
+            error["range"]["column"].as_u64()
+        ),
+        (Some(2), Some(11))
+    );
+    assert!(
+        error["help"].as_str().unwrap().contains("readwrite"),
+        "{error}"
+    );
+    assert_eq!(files[2]["status"], "usage");
+    assert!(files[2]["error"].as_str().unwrap().contains("missing.fgac"));
+    // junit is for `test` alone.
+    assert_eq!(code(&fgac(&["check", "--format", "junit", &ok])), 2);
+}
+
+/// `fgac test --coverage` and `--format junit|json` on the examples, against expected files; a
+/// failing test's report in each form; `--min-coverage`.
+#[test]
+fn test_reports_coverage_junit_and_json() {
+    let now = "2026-12-01T00:00:00Z";
+    let o = fgac(&["test", "examples/", "--coverage", "--now", now]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let text = stdout(&o);
+    let coverage = &text[text.find("coverage:").expect("a coverage report")..];
+    expect_file("coverage.txt", coverage);
+    let o = fgac(&["test", "examples/", "--format", "junit", "--now", now]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    expect_file("junit.xml", &stdout(&o));
+    // --min-coverage: the examples reach 75% of some policies' rules.
+    let o = fgac(&["test", "examples/", "--min-coverage", "80", "--now", now]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains("is below --min-coverage 80%"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        code(&fgac(&[
+            "test",
+            "examples/",
+            "--min-coverage",
+            "75",
+            "--now",
+            now
+        ])),
+        0
+    );
+    assert_eq!(
+        code(&fgac(&["test", "examples/", "--min-coverage", "101"])),
+        2
+    );
+
+    // A failing test, a passing one, and a file that does not parse.
+    let dir = scratch("test-reports");
+    write(
+        &dir,
+        "p.fgac",
+        "key \"a\" {\n    expires never\n    allow readonly cache \"c\"\n    allow readwrite cache \"d\"\n}\n\
+         test \"reads <c>\" {\n    expect allow \"a\" get cache \"c\" item \"k\" at 2026-01-01T00:00:00Z\n}\n\
+         test \"writes & fails\" {\n    expect allow \"a\" set cache \"c\" item \"k\" at 2026-01-01T00:00:00Z\n}\n",
+    );
+    write(
+        &dir,
+        "q.fgac",
+        "key \"a\" {\n    allow readwrit cache \"c\"\n}\ntest \"t\" {}\n",
+    );
+    let d = dir.to_str().unwrap();
+    let o = fgac(&["test", d, "--format", "junit"]);
+    assert_eq!(code(&o), 1);
+    let xml = stdout(&o);
+    let doc = roxmltree::Document::parse(&xml).unwrap_or_else(|e| panic!("{e}: {xml}"));
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "testsuites");
+    assert_eq!(
+        (
+            root.attribute("tests"),
+            root.attribute("failures"),
+            root.attribute("errors")
+        ),
+        (Some("3"), Some("1"), Some("1"))
+    );
+    let suites: Vec<_> = root
+        .children()
+        .filter(|n| n.has_tag_name("testsuite"))
+        .collect();
+    assert_eq!(suites.len(), 2);
+    let cases: Vec<_> = suites[0]
+        .children()
+        .filter(|n| n.has_tag_name("testcase"))
+        .collect();
+    assert_eq!(cases[0].attribute("name"), Some("reads <c>"));
+    assert!(
+        cases[0].children().all(|n| !n.is_element()),
+        "a pass has no child"
+    );
+    let failure = cases[1]
+        .children()
+        .find(|n| n.has_tag_name("failure"))
+        .expect("a failure");
+    assert_eq!(cases[1].attribute("name"), Some("writes & fails"));
+    assert_eq!(
+        failure.attribute("message"),
+        Some("expected allow, got deny (no_matching_grant)")
+    );
+    assert!(
+        failure.text().unwrap().contains("nearest rule #0 at"),
+        "{xml}"
+    );
+    assert!(
+        suites[1].descendants().any(|n| n.has_tag_name("error")),
+        "{xml}"
+    );
+
+    let o = fgac(&["test", d, "--format", "json", "--coverage"]);
+    assert_eq!(code(&o), 1);
+    let r = json_of(&o);
+    assert_eq!(
+        (r["command"].as_str(), r["version"].as_u64()),
+        (Some("test"), Some(1))
+    );
+    assert_eq!(
+        (r["passed"].as_u64(), r["failed"].as_u64()),
+        (Some(1), Some(2))
+    );
+    let p = &r["files"][0];
+    assert_eq!(p["tests"][0]["outcome"], "passed");
+    let failed = &p["tests"][1];
+    assert_eq!(failed["outcome"], "failed");
+    assert_eq!(failed["failures"][0]["expected"], "allow");
+    assert_eq!(failed["failures"][0]["actual"], "deny (no_matching_grant)");
+    assert_eq!(failed["failures"][0]["range"]["line"], 10);
+    assert_eq!(failed["failures"][0]["nearest"]["rule"], 0);
+    assert_eq!(
+        r["files"][1]["errors"][0]["diagnostics"][0]["kind"],
+        "syntax"
+    );
+    // Coverage: rule #0 decided or came nearest; rule #1 (cache "d") reached by nothing.
+    let c = &r["coverage"][0];
+    assert_eq!(
+        (c["rules"].as_u64(), c["reached"].as_u64()),
+        (Some(2), Some(1))
+    );
+    assert_eq!(c["not_reached"][0]["rule"], 1);
+    assert_eq!(c["not_reached"][0]["range"]["line"], 4);
+}
+
+#[test]
+fn explain_and_inspect_write_json_reports() {
+    let explain = |credential: &str, op: &str, cache: &str| {
+        json_of(&fgac(&[
+            "explain",
+            "examples/saas.fgac",
+            "--credential",
+            credential,
+            "--op",
+            op,
+            "--cache",
+            cache,
+            "--item",
+            "x",
+            "--now",
+            "2026-12-01T00:00:00Z",
+            "--format",
+            "json",
+        ]))
+    };
+    let r = explain("api-acme", "set", "globex-app");
+    assert_eq!(
+        (r["command"].as_str(), r["version"].as_u64()),
+        (Some("explain"), Some(1))
+    );
+    assert_eq!(r["decision"], "deny");
+    assert_eq!(r["reason"], "no_matching_grant");
+    let miss = &r["near_misses"][0];
+    assert_eq!(miss["miss"], "cache");
+    assert_eq!(miss["text"], "allow readwrite     cache prefix \"acme-\"");
+    assert_eq!(miss["range"]["line"], 6);
+    let r = explain("api-acme", "set", "acme-billing");
+    assert_eq!(r["reason"], "denied_by_rule");
+    assert_eq!(r["deciding"][0]["rule"], 1);
+    let o = fgac(&[
+        "explain",
+        "examples/saas.fgac",
+        "--credential",
+        "billing",
+        "--op",
+        "get",
+        "--cache",
+        "acme-billing",
+        "--item",
+        "x",
+        "--now",
+        "2026-12-01T00:00:00Z",
+        "--format",
+        "json",
+    ]);
+    let r = json_of(&o);
+    assert_eq!(
+        (r["decision"].as_str(), r["reason"].as_null()),
+        (Some("allow"), Some(()))
+    );
+    assert_eq!(r["deciding"].as_array().unwrap().len(), 1);
+
+    let dir = scratch("inspect-json");
+    let d = dir.to_string_lossy().into_owned();
+    let key = format!("{d}/k1.jwk");
+    assert_eq!(code(&fgac(&["keygen", "--kid", "k1", "--out", &key])), 0);
+    let policy = write(
+        &dir,
+        "p.fgac",
+        "key \"svc\" {\n    expires 2027-06-01T00:00:00Z\n    allow readwrite cache \"c\"\n}\n",
+    );
+    let o = fgac(&[
+        "mint",
+        &policy,
+        "--from",
+        "svc",
+        "--signing-key",
+        &key,
+        "--expires",
+        "2026-12-02T00:00:00Z",
+        "--now",
+        "2026-12-01T00:00:00Z",
+        "--id",
+        "tok-9",
+        r#"allow readonly cache "c""#,
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let token = stdout(&o).trim().to_owned();
+    let public = format!("{d}/k1.pub.jwk");
+    let o = fgac(&[
+        "inspect",
+        &token,
+        "--verify-with",
+        &public,
+        "--now",
+        "2026-12-01T00:00:00Z",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let r = json_of(&o);
+    assert_eq!(
+        (r["command"].as_str(), r["signature"].as_str()),
+        (Some("inspect"), Some("valid"))
+    );
+    assert_eq!(r["claims"]["id"], "tok-9");
+    assert_eq!(r["claims"]["expires"], "2026-12-02T00:00:00Z");
+    assert!(
+        r["claims"]["document"]
+            .as_str()
+            .unwrap()
+            .contains("allow readonly cache \"c\"")
+    );
+    // Expired at the time asked: status failed, exit 1.
+    let o = fgac(&[
+        "inspect",
+        &token,
+        "--now",
+        "2027-01-01T00:00:00Z",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&o), 1);
+    let r = json_of(&o);
+    assert_eq!(
+        (r["status"].as_str(), r["claims"]["expired"].as_bool()),
+        (Some("failed"), Some(true))
+    );
+    assert_eq!(r["signature"], "not_checked");
+}
+
+/// Colour: never into a pipe by default, always with `--color always` unless... `NO_COLOR` only
+/// governs `auto`; `--color never` is plain.
+#[test]
+fn colour_follows_color_and_no_color() {
+    let args = [
+        "test",
+        "examples/chat.fgac",
+        "--now",
+        "2026-12-01T00:00:00Z",
+    ];
+    let plain = fgac(&args);
+    assert!(!stdout(&plain).contains('\x1b'), "a pipe gets no colour");
+    let mut always = args.to_vec();
+    always.extend(["--color", "always"]);
+    let o = fgac(&always);
+    assert!(stdout(&o).contains("\x1b[32mok\x1b[0m"), "{:?}", stdout(&o));
+    let mut never = args.to_vec();
+    never.extend(["--color=never"]);
+    assert_eq!(stdout(&fgac(&never)), stdout(&plain));
+    // An error's `error` word on stderr, and clap's own usage errors.
+    let o = fgac_with_stdin(&["check", "--color", "always", "-"], "key \"a\" {\n");
+    assert!(
+        stderr(&o).contains("\x1b[1;31merror\x1b[0m"),
+        "{:?}",
+        stderr(&o)
+    );
+    let o = Command::new(env!("CARGO_BIN_EXE_fgac"))
+        .args(["check", "--color", "auto", "--bogus"])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 2);
+    assert!(!stderr(&o).contains('\x1b'), "{:?}", stderr(&o));
+}
+
+/// Help is wrapped: no line of any subcommand's help runs past 100 columns when it is not a
+/// terminal's (clap's default width for a pipe).
+#[test]
+fn help_lines_are_wrapped() {
+    let o = fgac(&["--help"]);
+    let mut commands = vec![String::new()];
+    commands.extend(
+        stdout(&o)
+            .lines()
+            .skip_while(|l| !l.starts_with("Commands:"))
+            .skip(1)
+            .take_while(|l| l.starts_with("  "))
+            // A command's line; a wrapped description continues further in.
+            .filter(|l| !l.starts_with("   "))
+            .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+            .filter(|c| c != "help"),
+    );
+    assert!(commands.len() > 10, "{commands:?}");
+    for command in &commands {
+        let mut args: Vec<&str> = Vec::new();
+        if !command.is_empty() {
+            args.push(command);
+        }
+        args.push("--help");
+        let o = fgac(&args);
+        assert_eq!(code(&o), 0);
+        for line in stdout(&o).lines() {
+            assert!(
+                line.chars().count() <= 100,
+                "`fgac {command} --help` has a line of {} columns: {line}",
+                line.chars().count()
+            );
+        }
+    }
+}
