@@ -211,6 +211,13 @@ impl Diagnostic {
         self
     }
 
+    /// The second place it points at, and that place's label, when it has one (see
+    /// [`Diagnostic::with_note`]).
+    #[must_use]
+    pub fn note(&self) -> Option<(Span, &str)> {
+        self.note.as_deref().map(|n| (n.span, n.label.as_str()))
+    }
+
     /// The line and column, once a source is attached.
     #[must_use]
     pub fn location(&self) -> Option<&Location> {

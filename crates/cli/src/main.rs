@@ -18,6 +18,7 @@ mod input;
 mod inspect;
 mod keygen;
 mod lines;
+mod lsp;
 mod mint;
 mod out;
 mod revoke;
@@ -155,6 +156,9 @@ enum Command {
     /// Print the man page (roff), made from the same definitions as `--help`
     /// (`fgac man | man -l -`).
     Man,
+    /// Run the language server on stdio (diagnostics, formatting, hover, go to definition,
+    /// outline, and running a file's tests), for editors.
+    Lsp,
 }
 
 /// A [`Format`] named on the command line, by its one name or an older alias.
@@ -290,6 +294,7 @@ fn main() -> ExitCode {
         Command::Convert { file, to } => convert::run(&file, to.0),
         Command::Completions { shell } => completions(shell),
         Command::Man => man(),
+        Command::Lsp => lsp::run(),
     };
     match outcome {
         Ok(status) => status.into(),

@@ -1,5 +1,6 @@
-//! What fgac's tests and benchmarks share (not published): generated policies of any size, and
-//! documents read and written in one named format.
+//! What fgac's tests and benchmarks share (not published): generated policies of any size,
+//! documents read and written in one named format, and a client that drives `fgac lsp`.
 
+pub mod lsp;
 pub mod policy;
 pub mod read;
