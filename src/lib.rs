@@ -115,6 +115,7 @@ mod compile;
 mod engine;
 // Stage 5: the reference evaluator, analyses, policy tests.
 pub mod analysis;
+pub mod lines;
 pub mod policy_tests;
 pub mod reference;
 pub mod shadow;

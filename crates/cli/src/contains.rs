@@ -3,10 +3,10 @@
 //! (with a counterexample request), 2 when the command is wrong.
 
 use crate::input;
-use crate::lines::containment_json;
 use crate::out::{Status, Stop, say};
 use fgac::analysis::{contains, expires_no_later};
 use fgac::escape_for_terminal as shown;
+use fgac::lines::containment_json;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]

@@ -13,9 +13,9 @@
 //! applied within `--watch-ms`. What the watcher reports goes to stderr.
 
 use crate::input;
-use crate::lines::{self as json, Answer, RequestTarget};
 use crate::out::{Status, Stop, report, say};
 use fgac::credentials::{Keyring, WatchEvent};
+use fgac::lines::{self as json, Answer, RequestTarget};
 use fgac::{AuthFailure, Authorizer, BatchDecision, Decision, DenyReason, Resource, Timestamp};
 use std::io::{BufRead, Read};
 use std::path::Path;

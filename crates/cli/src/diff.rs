@@ -27,7 +27,7 @@ pub fn run(
     );
     for credential in &d.credentials {
         if json {
-            for line in crate::lines::diff_lines(credential) {
+            for line in fgac::lines::diff_lines(credential) {
                 say!("{line}")?;
             }
         } else {

@@ -17,7 +17,6 @@ mod fmt;
 mod input;
 mod inspect;
 mod keygen;
-mod lines;
 mod lsp;
 mod mint;
 mod out;

@@ -1,6 +1,7 @@
-//! The JSON lines of the command line: `fgac decide` reads one request per line and writes one
-//! answer per line; `fgac diff --json` and `fgac contains --json` print requests and decisions in
-//! exactly these forms, so that what they report can be fed back to `decide`.
+//! The JSON lines of requests and decisions: `fgac decide` reads one request per line and writes
+//! one answer per line; `fgac diff --json` and `fgac contains --json` (and the Python module's
+//! `diff` and `contains`) print requests and decisions in exactly these forms, so that what they
+//! report can be fed back to `decide`.
 //!
 //! A request is an object with `op`, and `key` (the credential's name, which may be left out
 //! when the document holds one credential) or `token` (a presented credential, with `peer`), and
@@ -9,11 +10,12 @@
 //! for the account. Read by fgac's strict object reader: unknown and duplicated fields and `null`
 //! are errors.
 
+use crate::analysis::{Change, Counterexample, CredentialDiff};
+use crate::decision::{BatchDecision, Decision, DenyReason, Outcome, OwnedResource, Resource};
+use crate::model::{Expiry, Network};
+use crate::ops::Operation;
+use crate::syntax::json::{Object, to_line};
 use base64::Engine as _;
-use fgac::analysis::{Change, Counterexample, CredentialDiff};
-use fgac::model::{Expiry, Network};
-use fgac::syntax::json::{Object, to_line};
-use fgac::{BatchDecision, Decision, DenyReason, Operation, Outcome, OwnedResource, Resource};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -62,7 +64,7 @@ const REQUEST_FIELDS: &[&str] = &[
 ];
 
 /// The message of an error of fgac's reader, with its help, for the `{"error": ...}` answer.
-fn message(e: &fgac::Error) -> String {
+fn message(e: &crate::Error) -> String {
     match e.diagnostics().first() {
         None => e.to_string(),
         Some(d) => match &d.help {
@@ -424,7 +426,7 @@ mod tests {
 
     #[test]
     fn answers_are_one_line_each() {
-        use fgac::{AuthFailure, RuleId};
+        use crate::{AuthFailure, RuleId};
         let d = Decision::Deny(DenyReason::DeniedByRule(RuleId::new(2)));
         assert_eq!(
             answer_to_json(Answer::Decision(d)),
