@@ -156,6 +156,7 @@ const CRATES: &[(&str, &str)] = &[
     ("fgac", "."),
     ("fgac-test-support", "crates/test-support"),
     ("fgac-cli", "crates/cli"),
+    ("fgac-python", "bindings/python"),
     ("fgac-momento-server", "examples/momento-server"),
     ("fgac-peers", "benches/peers"),
     ("fgac-fuzz", "fuzz"),
