@@ -411,7 +411,7 @@ impl Keyring {
             return Err(AuthFailure::Revoked);
         }
         registry.register(&entry);
-        let evicted = self.cache.insert(Arc::clone(&entry), now);
+        let evicted = self.cache.insert(Arc::clone(&entry));
         self.count(Event::CacheEviction, evicted as u64);
         Ok(Sight::Entry(entry))
     }
