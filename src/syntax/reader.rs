@@ -206,7 +206,7 @@ impl Reader {
             }
             _ => {
                 let loaded = self.read_str(text)?;
-                write::to_string(&loaded.document, loaded.format).map_err(|e| e.with_source(text))
+                write::reformatted(&loaded.document, loaded.format).map_err(|e| e.with_source(text))
             }
         }
     }

@@ -37,6 +37,19 @@ pub fn to_string(doc: &Document, format: Format) -> Result<String, Error> {
     }
 }
 
+/// `doc`, read from `format`, written back in it for reformatting: as [`to_string`] writes it,
+/// except that Momento's JSON keeps the extensions fgac reads in it (deny rules, cache
+/// prefixes, stores, `networks`) instead of refusing them, so that formatting a document fgac
+/// accepted never fails and never changes a decision.
+pub(crate) fn reformatted(doc: &Document, format: Format) -> Result<String, Error> {
+    match format {
+        Format::MomentoJson => {
+            super::json::to_momento_scope_as_read(single(doc, format)?).map(|s| s + "\n")
+        }
+        _ => to_string(doc, format),
+    }
+}
+
 /// Writes `doc` in `format`: the text formats as [`to_string`] prints them, and Momento's
 /// protobuf formats as their binary messages. Refuses, one diagnostic each, what the format
 /// cannot express.

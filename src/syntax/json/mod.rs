@@ -50,7 +50,7 @@ pub(crate) mod fields {
 pub use object::Object;
 pub(crate) use v2::to_momento_v2;
 pub use write::to_line;
-pub(crate) use write::{to_momento_scope, to_string};
+pub(crate) use write::{to_momento_scope, to_momento_scope_as_read, to_string};
 
 use crate::error::Error;
 use crate::limits::Limits;

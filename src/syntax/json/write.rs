@@ -8,8 +8,8 @@
 use crate::error::Error;
 use crate::escape::plainly_visible;
 use crate::model::{
-    CacheSelector, CredentialDef, Document, Effect, Expiry, Grant, ItemSelector, Permissions,
-    ResourceSelector, TopicSelector,
+    CacheSelector, CredentialDef, CredentialKind, Document, Effect, Expiry, Grant, ItemSelector,
+    Permissions, ResourceSelector, TopicSelector,
 };
 use crate::ops::AccountRights;
 use base64::Engine as _;
@@ -225,6 +225,41 @@ pub(crate) fn to_momento_scope(credential: &CredentialDef) -> Result<String, Err
             permission_lines(grants, false, "")
         ),
     })
+}
+
+/// `credential`, read from Momento's JSON, written back in that form for `fgac fmt`: with the
+/// extensions fgac reads there (deny rules, cache prefixes, stores, a top-level `networks`)
+/// kept, since reformatting must keep every decision. Converting to Momento's JSON
+/// ([`to_momento_scope`]) refuses them instead, since Momento cannot read them. What reading
+/// Momento's JSON never gives (another name, a token, an expiry, a token id, account rights) is
+/// refused as there.
+pub(crate) fn to_momento_scope_as_read(credential: &CredentialDef) -> Result<String, Error> {
+    let as_read = credential.name == super::DEFAULT_CREDENTIAL_NAME
+        && credential.kind == CredentialKind::ApiKey
+        && credential.expiry == Expiry::Never
+        && credential.token_id.is_none()
+        && credential.account.is_empty();
+    if !as_read {
+        return to_momento_scope(credential);
+    }
+    let permissions = match &credential.permissions {
+        Permissions::SuperUser { .. } => "\"super_user\": true".to_owned(),
+        Permissions::Explicit(grants) => {
+            format!("\"permissions\": {}", permission_lines(grants, true, ""))
+        }
+    };
+    if credential.networks.is_empty() {
+        return Ok(format!("{{{permissions}}}"));
+    }
+    let list: Vec<String> = credential
+        .networks
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    Ok(format!(
+        "{{{permissions},\n\"networks\": {}}}",
+        one_line(&list)
+    ))
 }
 
 #[derive(Serialize)]
