@@ -95,30 +95,8 @@ pub fn run<'t>(
     now: Timestamp,
 ) -> Result<Vec<Failure<'t>>, Error> {
     let mut unknown = Diagnostics::default();
-    for e in &test.expectations {
-        let deliberate = matches!(
-            e.expected,
-            Expected::Deny {
-                reason: Some(ExpectedReason::UnknownCredential),
-                ..
-            }
-        );
-        if authz.credential(&e.credential).is_none() && !deliberate {
-            let d = Diagnostic::new(
-                ErrorKind::Test,
-                e.span,
-                format!(
-                    "test `{}` names the credential `{}`, which the policy does not hold",
-                    test.name, e.credential
-                ),
-            );
-            unknown.push(match authz.suggest_credential(&e.credential) {
-                Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                None => d.with_help(
-                    "name a credential of the policy, or expect `reason unknown_credential` to check that it is gone",
-                ),
-            });
-        }
+    for d in unknown_credentials(authz, test) {
+        unknown.push(d);
     }
     unknown.into_result()?;
     Ok(test
@@ -136,6 +114,40 @@ pub fn run<'t>(
             })
         })
         .collect())
+}
+
+/// An error for each expectation of `test` that names a credential `authz` does not hold (with
+/// the nearest name as help), unless it expects `reason unknown_credential`: what keeps a test
+/// from running (see [`run`]); `fgac check` reports them for a test file without running it.
+#[must_use]
+pub fn unknown_credentials(authz: &Authorizer, test: &TestCase) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for e in &test.expectations {
+        let deliberate = matches!(
+            e.expected,
+            Expected::Deny {
+                reason: Some(ExpectedReason::UnknownCredential),
+                ..
+            }
+        );
+        if authz.credential(&e.credential).is_none() && !deliberate {
+            let d = Diagnostic::new(
+                ErrorKind::Test,
+                e.span,
+                format!(
+                    "test `{}` names the credential `{}`, which the policy does not hold",
+                    test.name, e.credential
+                ),
+            );
+            out.push(match authz.suggest_credential(&e.credential) {
+                Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                None => d.with_help(
+                    "name a credential of the policy, or expect `reason unknown_credential` to check that it is gone",
+                ),
+            });
+        }
+    }
+    out
 }
 
 /// A warning for each expectation without `at`: decided at whatever time the tests run, it

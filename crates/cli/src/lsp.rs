@@ -70,6 +70,8 @@ struct Server {
 struct Doc {
     text: String,
     lines: Lines,
+    /// Its path, for a `file:` URI: where a `policy` line's file is found.
+    path: Option<PathBuf>,
     reader: Reader,
     /// The document as read, when it parses.
     loaded: Option<Loaded>,
@@ -79,13 +81,12 @@ struct Doc {
 
 impl Doc {
     fn new(uri: &lsp::Url, text: String) -> Doc {
-        let reader = match uri.to_file_path() {
-            Ok(path) => Reader::for_path(&path),
-            Err(()) => Reader::new(),
-        };
+        let path = uri.to_file_path().ok();
+        let reader = path.as_deref().map_or_else(Reader::new, Reader::for_path);
         let mut doc = Doc {
             lines: Lines::new(&text),
             text,
+            path,
             reader,
             loaded: None,
             found: Vec::new(),
@@ -105,7 +106,9 @@ impl Doc {
                 // A file of tests for another file's policy holds no credentials of its own.
                 let tests_only =
                     loaded.tests.policy.is_some() && loaded.document.credentials.is_empty();
-                if !tests_only {
+                if tests_only {
+                    self.check_tests(&loaded);
+                } else {
                     match fgac::validate(&loaded.document, self.reader.get_limits()) {
                         Err(e) => self.found.extend(e.diagnostics().iter().cloned()),
                         Ok(valid) => self.found.extend(analysis::lint(valid)),
@@ -114,6 +117,34 @@ impl Doc {
                 self.found
                     .extend(policy_tests::clock_dependent(&loaded.tests));
                 self.loaded = Some(loaded);
+            }
+        }
+    }
+
+    /// A file of tests for another file's policy: the credentials its tests name must be the
+    /// policy's (read from disk, as `fgac check` and `fgac test` read it).
+    fn check_tests(&mut self, loaded: &Loaded) {
+        let here = self.path.clone().unwrap_or_else(|| PathBuf::from("-"));
+        let policy = match policy_tests::policy_path(&here, &loaded.tests, &loaded.document) {
+            Ok(Some(policy)) => policy,
+            Ok(None) => return,
+            Err(e) => {
+                self.found.extend(e.diagnostics().iter().cloned());
+                return;
+            }
+        };
+        let Ok(bytes) = std::fs::read(&policy) else {
+            return;
+        };
+        if let Ok(compiled) = Authorizer::builder()
+            .reader(Reader::for_path(&policy))
+            .read(&bytes)
+        {
+            for case in &loaded.tests.tests {
+                self.found.extend(policy_tests::unknown_credentials(
+                    compiled.authorizer(),
+                    case,
+                ));
             }
         }
     }

@@ -2189,3 +2189,47 @@ fn help_lines_are_wrapped() {
         }
     }
 }
+
+/// A file of tests for another file's policy is checked as such: the policy compiles, and every
+/// credential its tests name is the policy's (a misspelt name, with the nearest one).
+#[test]
+fn check_takes_a_file_of_tests_for_another_policy() {
+    let o = fgac(&["check", "examples/mesh/policy_test.fgac"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("ok (tests of another file's policy)"),
+        "{}",
+        stdout(&o)
+    );
+    let dir = scratch("check-tests");
+    std::fs::copy(
+        Path::new(ROOT).join("examples/mesh/policy.fgac"),
+        dir.join("policy.fgac"),
+    )
+    .unwrap();
+    let tests = std::fs::read_to_string(Path::new(ROOT).join("examples/mesh/policy_test.fgac"))
+        .unwrap()
+        .replacen("\"orders-writer\"", "\"orders-writr\"", 1);
+    let path = write(&dir, "policy_test.fgac", &tests);
+    let o = fgac(&["check", &path]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains("names the credential `orders-writr`"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o).contains("did you mean `orders-writer`?"),
+        "{}",
+        stderr(&o)
+    );
+    // A policy that does not exist is named at the `policy` line.
+    std::fs::remove_file(dir.join("policy.fgac")).unwrap();
+    let o = fgac(&["check", &path]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains("cannot read the policy `policy.fgac`"),
+        "{}",
+        stderr(&o)
+    );
+}

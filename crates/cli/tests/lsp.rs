@@ -156,7 +156,9 @@ fn an_editor_session() {
         "key \"svc\" {\n    expires 2027-06-01T00:00:00Z\n    allow readwrite cache \"orders\"\n}\n"
     );
 
-    // A test file: from its `policy` line to the policy's file, from a name into that file.
+    // A test file: from its `policy` line to the policy's file, from a name into that file. Its
+    // names are checked against the policy as saved.
+    std::fs::write(&path, POLICY.replace("readwrit ", "readwrite ")).unwrap();
     let tests = dir.join("policy_test.fgac");
     let tests_text = "policy \"policy.fgac\"\n\ntest \"t\" {\n    expect allow \"svc\" get cache \"orders\" item \"o\" at 2027-01-01T00:00:00Z\n}\n";
     let tests_uri = fgac_test_support::lsp::uri(&tests);
@@ -171,6 +173,33 @@ fn an_editor_session() {
         json!([]),
         "no `defines no credentials` for a test file"
     );
+    // A name the policy does not hold: an error where the test names it, with the nearest.
+    lsp.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": { "uri": tests_uri, "version": 2 },
+            "contentChanges": [{ "range": { "start": position(3, 18), "end": position(3, 18) }, "text": "x" }],
+        }),
+    );
+    let published = lsp.notification("textDocument/publishDiagnostics");
+    let d = &published["params"]["diagnostics"][0];
+    assert_eq!(d["code"], "test", "{published}");
+    assert!(
+        d["message"]
+            .as_str()
+            .unwrap()
+            .contains("did you mean `svc`?"),
+        "{d}"
+    );
+    lsp.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": { "uri": tests_uri, "version": 3 },
+            "contentChanges": [{ "range": { "start": position(3, 18), "end": position(3, 19) }, "text": "" }],
+        }),
+    );
+    let published = lsp.notification("textDocument/publishDiagnostics");
+    assert_eq!(published["params"]["diagnostics"], json!([]));
     let found = lsp.request("textDocument/definition", at(&tests_uri, 0, 10));
     assert_eq!(found["result"]["uri"], uri.as_str());
     let found = lsp.request("textDocument/definition", at(&tests_uri, 3, 19));
