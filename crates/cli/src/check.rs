@@ -20,7 +20,8 @@ pub fn run(files: &[PathBuf], deny_warnings: bool, format: Report) -> Result<Sta
     let mut reports = Vec::new();
     for path in files {
         let origin = input::name_of(path);
-        let (status, entry) = match tests_only(path) {
+        let read = input::read(path);
+        let (status, entry) = match read.map(|bytes| (tests_only(path, &bytes), bytes)) {
             Err(stop) => match stop {
                 Stop::Usage(message) => {
                     if !json {
@@ -30,7 +31,7 @@ pub fn run(files: &[PathBuf], deny_warnings: bool, format: Report) -> Result<Sta
                 }
                 stop => return Err(stop),
             },
-            Ok(Some(outcome)) => {
+            Ok((Some(outcome), _)) => {
                 let (status, entry, shown) = outcome;
                 if !json {
                     if let Some(e) = shown {
@@ -45,22 +46,15 @@ pub fn run(files: &[PathBuf], deny_warnings: bool, format: Report) -> Result<Sta
                 }
                 (status, entry)
             }
-            Ok(None) => match input::compile_quiet(path) {
-                Err(Stop::Usage(message)) => {
-                    if !json {
-                        report(&format!("error: {}\n", fgac::escape_for_terminal(&message)));
-                    }
-                    (Status::Usage, json!({ "error": message }))
-                }
-                Err(stop) => return Err(stop),
-                Ok(Err((text, e))) => {
+            Ok((None, bytes)) => match input::compile_read(path, &bytes) {
+                Err((text, e)) => {
                     let entry = schema::diagnostics(&e, &text);
                     if !json {
                         input::print_error(path, e);
                     }
                     (Status::Failed, entry)
                 }
-                Ok(Ok(doc)) => {
+                Ok(doc) => {
                     let mut warnings = analysis::lint(doc.compiled.valid());
                     warnings.extend(policy_tests::clock_dependent(&doc.compiled.loaded().tests));
                     let count = warnings.len();
@@ -117,21 +111,20 @@ pub fn run(files: &[PathBuf], deny_warnings: bool, format: Report) -> Result<Sta
 /// not one: its status, its JSON entry, and the errors and warnings to show (rendered).
 type TestsOnly = Option<(Status, serde_json::Value, Option<String>)>;
 
-fn tests_only(path: &std::path::Path) -> Result<TestsOnly, Stop> {
-    let bytes = input::read(path)?;
+fn tests_only(path: &std::path::Path, bytes: &[u8]) -> TestsOnly {
     let reader = input::reader_for(path);
-    let Ok(loaded) = reader.read(&bytes) else {
-        return Ok(None);
+    let Ok(loaded) = reader.read(bytes) else {
+        return None;
     };
     if loaded.tests.policy.is_none() || !loaded.document.credentials.is_empty() {
-        return Ok(None);
+        return None;
     }
-    let text = input::text_of(&bytes, loaded.format);
+    let text = input::text_of(bytes, loaded.format);
     let origin = input::name_of(path);
     let mut found = policy_tests::clock_dependent(&loaded.tests);
     let policy = match policy_tests::policy_path(path, &loaded.tests, &loaded.document) {
         Ok(Some(policy)) => Some(policy),
-        Ok(None) => return Ok(None),
+        Ok(None) => return None,
         Err(e) => {
             found.extend(e.diagnostics().iter().cloned());
             None
@@ -179,11 +172,7 @@ fn tests_only(path: &std::path::Path) -> Result<TestsOnly, Stop> {
     let errors = found.iter().any(|d| d.severity == fgac::Severity::Error);
     let status = if errors { Status::Failed } else { Status::Ok };
     if found.is_empty() {
-        return Ok(Some((
-            status,
-            json!({ "diagnostics": [], "omitted": 0 }),
-            None,
-        )));
+        return Some((status, json!({ "diagnostics": [], "omitted": 0 }), None));
     }
     let e = fgac::Error::from_diagnostics(found);
     let entry = schema::diagnostics(&e, &text);
@@ -191,5 +180,5 @@ fn tests_only(path: &std::path::Path) -> Result<TestsOnly, Stop> {
         .with_source(&text)
         .with_origin(origin.as_str())
         .to_string();
-    Ok(Some((status, entry, Some(shown))))
+    Some((status, entry, Some(shown)))
 }

@@ -93,20 +93,23 @@ pub fn compile(path: &Path) -> Result<Result<Compiled, Status>, Stop> {
 /// Reads, parses and compiles `path`; when it does not compile, its text (empty for a binary
 /// document) and the errors, located in it.
 pub fn compile_quiet(path: &Path) -> Result<Result<Compiled, (String, Error)>, Stop> {
-    let bytes = read(path)?;
+    Ok(compile_read(path, &read(path)?))
+}
+
+/// Compiles `bytes`, read from `path`; when they do not compile, their text (empty for a binary
+/// document) and the errors, located in it.
+pub fn compile_read(path: &Path, bytes: &[u8]) -> Result<Compiled, (String, Error)> {
     let reader = reader_for(path);
-    Ok(
-        match Authorizer::builder().reader(reader.clone()).read(&bytes) {
-            Ok(compiled) => Ok(Compiled {
-                text: text_of(&bytes, compiled.loaded().format),
-                compiled,
-            }),
-            Err(e) => {
-                let format = reader.get_format().unwrap_or(Format::Dsl);
-                Err((text_of(&bytes, format), e))
-            }
-        },
-    )
+    match Authorizer::builder().reader(reader.clone()).read(bytes) {
+        Ok(compiled) => Ok(Compiled {
+            text: text_of(bytes, compiled.loaded().format),
+            compiled,
+        }),
+        Err(e) => {
+            let format = reader.get_format().unwrap_or(Format::Dsl);
+            Err((text_of(bytes, format), e))
+        }
+    }
 }
 
 /// The paths as given, each a file; a directory is searched recursively for files with
