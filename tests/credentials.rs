@@ -1037,7 +1037,10 @@ fn metrics_count_exactly_what_several_threads_did() {
     // the wrong network, which is verified, cached, and refused on admission), and at least the
     // first sight of each good credential.
     assert!(s.event(Event::CacheMiss) >= 2 * n * (refused.len() as u64 - 2) + 2);
-    assert!(s.event(Event::CacheHit) >= 2 * n * 2 + n - threads);
+    // Hits: the good credential once a round and the two refused on admission twice, but for
+    // first sights: each thread may miss each of the three before one of them has cached it
+    // (the threads start together and a first sight takes a signature check).
+    assert!(s.event(Event::CacheHit) >= 2 * n * 2 + n - 3 * threads);
     let read = OpFamily::ItemRead;
     let denied = |family, kind| s.decision(family, Verdict::Deny(kind));
     assert_eq!(s.decision(read, Verdict::Allow), 2 * n);

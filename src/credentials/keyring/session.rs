@@ -100,19 +100,29 @@ impl Session {
     /// Counted in the key ring's [`Metrics`], when it has them.
     #[inline]
     pub fn authorize(&self, op: Operation, resource: Resource<'_>, now: Timestamp) -> Decision {
-        self.authorize_need(op.need(), resource, now)
+        let decision = self.decide(op.need(), resource, now);
+        if let Some(m) = &self.entry.metrics {
+            m.record_decision(op, decision);
+        }
+        decision
     }
 
     /// As [`Credential::authorize_need`], after the revocation check.
     #[inline]
     pub fn authorize_need(&self, need: Need, resource: Resource<'_>, now: Timestamp) -> Decision {
-        let decision = if self.entry.live.load(Ordering::SeqCst) {
+        let decision = self.decide(need, resource, now);
+        self.entry.count(need, decision);
+        decision
+    }
+
+    /// The decision, uncounted.
+    #[inline]
+    fn decide(&self, need: Need, resource: Resource<'_>, now: Timestamp) -> Decision {
+        if self.entry.live.load(Ordering::SeqCst) {
             self.entry.credential.authorize_need(need, resource, now)
         } else {
             Decision::Deny(DenyReason::Unauthenticated(AuthFailure::Revoked))
-        };
-        self.entry.count(need, decision);
-        decision
+        }
     }
 
     /// As [`Credential::authorize_batch`], after the revocation check.
