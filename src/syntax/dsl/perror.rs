@@ -43,9 +43,11 @@ impl<'a> PError<'a> {
 }
 
 impl<'a> nom::error::ParseError<&'a str> for PError<'a> {
+    /// nom's own error, made on every failed alternative while parsing succeeds: the message
+    /// ("unexpected ...") is left empty and written only if the error is reported
+    /// ([`Src::diagnostic`]), so that backtracking allocates nothing.
     fn from_error_kind(input: &'a str, _: nom::error::ErrorKind) -> PError<'a> {
-        let (found, len) = describe(input);
-        PError::new(input, len, format!("unexpected {found}"))
+        PError::new(input, token_len(input), String::new())
     }
 
     fn append(_: &'a str, _: nom::error::ErrorKind, other: PError<'a>) -> PError<'a> {
@@ -72,15 +74,30 @@ pub(super) fn recoverable<'a, T>(e: PError<'a>) -> PResult<'a, T> {
     Err(nom::Err::Error(e))
 }
 
+/// The length of the next token, as [`describe`] measures it, without writing it.
+fn token_len(at: &str) -> usize {
+    let Some(first) = at.chars().next() else {
+        return 0;
+    };
+    match word_len(at) {
+        0 => first.len_utf8(),
+        word => word,
+    }
+}
+
+/// The length of the word `at` starts with (letters, digits, `_`, `-`, `:`).
+fn word_len(at: &str) -> usize {
+    at.char_indices()
+        .find(|&(_, c)| !(c.is_alphanumeric() || c == '_' || c == '-' || c == ':'))
+        .map_or(at.len(), |(i, _)| i)
+}
+
 /// How the next token reads in a message, and its length: "`word`", "`\"`", "end of input".
 pub(super) fn describe(at: &str) -> (String, usize) {
     let Some(first) = at.chars().next() else {
         return ("end of input".to_owned(), 0);
     };
-    let word = at
-        .char_indices()
-        .find(|&(_, c)| !(c.is_alphanumeric() || c == '_' || c == '-' || c == ':'))
-        .map_or(at.len(), |(i, _)| i);
+    let word = word_len(at);
     if word > 0 {
         let shown = &at[..floor_char_boundary(at, word.min(40))];
         (format!("`{shown}`"), word)
@@ -132,7 +149,13 @@ impl<'s> Src<'s> {
         };
         let start = self.offset(e.at);
         let end = floor_char_boundary(self.0, (start + e.len).min(self.0.len()));
-        let d = Diagnostic::new(e.kind, Span::new(start, end), e.message);
+        let message = if e.message.is_empty() {
+            // nom's own error (see `from_error_kind`), written now that it is reported.
+            format!("unexpected {}", describe(e.at).0)
+        } else {
+            e.message
+        };
+        let d = Diagnostic::new(e.kind, Span::new(start, end), message);
         match e.help {
             Some(help) => d.with_help(help),
             None => d,
