@@ -110,6 +110,7 @@ impl Shadow {
     /// what `live` denies or deny what it allows, both outcomes are returned and counted. Never
     /// changes `live`; never allocates.
     #[must_use]
+    #[inline]
     pub fn compare(
         &self,
         credential: &str,
@@ -134,6 +135,7 @@ impl Shadow {
     /// connection, with [`Authorizer::credential`] on [`Shadow::candidate`]; `None` when the
     /// candidate does not hold it).
     #[must_use]
+    #[inline]
     pub fn compare_with(
         &self,
         candidate: Option<&Credential>,
@@ -169,6 +171,7 @@ impl Shadow {
         Some(Change { live, candidate })
     }
 
+    #[inline]
     fn sampled(&self) -> bool {
         crate::metrics::sampled(self.one_in, &OFFERED)
     }
