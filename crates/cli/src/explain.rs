@@ -109,11 +109,12 @@ pub fn run(a: &Args) -> Result<Status, Stop> {
     }
     let origin = a.file.display().to_string();
     if a.format == Report::Json {
+        let positions = schema::Positions::new(&doc.text);
         let rule = |rule: fgac::RuleId| {
             let span = e.grant(rule).map(|g| g.span).unwrap_or_default();
             json!({
                 "rule": rule.index(),
-                "range": schema::range(&doc.text, span),
+                "range": positions.range(&doc.text, span),
                 "text": doc.text.get(span.start..span.end).unwrap_or_default(),
             })
         };

@@ -5,7 +5,7 @@
 
 use crate::out::{Status, Stop};
 use fgac::model::Span;
-use fgac::{Diagnostic, Error, Location, Severity};
+use fgac::{Diagnostic, Error, Severity};
 use serde_json::{Value, json};
 
 /// The version of every schema this file writes.
@@ -33,26 +33,87 @@ pub fn status_name(status: Status) -> &'static str {
     }
 }
 
-/// Line and column (1-based, columns in characters) of where `span` starts and ends in `text`;
-/// byte offsets only, for a binary document (empty `text`).
-pub fn range(text: &str, span: Span) -> Value {
-    if text.is_empty() {
-        return json!({ "offset": span.start, "end_offset": span.end });
+/// Where lines start in a text, and how many characters precede every 64th byte: a span's line
+/// and column in O(log lines) plus at most 64 bytes, so that a report of many tests or rules
+/// costs one pass over the document, not one per position.
+pub struct Positions {
+    line_starts: Vec<usize>,
+    chars_before_block: Vec<usize>,
+}
+
+impl Positions {
+    /// The index of `text` (empty for a binary document: offsets only).
+    pub fn new(text: &str) -> Positions {
+        let bytes = text.as_bytes();
+        let mut line_starts = vec![0];
+        line_starts.extend(line_breaks(bytes));
+        let mut chars_before_block = Vec::with_capacity(bytes.len() / 64 + 1);
+        let mut chars = 0;
+        for block in bytes.chunks(64) {
+            chars_before_block.push(chars);
+            chars += characters(block);
+        }
+        chars_before_block.push(chars);
+        Positions {
+            line_starts,
+            chars_before_block,
+        }
     }
-    let start = Location::find(text, span);
-    let end = Location::find(text, Span::new(span.end, span.end));
-    json!({
-        "offset": span.start,
-        "end_offset": span.end,
-        "line": start.line,
-        "column": start.column,
-        "end_line": end.line,
-        "end_column": end.column,
-    })
+
+    /// Characters in `text[..offset]`.
+    fn chars_before(&self, text: &str, offset: usize) -> usize {
+        let block = offset / 64;
+        let start = block * 64;
+        self.chars_before_block.get(block).copied().unwrap_or(0)
+            + characters(text.as_bytes().get(start..offset).unwrap_or_default())
+    }
+
+    /// 1-based line and column (in characters) of `offset`.
+    fn line_column(&self, text: &str, offset: usize) -> (usize, usize) {
+        let offset = offset.min(text.len());
+        let line = self.line_starts.partition_point(|&s| s <= offset);
+        let start = self.line_starts.get(line - 1).copied().unwrap_or(0);
+        (
+            line,
+            self.chars_before(text, offset) - self.chars_before(text, start) + 1,
+        )
+    }
+
+    /// Where `span` starts and ends in `text`: byte offsets, and for a text document (not
+    /// empty) lines and columns.
+    pub fn range(&self, text: &str, span: Span) -> Value {
+        if text.is_empty() {
+            return json!({ "offset": span.start, "end_offset": span.end });
+        }
+        let (line, column) = self.line_column(text, span.start);
+        let (end_line, end_column) = self.line_column(text, span.end);
+        json!({
+            "offset": span.start,
+            "end_offset": span.end,
+            "line": line,
+            "column": column,
+            "end_line": end_line,
+            "end_column": end_column,
+        })
+    }
+}
+
+/// The offsets just after each line break.
+fn line_breaks(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .map(|(i, _)| i + 1)
+}
+
+/// The characters `bytes` (UTF-8) starts: every byte that is not a continuation byte.
+fn characters(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|b| (**b & 0xC0) != 0x80).count()
 }
 
 /// One diagnostic: severity, kind (and a lint's name), message, help, and where.
-pub fn diagnostic(d: &Diagnostic, text: &str) -> Value {
+pub fn diagnostic(d: &Diagnostic, text: &str, positions: &Positions) -> Value {
     let mut v = json!({
         "severity": match d.severity {
             Severity::Error => "error",
@@ -61,7 +122,7 @@ pub fn diagnostic(d: &Diagnostic, text: &str) -> Value {
         "kind": d.kind.name(),
         "message": d.message,
         "help": d.help,
-        "range": range(text, d.span),
+        "range": positions.range(text, d.span),
     });
     if let fgac::ErrorKind::Lint { name } = d.kind {
         v["lint"] = json!(name);
@@ -71,8 +132,13 @@ pub fn diagnostic(d: &Diagnostic, text: &str) -> Value {
 
 /// Every diagnostic of `e` (which holds the first of many; `omitted` counts the rest).
 pub fn diagnostics(e: &Error, text: &str) -> Value {
+    let positions = Positions::new(text);
     json!({
-        "diagnostics": e.diagnostics().iter().map(|d| diagnostic(d, text)).collect::<Vec<_>>(),
+        "diagnostics": e
+            .diagnostics()
+            .iter()
+            .map(|d| diagnostic(d, text, &positions))
+            .collect::<Vec<_>>(),
         "omitted": e.omitted(),
     })
 }

@@ -254,7 +254,7 @@ impl RuleRef {
         RuleRef {
             rule,
             file: policy.origin.clone(),
-            range: schema::range(&policy.text, span),
+            range: policy.positions.range(&policy.text, span),
             located: located(&policy.origin, &policy.text, span),
         }
     }
@@ -273,6 +273,7 @@ struct PolicyCoverage {
 
 impl PolicyCoverage {
     fn json(&self, min: Option<f64>) -> Value {
+        let positions = schema::Positions::new(&self.text);
         json!({
             "policy": self.origin,
             "rules": self.coverage.rules().len(),
@@ -282,7 +283,7 @@ impl PolicyCoverage {
             "not_reached": self.coverage.rules().iter().filter(|r| !r.reached).map(|r| json!({
                 "credential": r.credential,
                 "rule": r.rule.index(),
-                "range": schema::range(&self.text, r.span),
+                "range": positions.range(&self.text, r.span),
             })).collect::<Vec<_>>(),
         })
     }
@@ -326,6 +327,8 @@ fn coverage_text(
 /// The document tests run against: the file's own, or the one its `policy` line names.
 struct Policy {
     origin: String,
+    /// Where its lines start, for the ranges of its rules.
+    positions: schema::Positions,
     /// The canonical path, which names it in the coverage report whichever test file reached it.
     key: String,
     text: String,
@@ -405,6 +408,7 @@ fn one(
         Ok(None) => match builder.compile_loaded(loaded, &text) {
             Ok(compiled) => Policy {
                 origin: origin.clone(),
+                positions: schema::Positions::new(&text),
                 key: canonical(path),
                 text: text.clone(),
                 compiled,
@@ -478,6 +482,7 @@ fn referenced_policy(
     {
         Ok(compiled) => Some(Policy {
             origin: policy.display().to_string(),
+            positions: schema::Positions::new(&input::text_of(&bytes, compiled.loaded().format)),
             key: canonical(policy),
             text: input::text_of(&bytes, compiled.loaded().format),
             compiled,
@@ -500,8 +505,9 @@ fn run_tests(
     file: &mut FileReport,
 ) -> Result<(), Stop> {
     let authz = policy.compiled.authorizer();
+    let positions = schema::Positions::new(text);
     for case in &tests.tests {
-        let range = schema::range(text, case.span);
+        let range = positions.range(text, case.span);
         let line = range["line"].as_u64().unwrap_or(0) as usize;
         let mut result = TestReport {
             name: case.name.clone(),
@@ -528,7 +534,7 @@ fn run_tests(
             Ok(failures) => {
                 result.failures = failures
                     .iter()
-                    .map(|f| failure(f, policy, origin, text, now))
+                    .map(|f| failure(f, policy, origin, text, &positions, now))
                     .collect();
                 if print {
                     if result.failures.is_empty() {
@@ -565,12 +571,13 @@ fn failure(
     policy: &Policy,
     origin: &str,
     text: &str,
+    positions: &schema::Positions,
     now: fgac::Timestamp,
 ) -> FailureReport {
     let e = f.expectation;
     let mut out = FailureReport {
         located: located(origin, text, e.span),
-        range: schema::range(text, e.span),
+        range: positions.range(text, e.span),
         expected: e.expected.to_string(),
         actual: f.actual.to_string(),
         decided_by: Vec::new(),
