@@ -4,14 +4,84 @@
 //! lookup-and-authorize latency over random credentials, and the same with N live signed
 //! sessions in a key ring (every key resolved once through a signed API key that refers to it).
 //!
-//! `cargo bench --features credentials --bench million` (about two minutes, 4 GB of memory)
+//! Then incremental updates: one credential changed in the store (and in the key ring's
+//! document, its sessions live), the time to apply it and the memory the swap takes beyond the
+//! store's own, counted by a global allocator (live bytes and their peak).
+//!
+//! `cargo bench --features credentials --bench million` (about three minutes, 4 GB of memory)
+
+// The counting allocator below is the only unsafe code: it forwards to the system allocator.
+#![allow(unsafe_code)]
 
 use fgac::credentials::{Keyring, MintOptions, SigningKey, Trust, sign_reference};
 use fgac::model::Expiry;
-use fgac::{Authorizer, Limits, Operation, Resource, Timestamp};
+use fgac::{Authorizer, Limits, Operation, Resource, Timestamp, Update};
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::net::IpAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+
+/// The system allocator, counting the bytes live and their peak.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: every call is passed to the system allocator unchanged; only counters are added.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+        PEAK.fetch_max(live, Ordering::Relaxed);
+        // SAFETY: the caller's layout, as given.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+        // SAFETY: the caller's pointer and layout, as given.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if new_size > layout.size() {
+            let live = LIVE.fetch_add(new_size - layout.size(), Ordering::Relaxed)
+                + (new_size - layout.size());
+            PEAK.fetch_max(live, Ordering::Relaxed);
+        } else {
+            LIVE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
+        }
+        // SAFETY: the caller's pointer, layout and size, as given.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// Runs `f` and returns what it returned, how long it took, and how many bytes beyond those
+/// live when it started were live at its peak.
+fn measured<T>(f: impl FnOnce() -> T) -> (T, Duration, usize) {
+    let live = LIVE.load(Ordering::Relaxed);
+    PEAK.store(live, Ordering::Relaxed);
+    let start = Instant::now();
+    let out = f();
+    let took = start.elapsed();
+    (out, took, PEAK.load(Ordering::Relaxed).saturating_sub(live))
+}
+
+/// Credential `i` changed: its shared grant on another prefix.
+fn changed(i: usize, round: usize) -> fgac::model::CredentialDef {
+    let text = format!(
+        "key \"{}\" {{\n    expires never\n    allow readwrite cache \"{}\"\n    allow readonly cache \"shared\" items prefix \"r{round}/\"\n}}\n",
+        name(i),
+        cache(i)
+    );
+    fgac::syntax::parse(&text)
+        .expect("parses")
+        .credentials
+        .remove(0)
+}
 
 const NOW: Timestamp = Timestamp::from_unix_seconds(1_795_651_200);
 const READS: usize = 2_000_000;
@@ -138,6 +208,34 @@ fn main() {
                 median(rounds)
             );
         }
+        // One credential changed, 50 times in a row (each update applied to the last store, the
+        // one before it dropped as a server swapping stores drops it).
+        let mut store = authz.clone();
+        let mut times = Vec::new();
+        let mut extra = 0usize;
+        for (round, &i) in picks.iter().take(50).enumerate() {
+            let update = Update::new().put(changed(i, round));
+            let (next, took, peak) = measured(|| {
+                let next = Authorizer::builder()
+                    .limits(Limits::unbounded())
+                    .update(&store, &update)
+                    .expect("applies");
+                next
+            });
+            store = next;
+            times.push(took.as_secs_f64() * 1e6);
+            extra = extra.max(peak);
+        }
+        let steady = store.memory_usage();
+        println!(
+            "  update of one credential: median {:.0} us, max {:.0} us over 50; peak memory beyond the store during the swap {:.2} MB = {:.4}x the store ({:.1} MB)",
+            median(times.clone()),
+            times.iter().copied().fold(0.0, f64::max),
+            extra as f64 / 1e6,
+            (steady + extra) as f64 / steady as f64,
+            steady as f64 / 1e6
+        );
+        drop(store);
         // The same population through a key ring: a signed API key per credential, each resolved.
         let tokens: Vec<String> = (0..n)
             .map(|i| {
@@ -201,6 +299,37 @@ fn main() {
             total.as_nanos() as f64 / samples.len() as f64,
             percentile(&samples, 0.5),
             percentile(&samples, 0.99)
+        );
+        // The key ring's document updated under its n live sessions: one credential changed.
+        let sessions: Vec<_> = picks
+            .iter()
+            .take(1_000)
+            .map(|&i| (i, ring.resolve(&tokens[i], peer, NOW).expect("resolves")))
+            .collect();
+        let mut times = Vec::new();
+        let mut extra = 0usize;
+        let mut changed_names = std::collections::HashSet::new();
+        for (round, &i) in picks.iter().skip(1_000).take(50).enumerate() {
+            let update = Update::new().put(changed(i, round));
+            let ((), took, peak) = measured(|| ring.update_document(&update).expect("applies"));
+            changed_names.insert(i);
+            times.push(took.as_secs_f64() * 1e6);
+            extra = extra.max(peak);
+        }
+        let withdrawn = sessions.iter().filter(|(_, s)| !s.is_live()).count();
+        let should = sessions
+            .iter()
+            .filter(|(i, _)| changed_names.contains(i))
+            .count();
+        assert_eq!(withdrawn, should, "exactly the sessions of changed credentials");
+        let document = ring.trust().document().expect("a document").memory_usage();
+        println!(
+            "  key ring update_document, one credential, {n} live sessions: median {:.0} us, max {:.0} us over 50; peak memory beyond the key ring {:.2} MB = {:.4}x its document ({:.1} MB); sessions withdrawn {withdrawn} of 1,000 watched (those of changed credentials: {should})",
+            median(times.clone()),
+            times.iter().copied().fold(0.0, f64::max),
+            extra as f64 / 1e6,
+            (document + extra) as f64 / document as f64,
+            document as f64 / 1e6
         );
     }
 }

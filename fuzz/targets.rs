@@ -514,7 +514,14 @@ pub fn analysis(data: &[u8]) {
         u.int_in_range(0..=n - 1).unwrap_or(0)
     };
     let (i, j) = (pick(&mut u, &a), pick(&mut u, &b));
-    let (inner, outer) = (&a.credentials()[i], &b.credentials()[j]);
+    let inner = a
+        .credentials()
+        .nth(i)
+        .expect("a credential picked in range");
+    let outer = b
+        .credentials()
+        .nth(j)
+        .expect("a credential picked in range");
     let mut truth = true;
     each(&mut |op, r| {
         if inner.authorize(op, r, now).is_allowed() && !outer.authorize(op, r, now).is_allowed() {
@@ -671,7 +678,7 @@ pub fn credentials(data: &[u8]) {
                         .limits(limits())
                         .compile(&doc)
                         .expect("validated");
-                    let cred = &authz.credentials()[0];
+                    let cred = authz.credentials().next().expect("the one credential");
                     for cache in ["", "a", "c", "ab"] {
                         for key in [&b""[..], b"a", b"k", b"ab\xff"] {
                             for op in [Operation::Get, Operation::Set, Operation::ListCaches] {

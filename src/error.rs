@@ -42,6 +42,11 @@ pub enum ErrorKind {
         /// The name.
         name: String,
     },
+    /// An update removes a credential the store does not hold.
+    UnknownCredential {
+        /// The name.
+        name: String,
+    },
     /// An explicit permission list with no grants.
     EmptyPermissions,
     /// Two grants with the same effect and the same selectors.
@@ -92,6 +97,7 @@ impl ErrorKind {
             ErrorKind::Limit { .. } => "limit",
             ErrorKind::NoCredentials => "no_credentials",
             ErrorKind::DuplicateCredential { .. } => "duplicate_credential",
+            ErrorKind::UnknownCredential { .. } => "unknown_credential",
             ErrorKind::EmptyPermissions => "empty_permissions",
             ErrorKind::DuplicateSelector { .. } => "duplicate_selector",
             ErrorKind::EmptyName => "empty_name",

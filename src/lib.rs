@@ -128,12 +128,12 @@ pub mod decision_log;
 #[cfg_attr(docsrs, doc(cfg(feature = "credentials")))]
 pub mod credentials;
 
-pub use compile::{AuthorizerBuilder, Compiled, validate};
+pub use compile::{AuthorizerBuilder, Compiled, Update, validate};
 pub use decision::{
     AuthFailure, BatchDecision, Decision, DenyKind, DenyReason, Outcome, OwnedResource, Resource,
     RuleId,
 };
-pub use engine::{Authorizer, Credential};
+pub use engine::{Authorizer, Credential, Credentials};
 pub use error::{Diagnostic, Error, ErrorKind, Location, Severity};
 pub use escape::{escape_for_terminal, escape_lines_for_terminal};
 pub use limits::Limits;

@@ -83,16 +83,35 @@ pub(crate) struct TooLarge;
 #[derive(Debug)]
 pub(crate) struct Budget {
     left: usize,
+    /// The least that was left since the budget was made or last [settled](Budget::settle).
+    lowest: usize,
 }
 
 impl Budget {
     pub(crate) fn new(limit: usize) -> Budget {
-        Budget { left: limit }
+        Budget {
+            left: limit,
+            lowest: limit,
+        }
+    }
+
+    /// What is left of it.
+    pub(crate) fn left(&self) -> usize {
+        self.left
+    }
+
+    /// Keeps charged the peak reached since the last settling, working memory given back
+    /// included: a compiled credential is charged its peak, so that what a store is charged is
+    /// the sum of its credentials' charges, in whatever order they were compiled (an update
+    /// compiles only what it puts, after the rest).
+    pub(crate) fn settle(&mut self) {
+        self.left = self.lowest;
     }
 
     /// Takes `bytes` from the budget, or fails (taking nothing) when they are not there.
     pub(crate) fn charge(&mut self, bytes: usize) -> Result<(), TooLarge> {
         self.left = self.left.checked_sub(bytes).ok_or(TooLarge)?;
+        self.lowest = self.lowest.min(self.left);
         Ok(())
     }
 

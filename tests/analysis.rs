@@ -170,8 +170,8 @@ fn check_diff(
     all: &Requests,
 ) -> Result<(), TestCaseError> {
     let d = diff(old, new, now, DiffOptions { reasons: true });
-    let mut names: BTreeSet<&str> = old.credentials().iter().map(|c| c.name()).collect();
-    names.extend(new.credentials().iter().map(|c| c.name()));
+    let mut names: BTreeSet<&str> = old.credentials().map(|c| c.name()).collect();
+    names.extend(new.credentials().map(|c| c.name()));
     for name in names {
         let (o, n) = (old.credential(name), new.credential(name));
         let truth = changes_by_enumeration(o, n, now, all);
@@ -214,7 +214,7 @@ fn check_diff(
     }
     prop_assert_eq!(d.decisions_unchanged(), {
         let mut none = true;
-        for c in old.credentials().iter().chain(new.credentials()) {
+        for c in old.credentials().chain(new.credentials()) {
             if !changes_by_enumeration(old.credential(c.name()), new.credential(c.name()), now, all)
                 .is_empty()
             {
@@ -286,7 +286,7 @@ proptest! {
         let all = Requests::new();
         let now = Timestamp::from_unix_seconds(NOW);
         for inner in a.credentials() {
-            for outer in a.credentials().iter().chain(b.credentials()) {
+            for outer in a.credentials().chain(b.credentials()) {
                 check_containment(inner, outer, now, &all)?;
             }
         }
@@ -306,7 +306,11 @@ proptest! {
         let now = Timestamp::from_unix_seconds(NOW);
         let compile = |d: &Document| Authorizer::compile(d).unwrap();
         let (a, b, c) = (compile(&a), compile(&b), compile(&c));
-        let (a, b, c) = (&a.credentials()[0], &b.credentials()[0], &c.credentials()[0]);
+        let (a, b, c) = (
+            a.credentials().next().unwrap(),
+            b.credentials().next().unwrap(),
+            c.credentials().next().unwrap(),
+        );
         prop_assert!(contains(a, a, now).is_ok());
         if contains(a, b, now).is_ok() && contains(b, c, now).is_ok() {
             prop_assert!(contains(a, c, now).is_ok());

@@ -119,7 +119,7 @@ fn same_decisions(
     requests: &[OwnedRequest],
     what: &str,
 ) -> Result<(), TestCaseError> {
-    let mut names: Vec<&str> = a.credentials().iter().map(|c| c.name()).collect();
+    let mut names: Vec<&str> = a.credentials().map(|c| c.name()).collect();
     names.push("nobody");
     for name in names {
         for r in requests {

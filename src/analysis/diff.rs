@@ -341,7 +341,7 @@ fn credential_diff(
 pub fn diff(old: &Authorizer, new: &Authorizer, now: Timestamp, options: DiffOptions) -> Diff {
     let mut names: Vec<&str> = Vec::new();
     let mut seen: HashSet<&str> = HashSet::new();
-    for c in old.credentials().iter().chain(new.credentials()) {
+    for c in old.credentials().chain(new.credentials()) {
         if seen.insert(c.name()) {
             names.push(c.name());
         }

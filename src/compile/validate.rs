@@ -74,7 +74,7 @@ fn check_name(
     }
 }
 
-fn credential(c: &CredentialDef, limits: &Limits, out: &mut Diagnostics) {
+pub(crate) fn credential(c: &CredentialDef, limits: &Limits, out: &mut Diagnostics) {
     let who = format!("`{}`", c.name);
     if c.name.is_empty() {
         out.push(

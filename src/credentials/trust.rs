@@ -37,9 +37,11 @@
 //! `kid`, and a private key in `keys` are errors with a line and column.
 
 use super::keys::{PublicKey, SigningKey};
-use crate::compile::{AuthorizerBuilder, Compiled};
+use crate::compile::{AuthorizerBuilder, Compiled, Update};
+use crate::engine::Authorizer;
 use crate::error::{Diagnostic, Error, ErrorKind};
 use crate::limits::Limits;
+use crate::limits::TooLarge;
 use crate::model::{CredentialDef, Span};
 use crate::syntax::json::fields::{Object, span_of};
 use serde_json::value::RawValue;
@@ -67,7 +69,8 @@ pub struct Trust {
     pub(crate) keys: Vec<TrustedKey>,
     pub(crate) issuer: Option<String>,
     pub(crate) signing: Vec<SigningKey>,
-    pub(crate) document: Option<Arc<Compiled>>,
+    /// Compiled keeping each credential's definition.
+    pub(crate) document: Option<Arc<Authorizer>>,
     pub(crate) revocations: Option<PathBuf>,
     pub(crate) issued: Option<PathBuf>,
     pub(crate) leeway_seconds: u64,
@@ -235,10 +238,36 @@ impl Trust {
         })
     }
 
-    /// The document API keys may refer to by name.
+    /// The compiled document API keys may refer to by name.
     #[must_use]
-    pub fn document(&self) -> Option<&Compiled> {
+    pub fn document(&self) -> Option<&Authorizer> {
         self.document.as_deref()
+    }
+
+    /// The same trust with its document changed by `update`
+    /// ([`AuthorizerBuilder::update`](crate::AuthorizerBuilder::update), under this trust's
+    /// limits): only the credentials put are compiled, every other is shared with this trust's
+    /// document. A key ring [replacing](super::Keyring::replace) this trust with the result
+    /// keeps every session of a credential the update left alone. Refused when the trust has
+    /// no document, and as the update is refused.
+    pub fn update_document(&self, update: &Update) -> Result<Trust, Error> {
+        let Some(document) = &self.document else {
+            return Err(Error::one(
+                Diagnostic::new(
+                    ErrorKind::NoCredentials,
+                    Span::default(),
+                    "the trust has no document to update",
+                )
+                .with_help("give the trust a document first (`\"document\"` in a trust file)"),
+            ));
+        };
+        let updated = AuthorizerBuilder::default()
+            .limits(self.limits.clone())
+            .update(document, update)?;
+        Ok(Trust {
+            document: Some(Arc::new(updated)),
+            ..self.clone()
+        })
     }
 
     /// The revocation log's path, if the trust names one.
@@ -261,16 +290,15 @@ impl Trust {
 
     /// The definition of the document's credential `name` (one hash lookup).
     pub(crate) fn document_def(&self, name: &str) -> Option<&CredentialDef> {
-        let compiled = self.document.as_ref()?;
-        let index = compiled.authorizer().index_of(name)?;
-        compiled.loaded().document.credentials.get(index)
+        self.document.as_ref()?.credential(name)?.definition()
     }
 
     /// Whether the document's credential `name` is the same in `self` and `other`: both hold
-    /// it, alike (the same document shared by both stores holds it alike at no cost).
+    /// it, alike (one compiled credential shared by both documents, as an update leaves those
+    /// it does not change, holds it alike at no cost).
     pub(crate) fn same_document_credential(&self, other: &Trust, name: &str) -> bool {
         match (&self.document, &other.document) {
-            (Some(a), Some(b)) if Arc::ptr_eq(a, b) => a.authorizer().index_of(name).is_some(),
+            (Some(a), Some(b)) if a.shares(b, name) => true,
             _ => self
                 .document_def(name)
                 .is_some_and(|d| other.document_def(name) == Some(d)),
@@ -430,7 +458,7 @@ pub struct TrustBuilder {
     keys: Vec<TrustedKey>,
     issuer: Option<String>,
     signing: Vec<SigningKey>,
-    document: Option<Arc<Compiled>>,
+    document: Option<Compiled>,
     revocations: Option<PathBuf>,
     issued: Option<PathBuf>,
     leeway_seconds: u64,
@@ -473,7 +501,7 @@ impl TrustBuilder {
     /// The document API keys may refer to by name.
     #[must_use]
     pub fn document(mut self, compiled: Compiled) -> TrustBuilder {
-        self.document = Some(Arc::new(compiled));
+        self.document = Some(compiled);
         self
     }
 
@@ -531,11 +559,30 @@ impl TrustBuilder {
                 ),
             )));
         }
+        let document = match self.document {
+            None => None,
+            Some(compiled) => {
+                let (loaded, authorizer) = compiled.into_parts();
+                let kept = authorizer
+                    .with_definitions(loaded.document.credentials)
+                    .map_err(|TooLarge| {
+                        Error::one(Diagnostic::new(
+                            ErrorKind::Limit {
+                                limit: "max_compiled_bytes",
+                                value: usize::MAX,
+                            },
+                            Span::default(),
+                            "the document's names do not fit in memory",
+                        ))
+                    })?;
+                Some(Arc::new(kept))
+            }
+        };
         Ok(Trust {
             keys: self.keys,
             issuer: self.issuer,
             signing: self.signing,
-            document: self.document,
+            document,
             revocations: self.revocations,
             issued: self.issued,
             leeway_seconds: self.leeway_seconds,

@@ -9,6 +9,7 @@
 //! key, whatever the number of grants, and allocates nothing.
 
 mod cell;
+mod directory;
 mod grant_table;
 mod ids;
 mod names;
@@ -16,6 +17,7 @@ mod trie;
 pub(crate) mod walk;
 
 pub(crate) use cell::Cell;
+pub use directory::Credentials;
 pub(crate) use grant_table::GrantTable;
 
 use crate::decision::{AuthFailure, BatchDecision, Decision, DenyReason, Resource};
@@ -23,8 +25,9 @@ use crate::limits::{Budget, TooLarge};
 use crate::model::{CredentialDef, CredentialKind, Expiry, Network, Permissions};
 use crate::ops::{AccountRights, Need, Operation};
 use crate::time::Timestamp;
-use names::NameTable;
+use directory::Directory;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 #[derive(Clone, Debug)]
 enum Body {
@@ -45,11 +48,18 @@ pub struct Credential {
     body: Body,
     /// The grants on stores' items, when it has any (a fine-grained credential only).
     stores: Option<Box<GrantTable>>,
+    /// The bytes its compiling was charged: what an update gives back when it goes.
+    charged: usize,
+    /// Its definition, when the store keeps them ([`Authorizer::with_definitions`]).
+    definition: Option<Box<CredentialDef>>,
 }
 
 impl Credential {
-    /// Compiles a validated credential, charging `budget`.
+    /// Compiles a validated credential, charging `budget` the peak of its compiling.
     fn build(c: &CredentialDef, budget: &mut Budget) -> Result<Credential, TooLarge> {
+        budget.settle();
+        let before = budget.left();
+        budget.charge_for::<Credential>(1)?;
         budget.charge(c.name.len() + c.token_id.as_ref().map_or(0, String::len))?;
         budget.charge_for::<Network>(c.networks.len())?;
         let (body, stores) = match &c.permissions {
@@ -80,6 +90,11 @@ impl Credential {
             account: c.account,
             body,
             stores,
+            charged: {
+                budget.settle();
+                before - budget.left()
+            },
+            definition: None,
         })
     }
 
@@ -89,8 +104,20 @@ impl Credential {
     pub(crate) fn with_expiry(&self, expiry: Expiry) -> Credential {
         Credential {
             expiry,
-            ..self.clone()
+            body: self.body.clone(),
+            stores: self.stores.clone(),
+            name: self.name.clone(),
+            token_id: self.token_id.clone(),
+            networks: self.networks.clone(),
+            definition: None,
+            ..*self
         }
+    }
+
+    /// Its definition, when its store keeps them ([`Authorizer::with_definitions`]).
+    #[cfg(feature = "credentials")]
+    pub(crate) fn definition(&self) -> Option<&CredentialDef> {
+        self.definition.as_deref()
     }
 
     /// The networks the credential may be used from, sorted; empty for every address.
@@ -255,6 +282,9 @@ impl Credential {
                 .stores
                 .as_ref()
                 .map_or(0, |g| std::mem::size_of::<GrantTable>() + g.memory_usage())
+            + self.definition.as_ref().map_or(0, |d| {
+                std::mem::size_of::<CredentialDef>() + d.memory_usage()
+            })
     }
 }
 
@@ -277,8 +307,11 @@ impl Credential {
 /// ```
 #[derive(Clone, Debug)]
 pub struct Authorizer {
-    credentials: Vec<Credential>,
-    by_name: NameTable<u32>,
+    directory: Directory,
+    /// The bytes its compiling was charged, the directory's tables included.
+    charged: usize,
+    /// Whether each credential keeps its definition ([`Authorizer::with_definitions`]).
+    definitions: bool,
 }
 
 impl Authorizer {
@@ -286,20 +319,106 @@ impl Authorizer {
     /// failure, the index of the credential that did not fit.
     pub(crate) fn build(credentials: &[CredentialDef], limit: usize) -> Result<Authorizer, usize> {
         let mut budget = Budget::new(limit);
-        budget
-            .charge_for::<Credential>(credentials.len())
-            .map_err(|TooLarge| 0usize)?;
         let mut compiled = Vec::with_capacity(credentials.len());
-        let mut names = Vec::with_capacity(credentials.len());
+        let mut name_bytes = 0usize;
         for (index, c) in credentials.iter().enumerate() {
-            compiled.push(Credential::build(c, &mut budget).map_err(|TooLarge| index)?);
-            names.push((c.name.as_str(), u32::try_from(index).map_err(|_| index)?));
+            compiled.push(Arc::new(
+                Credential::build(c, &mut budget).map_err(|TooLarge| index)?,
+            ));
+            name_bytes += c.name.len();
         }
         let last = credentials.len().saturating_sub(1);
-        let by_name = NameTable::try_build(names, &mut budget).map_err(|TooLarge| last)?;
+        directory::charge(credentials.len(), name_bytes)
+            .ok_or(TooLarge)
+            .and_then(|bytes| budget.charge(bytes))
+            .map_err(|TooLarge| last)?;
+        let directory = Directory::build(compiled).map_err(|TooLarge| last)?;
         Ok(Authorizer {
-            credentials: compiled,
-            by_name,
+            directory,
+            charged: limit - budget.left(),
+            definitions: false,
+        })
+    }
+
+    /// The same store keeping each credential's definition beside it (`definitions` are the
+    /// store's, in its order): what a key ring compares across a reload and mints refreshed
+    /// keys from.
+    #[cfg(feature = "credentials")]
+    pub(crate) fn with_definitions(
+        self,
+        definitions: Vec<CredentialDef>,
+    ) -> Result<Authorizer, TooLarge> {
+        let charged = self.charged;
+        let mut kept = Vec::with_capacity(self.directory.len());
+        for (c, def) in self.directory.into_shared().into_iter().zip(definitions) {
+            debug_assert_eq!(c.name(), def.name);
+            let mut c = Arc::try_unwrap(c).unwrap_or_else(|c| (*c).clone());
+            c.definition = Some(Box::new(def));
+            kept.push(Arc::new(c));
+        }
+        Ok(Authorizer {
+            directory: Directory::build(kept)?,
+            charged,
+            definitions: true,
+        })
+    }
+
+    /// Applies `update` under a budget of `limit` bytes: compiles only the credentials it puts
+    /// and shares every other with `self`. The caller validated them, and checked that every
+    /// name removed is here and that no name is removed or put twice.
+    pub(crate) fn apply(
+        &self,
+        remove: &[&str],
+        put: &[CredentialDef],
+        limit: usize,
+    ) -> Result<Authorizer, UpdateTooLarge> {
+        // What goes: the credentials removed and those replaced.
+        let mut freed = 0usize;
+        let mut name_bytes = self.directory.name_bytes();
+        let mut len = self.directory.len();
+        for name in remove {
+            let c = self.credential(name).ok_or(UpdateTooLarge::Directory)?;
+            freed += c.charged;
+            name_bytes -= name.len();
+            len -= 1;
+        }
+        for def in put {
+            match self.credential(&def.name) {
+                Some(old) => freed += old.charged,
+                None => {
+                    name_bytes += def.name.len();
+                    len += 1;
+                }
+            }
+        }
+        let old_directory =
+            directory::charge(self.directory.len(), self.directory.name_bytes()).unwrap_or(0);
+        let kept = self.charged.saturating_sub(freed + old_directory);
+        let mut budget = Budget::new(limit);
+        budget
+            .charge(kept)
+            .map_err(|TooLarge| UpdateTooLarge::Directory)?;
+        let mut compiled = Vec::with_capacity(put.len());
+        for (index, def) in put.iter().enumerate() {
+            let mut c = Credential::build(def, &mut budget)
+                .map_err(|TooLarge| UpdateTooLarge::Put(index))?;
+            if self.definitions {
+                c.definition = Some(Box::new(def.clone()));
+            }
+            compiled.push(Arc::new(c));
+        }
+        directory::charge(len, name_bytes)
+            .ok_or(TooLarge)
+            .and_then(|bytes| budget.charge(bytes))
+            .map_err(|TooLarge| UpdateTooLarge::Directory)?;
+        let directory = self
+            .directory
+            .update(remove, compiled)
+            .map_err(|TooLarge| UpdateTooLarge::Directory)?;
+        Ok(Authorizer {
+            directory,
+            charged: limit - budget.left(),
+            definitions: self.definitions,
         })
     }
 
@@ -312,14 +431,24 @@ impl Authorizer {
     #[inline]
     #[must_use]
     pub fn credential(&self, name: &str) -> Option<&Credential> {
-        let index = self.by_name.get(name)?;
-        self.credentials.get(index as usize)
+        self.directory.get(name).map(|c| &**c)
     }
 
-    /// The position of the credential named `name` in document order.
-    #[cfg(feature = "credentials")]
-    pub(crate) fn index_of(&self, name: &str) -> Option<usize> {
-        self.by_name.get(name).map(|i| i as usize)
+    /// The credential named `name`, shared: to keep it without its store (a compiled store
+    /// holds each credential once, shared with the stores updated from it).
+    #[must_use]
+    pub fn share(&self, name: &str) -> Option<Arc<Credential>> {
+        self.directory.get(name).cloned()
+    }
+
+    /// Whether the credential named `name` is the very one (the same compiled credential,
+    /// shared) in `self` and in `other`: true of every credential an update left alone.
+    #[must_use]
+    pub fn shares(&self, other: &Authorizer, name: &str) -> bool {
+        match (self.directory.get(name), other.directory.get(name)) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
     }
 
     /// The credential named `name`, for a client at `peer`: `None` for a name the document does
@@ -366,31 +495,54 @@ impl Authorizer {
     /// ```
     #[must_use]
     pub fn suggest_credential(&self, name: &str) -> Option<&str> {
-        crate::suggest::did_you_mean(name, self.credentials.iter().map(|c| c.name()))
+        crate::suggest::did_you_mean(name, self.credentials().map(|c| c.name()))
     }
 
-    /// Every credential, in document order.
+    /// Every credential, in document order. A store reached by [updates](AuthorizerBuilder::update)
+    /// keeps each credential where it was, a replaced one in the place of the one it replaced,
+    /// and adds new ones after the last.
+    ///
+    /// [AuthorizerBuilder::update]: crate::AuthorizerBuilder::update
     #[must_use]
-    pub fn credentials(&self) -> &[Credential] {
-        &self.credentials
+    pub fn credentials(&self) -> Credentials<'_> {
+        self.directory.iter()
+    }
+
+    /// How many credentials it holds.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.directory.len()
+    }
+
+    /// Whether it holds no credential (a compiled document holds at least one).
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.directory.len() == 0
     }
 
     /// The credentials, owned, in document order (to keep one without its store).
     #[must_use]
     pub fn into_credentials(self) -> Vec<Credential> {
-        self.credentials
+        self.directory
+            .into_shared()
+            .into_iter()
+            .map(|c| Arc::try_unwrap(c).unwrap_or_else(|c| (*c).clone()))
+            .collect()
     }
 
-    /// Bytes of memory the compiled structure holds.
+    /// Bytes of memory the compiled structure holds (counting credentials it shares with other
+    /// stores as its own).
+    #[must_use]
     pub fn memory_usage(&self) -> usize {
-        std::mem::size_of::<Self>()
-            + self.by_name.memory_usage()
-            + self
-                .credentials
-                .iter()
-                .map(Credential::memory_usage)
-                .sum::<usize>()
-            + (self.credentials.capacity() - self.credentials.len())
-                * std::mem::size_of::<Credential>()
+        std::mem::size_of::<Self>() + self.directory.memory_usage()
     }
+}
+
+/// Why an update did not fit its budget.
+#[derive(Debug)]
+pub(crate) enum UpdateTooLarge {
+    /// Compiling the credential put at this index.
+    Put(usize),
+    /// The store as a whole.
+    Directory,
 }

@@ -13,7 +13,7 @@ use crate::limits::{Budget, TooLarge};
 /// Up to this many names, a lookup compares them one by one instead of hashing.
 const LINEAR_SCAN_MAX: usize = 4;
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 struct Entry<V> {
     hash: u64,
     start: u32,
@@ -33,16 +33,26 @@ pub(crate) struct NameTable<V> {
     bytes: Vec<u8>,
 }
 
-impl<V: Copy> Default for NameTable<V> {
+impl<V: Clone> Default for NameTable<V> {
     fn default() -> NameTable<V> {
         NameTable::build(std::iter::empty())
     }
 }
 
-impl<V: Copy> NameTable<V> {
+impl<V: Clone> NameTable<V> {
     /// The table of `(name, value)` pairs, charged to `budget`; a name given twice keeps its first
     /// value. Fails when over budget or when the names do not fit `u32` offsets.
     pub(crate) fn try_build(
+        pairs: Vec<(&str, V)>,
+        budget: &mut Budget,
+    ) -> Result<NameTable<V>, TooLarge> {
+        NameTable::try_build_with(ahash::RandomState::new(), pairs, budget)
+    }
+
+    /// [`NameTable::try_build`] hashing with `hasher`: the tables of a sharded map share one, so
+    /// that one hash of a name picks its shard and probes it.
+    pub(crate) fn try_build_with(
+        hasher: ahash::RandomState,
         pairs: Vec<(&str, V)>,
         budget: &mut Budget,
     ) -> Result<NameTable<V>, TooLarge> {
@@ -57,16 +67,16 @@ impl<V: Copy> NameTable<V> {
         budget.charge_for::<Entry<V>>(pairs.len() + 1)?;
         budget.charge(bytes)?;
         let mut table = NameTable {
-            hasher: ahash::RandomState::new(),
+            hasher,
             slots: vec![None; slots_len],
             entries: Vec::with_capacity(pairs.len() + 1),
             bytes: Vec::with_capacity(bytes),
         };
         for (name, value) in pairs {
-            if table.get(name).is_some() {
+            let hash = table.hasher.hash_one(name.as_bytes());
+            if table.get_hashed(hash, name).is_some() {
                 continue;
             }
-            let hash = table.hasher.hash_one(name.as_bytes());
             let entry = Entry {
                 hash,
                 start: u32::try_from(table.bytes.len()).map_err(|_| TooLarge)?,
@@ -74,7 +84,7 @@ impl<V: Copy> NameTable<V> {
                 value,
             };
             if table.entries.is_empty() {
-                table.entries.push(entry);
+                table.entries.push(entry.clone());
             }
             let id = EntryId::new(table.entries.len()).ok_or(TooLarge)?;
             table.bytes.extend_from_slice(name.as_bytes());
@@ -102,7 +112,16 @@ impl<V: Copy> NameTable<V> {
 
     /// The value of `name`; no allocation.
     #[inline(always)]
-    pub(crate) fn get(&self, name: &str) -> Option<V> {
+    pub(crate) fn get(&self, name: &str) -> Option<V>
+    where
+        V: Copy,
+    {
+        self.get_ref(name).copied()
+    }
+
+    /// The value of `name`, borrowed; no allocation.
+    #[inline(always)]
+    pub(crate) fn get_ref(&self, name: &str) -> Option<&V> {
         // A credential names few caches: comparing a handful of names directly is cheaper than
         // hashing one.
         let named = self.entries.get(1..).unwrap_or_default();
@@ -111,13 +130,18 @@ impl<V: Copy> NameTable<V> {
                 if e.len as usize == name.len() {
                     let start = e.start as usize;
                     if same_bytes(self.bytes.get(start..start + name.len())?, name.as_bytes()) {
-                        return Some(e.value);
+                        return Some(&e.value);
                     }
                 }
             }
             return None;
         }
-        let hash = self.hasher.hash_one(name.as_bytes());
+        self.get_hashed(self.hasher.hash_one(name.as_bytes()), name)
+    }
+
+    /// The value of `name`, whose hash under this table's hasher is `hash`.
+    #[inline(always)]
+    pub(crate) fn get_hashed(&self, hash: u64, name: &str) -> Option<&V> {
         let mask = self.slots.len().wrapping_sub(1);
         let mut slot = hash as usize & mask;
         // At most half the slots are taken, so an empty one ends every probe; the bound is a
@@ -129,7 +153,7 @@ impl<V: Copy> NameTable<V> {
                 let start = entry.start as usize;
                 let stored = self.bytes.get(start..start + entry.len as usize)?;
                 if same_bytes(stored, name.as_bytes()) {
-                    return Some(entry.value);
+                    return Some(&entry.value);
                 }
             }
             slot = (slot + 1) & mask;
@@ -138,14 +162,14 @@ impl<V: Copy> NameTable<V> {
     }
 
     /// Every name, with its value.
-    pub(crate) fn entries(&self) -> impl Iterator<Item = (&[u8], V)> {
+    pub(crate) fn entries(&self) -> impl Iterator<Item = (&[u8], &V)> {
         self.entries.iter().skip(1).map(|e| {
             let start = e.start as usize;
             (
                 self.bytes
                     .get(start..start + e.len as usize)
                     .unwrap_or_default(),
-                e.value,
+                &e.value,
             )
         })
     }

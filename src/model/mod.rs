@@ -220,6 +220,35 @@ impl CredentialDef {
             span: Span::default(),
         }
     }
+
+    /// Bytes of heap memory it holds (beyond its own size).
+    pub(crate) fn memory_usage(&self) -> usize {
+        let bytes = |p: Pattern<'_>| match p {
+            Pattern::All => 0,
+            Pattern::Exact(b) | Pattern::Prefix(b) => b.len(),
+        };
+        let grants = match &self.permissions {
+            Permissions::SuperUser { .. } => 0,
+            Permissions::Explicit(grants) => {
+                grants.capacity() * std::mem::size_of::<Grant>()
+                    + grants
+                        .iter()
+                        .map(|g| {
+                            bytes(g.cache.pattern())
+                                + match &g.resource {
+                                    ResourceSelector::Items(i)
+                                    | ResourceSelector::StoreItems(i) => bytes(i.pattern()),
+                                    ResourceSelector::Topics(t) => bytes(t.pattern()),
+                                }
+                        })
+                        .sum::<usize>()
+            }
+        };
+        self.name.capacity()
+            + self.token_id.as_ref().map_or(0, String::capacity)
+            + self.networks.capacity() * std::mem::size_of::<Network>()
+            + grants
+    }
 }
 
 /// The two kinds of credential.

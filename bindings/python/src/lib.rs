@@ -413,7 +413,6 @@ impl Policy {
         let authz = self.compiled.authorizer();
         authz
             .credentials()
-            .iter()
             .position(|c| c.name() == name)
             .ok_or_else(|| {
                 PyKeyError::new_err(match authz.suggest_credential(name) {
@@ -430,9 +429,15 @@ impl Policy {
     fn credential(slf: &Bound<'_, Self>, name: &str) -> PyResult<Credential> {
         let me = slf.get();
         let index = me.index(name)?;
+        let shared = me
+            .compiled
+            .authorizer()
+            .share(name)
+            .ok_or_else(|| PyKeyError::new_err(format!("no credential `{name}`")))?;
         Ok(Credential {
             policy: slf.clone().unbind(),
             index,
+            shared,
         })
     }
 
@@ -454,7 +459,6 @@ impl Policy {
         self.compiled
             .authorizer()
             .credentials()
-            .iter()
             .map(|c| c.name().to_owned())
             .collect()
     }
@@ -547,13 +551,15 @@ impl Policy {
 #[pyclass(frozen, module = "fgac._fgac")]
 struct Credential {
     policy: Py<Policy>,
+    /// Its place in the policy's document.
     index: usize,
+    /// The compiled credential, shared with the policy.
+    shared: std::sync::Arc<fgac::Credential>,
 }
 
 impl Credential {
     fn inner(&self) -> &fgac::Credential {
-        // The index was found in this very policy, which never changes.
-        &self.policy.get().compiled.authorizer().credentials()[self.index]
+        &self.shared
     }
 }
 

@@ -66,8 +66,9 @@ pub fn run(
         Err(status) => return Ok(status),
     };
     let authz = doc.compiled.authorizer();
-    let only = match authz.credentials() {
-        [one] => Some(one.name().to_owned()),
+    let mut all = authz.credentials();
+    let only = match (all.next(), all.next()) {
+        (Some(one), None) => Some(one.name().to_owned()),
         _ => None,
     };
     let mut stdin = std::io::stdin().lock();

@@ -47,7 +47,7 @@ pub fn issue(ring: &Keyring, name: &str, path: &Path) -> Result<(), String> {
     let doc = trust
         .document()
         .ok_or("the trust file names no document to issue keys for")?;
-    if doc.authorizer().credential(name).is_none() {
+    if doc.credential(name).is_none() {
         return Err(format!("the document has no credential `{}`", shown(name)));
     }
     let signer = trust

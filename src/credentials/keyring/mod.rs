@@ -42,7 +42,7 @@ use super::jws;
 use super::keys::PublicKey;
 use super::revocations::LogError;
 use super::trust::Trust;
-use crate::compile::AuthorizerBuilder;
+use crate::compile::{AuthorizerBuilder, Update};
 use crate::decision::{AuthFailure, Decision, DenyReason, Resource};
 use crate::error::Error;
 use crate::metrics::{Event, Metrics};
@@ -376,7 +376,6 @@ impl Keyring {
                     .as_ref()
                     .ok_or(AuthFailure::UnknownCredential)?;
                 let c = document
-                    .authorizer()
                     .credential(&claims.subject)
                     .ok_or(AuthFailure::UnknownCredential)?;
                 let expiry = match (c.expiry(), claims.expiry) {
@@ -439,6 +438,60 @@ impl Keyring {
         }
         self.count(Event::ReloadApplied, 1);
         self.sync_log(&mut registry, Timestamp::now()).map(|_| ())
+    }
+
+    /// Changes the trust's document by `update` ([`Trust::update_document`]) and puts the result
+    /// in force, as [`Keyring::replace`] would, at the cost of what it changes: only the
+    /// credentials put are compiled, and only the sessions and cached keys that refer to a
+    /// credential put or removed are looked at. Each of those is withdrawn unless its credential
+    /// is the same as before (put again unchanged); every other stays valid. Refused, with the
+    /// trust in force unchanged, as the update is.
+    ///
+    /// ```
+    /// use fgac::credentials::{Keyring, MintOptions, SigningKey, Trust, sign_reference};
+    /// use fgac::{Authorizer, Limits, Operation, Resource, Timestamp, Update};
+    /// use fgac::model::Expiry;
+    ///
+    /// let signer = SigningKey::generate(Some("k1")).unwrap();
+    /// let document = Authorizer::builder().read(br#"
+    ///     key "web" { expires never  allow readonly cache "c" }
+    ///     key "ops" { expires never  allow readwrite cache "c" }
+    /// "#)?;
+    /// let trust = Trust::builder().key(signer.public_key()).document(document).build()?;
+    /// let ring = Keyring::new(trust)?;
+    /// let now = Timestamp::from_unix_seconds(1_795_651_200);
+    /// let peer = "192.0.2.1".parse().unwrap();
+    /// let key = |name| sign_reference(name, Expiry::Never, &signer, &MintOptions::default(), now, &Limits::default()).unwrap();
+    /// let (web, ops) = (ring.resolve(&key("web"), peer, now).unwrap(), ring.resolve(&key("ops"), peer, now).unwrap());
+    ///
+    /// let change = fgac::syntax::parse(r#"key "ops" { expires never  allow readonly cache "c" }"#)?;
+    /// ring.update_document(&Update::new().put_all(change.credentials))?;
+    /// let item = Resource::item("c", b"k");
+    /// assert!(!ops.authorize(Operation::Get, item, now).is_allowed()); // withdrawn: it changed
+    /// assert!(web.authorize(Operation::Get, item, now).is_allowed()); // left alone
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn update_document(&self, update: &Update) -> Result<(), Error> {
+        let registry = lock(&self.registry);
+        let old = self.state.load_full();
+        let trust = old.trust.update_document(update)?;
+        let new = Arc::new(State::new(trust, old.generation + 1));
+        self.state.store(Arc::clone(&new));
+        let changed = update
+            .removes()
+            .iter()
+            .map(String::as_str)
+            .chain(update.puts().iter().map(|c| c.name.as_str()));
+        let mut withdrawn = Vec::new();
+        for name in changed {
+            withdrawn.extend(registry.referring_to(name).filter(|e| !new.keeps(&old, e)));
+        }
+        for e in withdrawn {
+            e.kill();
+            self.cache.remove(&e);
+        }
+        self.count(Event::ReloadApplied, 1);
+        Ok(())
     }
 
     /// Reads the trust file again ([`Keyring::open`]) and replaces the trust with it, and

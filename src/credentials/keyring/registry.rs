@@ -6,6 +6,7 @@ use super::super::lineage;
 use super::super::revocations::{LogView, Revocation, RevocationRecord, RevocationSet};
 use super::session::Entry;
 use crate::model::Expiry;
+use ahash::AHashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Weak};
 
@@ -21,6 +22,9 @@ pub(crate) fn covered_until(expiry: Expiry, refresh: Option<RefreshClaims>) -> E
 pub(super) struct Registry {
     pub(super) revocations: RevocationSet,
     pub(super) live: Vec<Weak<Entry>>,
+    /// The entries of keys that refer to a document credential, by its name: what an update of
+    /// the document may withdraw.
+    pub(super) by_subject: AHashMap<Box<str>, Vec<Weak<Entry>>>,
     /// The registry's length after its last pruning.
     pub(super) pruned: usize,
     /// The log followed: its path, and how much of which file was applied.
@@ -46,10 +50,29 @@ impl Registry {
         self.live.iter().filter_map(Weak::upgrade)
     }
 
+    /// The entries still held somewhere of keys that refer to the document credential `name`.
+    pub(super) fn referring_to<'a>(&'a self, name: &str) -> impl Iterator<Item = Arc<Entry>> + 'a {
+        self.by_subject
+            .get(name)
+            .into_iter()
+            .flatten()
+            .filter_map(Weak::upgrade)
+    }
+
     pub(super) fn register(&mut self, e: &Arc<Entry>) {
         self.live.push(Arc::downgrade(e));
+        if e.reference {
+            self.by_subject
+                .entry(e.subject.clone())
+                .or_default()
+                .push(Arc::downgrade(e));
+        }
         if self.live.len() >= 2 * self.pruned.max(1024) {
             self.live.retain(|w| w.strong_count() > 0);
+            self.by_subject.retain(|_, entries| {
+                entries.retain(|w| w.strong_count() > 0);
+                !entries.is_empty()
+            });
             self.pruned = self.live.len();
         }
     }
