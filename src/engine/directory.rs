@@ -17,7 +17,7 @@ use crate::limits::{Budget, TooLarge};
 use std::sync::Arc;
 
 /// About how many names a shard holds when a directory is built.
-const SHARD_NAMES: usize = 1024;
+const SHARD_NAMES: usize = 4096;
 /// How many credentials a chunk of the order holds at most.
 const CHUNK: usize = 512;
 
