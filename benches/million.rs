@@ -203,7 +203,10 @@ fn main() {
             });
             store = next;
             if std::env::var_os("FGAC_BENCH_VERBOSE").is_some() {
-                eprintln!("    round {round}: {:.0} us, {peak} bytes", took.as_secs_f64() * 1e6);
+                eprintln!(
+                    "    round {round}: {:.0} us, {peak} bytes",
+                    took.as_secs_f64() * 1e6
+                );
             }
             if round == 0 {
                 first = took.as_secs_f64() * 1e6;
@@ -337,7 +340,10 @@ fn main() {
             .iter()
             .filter(|(i, _)| changed_names.contains(i))
             .count();
-        assert_eq!(withdrawn, should, "exactly the sessions of changed credentials");
+        assert_eq!(
+            withdrawn, should,
+            "exactly the sessions of changed credentials"
+        );
         let document = ring.trust().document().expect("a document").memory_usage();
         println!(
             "  key ring update_document, one credential, {n} live sessions: median {:.0} us, max {:.0} us over 50; peak memory beyond the key ring {:.2} MB = {:.4}x its document ({:.1} MB); sessions withdrawn {withdrawn} of 1,000 watched (those of changed credentials: {should})",
