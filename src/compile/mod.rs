@@ -361,6 +361,7 @@ impl Compiled {
     }
 
     /// What was read, and the compiled store.
+    #[cfg(feature = "credentials")]
     pub(crate) fn into_parts(self) -> (Loaded, Authorizer) {
         (self.loaded, self.authorizer)
     }

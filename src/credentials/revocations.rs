@@ -89,9 +89,10 @@ impl RevocationRecord {
         }
     }
 
-    /// The line for the log (with its line break). Refuses an id that is not 1 to 128 of
+    /// The line for the log (with its line break), as [`parse_log`] reads it back: also what a
+    /// fleet's shared store holds for each revocation. Refuses an id that is not 1 to 128 of
     /// `A-Z a-z 0-9 . _ ~ -` (no credential or key has one, and the line would not read back).
-    pub(crate) fn line(&self) -> Result<String, LogError> {
+    pub fn line(&self) -> Result<String, LogError> {
         let id = self.revocation.id();
         if !valid_id(id) {
             return Err(LogError::BadId(id.to_owned()));

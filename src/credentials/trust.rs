@@ -42,7 +42,7 @@ use crate::engine::Authorizer;
 use crate::error::{Diagnostic, Error, ErrorKind};
 use crate::limits::Limits;
 use crate::limits::TooLarge;
-use crate::model::{CredentialDef, Span};
+use crate::model::{CredentialDef, Document, Span};
 use crate::syntax::json::fields::{Object, span_of};
 use serde_json::value::RawValue;
 use std::collections::HashSet;
@@ -305,6 +305,41 @@ impl Trust {
         }
     }
 
+    /// The leeway for clocks, in seconds.
+    #[must_use]
+    pub fn leeway(&self) -> u64 {
+        self.leeway_seconds
+    }
+
+    /// What a fleet of servers shares of this trust, as the text of a trust file that holds
+    /// only it: the public keys (retired ones marked), the issuer and the leeway. Signing keys
+    /// stay with the servers that mint; the document and the revocations are shared apart.
+    /// [`TrustBuilder::from_shared_text`] reads it back.
+    #[must_use]
+    pub fn shared_text(&self) -> String {
+        let keys: Vec<serde_json::Value> = self
+            .keys
+            .iter()
+            .map(|k| {
+                let mut jwk: serde_json::Value =
+                    serde_json::from_str(&k.key.to_jwk()).unwrap_or_default();
+                if k.retired
+                    && let Some(o) = jwk.as_object_mut()
+                {
+                    o.insert("retired".into(), true.into());
+                }
+                jwk
+            })
+            .collect();
+        let mut file = serde_json::Map::new();
+        if let Some(issuer) = &self.issuer {
+            file.insert("issuer".into(), issuer.clone().into());
+        }
+        file.insert("keys".into(), keys.into());
+        file.insert("leeway_seconds".into(), self.leeway_seconds.into());
+        serde_json::to_string_pretty(&serde_json::Value::Object(file)).unwrap_or_default() + "\n"
+    }
+
     /// Reads a trust file under the default [`Limits`], with its document and signing keys.
     /// Errors name the file and carry line and column.
     pub fn from_file(path: &Path) -> Result<Trust, Error> {
@@ -444,6 +479,14 @@ fn read_store_text(text: &str) -> Result<StoreFile, Error> {
     })
 }
 
+/// Where a builder's document comes from.
+#[derive(Clone, Debug)]
+enum DocumentSource {
+    Compiled(Compiled),
+    Model(Document),
+    Shared(Arc<Authorizer>),
+}
+
 /// Builds a [`Trust`] in code.
 ///
 /// ```
@@ -458,7 +501,7 @@ pub struct TrustBuilder {
     keys: Vec<TrustedKey>,
     issuer: Option<String>,
     signing: Vec<SigningKey>,
-    document: Option<Compiled>,
+    document: Option<DocumentSource>,
     revocations: Option<PathBuf>,
     issued: Option<PathBuf>,
     leeway_seconds: u64,
@@ -466,6 +509,53 @@ pub struct TrustBuilder {
 }
 
 impl TrustBuilder {
+    /// A builder holding what `text` (as [`Trust::shared_text`] writes it) says: public keys,
+    /// issuer and leeway. Any other field of a trust file (signing keys, a document, a log:
+    /// paths that mean nothing on another machine) is refused with its line and column, as is
+    /// everything a trust file refuses.
+    pub fn from_shared_text(text: &str) -> Result<TrustBuilder, Error> {
+        let file = read_store_text(text).map_err(|e| e.with_source(text))?;
+        let local = [
+            ("signing_keys", !file.signing_keys.is_empty()),
+            ("document", file.document.is_some()),
+            ("revocations", file.revocations.is_some()),
+            ("issued", file.issued.is_some()),
+        ];
+        if let Some((field, _)) = local.iter().find(|(_, given)| *given) {
+            return Err(Error::one(
+                Diagnostic::new(
+                    ErrorKind::Json,
+                    Span::default(),
+                    format!("a shared trust holds keys, issuer and leeway only, not `{field}`"),
+                )
+                .with_help("signing keys stay with the servers that mint; the document and revocations are shared apart"),
+            )
+            .with_source(text));
+        }
+        if file.leeway_seconds > MAX_LEEWAY_SECONDS {
+            return Err(Error::one(Diagnostic::new(
+                ErrorKind::Json,
+                Span::default(),
+                format!(
+                    "a leeway of {} seconds is more than {MAX_LEEWAY_SECONDS}",
+                    file.leeway_seconds
+                ),
+            )));
+        }
+        let mut builder = Trust::builder().leeway_seconds(file.leeway_seconds);
+        for (key, retired) in file.keys {
+            builder = if retired {
+                builder.retired_key(key)
+            } else {
+                builder.key(key)
+            };
+        }
+        if let Some(issuer) = file.issuer {
+            builder = builder.issuer(issuer);
+        }
+        Ok(builder)
+    }
+
     /// A public key credentials may be signed with.
     #[must_use]
     pub fn key(mut self, key: PublicKey) -> TrustBuilder {
@@ -501,7 +591,24 @@ impl TrustBuilder {
     /// The document API keys may refer to by name.
     #[must_use]
     pub fn document(mut self, compiled: Compiled) -> TrustBuilder {
-        self.document = Some(compiled);
+        self.document = Some(DocumentSource::Compiled(compiled));
+        self
+    }
+
+    /// The document API keys may refer to by name, as a model: validated and compiled under the
+    /// builder's limits when the trust is built (errors carry the model's spans).
+    #[must_use]
+    pub fn document_model(mut self, document: Document) -> TrustBuilder {
+        self.document = Some(DocumentSource::Model(document));
+        self
+    }
+
+    /// The document of `trust`, shared (not compiled again): for a trust that changes only its
+    /// keys, issuer or leeway. A key ring [replacing](super::Keyring::replace) a trust with one
+    /// built so keeps every session of a document credential at no cost.
+    #[must_use]
+    pub fn document_of(mut self, trust: &Trust) -> TrustBuilder {
+        self.document = trust.document.clone().map(DocumentSource::Shared);
         self
     }
 
@@ -559,24 +666,35 @@ impl TrustBuilder {
                 ),
             )));
         }
+        let limits = self.limits.unwrap_or_default();
+        let keep = |authorizer: Authorizer, definitions| {
+            authorizer
+                .with_definitions(definitions)
+                .map(Arc::new)
+                .map_err(|TooLarge| {
+                    Error::one(Diagnostic::new(
+                        ErrorKind::Limit {
+                            limit: "max_compiled_bytes",
+                            value: limits.max_compiled_bytes,
+                        },
+                        Span::default(),
+                        "the document's names do not fit the compiled store's offsets",
+                    ))
+                })
+        };
         let document = match self.document {
             None => None,
-            Some(compiled) => {
+            Some(DocumentSource::Compiled(compiled)) => {
                 let (loaded, authorizer) = compiled.into_parts();
-                let kept = authorizer
-                    .with_definitions(loaded.document.credentials)
-                    .map_err(|TooLarge| {
-                        Error::one(Diagnostic::new(
-                            ErrorKind::Limit {
-                                limit: "max_compiled_bytes",
-                                value: usize::MAX,
-                            },
-                            Span::default(),
-                            "the document's names do not fit in memory",
-                        ))
-                    })?;
-                Some(Arc::new(kept))
+                Some(keep(authorizer, loaded.document.credentials)?)
             }
+            Some(DocumentSource::Model(document)) => {
+                let authorizer = AuthorizerBuilder::default()
+                    .limits(limits.clone())
+                    .compile(&document)?;
+                Some(keep(authorizer, document.credentials)?)
+            }
+            Some(DocumentSource::Shared(shared)) => Some(shared),
         };
         Ok(Trust {
             keys: self.keys,
@@ -586,7 +704,7 @@ impl TrustBuilder {
             revocations: self.revocations,
             issued: self.issued,
             leeway_seconds: self.leeway_seconds,
-            limits: self.limits.unwrap_or_default(),
+            limits,
             sources: Vec::new(),
         })
     }
@@ -606,5 +724,40 @@ pub(crate) mod tests {
         if ms > 0 {
             std::thread::sleep(std::time::Duration::from_millis(ms));
         }
+    }
+}
+
+#[cfg(test)]
+mod shared {
+    use super::*;
+
+    #[test]
+    fn the_shared_text_reads_back_as_the_same_keys_issuer_and_leeway() {
+        let (a, b) = (
+            SigningKey::generate(Some("2026-11")).unwrap(),
+            SigningKey::generate(Some("2026-05")).unwrap(),
+        );
+        let trust = Trust::builder()
+            .key(a.public_key())
+            .retired_key(b.public_key())
+            .signing_key(a)
+            .issuer("auth.example")
+            .leeway_seconds(30)
+            .build()
+            .unwrap();
+        let text = trust.shared_text();
+        assert!(!text.contains("\"d\""), "no private key is shared: {text}");
+        let back = TrustBuilder::from_shared_text(&text)
+            .unwrap()
+            .build()
+            .unwrap();
+        assert_eq!(back.keys(), trust.keys());
+        assert_eq!(back.issuer(), Some("auth.example"));
+        assert_eq!(back.leeway(), 30);
+        assert!(back.signer().is_none() && back.document().is_none());
+        // What only means something on one machine is refused by name.
+        let local = text.replacen('{', "{\n  \"document\": \"policy.fgac\",", 1);
+        let err = TrustBuilder::from_shared_text(&local).unwrap_err();
+        assert!(err.to_string().contains("not `document`"), "{err}");
     }
 }

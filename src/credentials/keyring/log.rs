@@ -240,6 +240,23 @@ impl Keyring {
         Ok(fresh)
     }
 
+    /// Applies revocations made elsewhere (another process, a fleet's shared store), without
+    /// writing them to any log: each is held from now on (revocations only grow), and every
+    /// session and cached credential it covers is withdrawn before this returns. Returns how
+    /// many were new.
+    pub fn apply_revocations(&self, records: impl IntoIterator<Item = RevocationRecord>) -> usize {
+        let mut registry = lock(&self.registry);
+        let mut new = 0;
+        for record in records {
+            if registry.revocations.insert(&record) {
+                new += 1;
+                self.apply(&registry, &record.revocation);
+            }
+        }
+        self.count_revocations(new);
+        new
+    }
+
     /// Forgets the revocations held whose credentials have all expired by `now`, less
     /// [`COMPACTION_MARGIN_SECONDS`](crate::credentials::COMPACTION_MARGIN_SECONDS): for a long-running
     /// process that decides at the current time, to hold only revocations that still matter. A
