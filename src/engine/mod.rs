@@ -114,9 +114,10 @@ impl Credential {
         }
     }
 
-    /// Its definition, when its store keeps them ([`Authorizer::with_definitions`]).
-    #[cfg(feature = "credentials")]
-    pub(crate) fn definition(&self) -> Option<&CredentialDef> {
+    /// Its definition, when its store keeps them (a key ring's trust keeps its document's: what
+    /// a refresh mints from and a reload compares); `None` for a store compiled on its own.
+    #[must_use]
+    pub fn definition(&self) -> Option<&CredentialDef> {
         self.definition.as_deref()
     }
 
@@ -498,11 +499,9 @@ impl Authorizer {
         crate::suggest::did_you_mean(name, self.credentials().map(|c| c.name()))
     }
 
-    /// Every credential, in document order. A store reached by [updates](AuthorizerBuilder::update)
-    /// keeps each credential where it was, a replaced one in the place of the one it replaced,
-    /// and adds new ones after the last.
-    ///
-    /// [AuthorizerBuilder::update]: crate::AuthorizerBuilder::update
+    /// Every credential, in document order. A store reached by
+    /// [updates](crate::AuthorizerBuilder::update) keeps each credential where it was, a
+    /// replaced one in the place of the one it replaced, and adds new ones after the last.
     #[must_use]
     pub fn credentials(&self) -> Credentials<'_> {
         self.directory.iter()
@@ -512,6 +511,16 @@ impl Authorizer {
     #[must_use]
     pub fn len(&self) -> usize {
         self.directory.len()
+    }
+
+    /// A store of no credentials: it knows no name (what a first publish is compared against).
+    #[must_use]
+    pub fn empty() -> Authorizer {
+        Authorizer {
+            directory: Directory::empty(),
+            charged: 0,
+            definitions: false,
+        }
     }
 
     /// Whether it holds no credential (a compiled document holds at least one).
