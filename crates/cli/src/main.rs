@@ -13,6 +13,8 @@ mod convert;
 mod decide;
 mod diff;
 mod explain;
+#[cfg(feature = "etcd")]
+mod fleet;
 mod fmt;
 mod input;
 mod inspect;
@@ -139,6 +141,14 @@ enum Command {
     /// Revoke a signed credential or a signing key: append to a revocation log, on disk before
     /// this returns.
     Revoke(revoke::Args),
+    /// Publish a store to a fleet's etcd: compiled here first, the change shown, written only
+    /// if the live store is still the one compared against (feature `etcd`).
+    #[cfg(feature = "etcd")]
+    Publish(fleet::PublishArgs),
+    /// Each live server of a fleet, the revision it serves and when it last heard from etcd
+    /// (feature `etcd`).
+    #[cfg(feature = "etcd")]
+    Status(fleet::StatusArgs),
     /// Print a document in another format.
     Convert {
         /// The document.
@@ -291,6 +301,10 @@ fn main() -> ExitCode {
         } => diff::run(&old, &new, now.as_deref(), json, reasons),
         Command::Contains(args) => contains::run(&args),
         Command::Convert { file, to } => convert::run(&file, to.0),
+        #[cfg(feature = "etcd")]
+        Command::Publish(args) => fleet::publish(&args),
+        #[cfg(feature = "etcd")]
+        Command::Status(args) => fleet::status(&args),
         Command::Completions { shell } => completions(shell),
         Command::Man => man(),
         Command::Lsp => lsp::run(),

@@ -14,7 +14,14 @@ use fgac::{Limits, escape_for_terminal as shown};
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Args)]
-#[command(group(clap::ArgGroup::new("log_file").required(true).args(["log", "trust"])))]
+#[cfg_attr(
+    feature = "etcd",
+    command(group(clap::ArgGroup::new("log_file").required(true).args(["log", "trust", "etcd"])))
+)]
+#[cfg_attr(
+    not(feature = "etcd"),
+    command(group(clap::ArgGroup::new("log_file").required(true).args(["log", "trust"])))
+)]
 #[command(group(clap::ArgGroup::new("what").args(["id", "signing_key", "token", "compact"])))]
 pub struct Args {
     /// The revocation log.
@@ -46,6 +53,19 @@ pub struct Args {
     /// The time of the revocation: RFC 3339 or epoch seconds; default now.
     #[arg(long)]
     now: Option<String>,
+    /// Revoke in a fleet's etcd instead of a log (returns once a quorum has committed it; exit
+    /// 2 when it cannot): the etcd cluster's client URLs, comma-separated.
+    #[cfg(feature = "etcd")]
+    #[arg(long, value_name = "URLS", value_delimiter = ',', conflicts_with_all = ["log", "trust", "compact", "create_log"])]
+    etcd: Vec<String>,
+    /// The fleet's prefix in etcd (with --etcd).
+    #[cfg(feature = "etcd")]
+    #[arg(long, value_name = "P", default_value = "/fgac", requires = "etcd")]
+    prefix: String,
+    /// How long to keep trying while etcd does not answer, in seconds (with --etcd).
+    #[cfg(feature = "etcd")]
+    #[arg(long, value_name = "SECONDS", default_value_t = 10, requires = "etcd")]
+    patience: u64,
 }
 
 /// A log error as the user sees it: lines that do not read are shown like every other
@@ -65,6 +85,23 @@ fn failed(e: LogError) -> Stop {
 
 pub fn run(a: &Args) -> Result<Status, Stop> {
     let now = input::now_or(a.now.as_deref())?;
+    #[cfg(feature = "etcd")]
+    if !a.etcd.is_empty() {
+        let (revocation, until) = what(a, None, now)?;
+        let at = crate::fleet::Where {
+            etcd: a.etcd.clone(),
+            prefix: a.prefix.clone(),
+            patience: a.patience,
+        };
+        return crate::fleet::revoke(
+            &at,
+            &RevocationRecord {
+                revocation,
+                at: now,
+                until,
+            },
+        );
+    }
     let (log, ledger) = match (&a.log, &a.trust) {
         (Some(log), _) => (log.clone(), None),
         (None, Some(trust)) => {
@@ -122,26 +159,7 @@ pub fn run(a: &Args) -> Result<Status, Stop> {
         .map(Ledger::read)
         .transpose()
         .map_err(failed)?;
-    let (revocation, until) = match (&a.id, &a.signing_key, &a.token) {
-        (Some(id), _, _) => {
-            let until = records
-                .as_ref()
-                .map_or(Expiry::Never, |r| covered_by_revocation(r, id, now).1);
-            (Revocation::Credential(id.clone()), until)
-        }
-        (_, Some(kid), _) => (Revocation::Key(kid.clone()), Expiry::Never),
-        (_, _, Some(token)) => {
-            let token = input::presented(token)?;
-            let found = inspect(&token, None, &Limits::default())
-                .map_err(|why| Stop::Usage(format!("not an fgac credential ({why})")))?;
-            let claims = found.claims.map_err(|_| {
-                Stop::Usage("the credential's claims do not read: revoke it by --id".to_owned())
-            })?;
-            let until = claims.covered_until();
-            (Revocation::Credential(claims.id), until)
-        }
-        _ => return Err(Stop::Usage("give --id, --key or --token".to_owned())),
-    };
+    let (revocation, until) = what(a, records.as_deref(), now)?;
     let record = RevocationRecord {
         revocation,
         at: now,
@@ -188,4 +206,31 @@ pub fn run(a: &Args) -> Result<Status, Stop> {
         }
         _ => Ok(Status::Ok),
     }
+}
+
+/// What `a` revokes, and until when that matters (from the issuance ledger's `records` for an
+/// id, from the credential itself for `--token`; never, when it is not known).
+fn what(
+    a: &Args,
+    records: Option<&[fgac::credentials::Issued]>,
+    now: fgac::Timestamp,
+) -> Result<(Revocation, Expiry), Stop> {
+    Ok(match (&a.id, &a.signing_key, &a.token) {
+        (Some(id), _, _) => {
+            let until = records.map_or(Expiry::Never, |r| covered_by_revocation(r, id, now).1);
+            (Revocation::Credential(id.clone()), until)
+        }
+        (_, Some(kid), _) => (Revocation::Key(kid.clone()), Expiry::Never),
+        (_, _, Some(token)) => {
+            let token = input::presented(token)?;
+            let found = inspect(&token, None, &Limits::default())
+                .map_err(|why| Stop::Usage(format!("not an fgac credential ({why})")))?;
+            let claims = found.claims.map_err(|_| {
+                Stop::Usage("the credential's claims do not read: revoke it by --id".to_owned())
+            })?;
+            let until = claims.covered_until();
+            (Revocation::Credential(claims.id), until)
+        }
+        _ => return Err(Stop::Usage("give --id, --key or --token".to_owned())),
+    })
 }

@@ -1,15 +1,13 @@
 //! A fleet on a real three-member etcd cluster: followers (what each server runs) on it,
 //! publishes and revocations through it, members killed and stopped for real.
 
-mod cluster;
-
-use cluster::{Cluster, within};
 use fgac::credentials::{
     MintOptions, Revocation, RevocationRecord, SigningKey, Trust, sign_reference,
 };
 use fgac::model::Expiry;
 use fgac::{AuthFailure, Limits, Operation, Resource, Timestamp};
 use fgac_etcd::{FleetError, FollowOptions, Follower, Layout, WhenStale, connect};
+use fgac_test_support::etcd::{Cluster, within};
 use std::net::IpAddr;
 use std::time::Duration;
 

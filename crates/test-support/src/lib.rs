@@ -1,8 +1,9 @@
 //! What fgac's tests and benchmarks share (not published): generated policies of any size,
-//! documents read and written in one named format, token churn for the key ring's cache, and a
-//! client that drives `fgac lsp`.
+//! documents read and written in one named format, token churn for the key ring's cache, a
+//! client that drives `fgac lsp`, and a real etcd cluster for the fleet's tests.
 
 pub mod churn;
+pub mod etcd;
 pub mod lsp;
 pub mod policy;
 pub mod read;

@@ -1,5 +1,6 @@
 //! A real three-member etcd cluster on loopback (Debian's `etcd`, on the PATH), each member its
-//! own process with its own data directory, stopped, killed and restarted by its PID.
+//! own process with its own data directory, stopped, killed and restarted by its PID: for the
+//! fleet's tests (`fgac-etcd`, and `fgac publish`/`revoke --etcd`/`status`).
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -10,11 +11,14 @@ use std::time::{Duration, Instant};
 pub struct Member {
     name: String,
     args: Vec<String>,
+    /// Its client URL.
     pub client_url: String,
     child: Option<Child>,
 }
 
+/// Three members.
 pub struct Cluster {
+    /// The members, `m0` to `m2`.
     pub members: Vec<Member>,
     dir: PathBuf,
 }
@@ -75,10 +79,12 @@ impl Cluster {
         cluster
     }
 
+    /// The members' client URLs.
     pub fn endpoints(&self) -> Vec<String> {
         self.members.iter().map(|m| m.client_url.clone()).collect()
     }
 
+    /// Starts member `i` (again).
     pub fn start_member(&mut self, i: usize) {
         let m = &mut self.members[i];
         let log = std::fs::File::create(self.dir.join(format!("{}.log", m.name))).expect("a log");
@@ -99,6 +105,7 @@ impl Cluster {
         }
     }
 
+    /// Sends `signal` (`STOP`, `CONT`) to member `i`.
     pub fn signal_member(&self, i: usize, signal: &str) {
         let pid = self.members[i].child.as_ref().expect("running").id();
         let status = Command::new("kill")
