@@ -25,6 +25,7 @@ use super::linefile::{self, Identity};
 use crate::error::{Diagnostic, Diagnostics, Error, ErrorKind};
 use crate::model::{Expiry, Span};
 use crate::time::Timestamp;
+use smallvec::SmallVec;
 use std::collections::HashMap;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -339,43 +340,62 @@ pub(crate) fn parse_strict(path: &Path, bytes: &[u8]) -> Result<Vec<RevocationRe
 
 /// The revocations a process holds: a set that only grows, until what a revocation covers has
 /// expired. Indexed for the questions a key ring asks: does anything revoke this credential, and
-/// what is in force that a file lacks.
+/// what is in force that a file lacks. Compact, since a fleet's servers hold every revocation
+/// in force: a credential's id is kept once, as its line of generations (`ID` or `ID~N`, see
+/// [`lineage`]), with the generations revoked of it, when, and until when.
 #[derive(Debug, Default)]
 pub(crate) struct RevocationSet {
-    records: HashMap<Revocation, RevocationRecord>,
-    /// For each line of credential ids, the lowest generation revoked.
-    lines: HashMap<String, u64>,
-    /// The signing keys revoked.
-    kids: std::collections::HashSet<String>,
+    /// Revoked credentials, by line: each generation revoked, when, and until when (one, almost
+    /// always).
+    lines: HashMap<Box<str>, SmallVec<[(u64, Times); 1]>>,
+    /// Revoked signing keys.
+    kids: HashMap<Box<str>, Times>,
+    len: usize,
+}
+
+/// When a revocation was made, and until when it matters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Times {
+    at: Timestamp,
+    until: Expiry,
 }
 
 impl RevocationSet {
     /// Adds `r`; returns whether it revokes anything not revoked before. A revocation given
     /// twice keeps the later `until` (the one that stays longest).
     pub(crate) fn insert(&mut self, r: &RevocationRecord) -> bool {
-        let new = match self.records.get_mut(&r.revocation) {
+        let times = Times {
+            at: r.at,
+            until: r.until,
+        };
+        let held = match &r.revocation {
+            Revocation::Credential(id) => {
+                let p = lineage::Position::of(id);
+                let generations = self.lines.entry(p.line.into()).or_default();
+                match generations.iter_mut().find(|(g, _)| *g == p.generation) {
+                    Some((_, old)) => Some(old),
+                    None => {
+                        generations.push((p.generation, times));
+                        None
+                    }
+                }
+            }
+            Revocation::Key(kid) => match self.kids.get_mut(kid.as_str()) {
+                Some(old) => Some(old),
+                None => {
+                    self.kids.insert(kid.as_str().into(), times);
+                    None
+                }
+            },
+        };
+        match held {
             Some(old) => {
                 old.until = later(old.until, r.until);
                 false
             }
             None => {
-                self.records.insert(r.revocation.clone(), r.clone());
+                self.len += 1;
                 true
-            }
-        };
-        self.index(&r.revocation);
-        new
-    }
-
-    fn index(&mut self, r: &Revocation) {
-        match r {
-            Revocation::Credential(id) => {
-                let p = lineage::Position::of(id);
-                let lowest = self.lines.entry(p.line.to_owned()).or_insert(p.generation);
-                *lowest = (*lowest).min(p.generation);
-            }
-            Revocation::Key(kid) => {
-                self.kids.insert(kid.clone());
             }
         }
     }
@@ -384,21 +404,43 @@ impl RevocationSet {
     pub(crate) fn revokes(&self, id: &str, lineage: &[Box<str>], kid: &str) -> bool {
         let covered = |id: &str| {
             let p = lineage::Position::of(id);
-            self.lines.get(p.line).is_some_and(|&g| p.generation >= g)
+            self.lines
+                .get(p.line)
+                .is_some_and(|gs| gs.iter().any(|(g, _)| p.generation >= *g))
         };
-        self.kids.contains(kid) || covered(id) || lineage.iter().any(|a| covered(a))
+        self.kids.contains_key(kid) || covered(id) || lineage.iter().any(|a| covered(a))
     }
 
     /// How many revocations it holds.
     pub(crate) fn len(&self) -> usize {
-        self.records.len()
+        self.len
+    }
+
+    /// Every revocation held, as records.
+    fn records(&self) -> impl Iterator<Item = RevocationRecord> + '_ {
+        let credentials = self.lines.iter().flat_map(|(line, generations)| {
+            generations.iter().map(move |(g, t)| RevocationRecord {
+                revocation: Revocation::Credential(if *g == 0 {
+                    line.to_string()
+                } else {
+                    format!("{line}~{g}")
+                }),
+                at: t.at,
+                until: t.until,
+            })
+        });
+        let keys = self.kids.iter().map(|(kid, t)| RevocationRecord {
+            revocation: Revocation::Key(kid.to_string()),
+            at: t.at,
+            until: t.until,
+        });
+        credentials.chain(keys)
     }
 
     /// The revocations still in force at `now`, oldest first (for writing a log back).
-    pub(crate) fn in_force(&self, now: Timestamp) -> Vec<&RevocationRecord> {
-        let mut out: Vec<&RevocationRecord> = self
-            .records
-            .values()
+    pub(crate) fn in_force(&self, now: Timestamp) -> Vec<RevocationRecord> {
+        let mut out: Vec<RevocationRecord> = self
+            .records()
             .filter(|r| r.in_force(now, COMPACTION_MARGIN_SECONDS))
             .collect();
         out.sort_by(|a, b| (a.at, &a.revocation).cmp(&(b.at, &b.revocation)));
@@ -417,17 +459,18 @@ impl RevocationSet {
 
     /// Forgets the revocations that decide nothing any more (see [`RevocationRecord::in_force`]).
     pub(crate) fn prune(&mut self, now: Timestamp) {
-        let before = self.records.len();
-        self.records
-            .retain(|_, r| r.in_force(now, COMPACTION_MARGIN_SECONDS));
-        if self.records.len() != before {
-            self.lines.clear();
-            self.kids.clear();
-            let kept: Vec<Revocation> = self.records.keys().cloned().collect();
-            for r in &kept {
-                self.index(r);
-            }
-        }
+        let keep = |t: &Times| match t.until {
+            Expiry::Never => true,
+            Expiry::At(u) => now < u.saturating_add(COMPACTION_MARGIN_SECONDS),
+        };
+        let mut len = 0;
+        self.lines.retain(|_, generations| {
+            generations.retain(|(_, t)| keep(t));
+            len += generations.len();
+            !generations.is_empty()
+        });
+        self.kids.retain(|_, t| keep(t));
+        self.len = len + self.kids.len();
     }
 }
 
@@ -614,6 +657,19 @@ mod tests {
         assert!(set.revokes("L~7", &none, "k1"), "never is never forgotten");
         assert_eq!(set.len(), 1);
         assert_eq!(set.missing_from(&[], now), 1);
+        // Held compactly by line, every revocation reads back as it was given.
+        for id in ["L~5", "plain", "weird~0", "x~01"] {
+            assert!(set.insert(&r(Revocation::Credential(id.into()), Expiry::Never)));
+        }
+        assert_eq!(set.len(), 5);
+        let mut ids: Vec<String> = set
+            .in_force(now)
+            .into_iter()
+            .map(|r| r.revocation.id().to_owned())
+            .collect();
+        ids.sort();
+        assert_eq!(ids, ["L~2", "L~5", "plain", "weird~0", "x~01"]);
+        assert!(!set.revokes("L~1", &none, "k1") && set.revokes("x~01", &none, "k1"));
     }
 
     #[test]

@@ -337,6 +337,9 @@ impl Run {
         .map_err(|_| FleetError::Etcd("the full read timed out".to_owned()))??;
         self.heard_now();
         self.apply_full(&snapshot)?;
+        // What was read is in the key ring now; the text and records read are not kept.
+        let from = snapshot.revision + 1;
+        drop(snapshot);
         if let (Some(tx), Some(ring)) = (ready.take(), &self.ring) {
             let _ = tx.send(Ok(Arc::clone(ring)));
         }
@@ -348,7 +351,7 @@ impl Run {
                 Some(
                     WatchOptions::new()
                         .with_prefix()
-                        .with_start_revision(snapshot.revision + 1)
+                        .with_start_revision(from)
                         .with_progress_notify(),
                 ),
             )
