@@ -57,6 +57,8 @@ pub struct FollowOptions {
     pub start_timeout: Duration,
     /// The key ring's cache capacity.
     pub cache_capacity: usize,
+    /// What the key ring counts in ([`Keyring::with_metrics`]), if anything.
+    pub metrics: Option<Arc<fgac::metrics::Metrics>>,
 }
 
 impl FollowOptions {
@@ -75,6 +77,7 @@ impl FollowOptions {
             request_timeout: Duration::from_secs(2),
             start_timeout: Duration::from_secs(30),
             cache_capacity: fgac::credentials::DEFAULT_CACHE_CAPACITY,
+            metrics: None,
         }
     }
 }
@@ -447,8 +450,11 @@ impl Run {
             .map_err(FleetError::Invalid)?;
         match &self.ring {
             None => {
-                let ring = Keyring::with_cache_capacity(trust, self.options.cache_capacity)
+                let mut ring = Keyring::with_cache_capacity(trust, self.options.cache_capacity)
                     .map_err(|e| FleetError::Etcd(e.to_string()))?;
+                if let Some(m) = &self.options.metrics {
+                    ring = ring.with_metrics(Arc::clone(m));
+                }
                 self.ring = Some(Arc::new(ring));
             }
             Some(ring) => {

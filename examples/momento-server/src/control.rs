@@ -4,7 +4,7 @@
 use crate::auth::Gate;
 use crate::data::Data;
 use crate::rpc::Id;
-use fgac::credentials::Revocation;
+use fgac::credentials::{Revocation, RevocationRecord};
 use fgac::{Operation as O, Resource, Timestamp};
 use momento_protos::control_client::scs_control_server::ScsControl;
 use momento_protos::control_client::*;
@@ -15,13 +15,26 @@ use tonic::{Request, Response, Status};
 pub struct ControlService {
     gate: Gate,
     data: Arc<Data>,
+    revocations: Option<crate::Revoker>,
 }
 
 impl ControlService {
     /// A service deciding with `gate` over `data`.
     #[must_use]
     pub fn new(gate: Gate, data: Arc<Data>) -> ControlService {
-        ControlService { gate, data }
+        ControlService {
+            gate,
+            data,
+            revocations: None,
+        }
+    }
+
+    /// The same service writing revocations through `revoker` (a fleet's etcd) before applying
+    /// them here.
+    #[must_use]
+    pub fn with_revocations(mut self, revoker: Option<crate::Revoker>) -> ControlService {
+        self.revocations = revoker;
+        self
     }
 }
 
@@ -148,6 +161,16 @@ impl ScsControl for ControlService {
             .any(|k| k.key.kid() == kid)
         {
             return Err(Status::not_found(format!("no signing key {kid:?}")));
+        }
+        if let Some(revoker) = &self.revocations {
+            // A fleet: acknowledged only once etcd has committed it; applied here at once too
+            // (every other server applies it from etcd).
+            let record = RevocationRecord::forever(Revocation::Key(kid.clone()), Timestamp::now());
+            (revoker.0)(record.clone()).await.map_err(|e| {
+                Status::unavailable(format!("the revocation was not recorded: {e}"))
+            })?;
+            self.gate.ring().apply_revocations([record]);
+            return Ok(Response::new(RevokeSigningKeyResponse {}));
         }
         // Acknowledged only once the revocation is on disk (the key ring's log).
         self.gate

@@ -52,6 +52,26 @@ pub struct Options {
     pub max_request_bytes: usize,
     /// The decision log and the shadow (the key ring counts its own metrics).
     pub observers: observe::Observers,
+    /// Where revocations made by RPC are written, when not (only) to the key ring's log: a
+    /// fleet's etcd. Acknowledged only once it answers.
+    pub revocations: Option<Revoker>,
+}
+
+/// Writes a revocation where a fleet shares them, answering once it is committed.
+#[derive(Clone)]
+pub struct Revoker(pub Arc<RevokeFn>);
+
+/// What a [`Revoker`] calls.
+pub type RevokeFn = dyn Fn(
+        fgac::credentials::RevocationRecord,
+    ) -> std::pin::Pin<Box<dyn Future<Output = Result<(), String>> + Send>>
+    + Send
+    + Sync;
+
+impl std::fmt::Debug for Revoker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Revoker")
+    }
 }
 
 /// Says what the key ring's watcher saw, on stderr, escaped for a terminal (a rendered error
@@ -116,9 +136,9 @@ pub async fn serve(
             })
             .max_decoding_message_size(options.max_request_bytes),
         )
-        .add_service(ScsControlServer::new(control::ControlService::new(
-            gate, data,
-        )))
+        .add_service(ScsControlServer::new(
+            control::ControlService::new(gate, data).with_revocations(options.revocations.clone()),
+        ))
         .add_service(TokenServer::new(minting.clone()))
         .add_service(AuthServer::new(minting))
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)

@@ -1,7 +1,9 @@
 //! `fgac-momento-server`: a Momento-compatible gRPC server that authorizes every call with fgac.
 
 use clap::Parser;
-use fgac::credentials::{Keyring, RevocationLog, Trust};
+use fgac::Timestamp;
+use fgac::credentials::{Keyring, RevocationLog, SigningKey, Trust};
+use fgac_etcd::{FollowOptions, Follower};
 use fgac_momento_server::observe::{self, Observers};
 use fgac_momento_server::pubsub::TopicLimits;
 use fgac_momento_server::topics::HistoryLimits;
@@ -12,6 +14,15 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// What a server of a fleet does once it has not heard from etcd for too long.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum WhenStale {
+    /// Refuse every credential until it hears from etcd again.
+    Refuse,
+    /// Keep serving on the last state it read.
+    KeepServing,
+}
+
 #[derive(Parser)]
 #[command(version, about)]
 struct Args {
@@ -20,10 +31,32 @@ struct Args {
     #[arg(
         long,
         alias = "store",
-        conflicts_with = "policy",
-        required_unless_present = "policy"
+        conflicts_with_all = ["policy", "etcd"],
+        required_unless_present_any = ["policy", "etcd"]
     )]
     trust: Option<PathBuf>,
+    /// Serve a fleet's state from etcd instead of files: the etcd cluster's client URLs,
+    /// comma-separated. The server serves nothing before it has read the whole state, and
+    /// applies every change from then on.
+    #[arg(long, value_name = "URLS", value_delimiter = ',', conflicts_with_all = ["policy", "state"])]
+    etcd: Vec<String>,
+    /// The fleet's prefix in etcd.
+    #[arg(long, value_name = "P", default_value = "/fgac", requires = "etcd")]
+    prefix: String,
+    /// This server's id in the fleet's status [default: the listening address].
+    #[arg(long, value_name = "ID", requires = "etcd")]
+    server_id: Option<String>,
+    /// A private signing key file (JWK) this server mints and refreshes with, in a fleet (it
+    /// stays on the server). Repeat for several; the last one in force signs.
+    #[arg(long = "signing-key", value_name = "FILE", requires = "etcd")]
+    signing_keys: Vec<PathBuf>,
+    /// How long without hearing from etcd before --when-stale applies, in seconds.
+    #[arg(long, default_value_t = 300, requires = "etcd")]
+    max_staleness_seconds: u64,
+    /// What to do past --max-staleness-seconds: refuse every credential (the default: a
+    /// revocation may have been made that this server cannot see), or keep serving.
+    #[arg(long, value_enum, default_value_t = WhenStale::Refuse, requires = "etcd")]
+    when_stale: WhenStale,
     /// A document (in any format): the server keeps a trust file for it in --state, creating a
     /// signing key the first time.
     #[arg(long, requires = "state")]
@@ -175,25 +208,85 @@ fn fail(message: &str) -> ! {
     std::process::exit(2)
 }
 
+/// The key ring of a fleet's server: a follower of its etcd, kept for the server's life, and
+/// the way RPCs write revocations there.
+fn follow(
+    args: &Args,
+    metrics: &Arc<fgac::metrics::Metrics>,
+) -> (Follower, fgac_momento_server::Revoker) {
+    let id = args
+        .server_id
+        .clone()
+        .unwrap_or_else(|| format!("{}-{}", args.listen, std::process::id()));
+    let mut options = FollowOptions::new(args.etcd.clone(), &args.prefix, &id);
+    options.metrics = Some(Arc::clone(metrics));
+    options.max_staleness = Duration::from_secs(args.max_staleness_seconds);
+    options.when_stale = match args.when_stale {
+        WhenStale::Refuse => fgac_etcd::WhenStale::Refuse,
+        WhenStale::KeepServing => fgac_etcd::WhenStale::KeepServing,
+    };
+    for path in &args.signing_keys {
+        options
+            .signing_keys
+            .push(SigningKey::from_file(path).unwrap_or_else(|e| fail(&e.to_string())));
+    }
+    let follower = tokio::task::block_in_place(|| Follower::start(options))
+        .unwrap_or_else(|e| fail(&format!("cannot read the fleet's state: {e}")));
+    let (endpoints, prefix) = (args.etcd.clone(), args.prefix.clone());
+    let ring = Arc::clone(follower.keyring());
+    let revoker = fgac_momento_server::Revoker(Arc::new(move |record| {
+        let (endpoints, prefix, ring) = (endpoints.clone(), prefix.clone(), Arc::clone(&ring));
+        Box::pin(async move {
+            let layout = fgac_etcd::Layout::new(&prefix);
+            let leeway = ring.trust().leeway();
+            fgac_etcd::on_any(
+                &endpoints,
+                Duration::from_secs(2),
+                Duration::from_secs(10),
+                |client| {
+                    let (layout, record) = (&layout, &record);
+                    async move {
+                        fgac_etcd::revoke(&client, layout, record, Timestamp::now(), leeway).await
+                    }
+                },
+            )
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+        })
+    }));
+    (follower, revoker)
+}
+
 #[tokio::main]
 async fn main() {
     let args = Args::parse();
-    let trust = match (&args.trust, &args.policy, &args.state) {
-        (Some(s), _, _) => s.clone(),
-        (None, Some(p), Some(d)) => setup::state_for(p, d).unwrap_or_else(|e| fail(&e)),
-        _ => fail("give --trust, or --policy with --state"),
-    };
-    if args.create_log
-        && let Ok(s) = Trust::from_file(&trust)
-        && let Some(log) = s.revocation_log()
-        && !log.exists()
-    {
-        RevocationLog::create(log).unwrap_or_else(|e| fail(&e.to_string()));
-    }
     let metrics = Arc::new(fgac::metrics::Metrics::new());
-    let ring = match Keyring::open(&trust) {
-        Ok(r) => Arc::new(r.with_metrics(Arc::clone(&metrics))),
-        Err(e) => fail(&e.to_string()),
+    let mut follower = None;
+    let mut revocations = None;
+    let ring = if args.etcd.is_empty() {
+        let trust = match (&args.trust, &args.policy, &args.state) {
+            (Some(s), _, _) => s.clone(),
+            (None, Some(p), Some(d)) => setup::state_for(p, d).unwrap_or_else(|e| fail(&e)),
+            _ => fail("give --trust, or --policy with --state"),
+        };
+        if args.create_log
+            && let Ok(s) = Trust::from_file(&trust)
+            && let Some(log) = s.revocation_log()
+            && !log.exists()
+        {
+            RevocationLog::create(log).unwrap_or_else(|e| fail(&e.to_string()));
+        }
+        match Keyring::open(&trust) {
+            Ok(r) => Arc::new(r.with_metrics(Arc::clone(&metrics))),
+            Err(e) => fail(&e.to_string()),
+        }
+    } else {
+        let (f, revoker) = follow(&args, &metrics);
+        let ring = Arc::clone(f.keyring());
+        follower = Some(f);
+        revocations = Some(revoker);
+        ring
     };
     let observers = observers(&args, &metrics);
     for spec in &args.issue {
@@ -253,6 +346,7 @@ async fn main() {
             .max_request_bytes
             .unwrap_or(args.max_item_bytes.saturating_add(1024 * 1024)),
         observers,
+        revocations,
     };
     let shutdown = async {
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
@@ -265,4 +359,5 @@ async fn main() {
     if let Err(e) = serve(ring, listener, options, shutdown).await {
         fail(&e.to_string());
     }
+    drop(follower);
 }

@@ -1,0 +1,217 @@
+"""Three servers on one fleet's etcd (a real three-member cluster on loopback, Debian's etcd),
+driven by Momento's SDK: a revocation acknowledged by `fgac revoke --etcd` is in force on every
+server within a bound, a published edit changes every server's decisions, and a server killed
+with SIGKILL, restarted after a revocation, refuses the revoked key on its first request.
+
+Environment: FGAC_SERVER_BIN, and FGAC_BIN (the command line built with its `etcd` feature).
+Every process is stopped by its PID; every wait is bounded.
+"""
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from conftest import wait_until
+from momento import CacheClient, Configurations, CredentialProvider
+from momento.errors import MomentoErrorCode
+from momento.responses import CacheGet, CacheSet
+
+HERE = Path(__file__).parent
+PREFIX = "/fgac/sdk"
+BOUND = 5.0
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Etcd:
+    """Three members, each its own process and data directory."""
+
+    def __init__(self, work):
+        self.work = work
+        ports = [(free_port(), free_port()) for _ in range(3)]
+        self.urls = [f"http://127.0.0.1:{c}" for c, _ in ports]
+        initial = ",".join(f"m{i}=http://127.0.0.1:{p}" for i, (_, p) in enumerate(ports))
+        self.args = [
+            [
+                "etcd", f"--name=m{i}", f"--data-dir={work / f'm{i}'}",
+                f"--listen-client-urls={self.urls[i]}", f"--advertise-client-urls={self.urls[i]}",
+                f"--listen-peer-urls=http://127.0.0.1:{p}", f"--initial-advertise-peer-urls=http://127.0.0.1:{p}",
+                f"--initial-cluster={initial}", "--initial-cluster-state=new",
+                f"--initial-cluster-token=fgac-sdk-{os.getpid()}", "--heartbeat-interval=50",
+                "--election-timeout=500", "--log-level=error",
+            ]
+            for i, (_, p) in enumerate(ports)
+        ]
+        self.processes = [subprocess.Popen(a, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for a in self.args]
+        for url in self.urls:
+            healthy = wait_until(
+                lambda url=url: subprocess.run(
+                    ["etcdctl", f"--endpoints={url}", "--command-timeout=1s", "endpoint", "health"],
+                    env={**os.environ, "ETCDCTL_API": "3"}, capture_output=True, timeout=10,
+                ).returncode == 0,
+                seconds=30, step=0.1,
+            )
+            assert healthy, f"etcd member at {url} not healthy"
+
+    def stop(self):
+        for p in self.processes:
+            p.kill()
+            p.wait(timeout=10)
+
+
+class Fleet:
+    def __init__(self, work, etcd):
+        self.work, self.etcd = work, etcd
+        self.servers = []
+
+    def fgac(self, *args, stdin=None):
+        return subprocess.run(
+            [os.environ["FGAC_BIN"], *args], input=stdin, capture_output=True, timeout=60,
+        )
+
+    def at(self):
+        return ["--etcd", ",".join(self.etcd.urls), "--prefix", PREFIX]
+
+    def server_args(self, i, issue=()):
+        args = [
+            os.environ["FGAC_SERVER_BIN"], *self.at(), "--server-id", f"s{i}",
+            "--signing-key", str(self.work / "k1.jwk"), "--listen", "127.0.0.1:0",
+            "--cache", "app", "--recheck-ms", "100",
+        ]
+        for name, path in issue:
+            args += ["--issue", f"{name}={path}"]
+        return args
+
+    def start(self, i, issue=()):
+        log = open(self.work / f"s{i}.log", "ab")
+        process = subprocess.Popen(self.server_args(i, issue), stdout=subprocess.PIPE, stderr=log)
+        line = process.stdout.readline().decode()
+        assert line.startswith("listening on 127.0.0.1:"), f"server {i} did not start: {line!r}"
+        port = int(line.rsplit(":", 1)[1])
+        while len(self.servers) <= i:
+            self.servers.append(None)
+        self.servers[i] = (process, port, log)
+        return port
+
+    def kill(self, i):
+        process, _, log = self.servers[i]
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+        log.close()
+
+    def stop_all(self):
+        for entry in self.servers:
+            if entry is None:
+                continue
+            process, _, log = entry
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(timeout=10)
+            log.close()
+
+    def client(self, i, key):
+        port = self.servers[i][1]
+        return CacheClient.create(
+            Configurations.Laptop.v1(),
+            CredentialProvider(key, "127.0.0.1", "127.0.0.1", "127.0.0.1", port),
+            timedelta(seconds=60),
+            eager_connection_timeout=timedelta(seconds=5),
+        )
+
+
+@pytest.fixture()
+def fleet(tmp_path):
+    etcd = Etcd(tmp_path)
+    fleet = Fleet(tmp_path, etcd)
+    try:
+        keygen = fleet.fgac("keygen", "--kid", "k1", "--out", str(tmp_path / "k1.jwk"))
+        assert keygen.returncode == 0, keygen.stderr
+        shutil.copy(HERE / "policy.fgac", tmp_path / "policy.fgac")
+        public = json.loads((tmp_path / "k1.pub.jwk").read_text())
+        (tmp_path / "trust.json").write_text(json.dumps({"keys": [public], "document": "policy.fgac"}))
+        published = fleet.fgac("publish", *fleet.at(), "--yes", str(tmp_path / "trust.json"))
+        assert published.returncode == 0, published.stderr
+        yield fleet
+    finally:
+        fleet.stop_all()
+        etcd.stop()
+        for f in sorted(tmp_path.glob("s*.log")):
+            print(f.name, f.read_text(errors="replace")[-4000:])
+
+
+def denied(client, reason):
+    got = client.get("app", "k")
+    return getattr(got, "error_code", None) == MomentoErrorCode.AUTHENTICATION_ERROR and reason in got.message
+
+
+def test_a_revocation_is_in_force_on_every_server_and_on_a_restarted_one_first(fleet):
+    work = fleet.work
+    fleet.start(0, issue=[("app", work / "app.key"), ("app", work / "app2.key")])
+    fleet.start(1)
+    fleet.start(2)
+    key, key2 = (work / "app.key").read_text(), (work / "app2.key").read_text()
+    with contextlib.ExitStack() as stack:
+        clients = [stack.enter_context(fleet.client(i, key)) for i in range(3)]
+        for c in clients:
+            assert isinstance(c.set("app", "k", "v"), CacheSet.Success)
+        revoked = fleet.fgac("revoke", *fleet.at(), "--token", "-", stdin=key.encode())
+        assert revoked.returncode == 0, revoked.stderr
+        acknowledged = time.monotonic()
+        for i, c in enumerate(clients):
+            assert wait_until(lambda c=c: denied(c, "revoked"), seconds=BOUND), f"server {i}"
+        print(f"revocation in force on three servers {time.monotonic() - acknowledged:.3f} s after its acknowledgment")
+    # A server killed; a revocation while it is down; restarted, it refuses the key on its first
+    # request (it serves nothing before it has read the whole state).
+    with fleet.client(2, key2) as c:
+        assert isinstance(c.get("app", "k"), CacheGet.Hit)
+    fleet.kill(2)
+    revoked = fleet.fgac("revoke", *fleet.at(), "--token", "-", stdin=key2.encode())
+    assert revoked.returncode == 0, revoked.stderr
+    fleet.start(2)
+    with fleet.client(2, key2) as c:
+        assert denied(c, "revoked")
+
+
+def test_a_published_edit_changes_every_server(fleet):
+    work = fleet.work
+    fleet.start(0, issue=[("app", work / "app.key")])
+    fleet.start(1)
+    fleet.start(2)
+    key = (work / "app.key").read_text()
+    with contextlib.ExitStack() as stack:
+        clients = [stack.enter_context(fleet.client(i, key)) for i in range(3)]
+        for c in clients:
+            assert isinstance(c.set("app", "user:1", "v"), CacheSet.Success)
+        policy = (work / "policy.fgac").read_text()
+        edited = policy.replace('allow readwrite        cache "app"\n', 'allow readonly         cache "app"\n', 1)
+        assert edited != policy
+        (work / "policy.fgac").write_text(edited)
+        published = fleet.fgac("publish", *fleet.at(), "--yes", str(work / "trust.json"))
+        assert published.returncode == 0, published.stderr
+        for i, c in enumerate(clients):
+            assert wait_until(
+                lambda c=c: getattr(c.set("app", "user:1", "v"), "error_code", None) == MomentoErrorCode.PERMISSION_ERROR,
+                seconds=BOUND,
+            ), f"server {i}"
+            assert isinstance(c.get("app", "user:1"), CacheGet.Hit)
+    status = fleet.fgac("status", *fleet.at(), "--json")
+    assert status.returncode == 0, status.stderr
+    report = json.loads(status.stdout)
+    ids = sorted(s["id"] for s in report["servers"])
+    assert ids == ["s0", "s1", "s2"], report
