@@ -1065,3 +1065,58 @@ fn metrics_count_exactly_what_several_threads_did() {
     assert_eq!(s.event(Event::ReloadApplied), 1);
     assert_eq!(s.event(Event::ReloadRefused), 0);
 }
+
+/// A Kubernetes ConfigMap volume: every file is a symlink through `..data` to a directory of
+/// the version in force, and an update writes a new version's directory, points a new symlink at
+/// it and renames that over `..data` (atomically), then deletes the old directory. The watcher
+/// applies each version whole, and never a mix of two.
+#[cfg(unix)]
+#[test]
+fn a_configmap_style_update_swapping_the_data_symlink_is_applied_whole() {
+    use std::os::unix::fs::symlink;
+    let dir = scratch("configmap");
+    let pk = signer().public_key().to_jwk();
+    let version = |n: u32, cache: &str| {
+        let v = dir.join(format!("..2026_12_05_{n:04}"));
+        std::fs::create_dir(&v).unwrap();
+        write(
+            &v.join("trust.json"),
+            &format!("{{\"keys\": [{}], \"document\": \"policy.fgac\"}}", pk.trim()),
+        );
+        write(
+            &v.join("policy.fgac"),
+            &format!("key \"svc\" {{ expires never  allow readwrite cache \"{cache}\" }}\n"),
+        );
+        v
+    };
+    let first = version(1, "a");
+    symlink(first.file_name().unwrap(), dir.join("..data")).unwrap();
+    for f in ["trust.json", "policy.fgac"] {
+        symlink(Path::new("..data").join(f), dir.join(f)).unwrap();
+    }
+    let ring = Arc::new(Keyring::open(&dir.join("trust.json")).unwrap());
+    let key = svc_key(Expiry::Never);
+    let allows = |cache: &str| {
+        resolve(&ring, &key)
+            .map(|s| s.authorize(Operation::Set, Resource::item(cache, b"k"), now()).is_allowed())
+            .unwrap_or(false)
+    };
+    assert!(allows("a") && !allows("b"));
+    let _watcher = ring.watch(Duration::from_millis(20), |_| {}).unwrap();
+    for (n, cache) in [(2, "b"), (3, "c")] {
+        let next = version(n, cache);
+        let tmp = dir.join("..data_tmp");
+        symlink(next.file_name().unwrap(), &tmp).unwrap();
+        let old = std::fs::read_link(dir.join("..data")).unwrap();
+        std::fs::rename(&tmp, dir.join("..data")).unwrap();
+        std::fs::remove_dir_all(dir.join(old)).unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while !allows(cache) {
+            assert!(std::time::Instant::now() < deadline, "version {n} not applied");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert_eq!(ring.generation(), u64::from(n - 1));
+        assert!(!allows("a"));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -215,3 +215,31 @@ def test_a_published_edit_changes_every_server(fleet):
     report = json.loads(status.stdout)
     ids = sorted(s["id"] for s in report["servers"])
     assert ids == ["s0", "s1", "s2"], report
+
+
+def test_a_stopped_server_catches_up_across_a_compaction(fleet):
+    work = fleet.work
+    fleet.start(0, issue=[("app", work / "app.key"), ("reader", work / "reader.key")])
+    fleet.start(1)
+    key, reader = (work / "app.key").read_text(), (work / "reader.key").read_text()
+    process = fleet.servers[1][0]
+    process.send_signal(signal.SIGSTOP)
+    try:
+        revoked = fleet.fgac("revoke", *fleet.at(), "--token", "-", stdin=key.encode())
+        assert revoked.returncode == 0, revoked.stderr
+        # Revisions it has not seen are compacted away while it cannot hear.
+        env = {**os.environ, "ETCDCTL_API": "3"}
+        got = subprocess.run(
+            ["etcdctl", f"--endpoints={fleet.etcd.urls[0]}", "--write-out=json", "get", "x"],
+            env=env, capture_output=True, timeout=30, check=True,
+        )
+        revision = json.loads(got.stdout)["header"]["revision"]
+        subprocess.run(
+            ["etcdctl", f"--endpoints={fleet.etcd.urls[0]}", "compact", str(revision)],
+            env=env, capture_output=True, timeout=30, check=True,
+        )
+    finally:
+        process.send_signal(signal.SIGCONT)
+    with fleet.client(1, key) as c, fleet.client(1, reader) as r:
+        assert wait_until(lambda: denied(c, "revoked"), seconds=BOUND)
+        assert not denied(r, "revoked")
