@@ -1081,7 +1081,10 @@ fn a_configmap_style_update_swapping_the_data_symlink_is_applied_whole() {
         std::fs::create_dir(&v).unwrap();
         write(
             &v.join("trust.json"),
-            &format!("{{\"keys\": [{}], \"document\": \"policy.fgac\"}}", pk.trim()),
+            &format!(
+                "{{\"keys\": [{}], \"document\": \"policy.fgac\"}}",
+                pk.trim()
+            ),
         );
         write(
             &v.join("policy.fgac"),
@@ -1098,7 +1101,10 @@ fn a_configmap_style_update_swapping_the_data_symlink_is_applied_whole() {
     let key = svc_key(Expiry::Never);
     let allows = |cache: &str| {
         resolve(&ring, &key)
-            .map(|s| s.authorize(Operation::Set, Resource::item(cache, b"k"), now()).is_allowed())
+            .map(|s| {
+                s.authorize(Operation::Set, Resource::item(cache, b"k"), now())
+                    .is_allowed()
+            })
             .unwrap_or(false)
     };
     assert!(allows("a") && !allows("b"));
@@ -1112,7 +1118,10 @@ fn a_configmap_style_update_swapping_the_data_symlink_is_applied_whole() {
         std::fs::remove_dir_all(dir.join(old)).unwrap();
         let deadline = std::time::Instant::now() + Duration::from_secs(5);
         while !allows(cache) {
-            assert!(std::time::Instant::now() < deadline, "version {n} not applied");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "version {n} not applied"
+            );
             std::thread::sleep(Duration::from_millis(10));
         }
         assert_eq!(ring.generation(), u64::from(n - 1));
