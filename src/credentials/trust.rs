@@ -372,17 +372,9 @@ impl Trust {
         let dir = path.parent().unwrap_or(Path::new(""));
         let file =
             read_store_text(text).map_err(|e| e.with_source(text).with_origin(origin.clone()))?;
-        let mut builder = Trust::builder().limits(limits.clone());
-        for (key, retired) in file.keys {
-            builder = if retired {
-                builder.retired_key(key)
-            } else {
-                builder.key(key)
-            };
-        }
-        if let Some(issuer) = file.issuer {
-            builder = builder.issuer(issuer);
-        }
+        let mut builder = Trust::builder()
+            .limits(limits.clone())
+            .keys_and_issuer(file.keys, file.issuer);
         for rel in file.signing_keys {
             let p = dir.join(&rel);
             let key_bytes = read(&p)?;
@@ -532,28 +524,28 @@ impl TrustBuilder {
             )
             .with_source(text));
         }
-        if file.leeway_seconds > MAX_LEEWAY_SECONDS {
-            return Err(Error::one(Diagnostic::new(
-                ErrorKind::Json,
-                Span::default(),
-                format!(
-                    "a leeway of {} seconds is more than {MAX_LEEWAY_SECONDS}",
-                    file.leeway_seconds
-                ),
-            )));
-        }
-        let mut builder = Trust::builder().leeway_seconds(file.leeway_seconds);
-        for (key, retired) in file.keys {
-            builder = if retired {
-                builder.retired_key(key)
+        Ok(Trust::builder()
+            .leeway_seconds(file.leeway_seconds)
+            .keys_and_issuer(file.keys, file.issuer))
+    }
+
+    /// The keys (each with whether it is retired) and the issuer a trust file lists.
+    fn keys_and_issuer(
+        mut self,
+        keys: Vec<(PublicKey, bool)>,
+        issuer: Option<String>,
+    ) -> TrustBuilder {
+        for (key, retired) in keys {
+            self = if retired {
+                self.retired_key(key)
             } else {
-                builder.key(key)
+                self.key(key)
             };
         }
-        if let Some(issuer) = file.issuer {
-            builder = builder.issuer(issuer);
+        if let Some(issuer) = issuer {
+            self = self.issuer(issuer);
         }
-        Ok(builder)
+        self
     }
 
     /// A public key credentials may be signed with.
