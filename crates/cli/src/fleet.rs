@@ -105,6 +105,14 @@ pub fn publish(a: &PublishArgs) -> Result<Status, Stop> {
         plan.base,
         shown(layout.prefix())
     )?;
+    if let Some(expected) = a.if_revision
+        && expected != plan.base
+    {
+        return Err(unreachable(&FleetError::LostRace {
+            expected,
+            won: plan.base,
+        }));
+    }
     if plan.store_changes {
         say!("the shared trust changes (keys, issuer or leeway)")?;
     }

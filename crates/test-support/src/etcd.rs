@@ -23,11 +23,16 @@ pub struct Cluster {
     dir: PathBuf,
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
+/// `n` distinct free loopback ports: every listener is held until all are known, so that no
+/// port is handed out twice.
+fn free_ports(n: usize) -> Vec<u16> {
+    let listeners: Vec<TcpListener> = (0..n)
+        .map(|_| TcpListener::bind("127.0.0.1:0").expect("a free loopback port"))
+        .collect();
+    listeners
+        .iter()
+        .map(|l| l.local_addr().expect("bound").port())
+        .collect()
 }
 
 impl Cluster {
@@ -36,7 +41,8 @@ impl Cluster {
         let dir = std::env::temp_dir().join(format!("fgac-etcd-{tag}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("a scratch directory");
-        let ports: Vec<(u16, u16)> = (0..3).map(|_| (free_port(), free_port())).collect();
+        let flat = free_ports(6);
+        let ports: Vec<(u16, u16)> = (0..3).map(|i| (flat[2 * i], flat[2 * i + 1])).collect();
         let initial: Vec<String> = ports
             .iter()
             .enumerate()

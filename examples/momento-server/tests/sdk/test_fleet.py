@@ -29,10 +29,16 @@ PREFIX = "/fgac/sdk"
 BOUND = 5.0
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def free_ports(n):
+    """`n` distinct free loopback ports (all held open until each is known, so none repeats)."""
+    sockets = [socket.socket() for _ in range(n)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
 
 
 class Etcd:
@@ -40,7 +46,8 @@ class Etcd:
 
     def __init__(self, work):
         self.work = work
-        ports = [(free_port(), free_port()) for _ in range(3)]
+        flat = free_ports(6)
+        ports = [(flat[2 * i], flat[2 * i + 1]) for i in range(3)]
         self.urls = [f"http://127.0.0.1:{c}" for c, _ in ports]
         initial = ",".join(f"m{i}=http://127.0.0.1:{p}" for i, (_, p) in enumerate(ports))
         self.args = [
@@ -55,19 +62,24 @@ class Etcd:
             for i, (_, p) in enumerate(ports)
         ]
         self.processes = [subprocess.Popen(a, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for a in self.args]
-        for url in self.urls:
-            healthy = wait_until(
-                lambda url=url: subprocess.run(
-                    ["etcdctl", f"--endpoints={url}", "--command-timeout=1s", "endpoint", "health"],
-                    env={**os.environ, "ETCDCTL_API": "3"}, capture_output=True, timeout=10,
-                ).returncode == 0,
-                seconds=30, step=0.1,
-            )
-            assert healthy, f"etcd member at {url} not healthy"
+        try:
+            for url in self.urls:
+                healthy = wait_until(
+                    lambda url=url: subprocess.run(
+                        ["etcdctl", f"--endpoints={url}", "--command-timeout=1s", "endpoint", "health"],
+                        env={**os.environ, "ETCDCTL_API": "3"}, capture_output=True, timeout=10,
+                    ).returncode == 0,
+                    seconds=30, step=0.1,
+                )
+                assert healthy, f"etcd member at {url} not healthy"
+        except BaseException:
+            self.stop()
+            raise
 
     def stop(self):
         for p in self.processes:
-            p.kill()
+            if p.poll() is None:
+                p.kill()
             p.wait(timeout=10)
 
 
@@ -243,3 +255,77 @@ def test_a_stopped_server_catches_up_across_a_compaction(fleet):
     with fleet.client(1, key) as c, fleet.client(1, reader) as r:
         assert wait_until(lambda: denied(c, "revoked"), seconds=BOUND)
         assert not denied(r, "revoked")
+
+
+def etcd_keys(fleet, prefix):
+    got = subprocess.run(
+        ["etcdctl", f"--endpoints={','.join(fleet.etcd.urls)}", "get", "--prefix", "--keys-only", prefix],
+        env={**os.environ, "ETCDCTL_API": "3"}, capture_output=True, timeout=30, check=True,
+    )
+    return [line for line in got.stdout.decode().splitlines() if line]
+
+
+def test_one_member_dead_leaves_a_working_fleet(fleet):
+    work = fleet.work
+    fleet.start(0, issue=[("app", work / "app.key"), ("reader", work / "reader.key")])
+    fleet.start(1)
+    key = (work / "app.key").read_text()
+    fleet.etcd.processes[0].send_signal(signal.SIGKILL)
+    fleet.etcd.processes[0].wait(timeout=10)
+    revoked = fleet.fgac("revoke", *fleet.at(), "--token", "-", stdin=key.encode())
+    assert revoked.returncode == 0, revoked.stderr
+    for i in range(2):
+        with fleet.client(i, key) as c:
+            assert wait_until(lambda c=c: denied(c, "revoked"), seconds=BOUND), f"server {i}"
+    # Two operators publish at once, each comparing against the same store: one wins, the
+    # other exits 2 naming the revision that won.
+    policy = (work / "policy.fgac").read_text()
+    base = revision(fleet)
+    racers = []
+    for n in (1, 2):
+        d = work / f"racer{n}"
+        d.mkdir()
+        (d / "policy.fgac").write_text(policy.replace('key "offsite"', f'key "offsite{n}"', 1))
+        shutil.copy(work / "trust.json", d / "trust.json")
+        racers.append(subprocess.Popen(
+            [os.environ["FGAC_BIN"], "publish", *fleet.at(), "--yes", "--if-revision", str(base), str(d / "trust.json")],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        ))
+    outcomes = sorted((p.wait(timeout=60), p.stdout.read().decode(), p.stderr.read().decode()) for p in racers)
+    (won, won_out, _), (lost, _, lost_err) = outcomes
+    assert (won, lost) == (0, 2), outcomes
+    winner = int(won_out.rsplit("revision ", 1)[1])
+    assert f"the store is at revision {winner}" in lost_err, lost_err
+    fleet.etcd.processes[0] = subprocess.Popen(fleet.etcd.args[0], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def revision(fleet):
+    status = fleet.fgac("status", *fleet.at(), "--json")
+    assert status.returncode == 0, status.stderr
+    return json.loads(status.stdout)["store_revision"]
+
+
+def test_a_revocation_lapses_with_its_lease_and_the_token_stays_refused(fleet):
+    from momento import AuthClient
+    from momento.auth.access_control.disposable_token_scopes import DisposableTokenScopes
+    from momento.config.auth_configurations import AuthConfigurations
+    from momento.utilities.expiration import ExpiresIn
+
+    work = fleet.work
+    fleet.start(0, issue=[("minter", work / "minter.key")])
+    port = fleet.servers[0][1]
+    provider = CredentialProvider((work / "minter.key").read_text(), "127.0.0.1", "127.0.0.1", "127.0.0.1", port)
+    with AuthClient(AuthConfigurations.Laptop.latest(), provider) as a:
+        minted = a.generate_disposable_token(
+            DisposableTokenScopes.cache_key_prefix_read_write("app", "user:1:"), ExpiresIn.seconds(3)
+        )
+    token = json.loads(__import__("base64").b64decode(minted.auth_token))["api_key"]
+    revoked = fleet.fgac("revoke", *fleet.at(), "--token", "-", stdin=token.encode())
+    assert revoked.returncode == 0, revoked.stderr
+    assert any("/revocations/" in k for k in etcd_keys(fleet, PREFIX))
+    with fleet.client(0, token) as c:
+        assert wait_until(lambda: denied(c, "revoked"), seconds=BOUND)
+        # The lease ends when the token has expired (the fleet's leeway is 0): the key goes.
+        assert wait_until(lambda: not any("/revocations/" in k for k in etcd_keys(fleet, PREFIX)), seconds=20)
+        got = c.get("app", "user:1:a")
+        assert getattr(got, "error_code", None) == MomentoErrorCode.AUTHENTICATION_ERROR, got
