@@ -155,6 +155,7 @@ fn the_scan_sees_uses_groups_paths_and_links() {
 const CRATES: &[(&str, &str)] = &[
     ("fgac", "."),
     ("fgac-test-support", "crates/test-support"),
+    ("fgac-etcd", "crates/etcd"),
     ("fgac-cli", "crates/cli"),
     ("fgac-python", "bindings/python"),
     ("fgac-momento-server", "examples/momento-server"),

@@ -54,7 +54,9 @@ impl Issued {
         self.refresh_until.unwrap_or(self.expiry)
     }
 
-    fn line(&self) -> String {
+    /// The ledger's line for it (with its line break): also what a fleet's shared store holds.
+    #[must_use]
+    pub fn line(&self) -> String {
         let time = |e: Expiry| match e {
             Expiry::Never => "never".to_owned(),
             Expiry::At(t) => t.to_string(),
@@ -74,7 +76,10 @@ impl Issued {
         )
     }
 
-    fn parse(line: &str) -> Option<Issued> {
+    /// The record a ledger line holds (without its line break); `None` for a line that is not
+    /// one.
+    #[must_use]
+    pub fn parse(line: &str) -> Option<Issued> {
         let words: Vec<&str> = line.split(' ').collect();
         let ["issued", id, at, kind, expiry, refresh, lineage] = words.as_slice() else {
             return None;

@@ -141,6 +141,9 @@ pub struct Minted {
     /// For an API key, the secret that refreshes it, handed out only here (the key keeps only
     /// its SHA-256).
     pub refresh_secret: Option<String>,
+    /// What an issuance ledger records of it (written to the trust's ledger, if it names one,
+    /// before it is handed out; a fleet records it in its shared store).
+    pub issued: Issued,
 }
 
 impl std::fmt::Debug for Minted {
@@ -380,22 +383,23 @@ impl Keyring {
         refresh_secret: Option<String>,
     ) -> Result<Minted, MintError> {
         let credential = signed(claims, signer, trust.limits())?;
+        let issued = Issued {
+            id: claims.id.clone(),
+            at: claims.issued_at,
+            kind: claims.kind,
+            expiry: claims.expiry,
+            refresh_until: claims.refresh.map(|r| r.until),
+            lineage: claims.lineage.clone(),
+        };
         if let Some(path) = trust.issuance_ledger() {
-            let record = Issued {
-                id: claims.id.clone(),
-                at: claims.issued_at,
-                kind: claims.kind,
-                expiry: claims.expiry,
-                refresh_until: claims.refresh.map(|r| r.until),
-                lineage: claims.lineage.clone(),
-            };
-            Ledger::append(path, &record).map_err(MintError::Ledger)?;
+            Ledger::append(path, &issued).map_err(MintError::Ledger)?;
         }
         Ok(Minted {
             credential,
             id: claims.id.clone(),
             expiry: claims.expiry,
             refresh_secret,
+            issued,
         })
     }
 }

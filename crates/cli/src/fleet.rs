@@ -3,7 +3,7 @@
 //! did not answer or another publish won.
 
 use crate::out::{Status, Stop, report, say};
-use fgac::credentials::{RevocationRecord, Trust, TrustBuilder};
+use fgac::credentials::Trust;
 use fgac::{Timestamp, escape_for_terminal as shown};
 use fgac_etcd::{FleetError, Layout};
 use std::io::{BufRead as _, IsTerminal as _, Write as _};
@@ -155,46 +155,6 @@ fn confirmed() -> Result<bool, Stop> {
         .read_line(&mut answer)
         .map_err(|e| Stop::Usage(format!("cannot read the answer: {e}")))?;
     Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
-}
-
-/// `fgac revoke --etcd`: `record` committed by a quorum, or exit 2.
-pub fn revoke(at: &Where, record: &RevocationRecord) -> Result<Status, Stop> {
-    let layout = Layout::new(&at.prefix);
-    let rt = runtime()?;
-    let revision = rt
-        .block_on(fgac_etcd::on_any(
-            &at.etcd,
-            TIMEOUT,
-            at.patience(),
-            |client| {
-                let layout = &layout;
-                async move {
-                    // Its lease outlives what it covers by the fleet's leeway for clocks.
-                    let snapshot = fgac_etcd::Snapshot::read(&client, layout).await?;
-                    let leeway = match &snapshot.store {
-                        Some(text) => TrustBuilder::from_shared_text(text)
-                            .and_then(TrustBuilder::build)
-                            .map_or(fgac::credentials::MAX_LEEWAY_SECONDS, |t| t.leeway()),
-                        None => fgac::credentials::MAX_LEEWAY_SECONDS,
-                    };
-                    fgac_etcd::revoke(&client, layout, record, Timestamp::now(), leeway).await
-                }
-            },
-        ))
-        .map_err(|e| {
-            Stop::Usage(format!(
-                "not revoked: {e} (nothing was acknowledged: the revocation may not be in force)"
-            ))
-        })?;
-    let until = match record.until {
-        fgac::model::Expiry::Never => "for good".to_owned(),
-        fgac::model::Expiry::At(t) => format!("until {t}"),
-    };
-    say!(
-        "revoked {} (committed by etcd at revision {revision}), in force {until}",
-        record.revocation
-    )?;
-    Ok(Status::Ok)
 }
 
 #[derive(clap::Args)]

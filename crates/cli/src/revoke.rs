@@ -37,7 +37,7 @@ pub struct Args {
     id: Option<String>,
     /// Revoke every credential signed with this signing key id (`kid`). Also `--key`, its older
     /// name.
-    #[arg(long, alias = "key", value_name = "KID")]
+    #[arg(long, visible_aliases = ["key-id"], alias = "key", value_name = "KID")]
     signing_key: Option<String>,
     /// Revoke this credential (its id is read from it; `-` reads it from stdin).
     #[arg(long)]
@@ -88,13 +88,8 @@ pub fn run(a: &Args) -> Result<Status, Stop> {
     #[cfg(feature = "etcd")]
     if !a.etcd.is_empty() {
         let (revocation, until) = what(a, None, now)?;
-        let at = crate::fleet::Where {
-            etcd: a.etcd.clone(),
-            prefix: a.prefix.clone(),
-            patience: a.patience,
-        };
-        return crate::fleet::revoke(
-            &at,
+        return in_fleet(
+            a,
             &RevocationRecord {
                 revocation,
                 at: now,
@@ -233,4 +228,72 @@ fn what(
         }
         _ => return Err(Stop::Usage("give --id, --key or --token".to_owned())),
     })
+}
+
+/// `fgac revoke --etcd`: `record` committed by a quorum of the fleet's etcd, or exit 2.
+#[cfg(feature = "etcd")]
+fn in_fleet(a: &Args, record: &RevocationRecord) -> Result<Status, Stop> {
+    use fgac::Timestamp;
+    use fgac::credentials::TrustBuilder;
+    use fgac_etcd::Layout;
+    let layout = Layout::new(&a.prefix);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Stop::Usage(format!("cannot start the runtime: {e}")))?;
+    let patience = std::time::Duration::from_secs(a.patience);
+    let (revision, record, covered) = rt
+        .block_on(fgac_etcd::on_any(
+            &a.etcd,
+            std::time::Duration::from_secs(2),
+            patience,
+            |client| {
+                let layout = &layout;
+                let mut record = record.clone();
+                async move {
+                    // Its lease outlives what it covers by the fleet's leeway for clocks.
+                    let snapshot = fgac_etcd::Snapshot::read(&client, layout).await?;
+                    let leeway = match &snapshot.store {
+                        Some(text) => TrustBuilder::from_shared_text(text)
+                            .and_then(TrustBuilder::build)
+                            .map_or(fgac::credentials::MAX_LEEWAY_SECONDS, |t| t.leeway()),
+                        None => fgac::credentials::MAX_LEEWAY_SECONDS,
+                    };
+                    let now = Timestamp::now();
+                    // A revocation by id learns until when it matters from what the fleet's
+                    // servers issued.
+                    let mut covered = None;
+                    if let (Revocation::Credential(id), Expiry::Never) =
+                        (&record.revocation, record.until)
+                        && snapshot.issued.iter().any(|i| &i.id == id)
+                    {
+                        let (live, until) = covered_by_revocation(&snapshot.issued, id, now);
+                        covered = Some(live.len());
+                        record.until = until;
+                    }
+                    let revision = fgac_etcd::revoke(&client, layout, &record, now, leeway).await?;
+                    Ok((revision, record, covered))
+                }
+            },
+        ))
+        .map_err(|e| {
+            Stop::Usage(format!(
+                "not revoked: {e} (nothing was acknowledged: the revocation may not be in force)"
+            ))
+        })?;
+    let until = match record.until {
+        Expiry::Never => "for good".to_owned(),
+        Expiry::At(t) => format!("until {t}"),
+    };
+    say!(
+        "revoked {} (committed by etcd at revision {revision}), in force {until}",
+        record.revocation
+    )?;
+    if let Some(n) = covered {
+        say!(
+            "it covers {n} live credential{} refreshed or minted from it (what the fleet's servers recorded)",
+            if n == 1 { "" } else { "s" }
+        )?;
+    }
+    Ok(Status::Ok)
 }

@@ -6,10 +6,12 @@
 //! | `P/chunks/SHA256` | a chunk of the document: some of its credentials, in the DSL, named by the SHA-256 of its text | none |
 //! | `P/version` | the manifest: the chunks that make the document; its revision is the store's | none |
 //! | `P/revocations/id/ID`, `P/revocations/key/KID` | the revocation's line ([`RevocationRecord::line`]) | ends when what it covers has expired, plus the compaction margin |
+//! | `P/issued/ID` | a credential a server minted or refreshed ([`Issued::line`]): what a revocation of it covers | ends when it (and what may be refreshed from it) has expired, plus the leeway |
 //! | `P/servers/ID` | a running server's status (JSON) | kept alive by the server |
 //!
 //! [`Trust::shared_text`]: fgac::credentials::Trust::shared_text
 //! [`RevocationRecord::line`]: fgac::credentials::RevocationRecord::line
+//! [`Issued::line`]: fgac::credentials::Issued::line
 
 use fgac::credentials::Revocation;
 
@@ -30,6 +32,8 @@ pub enum Key<'a> {
     Chunk(&'a str),
     /// A revocation.
     Revocation,
+    /// A credential issued by a server of the fleet.
+    Issued,
     /// A running server's status.
     Server(&'a str),
     /// Anything else under the prefix (ignored).
@@ -80,6 +84,12 @@ impl Layout {
         }
     }
 
+    /// `P/issued/ID`.
+    #[must_use]
+    pub fn issued(&self, id: &str) -> String {
+        format!("{}issued/{id}", self.prefix)
+    }
+
     /// `P/servers/ID`.
     #[must_use]
     pub fn server(&self, id: &str) -> String {
@@ -109,6 +119,8 @@ impl Layout {
                     Key::Chunk(sha)
                 } else if rest.starts_with("revocations/") {
                     Key::Revocation
+                } else if rest.starts_with("issued/") {
+                    Key::Issued
                 } else if let Some(id) = rest.strip_prefix("servers/") {
                     Key::Server(id)
                 } else {
@@ -132,6 +144,7 @@ mod tests {
         let r = Revocation::Credential("abc".into());
         assert_eq!(l.classify(l.revocation(&r).as_bytes()), Key::Revocation);
         assert_eq!(l.classify(l.server("s1").as_bytes()), Key::Server("s1"));
+        assert_eq!(l.classify(l.issued("abc").as_bytes()), Key::Issued);
         assert_eq!(l.classify(b"/fgac/prodx/store"), Key::Other);
         assert_eq!(l.classify(b"/fgac/prod/elsewhere"), Key::Other);
     }

@@ -22,7 +22,7 @@ pub use layout::Layout;
 
 use chunks::{Chunk, Manifest};
 use etcd_client::{Client, Compare, CompareOp, ConnectOptions, GetOptions, PutOptions, Txn, TxnOp};
-use fgac::credentials::{RevocationRecord, Trust, parse_log};
+use fgac::credentials::{Issued, RevocationRecord, Trust, parse_log};
 use fgac::model::{CredentialDef, Document, Expiry};
 use fgac::{Authorizer, Limits, Timestamp};
 use std::collections::BTreeMap;
@@ -139,6 +139,8 @@ pub struct Snapshot {
     pub chunks: BTreeMap<String, Vec<u8>>,
     /// The revocations.
     pub revocations: Vec<RevocationRecord>,
+    /// The credentials the fleet's servers issued (and that have not expired).
+    pub issued: Vec<Issued>,
     /// The servers' statuses, by id.
     pub servers: BTreeMap<String, String>,
 }
@@ -204,6 +206,14 @@ impl Snapshot {
                 self.chunks.insert(sha.to_owned(), value.to_vec());
             }
             layout::Key::Revocation => self.revocations.extend(revocation(&name, value)?),
+            layout::Key::Issued => {
+                let line = std::str::from_utf8(value).unwrap_or_default().trim_end();
+                self.issued
+                    .push(Issued::parse(line).ok_or_else(|| FleetError::Corrupt {
+                        key: name,
+                        why: "not an issuance record".to_owned(),
+                    })?);
+            }
             layout::Key::Server(id) => {
                 self.servers
                     .insert(id.to_owned(), String::from_utf8_lossy(value).into_owned());
@@ -449,6 +459,36 @@ pub async fn revoke(
     let put = client
         .kv_client()
         .put(layout.revocation(&record.revocation), line, options)
+        .await?;
+    Ok(put.header().map_or(0, |h| h.revision()))
+}
+
+/// Records that a server of the fleet issued `issued` (minted or refreshed it), under a lease
+/// that ends `leeway_seconds` after it, and all that may be refreshed from it, has expired: what
+/// a revocation by id reads to say until when it matters and what it covers.
+pub async fn record_issued(
+    client: &Client,
+    layout: &Layout,
+    issued: &Issued,
+    now: Timestamp,
+    leeway_seconds: u64,
+) -> Result<i64, FleetError> {
+    let mut options = None;
+    if let Expiry::At(until) = issued.covered_until() {
+        let ttl = until
+            .unix_seconds()
+            .saturating_add(leeway_seconds)
+            .saturating_sub(now.unix_seconds())
+            .max(1);
+        let lease = client
+            .lease_client()
+            .grant(i64::try_from(ttl).unwrap_or(i64::MAX), None)
+            .await?;
+        options = Some(PutOptions::new().with_lease(lease.id()));
+    }
+    let put = client
+        .kv_client()
+        .put(layout.issued(&issued.id), issued.line(), options)
         .await?;
     Ok(put.header().map_or(0, |h| h.revision()))
 }

@@ -15,7 +15,7 @@ use tonic::{Request, Response, Status};
 pub struct ControlService {
     gate: Gate,
     data: Arc<Data>,
-    revocations: Option<crate::Revoker>,
+    shared: Option<crate::Shared>,
 }
 
 impl ControlService {
@@ -25,15 +25,15 @@ impl ControlService {
         ControlService {
             gate,
             data,
-            revocations: None,
+            shared: None,
         }
     }
 
-    /// The same service writing revocations through `revoker` (a fleet's etcd) before applying
+    /// The same service writing revocations through `shared` (a fleet's etcd) before applying
     /// them here.
     #[must_use]
-    pub fn with_revocations(mut self, revoker: Option<crate::Revoker>) -> ControlService {
-        self.revocations = revoker;
+    pub fn with_shared(mut self, shared: Option<crate::Shared>) -> ControlService {
+        self.shared = shared;
         self
     }
 }
@@ -162,11 +162,11 @@ impl ScsControl for ControlService {
         {
             return Err(Status::not_found(format!("no signing key {kid:?}")));
         }
-        if let Some(revoker) = &self.revocations {
+        if let Some(shared) = &self.shared {
             // A fleet: acknowledged only once etcd has committed it; applied here at once too
             // (every other server applies it from etcd).
             let record = RevocationRecord::forever(Revocation::Key(kid.clone()), Timestamp::now());
-            (revoker.0)(record.clone()).await.map_err(|e| {
+            shared.0.revoke(record.clone()).await.map_err(|e| {
                 Status::unavailable(format!("the revocation was not recorded: {e}"))
             })?;
             self.gate.ring().apply_revocations([record]);

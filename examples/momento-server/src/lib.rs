@@ -52,25 +52,30 @@ pub struct Options {
     pub max_request_bytes: usize,
     /// The decision log and the shadow (the key ring counts its own metrics).
     pub observers: observe::Observers,
-    /// Where revocations made by RPC are written, when not (only) to the key ring's log: a
-    /// fleet's etcd. Acknowledged only once it answers.
-    pub revocations: Option<Revoker>,
+    /// A fleet's shared store (its etcd), where revocations made by RPC and credentials minted
+    /// are written: acknowledged only once it answers. `None`: the key ring's files.
+    pub shared: Option<Shared>,
 }
 
-/// Writes a revocation where a fleet shares them, answering once it is committed.
+/// A future a [`Shared`] store answers with: `Err` says why nothing was recorded.
+pub type Recorded = std::pin::Pin<Box<dyn Future<Output = Result<(), String>> + Send>>;
+
+/// Where a fleet shares what its servers write (its etcd): revocations made by RPC, and what
+/// the minting RPCs issue. Each answers once the store has committed it.
+pub trait SharedState: Send + Sync {
+    /// Records a revocation.
+    fn revoke(&self, record: fgac::credentials::RevocationRecord) -> Recorded;
+    /// Records an issued credential (so that a revocation can say until when it matters).
+    fn issued(&self, issued: fgac::credentials::Issued) -> Recorded;
+}
+
+/// A fleet's shared store, for [`Options::shared`].
 #[derive(Clone)]
-pub struct Revoker(pub Arc<RevokeFn>);
+pub struct Shared(pub Arc<dyn SharedState>);
 
-/// What a [`Revoker`] calls.
-pub type RevokeFn = dyn Fn(
-        fgac::credentials::RevocationRecord,
-    ) -> std::pin::Pin<Box<dyn Future<Output = Result<(), String>> + Send>>
-    + Send
-    + Sync;
-
-impl std::fmt::Debug for Revoker {
+impl std::fmt::Debug for Shared {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Revoker")
+        f.write_str("Shared")
     }
 }
 
@@ -111,7 +116,8 @@ pub async fn serve(
     // request; a broken edit keeps the last good store and says why.
     let _watcher = ring.watch(options.watch, tell);
     let gate = auth::Gate::new(ring).with_observers(options.observers.clone());
-    let minting = mint::MintService::new(gate.clone(), options.endpoint.clone());
+    let minting = mint::MintService::new(gate.clone(), options.endpoint.clone())
+        .with_shared(options.shared.clone());
     tonic::transport::Server::builder()
         .layer(call::CallLayer {
             max_request_bytes: options.max_request_bytes,
@@ -137,7 +143,7 @@ pub async fn serve(
             .max_decoding_message_size(options.max_request_bytes),
         )
         .add_service(ScsControlServer::new(
-            control::ControlService::new(gate, data).with_revocations(options.revocations.clone()),
+            control::ControlService::new(gate, data).with_shared(options.shared.clone()),
         ))
         .add_service(TokenServer::new(minting.clone()))
         .add_service(AuthServer::new(minting))

@@ -208,12 +208,66 @@ fn fail(message: &str) -> ! {
     std::process::exit(2)
 }
 
+/// A fleet's etcd, as the server's RPCs write to it.
+#[derive(Clone)]
+struct Etcd {
+    endpoints: Vec<String>,
+    layout: fgac_etcd::Layout,
+    ring: Arc<Keyring>,
+}
+
+impl Etcd {
+    /// Runs `op` on a member that answers (trying each for up to 10 s in all).
+    fn write<F, Fut>(&self, op: F) -> fgac_momento_server::Recorded
+    where
+        F: Fn(etcd_client::Client, Etcd) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = Result<i64, fgac_etcd::FleetError>> + Send + 'static,
+    {
+        let me = self.clone();
+        Box::pin(async move {
+            let endpoints = me.endpoints.clone();
+            fgac_etcd::on_any(
+                &endpoints,
+                Duration::from_secs(2),
+                Duration::from_secs(10),
+                |client| op(client, me.clone()),
+            )
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+        })
+    }
+}
+
+impl fgac_momento_server::SharedState for Etcd {
+    fn revoke(&self, record: fgac::credentials::RevocationRecord) -> fgac_momento_server::Recorded {
+        self.write(move |client, me| {
+            let record = record.clone();
+            async move {
+                let leeway = me.ring.trust().leeway();
+                fgac_etcd::revoke(&client, &me.layout, &record, Timestamp::now(), leeway).await
+            }
+        })
+    }
+
+    fn issued(&self, issued: fgac::credentials::Issued) -> fgac_momento_server::Recorded {
+        self.write(move |client, me| {
+            let issued = issued.clone();
+            async move {
+                let leeway = me.ring.trust().leeway();
+                fgac_etcd::record_issued(&client, &me.layout, &issued, Timestamp::now(), leeway)
+                    .await
+            }
+        })
+    }
+}
+
 /// The key ring of a fleet's server: a follower of its etcd, kept for the server's life, and
-/// the way RPCs write revocations there.
+/// where its RPCs write what the fleet shares.
 fn follow(
     args: &Args,
     metrics: &Arc<fgac::metrics::Metrics>,
-) -> (Follower, fgac_momento_server::Revoker) {
+) -> (Follower, fgac_momento_server::Shared) {
     let id = args
         .server_id
         .clone()
@@ -232,30 +286,12 @@ fn follow(
     }
     let follower = tokio::task::block_in_place(|| Follower::start(options))
         .unwrap_or_else(|e| fail(&format!("cannot read the fleet's state: {e}")));
-    let (endpoints, prefix) = (args.etcd.clone(), args.prefix.clone());
-    let ring = Arc::clone(follower.keyring());
-    let revoker = fgac_momento_server::Revoker(Arc::new(move |record| {
-        let (endpoints, prefix, ring) = (endpoints.clone(), prefix.clone(), Arc::clone(&ring));
-        Box::pin(async move {
-            let layout = fgac_etcd::Layout::new(&prefix);
-            let leeway = ring.trust().leeway();
-            fgac_etcd::on_any(
-                &endpoints,
-                Duration::from_secs(2),
-                Duration::from_secs(10),
-                |client| {
-                    let (layout, record) = (&layout, &record);
-                    async move {
-                        fgac_etcd::revoke(&client, layout, record, Timestamp::now(), leeway).await
-                    }
-                },
-            )
-            .await
-            .map(|_| ())
-            .map_err(|e| e.to_string())
-        })
-    }));
-    (follower, revoker)
+    let etcd = Etcd {
+        endpoints: args.etcd.clone(),
+        layout: fgac_etcd::Layout::new(&args.prefix),
+        ring: Arc::clone(follower.keyring()),
+    };
+    (follower, fgac_momento_server::Shared(Arc::new(etcd)))
 }
 
 #[tokio::main]
@@ -263,7 +299,7 @@ async fn main() {
     let args = Args::parse();
     let metrics = Arc::new(fgac::metrics::Metrics::new());
     let mut follower = None;
-    let mut revocations = None;
+    let mut shared = None;
     let ring = if args.etcd.is_empty() {
         let trust = match (&args.trust, &args.policy, &args.state) {
             (Some(s), _, _) => s.clone(),
@@ -282,10 +318,10 @@ async fn main() {
             Err(e) => fail(&e.to_string()),
         }
     } else {
-        let (f, revoker) = follow(&args, &metrics);
+        let (f, fleet) = follow(&args, &metrics);
         let ring = Arc::clone(f.keyring());
         follower = Some(f);
-        revocations = Some(revoker);
+        shared = Some(fleet);
         ring
     };
     let observers = observers(&args, &metrics);
@@ -346,7 +382,7 @@ async fn main() {
             .max_request_bytes
             .unwrap_or(args.max_item_bytes.saturating_add(1024 * 1024)),
         observers,
-        revocations,
+        shared,
     };
     let shutdown = async {
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())

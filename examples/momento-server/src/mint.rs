@@ -33,13 +33,36 @@ use tonic::{Request, Response, Status};
 pub struct MintService {
     gate: Gate,
     endpoint: String,
+    shared: Option<crate::Shared>,
 }
 
 impl MintService {
     /// Mints with the key ring of `gate`; `endpoint` is what responses tell clients to use.
     #[must_use]
     pub fn new(gate: Gate, endpoint: String) -> MintService {
-        MintService { gate, endpoint }
+        MintService {
+            gate,
+            endpoint,
+            shared: None,
+        }
+    }
+
+    /// The same service recording what it issues in `shared` (a fleet's etcd) before handing
+    /// it out.
+    #[must_use]
+    pub fn with_shared(mut self, shared: Option<crate::Shared>) -> MintService {
+        self.shared = shared;
+        self
+    }
+
+    /// `minted`, once the fleet's store has recorded it (nothing is handed out otherwise).
+    async fn recorded(&self, minted: Minted) -> Result<Minted, Status> {
+        if let Some(shared) = &self.shared {
+            shared.0.issued(minted.issued.clone()).await.map_err(|e| {
+                Status::unavailable(format!("fgac: the issuance was not recorded: {e}"))
+            })?;
+        }
+        Ok(minted)
     }
 
     /// The caller, authorized for `op`, and the time of the call; a token in the body must be
@@ -150,7 +173,7 @@ impl Token for MintService {
         );
         request.token_id = (!r.token_id.is_empty()).then(|| r.token_id.clone());
         request.networks = parent.credential().networks().to_vec();
-        let minted = self.mint(&parent, &request, now)?;
+        let minted = self.recorded(self.mint(&parent, &request, now)?).await?;
         Ok(Response::new(GenerateDisposableTokenResponse {
             api_key: minted.credential,
             endpoint: self.endpoint.clone(),
@@ -205,7 +228,7 @@ impl Auth for MintService {
         let permissions = permissions(&self.gate, &req, 4, &[1, 2, 3, 4, 5, 6])?;
         let mut request = CredentialDef::new(name, CredentialKind::ApiKey, expiry, permissions);
         request.networks = parent.credential().networks().to_vec();
-        let minted = self.mint(&parent, &request, now)?;
+        let minted = self.recorded(self.mint(&parent, &request, now)?).await?;
         Ok(Response::new(GenerateApiTokenResponse {
             refresh_token: minted.refresh_secret.unwrap_or_default(),
             api_key: minted.credential,
@@ -251,6 +274,7 @@ impl Auth for MintService {
             .ring()
             .refresh(&parent, &key, &r.refresh_token, wanted, now)
             .map_err(refused)?;
+        let minted = self.recorded(minted).await?;
         Ok(Response::new(RefreshApiTokenResponse {
             refresh_token: minted.refresh_secret.unwrap_or_default(),
             api_key: minted.credential,

@@ -329,3 +329,30 @@ def test_a_revocation_lapses_with_its_lease_and_the_token_stays_refused(fleet):
         assert wait_until(lambda: not any("/revocations/" in k for k in etcd_keys(fleet, PREFIX)), seconds=20)
         got = c.get("app", "user:1:a")
         assert getattr(got, "error_code", None) == MomentoErrorCode.AUTHENTICATION_ERROR, got
+
+
+def test_what_a_server_mints_is_recorded_so_a_revocation_by_id_knows_its_reach(fleet):
+    import base64
+    from momento import AuthClient
+    from momento.auth.access_control.disposable_token_scopes import DisposableTokenScopes
+    from momento.config.auth_configurations import AuthConfigurations
+    from momento.utilities.expiration import ExpiresIn
+
+    work = fleet.work
+    fleet.start(0, issue=[("minter", work / "minter.key")])
+    port = fleet.servers[0][1]
+    provider = CredentialProvider((work / "minter.key").read_text(), "127.0.0.1", "127.0.0.1", "127.0.0.1", port)
+    with AuthClient(AuthConfigurations.Laptop.latest(), provider) as a:
+        minted = a.generate_disposable_token(
+            DisposableTokenScopes.cache_key_prefix_read_write("app", "user:1:"), ExpiresIn.seconds(60)
+        )
+    token = json.loads(base64.b64decode(minted.auth_token))["api_key"]
+    payload = token.split(".")[1]
+    jti = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["jti"]
+    assert f"{PREFIX}/issued/{jti}" in etcd_keys(fleet, PREFIX)
+    revoked = fleet.fgac("revoke", *fleet.at(), "--id", jti)
+    assert revoked.returncode == 0, revoked.stderr
+    out = revoked.stdout.decode()
+    assert "in force until" in out and "it covers 0 live credentials" in out, out
+    with fleet.client(0, token) as c:
+        assert wait_until(lambda: denied(c, "revoked"), seconds=BOUND)
