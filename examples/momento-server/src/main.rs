@@ -196,6 +196,7 @@ fn observers(args: &Args, metrics: &Arc<fgac::metrics::Metrics>) -> Observers {
         log,
         shadow,
         topics: Some(Arc::new(fgac_momento_server::pubsub::TopicStats::default())),
+        fleet: None,
     }
 }
 
@@ -320,11 +321,15 @@ async fn main() {
     } else {
         let (f, fleet) = follow(&args, &metrics);
         let ring = Arc::clone(f.keyring());
-        follower = Some(f);
+        follower = Some(Arc::new(f));
         shared = Some(fleet);
         ring
     };
-    let observers = observers(&args, &metrics);
+    let mut observers = observers(&args, &metrics);
+    if let Some(f) = &follower {
+        let f = Arc::clone(f);
+        observers.fleet = Some(observe::FleetStatus(Arc::new(move || f.status().to_json())));
+    }
     for spec in &args.issue {
         let Some((name, path)) = spec.split_once('=') else {
             fail(&format!("--issue `{spec}` is not NAME=PATH"));

@@ -33,7 +33,14 @@ pub struct Observers {
     pub shadow: Option<Arc<Shadow>>,
     /// The topics' counters.
     pub topics: Option<Arc<TopicStats>>,
+    /// A fleet follower's status (revision applied, last contact with etcd, staleness), for
+    /// `/status`.
+    pub fleet: Option<FleetStatus>,
 }
+
+/// Reads a fleet follower's status as JSON.
+#[derive(Clone)]
+pub struct FleetStatus(pub Arc<dyn Fn() -> serde_json::Value + Send + Sync>);
 
 /// Reads every counter at scrape time.
 #[derive(Debug)]
@@ -187,8 +194,8 @@ fn exposition(registry: &Registry) -> String {
     }
 }
 
-/// `/status`: the trust in force and the revocation log, as JSON.
-fn status(ring: &Keyring) -> String {
+/// `/status`: the trust in force, the revocation log and the fleet follower, as JSON.
+fn status(ring: &Keyring, fleet: Option<&FleetStatus>) -> String {
     let s = ring.revocation_status();
     let health = match &s.health {
         LogHealth::NoLog => "none".to_owned(),
@@ -204,6 +211,7 @@ fn status(ring: &Keyring) -> String {
         "revocations_held": s.held,
         "revocation_log": health,
         "last_reload_error": ring.last_error(),
+        "fleet": fleet.map(|f| (f.0)()),
     })
     .to_string()
 }
@@ -226,6 +234,7 @@ pub fn serve(
         log: observers.log.clone(),
     }));
     let registry = Arc::new(registry);
+    let fleet = observers.fleet.clone();
     let app = axum::Router::new()
         .route(
             "/metrics",
@@ -246,10 +255,11 @@ pub fn serve(
             "/status",
             axum::routing::get(move || {
                 let ring = Arc::clone(&ring);
+                let fleet = fleet.clone();
                 async move {
                     (
                         [(axum::http::header::CONTENT_TYPE, "application/json")],
-                        status(&ring),
+                        status(&ring, fleet.as_ref()),
                     )
                 }
             }),

@@ -87,6 +87,12 @@ class Fleet:
     def __init__(self, work, etcd):
         self.work, self.etcd = work, etcd
         self.servers = []
+        self.metrics = {}
+
+    def status(self, i):
+        import urllib.request
+        with urllib.request.urlopen(f"http://{self.metrics[i]}/status", timeout=5) as r:
+            return json.loads(r.read())["fleet"]
 
     def fgac(self, *args, stdin=None):
         return subprocess.run(
@@ -96,7 +102,7 @@ class Fleet:
     def at(self):
         return ["--etcd", ",".join(self.etcd.urls), "--prefix", PREFIX]
 
-    def server_args(self, i, issue=()):
+    def server_args(self, i, issue=(), extra=()):
         args = [
             os.environ["FGAC_SERVER_BIN"], *self.at(), "--server-id", f"s{i}",
             "--signing-key", str(self.work / "k1.jwk"), "--listen", "127.0.0.1:0",
@@ -104,14 +110,18 @@ class Fleet:
         ]
         for name, path in issue:
             args += ["--issue", f"{name}={path}"]
-        return args
+        return [*args, *extra]
 
-    def start(self, i, issue=()):
+    def start(self, i, issue=(), extra=()):
         log = open(self.work / f"s{i}.log", "ab")
-        process = subprocess.Popen(self.server_args(i, issue), stdout=subprocess.PIPE, stderr=log)
+        process = subprocess.Popen(self.server_args(i, issue, extra), stdout=subprocess.PIPE, stderr=log)
         line = process.stdout.readline().decode()
         assert line.startswith("listening on 127.0.0.1:"), f"server {i} did not start: {line!r}"
         port = int(line.rsplit(":", 1)[1])
+        if "--metrics" in extra:
+            line = process.stdout.readline().decode()
+            assert line.startswith("metrics on "), line
+            self.metrics[i] = line.split()[-1]
         while len(self.servers) <= i:
             self.servers.append(None)
         self.servers[i] = (process, port, log)
@@ -356,3 +366,34 @@ def test_what_a_server_mints_is_recorded_so_a_revocation_by_id_knows_its_reach(f
     assert "in force until" in out and "it covers 0 live credentials" in out, out
     with fleet.client(0, token) as c:
         assert wait_until(lambda: denied(c, "revoked"), seconds=BOUND)
+
+
+def test_without_a_quorum_servers_keep_deciding_then_do_what_their_mode_says(fleet):
+    work = fleet.work
+    quick = ["--max-staleness-seconds", "3", "--metrics", "127.0.0.1:0"]
+    fleet.start(0, issue=[("app", work / "app.key")], extra=[*quick, "--when-stale", "keep-serving"])
+    fleet.start(1, extra=[*quick, "--when-stale", "refuse"])
+    key = (work / "app.key").read_text()
+    with fleet.client(0, key) as keeps, fleet.client(1, key) as refuses:
+        for c in (keeps, refuses):
+            assert isinstance(c.set("app", "k", "v"), CacheSet.Success)
+        for m in (1, 2):
+            fleet.etcd.processes[m].send_signal(signal.SIGKILL)
+            fleet.etcd.processes[m].wait(timeout=10)
+        # Both decide on their last state at once.
+        for c in (keeps, refuses):
+            assert isinstance(c.set("app", "k", "v"), CacheSet.Success)
+        # Never acknowledged without a quorum.
+        refused = fleet.fgac("revoke", *fleet.at(), "--patience", "2", "--id", "nobody")
+        assert refused.returncode == 2 and b"not revoked" in refused.stderr, refused.stderr
+        # Past the bound both say they are stale; one refuses every credential.
+        assert wait_until(lambda: fleet.status(0)["stale"] and fleet.status(1)["stale"], seconds=10)
+        assert wait_until(lambda: denied(refuses, "fgac"), seconds=BOUND)
+        assert fleet.status(1)["refusing"] and not fleet.status(0)["refusing"]
+        assert isinstance(keeps.set("app", "k", "v"), CacheSet.Success)
+        # A quorum back: both hear etcd again and serve.
+        for m in (1, 2):
+            fleet.etcd.processes[m] = subprocess.Popen(fleet.etcd.args[m], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        assert wait_until(lambda: not fleet.status(1)["stale"] and not fleet.status(1)["refusing"], seconds=20)
+        assert wait_until(lambda: isinstance(refuses.set("app", "k", "v"), CacheSet.Success), seconds=BOUND)
+        assert not fleet.status(0)["stale"]
