@@ -41,7 +41,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, Stop> {
 }
 
 /// Exit 2 with what etcd said, or what the race was.
-fn unreachable(e: &FleetError) -> Stop {
+fn not_done(e: &FleetError) -> Stop {
     Stop::Usage(e.to_string())
 }
 
@@ -92,7 +92,7 @@ pub fn publish(a: &PublishArgs) -> Result<Status, Stop> {
         Err(
             e @ (FleetError::Etcd(_) | FleetError::LostRace { .. } | FleetError::Corrupt { .. }),
         ) => {
-            return Err(unreachable(&e));
+            return Err(not_done(&e));
         }
         Err(e) => {
             report(&format!("{e}\n"));
@@ -108,7 +108,7 @@ pub fn publish(a: &PublishArgs) -> Result<Status, Stop> {
     if let Some(expected) = a.if_revision
         && expected != plan.base
     {
-        return Err(unreachable(&FleetError::LostRace {
+        return Err(not_done(&FleetError::LostRace {
             expected,
             won: plan.base,
         }));
@@ -137,7 +137,7 @@ pub fn publish(a: &PublishArgs) -> Result<Status, Stop> {
                 async move { fgac_etcd::commit(&client, layout, plan, a.if_revision).await }
             },
         ))
-        .map_err(|e| unreachable(&e))?;
+        .map_err(|e| not_done(&e))?;
     say!("published: the store is at revision {revision}")?;
     Ok(Status::Ok)
 }
@@ -180,7 +180,7 @@ pub fn status(a: &StatusArgs) -> Result<Status, Stop> {
                 async move { fgac_etcd::status(&client, layout).await }
             },
         ))
-        .map_err(|e| unreachable(&e))?;
+        .map_err(|e| not_done(&e))?;
     let now_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64);
