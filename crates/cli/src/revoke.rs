@@ -32,12 +32,12 @@ pub struct Args {
     #[arg(long, alias = "store")]
     trust: Option<PathBuf>,
     /// Revoke the credential with this id (`jti`), its refreshed successors and everything
-    /// minted from them.
-    #[arg(long)]
+    /// minted from them. An id may start with `-` (ids are base64url): it is taken as given.
+    #[arg(long, allow_hyphen_values = true)]
     id: Option<String>,
     /// Revoke every credential signed with this signing key id (`kid`). Also `--key`, its older
     /// name.
-    #[arg(long, visible_aliases = ["key-id"], alias = "key", value_name = "KID")]
+    #[arg(long, visible_aliases = ["key-id"], alias = "key", value_name = "KID", allow_hyphen_values = true)]
     signing_key: Option<String>,
     /// Revoke this credential (its id is read from it; `-` reads it from stdin).
     #[arg(long)]

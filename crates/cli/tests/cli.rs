@@ -1394,6 +1394,24 @@ fn revoke_creates_compacts_and_reports_the_log_like_any_document() {
         stdout(&o)
     );
     assert!(stdout(&o).contains("in force for good"), "{}", stdout(&o));
+    // Ids are base64url: one that starts with `-` is an id, not an option.
+    let other = dir.join("other.log").to_string_lossy().into_owned();
+    let o = fgac(&[
+        "revoke",
+        "--log",
+        &other,
+        "--create-log",
+        "--id",
+        "-sXyz",
+        "--now",
+        NOW,
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("revoked credential `-sXyz`"),
+        "{}",
+        stdout(&o)
+    );
     assert!(
         stdout(&o).contains("not counted: give --trust, with an issuance ledger"),
         "{}",

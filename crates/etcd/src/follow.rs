@@ -242,7 +242,13 @@ struct Run {
     applied: Applied,
     heard: Option<Instant>,
     lease: Option<i64>,
+    /// The member it reads from and watches through next (one at a time, in turn: a client of
+    /// several may keep sending to one that is down).
+    member: usize,
 }
+
+/// Checks that may fail in a row before the follower moves to another member.
+const MISSES_BEFORE_MOVING: u32 = 2;
 
 async fn run(
     options: FollowOptions,
@@ -259,6 +265,7 @@ async fn run(
         applied: Applied::default(),
         heard: None,
         lease: None,
+        member: 0,
     };
     let mut ready = Some(ready);
     loop {
@@ -331,7 +338,19 @@ impl Run {
         ready: &mut Option<std::sync::mpsc::Sender<Result<Arc<Keyring>, FleetError>>>,
         stop: &mut tokio::sync::oneshot::Receiver<()>,
     ) -> Result<Stop, FleetError> {
-        let client = connect(&self.options.endpoints, self.options.request_timeout).await?;
+        // Each attempt goes through the next member: one that is down, cut off or compacting
+        // is left after one failed attempt.
+        let endpoints = &self.options.endpoints;
+        let endpoint = endpoints
+            .get(self.member % endpoints.len().max(1))
+            .cloned()
+            .ok_or_else(|| FleetError::Etcd("no endpoint given".to_owned()))?;
+        self.member = self.member.wrapping_add(1);
+        let client = connect(
+            std::slice::from_ref(&endpoint),
+            self.options.request_timeout,
+        )
+        .await?;
         let snapshot = tokio::time::timeout(
             self.options.request_timeout * 4,
             Snapshot::read(&client, &self.layout),
@@ -361,6 +380,9 @@ impl Run {
             .await?;
         let mut kv = client.kv_client();
         let mut tick = tokio::time::interval(self.options.check_every);
+        let mut misses = 0u32;
+        // The member it follows now is the one this attempt took.
+        self.member = self.member.wrapping_sub(1);
         loop {
             tokio::select! {
                 _ = &mut *stop => return Ok(Stop::Stopped),
@@ -405,10 +427,20 @@ impl Run {
                     )
                     .await;
                     if let Ok(Ok(answer)) = asked {
+                        misses = 0;
                         self.heard_now();
                         let revision = answer.header().map_or(0, |h| h.revision());
                         lock(&self.status).etcd = revision;
                         if lock(&self.status).refusing {
+                            return Ok(Stop::Resync);
+                        }
+                    } else {
+                        misses += 1;
+                        if misses >= MISSES_BEFORE_MOVING {
+                            // This member does not answer for a quorum: read everything again
+                            // through the next one.
+                            self.member = self.member.wrapping_add(1);
+                            self.check_staleness();
                             return Ok(Stop::Resync);
                         }
                     }

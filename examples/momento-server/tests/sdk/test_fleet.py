@@ -396,4 +396,4 @@ def test_without_a_quorum_servers_keep_deciding_then_do_what_their_mode_says(fle
             fleet.etcd.processes[m] = subprocess.Popen(fleet.etcd.args[m], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         assert wait_until(lambda: not fleet.status(1)["stale"] and not fleet.status(1)["refusing"], seconds=20)
         assert wait_until(lambda: isinstance(refuses.set("app", "k", "v"), CacheSet.Success), seconds=BOUND)
-        assert not fleet.status(0)["stale"]
+        assert wait_until(lambda: not fleet.status(0)["stale"], seconds=20)
