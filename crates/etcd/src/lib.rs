@@ -443,24 +443,35 @@ pub async fn revoke(
             e.to_string(),
         )]))
     })?;
-    let mut options = None;
-    if let Expiry::At(until) = record.until {
-        let ttl = until
-            .unix_seconds()
-            .saturating_add(leeway_seconds)
-            .saturating_sub(now.unix_seconds())
-            .max(1);
-        let lease = client
-            .lease_client()
-            .grant(i64::try_from(ttl).unwrap_or(i64::MAX), None)
-            .await?;
-        options = Some(PutOptions::new().with_lease(lease.id()));
-    }
+    let options = leased_until(client, record.until, now, leeway_seconds).await?;
     let put = client
         .kv_client()
         .put(layout.revocation(&record.revocation), line, options)
         .await?;
     Ok(put.header().map_or(0, |h| h.revision()))
+}
+
+/// Put options under a lease that ends `leeway_seconds` after `until` (none when that is
+/// never): what keeps a revocation or an issuance record only while it matters.
+async fn leased_until(
+    client: &Client,
+    until: Expiry,
+    now: Timestamp,
+    leeway_seconds: u64,
+) -> Result<Option<PutOptions>, FleetError> {
+    let Expiry::At(until) = until else {
+        return Ok(None);
+    };
+    let ttl = until
+        .unix_seconds()
+        .saturating_add(leeway_seconds)
+        .saturating_sub(now.unix_seconds())
+        .max(1);
+    let lease = client
+        .lease_client()
+        .grant(i64::try_from(ttl).unwrap_or(i64::MAX), None)
+        .await?;
+    Ok(Some(PutOptions::new().with_lease(lease.id())))
 }
 
 /// Records that a server of the fleet issued `issued` (minted or refreshed it), under a lease
@@ -473,19 +484,7 @@ pub async fn record_issued(
     now: Timestamp,
     leeway_seconds: u64,
 ) -> Result<i64, FleetError> {
-    let mut options = None;
-    if let Expiry::At(until) = issued.covered_until() {
-        let ttl = until
-            .unix_seconds()
-            .saturating_add(leeway_seconds)
-            .saturating_sub(now.unix_seconds())
-            .max(1);
-        let lease = client
-            .lease_client()
-            .grant(i64::try_from(ttl).unwrap_or(i64::MAX), None)
-            .await?;
-        options = Some(PutOptions::new().with_lease(lease.id()));
-    }
+    let options = leased_until(client, issued.covered_until(), now, leeway_seconds).await?;
     let put = client
         .kv_client()
         .put(layout.issued(&issued.id), issued.line(), options)

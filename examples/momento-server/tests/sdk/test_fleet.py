@@ -315,7 +315,11 @@ def revision(fleet):
     return json.loads(status.stdout)["store_revision"]
 
 
-def test_a_revocation_lapses_with_its_lease_and_the_token_stays_refused(fleet):
+def minted_token(fleet, seconds):
+    """A disposable token for items `user:1:*` of cache `app`, minted by server 0 (started here,
+    with the `minter` key) through Momento's SDK; it expires in `seconds`."""
+    import base64
+
     from momento import AuthClient
     from momento.auth.access_control.disposable_token_scopes import DisposableTokenScopes
     from momento.config.auth_configurations import AuthConfigurations
@@ -327,9 +331,13 @@ def test_a_revocation_lapses_with_its_lease_and_the_token_stays_refused(fleet):
     provider = CredentialProvider((work / "minter.key").read_text(), "127.0.0.1", "127.0.0.1", "127.0.0.1", port)
     with AuthClient(AuthConfigurations.Laptop.latest(), provider) as a:
         minted = a.generate_disposable_token(
-            DisposableTokenScopes.cache_key_prefix_read_write("app", "user:1:"), ExpiresIn.seconds(3)
+            DisposableTokenScopes.cache_key_prefix_read_write("app", "user:1:"), ExpiresIn.seconds(seconds)
         )
-    token = json.loads(__import__("base64").b64decode(minted.auth_token))["api_key"]
+    return json.loads(base64.b64decode(minted.auth_token))["api_key"]
+
+
+def test_a_revocation_lapses_with_its_lease_and_the_token_stays_refused(fleet):
+    token = minted_token(fleet, seconds=3)
     revoked = fleet.fgac("revoke", *fleet.at(), "--token", "-", stdin=token.encode())
     assert revoked.returncode == 0, revoked.stderr
     assert any("/revocations/" in k for k in etcd_keys(fleet, PREFIX))
@@ -343,20 +351,8 @@ def test_a_revocation_lapses_with_its_lease_and_the_token_stays_refused(fleet):
 
 def test_what_a_server_mints_is_recorded_so_a_revocation_by_id_knows_its_reach(fleet):
     import base64
-    from momento import AuthClient
-    from momento.auth.access_control.disposable_token_scopes import DisposableTokenScopes
-    from momento.config.auth_configurations import AuthConfigurations
-    from momento.utilities.expiration import ExpiresIn
 
-    work = fleet.work
-    fleet.start(0, issue=[("minter", work / "minter.key")])
-    port = fleet.servers[0][1]
-    provider = CredentialProvider((work / "minter.key").read_text(), "127.0.0.1", "127.0.0.1", "127.0.0.1", port)
-    with AuthClient(AuthConfigurations.Laptop.latest(), provider) as a:
-        minted = a.generate_disposable_token(
-            DisposableTokenScopes.cache_key_prefix_read_write("app", "user:1:"), ExpiresIn.seconds(60)
-        )
-    token = json.loads(base64.b64decode(minted.auth_token))["api_key"]
+    token = minted_token(fleet, seconds=60)
     payload = token.split(".")[1]
     jti = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["jti"]
     assert f"{PREFIX}/issued/{jti}" in etcd_keys(fleet, PREFIX)
