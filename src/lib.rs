@@ -140,8 +140,15 @@ pub use limits::Limits;
 pub use ops::{AccountRights, Need, Operation, Rights, UnknownOperation};
 pub use time::{BeforeEpoch, TimeError, Timestamp};
 
-/// The README's examples, compiled and run as doctests so that they stay true (they use the
-/// `credentials` feature, on by default).
+/// The README's and the guide's Rust examples, compiled and run as doctests so that they stay true
+/// (some use the `credentials` feature, which `cargo test` at the root turns on through the
+/// command line; `crates/cli/tests/docs.rs` checks that every page with Rust code is here).
 #[cfg(all(doctest, feature = "credentials"))]
-#[doc = include_str!("../README.md")]
-pub struct ReadmeDoctests;
+pub mod doc_pages {
+    #[doc = include_str!("../README.md")]
+    pub struct Readme;
+    #[doc = include_str!("../docs/src/embed.md")]
+    pub struct Embed;
+    #[doc = include_str!("../docs/src/signed-credentials.md")]
+    pub struct SignedCredentials;
+}

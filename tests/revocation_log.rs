@@ -1,8 +1,8 @@
-//! The revocation log's contract, clause by clause (README, "The revocation log"): what
-//! acknowledges a revocation; what happens when the log is moved, deleted, truncated, replaced by
-//! an older copy, torn by a writer killed in the middle of a line, or locked by another process;
-//! and compaction, including under `kill -9`. Every clause: the revocations a key ring applied
-//! stay in force, whatever happens to the file.
+//! The revocation log's contract, clause by clause (the guide's "The revocation log: its
+//! contract", in `docs/src/signed-credentials.md`): what acknowledges a revocation; what happens
+//! when the log is moved, deleted, truncated, replaced by an older copy, torn by a writer killed in
+//! the middle of a line, or locked by another process; and compaction, including under `kill -9`.
+//! Every clause: the revocations a key ring applied stay in force, whatever happens to the file.
 
 mod common;
 

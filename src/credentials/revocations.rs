@@ -16,8 +16,8 @@
 //! `A-Z a-z 0-9 . _ ~ -`, so a line needs no escaping.
 //!
 //! The contract (what acknowledges a revocation, what happens to a moved, truncated, torn or
-//! locked log, and compaction) is in the README's "The revocation log" section; the file handling
-//! is [`linefile`](super::linefile)'s.
+//! locked log, and compaction) is in the guide's "The revocation log: its contract"
+//! (`docs/src/signed-credentials.md`); the file handling is [`linefile`](super::linefile)'s.
 
 use super::claims::valid_id;
 use super::lineage;
@@ -243,7 +243,7 @@ pub(crate) fn rewrite<R>(
 }
 
 /// The revocation log at a path: creating it, reading it, appending to it and compacting it,
-/// each safe against other processes doing the same (see the module docs and the README).
+/// each safe against other processes doing the same (see the module docs and the guide).
 pub struct RevocationLog;
 
 impl RevocationLog {

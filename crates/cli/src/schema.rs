@@ -1,7 +1,7 @@
 //! The machine-readable output of `check`, `test`, `explain` and `inspect` (`--format json`):
-//! one JSON object per run, each with `"command"` and `"version"` (see the README's "Machine-
-//! readable output"). A field is added without changing the version; a field's meaning never
-//! changes within a version.
+//! one JSON object per run, each with `"command"` and `"version"` (see the guide's "Output for
+//! programs", in `docs/src/write-and-test.md`). A field is added without changing the version; a
+//! field's meaning never changes within a version.
 
 use crate::out::{Status, Stop};
 use fgac::model::Span;

@@ -1,4 +1,4 @@
-//! Where a fleet's state lives under its prefix `P` (documented in the README):
+//! Where a fleet's state lives under its prefix `P` (the guide's `docs/src/fleet.md`):
 //!
 //! | key | value | lease |
 //! | --- | --- | --- |

@@ -38,7 +38,8 @@ impl ControlService {
     }
 }
 
-/// The status of an RPC that is authorized but not served (listed in the README).
+/// The status of an RPC that is authorized but not served (listed in the guide,
+/// `docs/src/momento.md`).
 pub fn unimplemented(rpc: Id) -> Status {
     Status::unimplemented(format!(
         "{} is authorized but not served by this server",
@@ -51,8 +52,8 @@ pub const MAX_CACHE_NAME: usize = 255;
 
 /// A cache name a cache may be made with: 1 to 255 ASCII letters, digits, `-`, `_` and `.`.
 /// Momento's documents state no rule; its SDKs refuse only the empty name. This is the rule the
-/// README's list of differences gives: names that survive a URL, a log line and a shell
-/// unquoted, so that nothing reads them two ways.
+/// guide's list of differences gives (`docs/src/momento.md`): names that survive a URL, a log
+/// line and a shell unquoted, so that nothing reads them two ways.
 pub fn cache_name(name: &str) -> Result<&str, Status> {
     let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
     if name.is_empty() || name.len() > MAX_CACHE_NAME {

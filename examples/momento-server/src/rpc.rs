@@ -18,7 +18,7 @@ use fgac::Operation as O;
 pub enum Semantics {
     /// Served, with real data.
     Real,
-    /// Authorized, then answered UNIMPLEMENTED (listed in the README).
+    /// Authorized, then answered UNIMPLEMENTED (listed in the guide, `docs/src/momento.md`).
     Unimplemented,
     /// Refused before any authorization: the RPC needs something fgac does not model.
     Refused,
