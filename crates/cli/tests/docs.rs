@@ -23,6 +23,7 @@
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
+use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -281,7 +282,10 @@ fn run(page: &Path, steps: &[&Step], deadline: Duration) -> Result<Vec<Ran>, Str
         .env_remove("FGAC_DOCS_UPDATE")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::piped())
+        .stderr(Stdio::inherit())
+        // A process group of its own: at the deadline, everything the page started is stopped,
+        // a command still running in the foreground included.
+        .process_group(0)
         .spawn()
         .map_err(|e| format!("bash: {e}"))?;
     let started = Instant::now();
@@ -290,11 +294,17 @@ fn run(page: &Path, steps: &[&Step], deadline: Duration) -> Result<Vec<Ran>, Str
             break Some(status);
         }
         if started.elapsed() > deadline {
-            // SIGTERM: the shell's trap stops what it started in the background, then exits.
-            let _ = Command::new("kill")
-                .arg("-TERM")
-                .arg(child.id().to_string())
-                .status();
+            let group = format!("-{}", child.id());
+            for signal in ["-TERM", "-KILL"] {
+                let _ = Command::new("kill").args([signal, "--", &group]).status();
+                let grace = Instant::now();
+                while grace.elapsed() < Duration::from_secs(5) {
+                    if child.try_wait().unwrap().is_some() {
+                        break;
+                    }
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+            }
             let _ = child.wait();
             break None;
         }
@@ -314,7 +324,7 @@ fn run(page: &Path, steps: &[&Step], deadline: Duration) -> Result<Vec<Ran>, Str
     let _ = std::fs::remove_dir_all(&dir);
     if finished.is_none() {
         return Err(format!(
-            "the sessions did not end within {} s (the commands that finished are compared)",
+            "the sessions did not end within {} s: everything they started was stopped",
             deadline.as_secs()
         ));
     }
