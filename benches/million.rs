@@ -10,51 +10,13 @@
 //!
 //! `cargo bench --features credentials --bench million` (about three minutes, 4 GB of memory)
 
-// The counting allocator below is the only unsafe code: it forwards to the system allocator.
-#![allow(unsafe_code)]
-
 use fgac::credentials::{Keyring, MintOptions, SigningKey, Trust, sign_reference};
 use fgac::model::Expiry;
 use fgac::{Authorizer, Limits, Operation, Resource, Timestamp, Update};
-use std::alloc::{GlobalAlloc, Layout, System};
+use fgac_test_support::alloc::Counting;
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-
-/// The system allocator, counting the bytes live and their peak.
-struct Counting;
-
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: every call is passed to the system allocator unchanged; only counters are added.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-        PEAK.fetch_max(live, Ordering::Relaxed);
-        // SAFETY: the caller's layout, as given.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-        // SAFETY: the caller's pointer and layout, as given.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if new_size > layout.size() {
-            let live = LIVE.fetch_add(new_size - layout.size(), Ordering::Relaxed)
-                + (new_size - layout.size());
-            PEAK.fetch_max(live, Ordering::Relaxed);
-        } else {
-            LIVE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
-        }
-        // SAFETY: the caller's pointer, layout and size, as given.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
 
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
@@ -62,12 +24,11 @@ static ALLOCATOR: Counting = Counting;
 /// Runs `f` and returns what it returned, how long it took, and how many bytes beyond those
 /// live when it started were live at its peak.
 fn measured<T>(f: impl FnOnce() -> T) -> (T, Duration, usize) {
-    let live = LIVE.load(Ordering::Relaxed);
-    PEAK.store(live, Ordering::Relaxed);
+    let live = Counting::reset_peak();
     let start = Instant::now();
     let out = f();
     let took = start.elapsed();
-    (out, took, PEAK.load(Ordering::Relaxed).saturating_sub(live))
+    (out, took, Counting::peak().saturating_sub(live))
 }
 
 /// Credential `i` changed: its shared grant on another prefix.

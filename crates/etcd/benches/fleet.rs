@@ -11,48 +11,15 @@
 //!
 //! `cargo bench -p fgac-etcd --bench fleet` (about two minutes)
 
-// The counting allocator below is the only unsafe code: it forwards to the system allocator.
-#![allow(unsafe_code)]
-
 use fgac::credentials::{
     MintOptions, Revocation, RevocationRecord, SigningKey, Trust, sign_reference,
 };
 use fgac::model::Expiry;
 use fgac::{Limits, Operation, Resource, Timestamp};
 use fgac_etcd::{FollowOptions, Follower, Layout, Snapshot, connect};
+use fgac_test_support::alloc::Counting;
 use fgac_test_support::etcd::Cluster;
-use std::alloc::{GlobalAlloc, Layout as Shape, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-
-struct Counting;
-
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: every call is passed to the system allocator unchanged; only a counter is added.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Shape) -> *mut u8 {
-        LIVE.fetch_add(layout.size(), Ordering::Relaxed);
-        // SAFETY: the caller's layout, as given.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Shape) {
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-        // SAFETY: the caller's pointer and layout, as given.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Shape, new_size: usize) -> *mut u8 {
-        if new_size > layout.size() {
-            LIVE.fetch_add(new_size - layout.size(), Ordering::Relaxed);
-        } else {
-            LIVE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
-        }
-        // SAFETY: the caller's pointer, layout and size, as given.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
 
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
@@ -224,9 +191,9 @@ fn main() {
 
     // 3. A cold start with 100,000 live revocations, and the memory per revocation.
     publish(&endpoints, &store(&document(10, 1, usize::MAX, 0)));
-    let before = LIVE.load(Ordering::Relaxed);
+    let before = Counting::live();
     let empty = follower(&endpoints, "empty");
-    let base = LIVE.load(Ordering::Relaxed) - before;
+    let base = Counting::live() - before;
     drop(empty);
     client.block_on(async {
         let mut kv = etcd.kv_client();
@@ -254,11 +221,11 @@ fn main() {
         .expect("reads")
         .revocations
         .len();
-    let before = LIVE.load(Ordering::Relaxed);
+    let before = Counting::live();
     let start = Instant::now();
     let cold = follower(&endpoints, "cold");
     let started = start.elapsed();
-    let grown = LIVE.load(Ordering::Relaxed) - before;
+    let grown = Counting::live() - before;
     assert_eq!(cold.keyring().revocation_status().held, held);
     println!(
         "cold start with {held} live revocations: serving after {:.0} ms; memory {:.0} bytes per revocation held ({:.1} MB against {:.1} MB with none)",
