@@ -72,6 +72,17 @@ def wait_until(condition, seconds=10.0, step=0.05):
         time.sleep(step)
 
 
+def stop(process):
+    """Stops a process this suite started, by its PID: SIGTERM, then SIGKILL after 10 s."""
+    if process.poll() is None:
+        process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
 def launch(work, extra_args=()):
     """Starts the server in `work` with the suite's policy and `extra_args`; yields a Server and
     stops it by its PID (printing its log) when done."""
@@ -94,12 +105,7 @@ def launch(work, extra_args=()):
             assert oct((work / (name + ".key")).stat().st_mode & 0o777) == "0o600"
         yield Server(port, state, policy, keys, process)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop(process)
         log.close()
         print((work / "server.log").read_text())
 

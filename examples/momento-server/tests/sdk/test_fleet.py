@@ -19,7 +19,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from conftest import wait_until
+from conftest import stop, wait_until
 from momento import CacheClient, Configurations, CredentialProvider
 from momento.errors import MomentoErrorCode
 from momento.responses import CacheGet, CacheSet
@@ -138,13 +138,7 @@ class Fleet:
             if entry is None:
                 continue
             process, _, log = entry
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(timeout=10)
+            stop(process)
             log.close()
 
     def client(self, i, key):
