@@ -602,7 +602,7 @@ fn every_page_with_rust_code_is_doctested() {
         if !blocks(&text).iter().any(|b| b.lang() == "rust") {
             continue;
         }
-        let from_src = pathdiff(&page, &root);
+        let from_src = lib_include_path(&page, &root);
         if lib.contains(&format!("include_str!(\"{from_src}\")")) {
             doctested += 1;
         } else {
@@ -618,7 +618,7 @@ fn every_page_with_rust_code_is_doctested() {
 }
 
 /// A page's path as `src/lib.rs` names it (`../README.md`, `../docs/src/embed.md`).
-fn pathdiff(page: &Path, root: &Path) -> String {
+fn lib_include_path(page: &Path, root: &Path) -> String {
     format!("../{}", page.strip_prefix(root).unwrap().display())
 }
 
